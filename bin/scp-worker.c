@@ -1,0 +1,147 @@
+/*
+ * scp-worker: runs the jobs of the outbox and the periodic sweeps.
+ *
+ *   scp-worker [-c CONFIG] [-1]
+ *
+ * Waits on LISTEN scp_jobs (and wakes every second regardless, for retries that come
+ * due and for the sweeps); claims one job at a time with FOR UPDATE SKIP LOCKED, so
+ * several scp-worker processes can share the queue.  SIGTERM: finish the job in hand,
+ * then exit.  -1: run the jobs that are due once and exit (for tests and cron).
+ */
+#include "worker.h"
+#include "scp_buf.h"
+#include "scp_config.h"
+#include "scp_db.h"
+#include "scp_httpc.h"
+#include "scp_log.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop;
+
+static const struct scp_stmt sweep_stmts[] = {
+	{ "sweep_otps",
+	  "WITH a AS (DELETE FROM otps WHERE expires_at < now() - interval '1 day'),"
+	  " b AS (DELETE FROM otp_verifications WHERE at < now() - interval '1 day'),"
+	  " c AS (DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day')"
+	  " DELETE FROM jobs WHERE status = 'done' AND finished_at < now() - interval '7 days'" },
+};
+
+struct kind {
+	const char *name;
+	struct worker_result (*run)(struct scp_job *job);
+};
+
+static const struct kind kinds[] = {
+	{ "whatsapp_otp", worker_whatsapp_otp },
+};
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void run_job(struct scp_db *db, struct scp_job *job)
+{
+	struct worker_result res = { "unknown job kind", true };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i].name, job->kind))
+			res = kinds[i].run(job);
+	if (!res.error) {
+		scp_info("job %s (%s) done", job->id, job->kind);
+		scp_jobs_done(db, job);
+	} else {
+		scp_jobs_failed(db, job, res.error, (int)scp_cfg.job_max_attempts, res.permanent);
+	}
+}
+
+static void sweep(struct scp_db *db, time_t *last)
+{
+	PGresult *r;
+
+	if (time(NULL) - *last < 60)
+		return;
+	*last = time(NULL);
+	if (scp_db_exec(db, "jobs_unstick", 0, NULL, &r) != SCP_DB_OK && r)
+		scp_error("jobs_unstick: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	if (scp_db_exec(db, "sweep_otps", 0, NULL, &r) != SCP_DB_OK && r)
+		scp_error("sweep: %s", PQresultErrorMessage(r));
+	PQclear(r);
+}
+
+/* Sleep until a NOTIFY arrives or a second passes. */
+static void wait_for_work(struct scp_db *db)
+{
+	struct pollfd p = { .fd = db->conn ? PQsocket(db->conn) : -1, .events = POLLIN };
+	PGnotify *n;
+
+	if (p.fd < 0) {
+		sleep(1);
+		return;
+	}
+	if (poll(&p, 1, 1000) > 0 && PQconsumeInput(db->conn))
+		while ((n = PQnotifies(db->conn)))
+			PQfreemem(n);
+}
+
+int main(int argc, char **argv)
+{
+	struct scp_buf errs = SCP_BUF_INIT;
+	const char *config = NULL;
+	struct scp_db db;
+	struct scp_job job;
+	bool once = false, listening = false;
+	time_t last_sweep = 0;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:1h")) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case '1': once = true; break;
+		default:
+			fprintf(stderr, "usage: scp-worker [-c CONFIG] [-1]\n");
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (!scp_config_load(config, &errs) || !scp_config_validate(&errs)) {
+		fprintf(stderr, "configuration error:\n%s", errs.ptr);
+		return 2;
+	}
+	scp_buf_release(&errs);
+	scp_log_init("scp-worker", scp_cfg.log_level);
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	scp_httpc_global_init();
+	scp_db_init(&db, scp_cfg.database_url);
+	scp_db_add_statements(&db, scp_jobs_stmts, scp_jobs_nstmts);
+	scp_db_add_statements(&db, sweep_stmts, 1);
+	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
+
+	while (!stop) {
+		if (!scp_db_ready(&db)) {
+			listening = false;
+			sleep(1);
+			continue;
+		}
+		if (!listening)
+			listening = scp_db_simple(&db, "LISTEN scp_jobs") == SCP_DB_OK;
+		sweep(&db, &last_sweep);
+		while (!stop && scp_jobs_claim(&db, &job))
+			run_job(&db, &job);
+		if (once)
+			break;
+		wait_for_work(&db);
+	}
+	scp_info("stopped");
+	scp_db_close(&db);
+	scp_config_free();
+	return 0;
+}

@@ -1,0 +1,394 @@
+/*
+ * scpctl: the administrator's tool.
+ *
+ *   scpctl [-c CONFIG] migrate [-d SQLDIR]
+ *   scpctl [-c CONFIG] user add --email E --role R [--password P | --password-stdin]
+ *                               [--first-name F] [--last-name L] [--supplier-name S]
+ *   scpctl [-c CONFIG] seed-demo
+ *   scpctl [-c CONFIG] check-config
+ */
+#include "scp_buf.h"
+#include "scp_config.h"
+#include "scp_password.h"
+#include "scp_route.h"
+#include "scp_validate.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef SCP_SQLDIR
+#define SCP_SQLDIR "/usr/local/share/scp/sql"
+#endif
+
+#define DEMO_PASSWORD "Password123"
+
+static PGconn *connect_db(void)
+{
+	PGconn *c = PQconnectdb(scp_cfg.database_url);
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "scpctl: cannot connect to the database: %s", PQerrorMessage(c));
+		PQfinish(c);
+		exit(1);
+	}
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
+	return c;
+}
+
+static bool exec_ok(PGconn *c, const char *sql, int n, const char *const *params,
+		    PGresult **out)
+{
+	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		fprintf(stderr, "scpctl: %s", PQerrorMessage(c));
+		PQclear(r);
+		return false;
+	}
+	if (out)
+		*out = r;
+	else
+		PQclear(r);
+	return true;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct scp_buf b = SCP_BUF_INIT;
+	char chunk[8192];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		scp_buf_add(&b, chunk, n);
+	fclose(f);
+	if (!b.cap)
+		scp_buf_grow(&b, 1);
+	return b.ptr;
+}
+
+/* Apply one migration file in its own transaction, recording it. */
+static bool apply(PGconn *c, const char *dir, const char *name)
+{
+	char path[4096], *sql;
+	PGresult *r;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	sql = read_file(path);
+	if (!sql) {
+		fprintf(stderr, "scpctl: cannot read %s\n", path);
+		return false;
+	}
+	ok = exec_ok(c, "BEGIN", 0, NULL, NULL);
+	if (ok) {
+		r = PQexec(c, sql);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+		if (!ok)
+			fprintf(stderr, "scpctl: %s: %s", name, PQerrorMessage(c));
+		PQclear(r);
+	}
+	ok = ok && exec_ok(c, "INSERT INTO schema_migrations (version) VALUES ($1)", 1,
+			   (const char *const[]){ name }, NULL);
+	ok = ok && exec_ok(c, "COMMIT", 0, NULL, NULL);
+	if (!ok)
+		PQclear(PQexec(c, "ROLLBACK"));
+	else
+		printf("applied %s\n", name);
+	free(sql);
+	return ok;
+}
+
+static int cmd_migrate(const char *dir)
+{
+	PGconn *c = connect_db();
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *names[1024];
+	int n = 0, applied = 0, rc = 0;
+
+	if (!d) {
+		fprintf(stderr, "scpctl: cannot open %s (use -d SQLDIR)\n", dir);
+		PQfinish(c);
+		return 1;
+	}
+	while ((e = readdir(d)) && n < 1024) {
+		size_t len = strlen(e->d_name);
+
+		if (len > 8 && e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+		    !strcmp(e->d_name + len - 4, ".sql"))
+			names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), name_cmp);
+	/* One migrator at a time, across hosts. */
+	if (!exec_ok(c, "SELECT pg_advisory_lock(7295001)", 0, NULL, NULL) ||
+	    !exec_ok(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
+			" applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, NULL))
+		rc = 1;
+	for (int i = 0; i < n && !rc; i++) {
+		PGresult *r;
+
+		if (!exec_ok(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
+			     (const char *const[]){ names[i] }, &r)) {
+			rc = 1;
+			break;
+		}
+		if (PQntuples(r) == 0) {
+			if (!apply(c, dir, names[i]))
+				rc = 1;
+			else
+				applied++;
+		}
+		PQclear(r);
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	if (!rc)
+		printf("database is up to date (%d applied now)\n", applied);
+	PQfinish(c);
+	return rc;
+}
+
+static const char *add_user(PGconn *c, const char *email, const char *password,
+			    const char *role, const char *first, const char *last,
+			    const char *phone, const char *supplier, bool quiet_exists)
+{
+	char hash[SCP_HASH_MAX];
+	static char id[64];
+	PGresult *r;
+
+	if (!scp_password_hash(password, scp_cfg.password_cost, hash)) {
+		fprintf(stderr, "scpctl: cannot hash the password\n");
+		return NULL;
+	}
+	if (!exec_ok(c,
+		     "INSERT INTO users (email, password_hash, role, first_name, last_name,"
+		     " phone_number, supplier_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+		     " ON CONFLICT DO NOTHING RETURNING id", 7,
+		     (const char *const[]){ email, hash, role, first, last, phone, supplier }, &r))
+		return NULL;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		if (!quiet_exists)
+			fprintf(stderr, "scpctl: a user with this email or phone exists\n");
+		return quiet_exists ? "" : NULL;
+	}
+	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return id;
+}
+
+static const char *supplier_for(PGconn *c, const char *name)
+{
+	static char id[64];
+	PGresult *r;
+
+	if (!exec_ok(c, "WITH f AS (SELECT id FROM suppliers WHERE name = $1 LIMIT 1),"
+			" i AS (INSERT INTO suppliers (name) SELECT $1"
+			"       WHERE NOT EXISTS (SELECT 1 FROM f) RETURNING id)"
+			" SELECT id FROM f UNION ALL SELECT id FROM i", 1,
+		     (const char *const[]){ name }, &r))
+		return NULL;
+	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return id;
+}
+
+static int cmd_user_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "email", required_argument, NULL, 'e' },
+		{ "password", required_argument, NULL, 'p' },
+		{ "password-stdin", no_argument, NULL, 'P' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "first-name", required_argument, NULL, 'f' },
+		{ "last-name", required_argument, NULL, 'l' },
+		{ "phone", required_argument, NULL, 'n' },
+		{ "supplier-name", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *email = NULL, *password = NULL, *role = NULL, *first = NULL, *last = NULL;
+	const char *phone = NULL, *sname = NULL, *sup = NULL, *why, *id;
+	static char line[256];
+	PGconn *c;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'e': email = optarg; break;
+		case 'p': password = optarg; break;
+		case 'P':
+			if (!fgets(line, sizeof(line), stdin))
+				line[0] = '\0';
+			line[strcspn(line, "\r\n")] = '\0';
+			password = line;
+			break;
+		case 'r': role = optarg; break;
+		case 'f': first = optarg; break;
+		case 'l': last = optarg; break;
+		case 'n': phone = optarg; break;
+		case 's': sname = optarg; break;
+		default: return 2;
+		}
+	}
+	if (!email || !password || !role) {
+		fprintf(stderr, "usage: scpctl user add --email E --role R "
+			"(--password P | --password-stdin) [--first-name F] [--last-name L]"
+			" [--phone +E164] [--supplier-name S]\n");
+		return 2;
+	}
+	if (!scp_valid_email(email)) {
+		fprintf(stderr, "scpctl: %s is not a valid email address\n", email);
+		return 2;
+	}
+	if (!scp_role_bit(role)) {
+		fprintf(stderr, "scpctl: unknown role %s (consumer, owner, manager, sales_rep, "
+			"client, vendor, agent, admin)\n", role);
+		return 2;
+	}
+	if ((why = scp_password_policy(password))) {
+		fprintf(stderr, "scpctl: the password %s\n", why);
+		return 2;
+	}
+	if (scp_role_is_staff(role) && !sname) {
+		fprintf(stderr, "scpctl: role %s needs --supplier-name\n", role);
+		return 2;
+	}
+	c = connect_db();
+	if (scp_role_is_staff(role) && !(sup = supplier_for(c, sname))) {
+		PQfinish(c);
+		return 1;
+	}
+	id = add_user(c, email, password, role, first, last, phone, sup, false);
+	PQfinish(c);
+	if (!id)
+		return 1;
+	printf("created %s %s (%s)\n", role, email, id);
+	return 0;
+}
+
+struct demo {
+	const char *role, *email, *first, *phone;
+	bool staff;
+};
+
+static const struct demo demo_users[] = {
+	{ "admin", "admin@example.com", "Ada", "+919800000001", false },
+	{ "agent", "agent@example.com", "Arun", "+919800000002", false },
+	{ "vendor", "vendor@example.com", "Vijay", "+919800000003", false },
+	{ "client", "client@example.com", "Chitra", "+919800000004", false },
+	{ "consumer", "consumer@example.com", "Carla", "+15550000005", false },
+	{ "owner", "supplier.owner@example.com", "Omar", "+15550000006", true },
+	{ "manager", "supplier.manager@example.com", "Maya", "+15550000007", true },
+	{ "sales_rep", "supplier.sales@example.com", "Sam", "+15550000008", true },
+};
+
+static int cmd_seed_demo(void)
+{
+	PGconn *c = connect_db();
+	const char *sup = supplier_for(c, "Fresh Farms Wholesale");
+	char supid[64];
+
+	if (!sup) {
+		PQfinish(c);
+		return 1;
+	}
+	snprintf(supid, sizeof(supid), "%s", sup);
+	printf("Demo logins (password %s for every one):\n", DEMO_PASSWORD);
+	for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+		const struct demo *d = &demo_users[i];
+
+		if (!add_user(c, d->email, DEMO_PASSWORD, d->role, d->first, "Demo", d->phone,
+			      d->staff ? supid : NULL, true)) {
+			PQfinish(c);
+			return 1;
+		}
+		printf("  %-10s %-30s %s\n", d->role, d->email, d->phone);
+	}
+	PQfinish(c);
+	return 0;
+}
+
+static int cmd_check_config(void)
+{
+	struct scp_buf errs = SCP_BUF_INIT, out = SCP_BUF_INIT;
+	bool ok = scp_config_validate(&errs);
+
+	scp_config_dump(&out);
+	fputs(out.ptr, stdout);
+	if (!ok)
+		fprintf(stderr, "\nproblems:\n%s", errs.ptr);
+	else
+		printf("\nconfiguration OK\n");
+	scp_buf_release(&errs);
+	scp_buf_release(&out);
+	return ok ? 0 : 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: scpctl [-c CONFIG] COMMAND\n"
+		"  migrate [-d SQLDIR]   apply pending migrations (default %s)\n"
+		"  user add ...          create a user (scpctl user add for the options)\n"
+		"  seed-demo             create one demo user of every role\n"
+		"  check-config          show the effective configuration and its problems\n",
+		SCP_SQLDIR);
+}
+
+int main(int argc, char **argv)
+{
+	struct scp_buf errs = SCP_BUF_INIT;
+	const char *config = NULL, *cmd;
+	bool loaded;
+	int i = 1, rc;
+
+	if (argc > 2 && !strcmp(argv[1], "-c")) {
+		config = argv[2];
+		i = 3;
+	}
+	if (i >= argc) {
+		usage();
+		return 2;
+	}
+	cmd = argv[i];
+	loaded = scp_config_load(config, &errs);
+	if (!loaded) {
+		fprintf(stderr, "configuration problems:\n%s", errs.ptr);
+		scp_buf_release(&errs);
+		return !strcmp(cmd, "check-config") ? 1 : 2;
+	}
+	scp_buf_release(&errs);
+	if (!strcmp(cmd, "migrate")) {
+		const char *dir = getenv("SCP_SQL_DIR") ? getenv("SCP_SQL_DIR") : SCP_SQLDIR;
+
+		if (i + 2 < argc && !strcmp(argv[i + 1], "-d"))
+			dir = argv[i + 2];
+		rc = cmd_migrate(dir);
+	} else if (!strcmp(cmd, "user") && i + 1 < argc && !strcmp(argv[i + 1], "add")) {
+		rc = cmd_user_add(argc - i - 1, argv + i + 1);
+	} else if (!strcmp(cmd, "seed-demo")) {
+		rc = cmd_seed_demo();
+	} else if (!strcmp(cmd, "check-config")) {
+		rc = cmd_check_config();
+	} else {
+		usage();
+		rc = 2;
+	}
+	scp_config_free();
+	return rc;
+}

@@ -1,0 +1,30 @@
+/* The auth family: sign-up, sign-in, sessions, OTP, the caller's own profile. */
+#ifndef SCP_AUTH_H
+#define SCP_AUTH_H
+
+#include "scp_http.h"
+
+/* session.c */
+void auth_signup(struct scp_req *r);
+void auth_login(struct scp_req *r);
+void auth_refresh(struct scp_req *r);
+void auth_logout(struct scp_req *r);
+/* A fresh opaque refresh token (hex) and its stored hash. */
+void auth_new_refresh(struct scp_req *r, char **token, char **hash);
+/*
+ * Answer status with {access_token, refresh_token, token_type, expires_in, user} for
+ * the session sid of the user.
+ */
+void auth_send_tokens(struct scp_req *r, int status, const char *user_id, const char *role,
+		      const char *supplier_id, const char *sid, const char *refresh,
+		      const char *user_json);
+
+/* otp.c */
+void auth_send_otp(struct scp_req *r);
+void auth_verify_otp(struct scp_req *r);
+
+/* me.c */
+void auth_me(struct scp_req *r);
+void auth_update_me(struct scp_req *r);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * scp-auth: sign-up and sign-in (password and WhatsApp OTP), token refresh and
+ * logout, and the caller's own profile.
+ */
+#include "auth.h"
+#include "scp_app.h"
+
+static const struct scp_route routes[] = {
+	{ "POST", "/api/v1/auth/signup", auth_signup, SCP_PUBLIC },
+	{ "POST", "/api/v1/auth/register", auth_signup, SCP_PUBLIC },
+	{ "POST", "/api/v1/auth/login", auth_login, SCP_PUBLIC },
+	{ "POST", "/api/v1/auth/refresh", auth_refresh, SCP_PUBLIC },
+	{ "POST", "/api/v1/auth/refresh-token", auth_refresh, SCP_PUBLIC },
+	{ "POST", "/api/v1/auth/logout", auth_logout, SCP_AUTH },
+	{ "GET", "/api/v1/auth/me", auth_me, SCP_AUTH },
+	{ "GET", "/api/v1/users/me", auth_me, SCP_AUTH },
+	{ "PATCH", "/api/v1/users/me", auth_update_me, SCP_AUTH },
+	{ "PUT", "/api/v1/users/me", auth_update_me, SCP_AUTH },
+	{ "POST", "/api/v1/auth/send-otp", auth_send_otp, SCP_PUBLIC },
+	{ "POST", "/api/v1/auth/verify-otp", auth_verify_otp, SCP_PUBLIC },
+};
+
+static const struct scp_stmt stmts[] = {
+	{ "login_user",
+	  "SELECT u.id, u.password_hash, u.role, u.supplier_id, u.status"
+	  " FROM users u WHERE lower(u.email) = lower($1)" },
+	{ "session_open",
+	  "SELECT s, scp_user_json(u) FROM scp_session_open($1, $2, $3) s, users u"
+	  " WHERE u.id = $1" },
+	{ "signup", "SELECT * FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)" },
+	{ "refresh", "SELECT * FROM scp_refresh($1, $2, $3, $4)" },
+	{ "logout",
+	  "UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout'"
+	  " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL" },
+	{ "otp_send", "SELECT otp_id, expires_at FROM scp_otp_send($1, $2, $3, $4, $5)" },
+	{ "otp_verify", "SELECT * FROM scp_otp_verify($1, $2, $3, $4, $5, $6, $7)" },
+	{ "me_update",
+	  "UPDATE users u SET"
+	  " first_name = CASE WHEN $2 THEN $3 ELSE first_name END,"
+	  " last_name = CASE WHEN $4 THEN $5 ELSE last_name END,"
+	  " company_name = CASE WHEN $6 THEN $7 ELSE company_name END,"
+	  " phone_number = CASE WHEN $8 THEN $9 ELSE phone_number END,"
+	  " profile_image_url = CASE WHEN $10 THEN $11 ELSE profile_image_url END,"
+	  " password_hash = coalesce($12, password_hash),"
+	  " updated_at = now()"
+	  " WHERE id = $1 RETURNING scp_user_json(u)" },
+	{ "me_password", "SELECT password_hash FROM users WHERE id = $1" },
+	{ "me_revoke_others",
+	  "UPDATE sessions SET revoked_at = now(), revoked_reason = 'password changed'"
+	  " WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL" },
+};
+
+static const struct scp_family family = {
+	.name = "auth",
+	.routes = routes,
+	.nroutes = sizeof(routes) / sizeof(routes[0]),
+	.stmts = stmts,
+	.nstmts = sizeof(stmts) / sizeof(stmts[0]),
+};
+
+int main(int argc, char **argv)
+{
+	return scp_app_main(argc, argv, &family);
+}

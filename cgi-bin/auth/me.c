@@ -1,0 +1,85 @@
+/* The caller's own profile: GET /auth/me, GET·PATCH /users/me. */
+#include "auth.h"
+#include "scp_config.h"
+#include "scp_password.h"
+#include "scp_validate.h"
+
+#include <string.h>
+
+void auth_me(struct scp_req *r)
+{
+	/* The router's session check already fetched the caller as JSON. */
+	scp_send(r, 200, r->auth.user_json, strlen(r->auth.user_json));
+}
+
+/* For an optional nullable text field: "t"/"f" whether it was sent, and its value. */
+static const char *opt(struct scp_req *r, json_object *b, const char *field, size_t max,
+		       const char **val)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(b, field, &v))
+		return "f";
+	*val = v ? scp_field_str(r, b, field, false, 1, max) : NULL;
+	return "t";
+}
+
+void auth_update_me(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r);
+	const char *first = NULL, *last = NULL, *company = NULL, *phone = NULL, *image = NULL;
+	const char *sf, *sl, *sc, *sp, *si, *cur, *npw, *why;
+	char hash[SCP_HASH_MAX];
+	const char *newhash = NULL;
+	PGresult *res;
+
+	if (!b)
+		return;
+	sf = opt(r, b, "first_name", 100, &first);
+	sl = opt(r, b, "last_name", 100, &last);
+	sc = opt(r, b, "company_name", 200, &company);
+	sp = opt(r, b, "phone_number", 20, &phone);
+	si = opt(r, b, "profile_image_url", 2048, &image);
+	npw = scp_field_str(r, b, "new_password", false, 0, 1024);
+	cur = scp_field_str(r, b, "current_password", npw != NULL, 1, 1024);
+	if (phone && !scp_valid_phone(phone))
+		scp_field_error(r, "phone_number", "must be in E.164 format, e.g. +919876543210");
+	if (image && strncmp(image, "/media/", 7) && strncmp(image, "https://", 8))
+		scp_field_error(r, "profile_image_url", "must be an uploaded image URL");
+	if (npw && (why = scp_password_policy(npw)))
+		scp_field_error(r, "new_password", why);
+	if (scp_fields_send(r))
+		return;
+	if (npw) {
+		res = scp_q(r, "me_password", r->auth.user_id);
+		if (!res)
+			return;
+		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) ||
+		    !scp_password_verify(cur, PQgetvalue(res, 0, 0))) {
+			PQclear(res);
+			scp_field_error(r, "current_password", "is not correct");
+			scp_fields_send(r);
+			return;
+		}
+		PQclear(res);
+		if (!scp_password_hash(npw, scp_cfg.password_cost, hash)) {
+			scp_send_internal(r);
+			return;
+		}
+		newhash = hash;
+	}
+	res = scp_q(r, "me_update", r->auth.user_id, sf, first, sl, last, sc, company, sp, phone,
+		    si, image, newhash);
+	if (!res)
+		return;
+	if (newhash) {
+		PGresult *rv = scp_q(r, "me_revoke_others", r->auth.user_id, r->auth.sid);
+
+		if (!rv) {
+			PQclear(res);
+			return;
+		}
+		PQclear(rv);
+	}
+	scp_send_row_json(r, 200, res);
+}

@@ -1,0 +1,204 @@
+/* Password sign-up and sign-in, refresh-token rotation, logout. */
+#include "auth.h"
+#include "scp_config.h"
+#include "scp_hmac.h"
+#include "scp_json.h"
+#include "scp_log.h"
+#include "scp_password.h"
+#include "scp_route.h"
+#include "scp_token.h"
+#include "scp_validate.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define REFRESH_BYTES 32
+/* A second rotation of one token within this many seconds is a client race, not theft. */
+#define REFRESH_RACE_GRACE "2"
+
+void auth_new_refresh(struct scp_req *r, char **token, char **hash)
+{
+	*token = scp_arena_alloc(r->arena, 2 * REFRESH_BYTES + 1);
+	*hash = scp_arena_alloc(r->arena, SCP_SHA256_HEX);
+	scp_random_hex(*token, REFRESH_BYTES);
+	scp_sha256_hex(*hash, *token, 2 * REFRESH_BYTES);
+}
+
+static char *refresh_hash_of(struct scp_req *r, const char *token)
+{
+	char *hash = scp_arena_alloc(r->arena, SCP_SHA256_HEX);
+
+	scp_sha256_hex(hash, token, strlen(token));
+	return hash;
+}
+
+void auth_send_tokens(struct scp_req *r, int status, const char *user_id, const char *role,
+		      const char *supplier_id, const char *sid, const char *refresh,
+		      const char *user_json)
+{
+	struct scp_claims c = { .sub = user_id, .role = role, .supplier_id = supplier_id,
+				.sid = sid };
+	char *access = scp_token_issue(r->arena, &c, time(NULL), scp_cfg.access_ttl);
+
+	if (!access) {
+		scp_send_internal(r);
+		return;
+	}
+	scp_buf_reset(r->out);
+	scp_buf_addf(r->out, "{\"access_token\":\"%s\",\"refresh_token\":\"%s\","
+		     "\"token_type\":\"Bearer\",\"expires_in\":%ld,\"user\":%s}",
+		     access, refresh, scp_cfg.access_ttl, user_json);
+	scp_send_out(r, status);
+}
+
+static const char *ttl_text(struct scp_req *r)
+{
+	return scp_arena_printf(r->arena, "%ld", scp_cfg.refresh_ttl);
+}
+
+static const char *const signup_roles[] = { "consumer", "owner", "client", "vendor", NULL };
+
+void auth_signup(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r);
+	const char *email, *password, *role, *first, *last, *company, *phone, *sname, *why;
+	char hash[SCP_HASH_MAX], *refresh, *rhash;
+	PGresult *res;
+
+	if (!b)
+		return;
+	email = scp_field_str(r, b, "email", true, 3, 254);
+	password = scp_field_str(r, b, "password", true, 0, 1024);
+	role = scp_field_enum(r, b, "role", false, signup_roles);
+	first = scp_field_str(r, b, "first_name", false, 1, 100);
+	last = scp_field_str(r, b, "last_name", false, 1, 100);
+	company = scp_field_str(r, b, "company_name", false, 1, 200);
+	phone = scp_field_str(r, b, "phone_number", false, 1, 20);
+	sname = scp_field_str(r, b, "supplier_name", false, 1, 200);
+	if (!role && !scp_json_get(b, "role"))
+		role = "consumer";
+	if (email && !scp_valid_email(email))
+		scp_field_error(r, "email", "must be a valid email address");
+	if (password && (why = scp_password_policy(password)))
+		scp_field_error(r, "password", why);
+	if (phone && !scp_valid_phone(phone))
+		scp_field_error(r, "phone_number", "must be in E.164 format, e.g. +919876543210");
+	if (role && !strcmp(role, "owner") && !sname && !scp_json_get(b, "supplier_name"))
+		scp_field_error(r, "supplier_name", "is required to sign up as an owner");
+	if (scp_fields_send(r))
+		return;
+	if (!scp_password_hash(password, scp_cfg.password_cost, hash)) {
+		scp_send_internal(r);
+		return;
+	}
+	auth_new_refresh(r, &refresh, &rhash);
+	res = scp_q(r, "signup", email, hash, role, first, last, company, phone,
+		    strcmp(role, "owner") ? NULL : sname, rhash, ttl_text(r));
+	if (!res)
+		return;
+	auth_send_tokens(r, 201, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+			 PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
+			 PQgetvalue(res, 0, 3), refresh, PQgetvalue(res, 0, 4));
+	PQclear(res);
+}
+
+/* The login "role" may name the exact role, or "supplier" for any supplier staff. */
+static bool role_matches(const char *asked, const char *actual)
+{
+	if (!asked)
+		return true;
+	if (!strcmp(asked, "supplier"))
+		return scp_role_is_staff(actual);
+	return !strcmp(asked, actual);
+}
+
+void auth_login(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r);
+	const char *email, *password, *role, *uid, *urole, *usup;
+	char *refresh, *rhash;
+	PGresult *res, *ses;
+	bool ok;
+
+	if (!b)
+		return;
+	email = scp_field_str(r, b, "email", true, 1, 254);
+	password = scp_field_str(r, b, "password", true, 1, 1024);
+	role = scp_field_str(r, b, "role", false, 1, 32);
+	if (scp_fields_send(r))
+		return;
+	res = scp_q(r, "login_user", email);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
+		/* Same work as a wrong password, so timing does not reveal accounts. */
+		scp_password_waste(password, scp_cfg.password_cost);
+		PQclear(res);
+		scp_unauthorized(r, "invalid email or password");
+		return;
+	}
+	ok = scp_password_verify(password, PQgetvalue(res, 0, 1));
+	uid = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+	urole = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 2));
+	usup = PQgetisnull(res, 0, 3) ? NULL : scp_arena_strdup(r->arena, PQgetvalue(res, 0, 3));
+	ok = ok && role_matches(role, urole);
+	if (ok && strcmp(PQgetvalue(res, 0, 4), "active")) {
+		PQclear(res);
+		scp_forbidden(r, "this account is disabled");
+		return;
+	}
+	PQclear(res);
+	if (!ok) {
+		scp_unauthorized(r, "invalid email or password");
+		return;
+	}
+	auth_new_refresh(r, &refresh, &rhash);
+	ses = scp_q(r, "session_open", uid, rhash, ttl_text(r));
+	if (!ses)
+		return;
+	auth_send_tokens(r, 200, uid, urole, usup, PQgetvalue(ses, 0, 0), refresh,
+			 PQgetvalue(ses, 0, 1));
+	PQclear(ses);
+}
+
+void auth_refresh(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r);
+	const char *old, *outcome;
+	char *refresh, *rhash;
+	PGresult *res;
+
+	if (!b)
+		return;
+	old = scp_field_str(r, b, "refresh_token", true, 1, 512);
+	if (scp_fields_send(r))
+		return;
+	auth_new_refresh(r, &refresh, &rhash);
+	res = scp_q(r, "refresh", refresh_hash_of(r, old), rhash, ttl_text(r),
+		    REFRESH_RACE_GRACE);
+	if (!res)
+		return;
+	outcome = PQgetvalue(res, 0, 0);
+	if (!strcmp(outcome, "ok")) {
+		auth_send_tokens(r, 200, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+				 PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
+				 PQgetvalue(res, 0, 4), refresh, PQgetvalue(res, 0, 5));
+	} else {
+		if (!strcmp(outcome, "reused"))
+			scp_warn("refresh token reuse: session %s revoked", PQgetvalue(res, 0, 4));
+		scp_unauthorized(r, "invalid or expired refresh token");
+	}
+	PQclear(res);
+}
+
+void auth_logout(struct scp_req *r)
+{
+	PGresult *res = scp_q(r, "logout", r->auth.sid, r->auth.user_id);
+	static const char ok[] = "{\"success\":true}";
+
+	if (!res)
+		return;
+	PQclear(res);
+	scp_send(r, 200, ok, sizeof(ok) - 1);
+}

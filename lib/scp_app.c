@@ -1,0 +1,265 @@
+#include "scp_app.h"
+#include "scp_config.h"
+#include "scp_http.h"
+#include "scp_log.h"
+#include "scp_metrics.h"
+#include "scp_prefork.h"
+#include "scp_token.h"
+#include "scp_validate.h"
+
+#include <fcgiapp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+long scp_max_body = 1048576;
+
+/* Statements every family needs. */
+static const struct scp_stmt common_stmts[] = {
+	{ "scp_health", "SELECT 1" },
+	{ "scp_auth",
+	  "SELECT u.role, u.supplier_id, scp_user_json(u) FROM sessions s"
+	  " JOIN users u ON u.id = s.user_id"
+	  " WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL"
+	  " AND s.expires_at > now() AND u.status = 'active'" },
+};
+
+struct app {
+	const struct scp_family *fam;
+	const char *config_path;
+	char socket_path[512];
+	int workers;
+};
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool scp_app_authenticate(struct scp_req *r, bool required)
+{
+	const char *h = scp_req_param(r, "HTTP_AUTHORIZATION"), *why;
+	struct scp_claims c;
+	PGresult *res;
+
+	if (!h || !*h) {
+		if (required)
+			scp_unauthorized(r, "missing bearer token");
+		return !required;
+	}
+	if (strncasecmp(h, "Bearer ", 7)) {
+		scp_unauthorized(r, "Authorization must be \"Bearer <token>\"");
+		return false;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	why = scp_token_verify(r->arena, h, time(NULL), &c);
+	if (!why && (!scp_valid_uuid(c.sub) || !scp_valid_uuid(c.sid)))
+		why = "sub or sid is not a uuid";
+	if (why) {
+		scp_info("token refused: %s", why);
+		scp_unauthorized(r, "invalid or expired token");
+		return false;
+	}
+	/* One indexed lookup: the session is alive and the user active, role as of now. */
+	res = scp_q(r, "scp_auth", c.sid, c.sub);
+	if (!res)
+		return false;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		scp_unauthorized(r, "session ended or account disabled");
+		return false;
+	}
+	r->auth.user_id = c.sub;
+	r->auth.sid = c.sid;
+	r->auth.role = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+	r->auth.supplier_id = PQgetisnull(res, 0, 1) ? NULL :
+		scp_arena_strdup(r->arena, PQgetvalue(res, 0, 1));
+	r->auth.user_json = scp_arena_strndup(r->arena, PQgetvalue(res, 0, 2),
+					      (size_t)PQgetlength(res, 0, 2));
+	r->auth.role_bit = scp_role_bit(r->auth.role);
+	PQclear(res);
+	return true;
+}
+
+static void handle_health(struct scp_req *r)
+{
+	PGresult *res = scp_q0(r, "scp_health");
+	static const char ok[] = "{\"status\":\"ok\",\"database\":\"ok\"}";
+
+	if (!res)
+		return;
+	PQclear(res);
+	scp_send(r, 200, ok, sizeof(ok) - 1);
+}
+
+static void handle_metrics(struct scp_req *r, const char *family)
+{
+	FCGX_Stream *o = r->fcgi->out;
+
+	scp_buf_reset(r->out);
+	scp_metrics_render(r->out, family);
+	r->status = 200;
+	char head[128];
+	int n = snprintf(head, sizeof(head), "Status: 200 OK\r\nContent-Type: text/plain; "
+			 "version=0.0.4\r\nContent-Length: %lu\r\n\r\n",
+			 (unsigned long)r->out->len);
+
+	FCGX_PutStr(head, n, o);
+	FCGX_PutStr(r->out->ptr, (int)r->out->len, o);
+}
+
+static void dispatch(struct scp_req *r, const struct scp_family *fam)
+{
+	const struct scp_route *route;
+
+	if (!strcmp(r->path, "/health") && !strcmp(r->method, "GET")) {
+		handle_health(r);
+		return;
+	}
+	if (!strcmp(r->path, "/metrics") && !strcmp(r->method, "GET")) {
+		handle_metrics(r, fam->name);
+		return;
+	}
+	switch (scp_route_find(fam->routes, fam->nroutes, r, &route)) {
+	case SCP_MATCH_NO_PATH:
+		scp_not_found(r);
+		return;
+	case SCP_MATCH_NO_METHOD:
+		scp_send_error(r, 405, "METHOD_NOT_ALLOWED", "method not allowed", NULL);
+		return;
+	case SCP_MATCH_OK:
+		break;
+	}
+	if (route->flags & SCP_ROLES_ALL) {
+		if (!scp_app_authenticate(r, true))
+			return;
+		if (!(route->flags & r->auth.role_bit)) {
+			scp_forbidden(r, "your role may not do this");
+			return;
+		}
+	} else if (route->flags & SCP_AUTH_OPTIONAL) {
+		if (!scp_app_authenticate(r, false))
+			return;
+	}
+	route->handler(r);
+	if (!r->status) {
+		scp_error("handler for %s %s sent no response", r->method, route->pattern);
+		scp_send_internal(r);
+	}
+}
+
+static void serve(int fd, void *arg)
+{
+	struct app *app = arg;
+	struct scp_arena arena;
+	struct scp_buf out = SCP_BUF_INIT, headers = SCP_BUF_INIT, fields = SCP_BUF_INIT;
+	struct scp_db db;
+	FCGX_Request fr;
+
+	scp_arena_init(&arena, 64 * 1024);
+	scp_db_init(&db, scp_cfg.database_url);
+	scp_db_add_statements(&db, common_stmts,
+			      (int)(sizeof(common_stmts) / sizeof(common_stmts[0])));
+	if (app->fam->nstmts)
+		scp_db_add_statements(&db, app->fam->stmts, app->fam->nstmts);
+	scp_db_ready(&db);
+	FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR);
+
+	while (!scp_worker_stop && FCGX_Accept_r(&fr) >= 0) {
+		struct scp_req r;
+		long long t0 = now_us();
+
+		scp_arena_reset(&arena);
+		scp_req_init(&r, &fr, &arena, &db, &out, &headers, &fields);
+		scp_log_set_request(r.request_id);
+		if (!scp_db_ready(&db)) {
+			scp_metrics_db_down();
+			scp_send_unavailable(&r);
+		} else {
+			dispatch(&r, app->fam);
+		}
+		if (r.json)
+			json_object_put(r.json);
+		/* Log before finishing: the request's parameters die with FCGX_Finish_r. */
+		scp_metrics_request(r.status, now_us() - t0);
+		scp_info("%s %s %d %.3fms user=%s", r.method, r.path, r.status,
+			 (double)(now_us() - t0) / 1000.0, r.auth.user_id ? r.auth.user_id : "-");
+		scp_log_set_request(NULL);
+		FCGX_Finish_r(&fr);
+		/* A huge response must not pin its memory for the life of the worker. */
+		scp_buf_trim(&out, 1 << 20);
+	}
+	FCGX_Free(&fr, 1);
+	scp_db_close(&db);
+	scp_buf_release(&out);
+	scp_buf_release(&headers);
+	scp_buf_release(&fields);
+	scp_arena_free(&arena);
+}
+
+static bool load_config(const char *path)
+{
+	struct scp_buf errs = SCP_BUF_INIT;
+	bool ok = scp_config_load(path, &errs) && scp_config_validate(&errs);
+
+	if (!ok)
+		fprintf(stderr, "configuration error:\n%s", errs.ptr);
+	scp_buf_release(&errs);
+	if (ok)
+		scp_max_body = scp_cfg.max_body;
+	return ok;
+}
+
+static bool reload(void *arg)
+{
+	struct app *app = arg;
+
+	/* A broken file keeps the workers running on the configuration they have. */
+	return load_config(app->config_path);
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-c CONFIG] [-s SOCKET] [-n WORKERS]\n", prog);
+}
+
+int scp_app_main(int argc, char **argv, const struct scp_family *fam)
+{
+	struct app app = { .fam = fam };
+	struct scp_prefork pf;
+	char prog[64];
+	const char *sock = NULL;
+	int opt;
+
+	snprintf(prog, sizeof(prog), "scp-%s", fam->name);
+	while ((opt = getopt(argc, argv, "c:s:n:h")) != -1) {
+		switch (opt) {
+		case 'c': app.config_path = optarg; break;
+		case 's': sock = optarg; break;
+		case 'n': app.workers = atoi(optarg); break;
+		default: usage(prog); return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (!load_config(app.config_path))
+		return 2;
+	scp_log_init(prog, scp_cfg.log_level);
+	if (sock)
+		snprintf(app.socket_path, sizeof(app.socket_path), "%s", sock);
+	else
+		snprintf(app.socket_path, sizeof(app.socket_path), "%s/%s.sock",
+			 scp_cfg.socket_dir, prog);
+	if (app.workers <= 0)
+		app.workers = (int)scp_cfg.workers;
+	scp_metrics_init();
+	pf = (struct scp_prefork){ .socket_path = app.socket_path, .workers = app.workers,
+				   .worker = serve, .reload = reload, .arg = &app };
+	return scp_prefork_run(&pf);
+}

@@ -1,0 +1,246 @@
+#include "scp_config.h"
+#include "scp_buf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct scp_config scp_cfg;
+
+enum kind { STR, NUM };
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off;
+	const char *def;
+	long min, max;
+	bool secret;
+	const char *help;
+};
+
+#define S(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, h }
+#define X(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, true, h }
+#define N(n, d, lo, hi, h) { #n, NUM, offsetof(struct scp_config, n), #d, lo, hi, false, h }
+
+static const struct key keys[] = {
+	S(database_url, "dbname=scp", "libpq connection string or URI"),
+	X(jwt_secret, "", "HS256 key for access tokens, at least 32 bytes"),
+	S(jwt_issuer, "scp", "iss claim of access tokens"),
+	S(jwt_audience, "scp-api", "aud claim of access tokens"),
+	N(access_ttl, 900, 60, 86400, "access token lifetime, seconds"),
+	N(refresh_ttl, 604800, 300, 7776000, "refresh token lifetime, seconds"),
+	N(workers, 4, 1, 256, "worker processes per family"),
+	S(socket_dir, "/run/scp", "directory of the FastCGI sockets"),
+	S(log_level, "info", "debug, info, warn or error"),
+	N(password_cost, 5, 1, 11, "yescrypt cost factor of new password hashes"),
+	N(max_body, 1048576, 1024, 67108864, "largest JSON request body, bytes"),
+	N(otp_ttl, 300, 30, 3600, "OTP lifetime, seconds"),
+	N(otp_max_attempts, 5, 1, 20, "wrong codes before an OTP is void"),
+	N(otp_sends_per_minute, 3, 1, 100, "OTP sends per phone per minute"),
+	N(otp_verifies_per_5min, 5, 1, 100, "OTP verifications per phone per 5 minutes"),
+	S(whatsapp_transport, "log", "log (write to outbox_log) or http (WhatsApp Cloud API)"),
+	S(whatsapp_api_url, "https://graph.facebook.com", "WhatsApp Cloud API base URL"),
+	S(whatsapp_api_version, "v17.0", "Graph API version"),
+	S(whatsapp_phone_number_id, "", "sender phone number id"),
+	X(whatsapp_access_token, "", "Cloud API access token"),
+	S(whatsapp_otp_template, "otp_verification", "approved authentication template"),
+	S(outbox_log, "/var/log/scp/outbox.log", "file of the log transport"),
+	N(job_max_attempts, 8, 1, 100, "attempts before a job becomes a dead letter"),
+	N(http_timeout_ms, 10000, 100, 120000, "outbound HTTP timeout"),
+	S(media_dir, "/var/lib/scp/media", "where uploads are stored"),
+	S(public_url, "http://127.0.0.1:8080", "the site's external base URL"),
+	N(port, 8080, 1, 65535, "HTTP port of nginx (scripts/serve)"),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static char **str_slot(const struct key *k)
+{
+	return (char **)((char *)&scp_cfg + k->off);
+}
+
+static long *num_slot(const struct key *k)
+{
+	return (long *)((char *)&scp_cfg + k->off);
+}
+
+static const struct key *find_key(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static bool set_value(const struct key *k, const char *val, const char *where,
+		      struct scp_buf *errs)
+{
+	if (k->kind == STR) {
+		char *copy = strdup(val);
+
+		if (!copy)
+			abort();
+		free(*str_slot(k));
+		*str_slot(k) = copy;
+		return true;
+	}
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < k->min || v > k->max) {
+		scp_buf_addf(errs, "%s: %s must be an integer from %ld to %ld, not \"%s\"\n",
+			     where, k->name, k->min, k->max, val);
+		return false;
+	}
+	*num_slot(k) = v;
+	return true;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static bool load_file(const char *path, bool must_exist, struct scp_buf *errs)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096], where[PATH_MAX + 32];
+	bool ok = true;
+	int lineno = 0;
+
+	if (!f) {
+		if (!must_exist && errno == ENOENT)
+			return true;
+		scp_buf_addf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+		return false;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *eq, *key, *val;
+		const struct key *k;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		key = trim(line);
+		if (!*key || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			scp_buf_addf(errs, "%s: expected \"key = value\"\n", where);
+			ok = false;
+			continue;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		k = find_key(key);
+		if (!k) {
+			scp_buf_addf(errs, "%s: unknown key \"%s\"\n", where, key);
+			ok = false;
+			continue;
+		}
+		ok &= set_value(k, val, where, errs);
+	}
+	fclose(f);
+	return ok;
+}
+
+const char *scp_config_default_path(void)
+{
+	const char *p = getenv("SCP_CONFIG");
+
+	return p && *p ? p : "/etc/scp/scp.conf";
+}
+
+bool scp_config_load(const char *path, struct scp_buf *errs)
+{
+	bool ok = true, explicit = path != NULL || getenv("SCP_CONFIG");
+
+	scp_config_free();
+	for (size_t i = 0; i < NKEYS; i++)
+		set_value(&keys[i], keys[i].def, "default", errs);
+	ok = load_file(path ? path : scp_config_default_path(), explicit, errs);
+	for (size_t i = 0; i < NKEYS; i++) {
+		char env[64], *p;
+		const char *v;
+
+		snprintf(env, sizeof(env), "SCP_%s", keys[i].name);
+		for (p = env; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		v = getenv(env);
+		if (v)
+			ok &= set_value(&keys[i], v, env, errs);
+	}
+	return ok;
+}
+
+bool scp_config_validate(struct scp_buf *errs)
+{
+	bool ok = true;
+
+	if (strlen(scp_cfg.jwt_secret) < 32) {
+		scp_buf_addf(errs, "jwt_secret: must be at least 32 bytes (it has %zu); "
+			     "generate one with: openssl rand -hex 32\n",
+			     strlen(scp_cfg.jwt_secret));
+		ok = false;
+	}
+	if (strcmp(scp_cfg.whatsapp_transport, "log") &&
+	    strcmp(scp_cfg.whatsapp_transport, "http")) {
+		scp_buf_addf(errs, "whatsapp_transport: must be \"log\" or \"http\"\n");
+		ok = false;
+	}
+	if (!strcmp(scp_cfg.whatsapp_transport, "http") &&
+	    (!*scp_cfg.whatsapp_phone_number_id || !*scp_cfg.whatsapp_access_token)) {
+		scp_buf_addf(errs, "whatsapp_transport = http needs whatsapp_phone_number_id "
+			     "and whatsapp_access_token\n");
+		ok = false;
+	}
+	if (strcmp(scp_cfg.log_level, "debug") && strcmp(scp_cfg.log_level, "info") &&
+	    strcmp(scp_cfg.log_level, "warn") && strcmp(scp_cfg.log_level, "error")) {
+		scp_buf_addf(errs, "log_level: must be debug, info, warn or error\n");
+		ok = false;
+	}
+	if (!*scp_cfg.database_url) {
+		scp_buf_addf(errs, "database_url: must not be empty\n");
+		ok = false;
+	}
+	return ok;
+}
+
+void scp_config_dump(struct scp_buf *out)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+
+		if (k->kind == NUM)
+			scp_buf_addf(out, "%-26s = %ld", k->name, *num_slot(k));
+		else if (k->secret)
+			scp_buf_addf(out, "%-26s = %s", k->name,
+				     **str_slot(k) ? "(set, hidden)" : "(empty)");
+		else
+			scp_buf_addf(out, "%-26s = %s", k->name, *str_slot(k));
+		scp_buf_addf(out, "    # %s\n", k->help);
+	}
+}
+
+void scp_config_free(void)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].kind == STR) {
+			free(*str_slot(&keys[i]));
+			*str_slot(&keys[i]) = NULL;
+		}
+	}
+}

@@ -1,0 +1,62 @@
+/*
+ * scp_config: the one configuration of every SCP program.
+ *
+ * Read from a `key = value` file (default /etc/scp/scp.conf, or $SCP_CONFIG, or -c),
+ * then each key may be overridden by the environment variable SCP_<KEY> (upper case),
+ * e.g. SCP_DATABASE_URL, SCP_JWT_SECRET.  A missing default file is not an error; a
+ * file named explicitly must exist.
+ */
+#ifndef SCP_CONFIG_H
+#define SCP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct scp_buf;
+
+struct scp_config {
+	char *database_url;
+	char *jwt_secret;
+	char *jwt_issuer;
+	char *jwt_audience;
+	long access_ttl;		/* seconds */
+	long refresh_ttl;		/* seconds */
+	long workers;
+	char *socket_dir;
+	char *log_level;		/* debug, info, warn, error */
+	long password_cost;		/* yescrypt cost factor */
+	long max_body;			/* bytes of a JSON body */
+	long otp_ttl;
+	long otp_max_attempts;
+	long otp_sends_per_minute;
+	long otp_verifies_per_5min;
+	char *whatsapp_transport;	/* log or http */
+	char *whatsapp_api_url;
+	char *whatsapp_api_version;
+	char *whatsapp_phone_number_id;
+	char *whatsapp_access_token;
+	char *whatsapp_otp_template;
+	char *outbox_log;
+	long job_max_attempts;
+	long http_timeout_ms;
+	char *media_dir;
+	char *public_url;
+	long port;			/* where scripts/serve's nginx listens */
+};
+
+extern struct scp_config scp_cfg;
+
+/*
+ * Load defaults, then the file, then the environment.  Problems are appended to errs
+ * one per line ("file:line: …" or "KEY: …"); returns false if there was any.
+ */
+bool scp_config_load(const char *path, struct scp_buf *errs);
+/* Semantic checks (secret length, ranges, transports); appends to errs. */
+bool scp_config_validate(struct scp_buf *errs);
+/* Print every key with its effective value (secrets masked) and a word of help. */
+void scp_config_dump(struct scp_buf *out);
+/* The path used when none is given: $SCP_CONFIG or /etc/scp/scp.conf. */
+const char *scp_config_default_path(void);
+void scp_config_free(void);
+
+#endif

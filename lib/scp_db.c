@@ -1,0 +1,166 @@
+#include "scp_db.h"
+#include "scp_log.h"
+
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void scp_db_init(struct scp_db *db, const char *conninfo)
+{
+	memset(db, 0, sizeof(*db));
+	db->conninfo = conninfo;
+}
+
+void scp_db_add_statements(struct scp_db *db, const struct scp_stmt *stmts, int n)
+{
+	if (db->nsets == SCP_DB_MAX_SETS)
+		abort();
+	db->sets[db->nsets] = stmts;
+	db->set_len[db->nsets++] = n;
+}
+
+static bool prepare_all(struct scp_db *db)
+{
+	for (int s = 0; s < db->nsets; s++) {
+		for (int i = 0; i < db->set_len[s]; i++) {
+			const struct scp_stmt *st = &db->sets[s][i];
+			PGresult *r = PQprepare(db->conn, st->name, st->sql, 0, NULL);
+			bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+			if (!ok)
+				scp_error("prepare %s: %s", st->name, PQerrorMessage(db->conn));
+			PQclear(r);
+			if (!ok)
+				return false;
+		}
+	}
+	return true;
+}
+
+static void drop(struct scp_db *db)
+{
+	PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+static bool connect_now(struct scp_db *db)
+{
+	long long t = now_ms();
+	PGresult *r;
+
+	/* While the server is away, try at most every 250 ms so requests fail fast. */
+	if (t < db->next_try_ms)
+		return false;
+	db->next_try_ms = t + 250;
+	db->conn = PQconnectdb(db->conninfo);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		scp_warn("database unreachable: %s", PQerrorMessage(db->conn));
+		drop(db);
+		return false;
+	}
+	/* Timestamps leave in UTC so they are RFC 3339 with a Z-equivalent offset. */
+	r = PQexec(db->conn, "SET TIME ZONE 'UTC'");
+	PQclear(r);
+	if (!prepare_all(db)) {
+		drop(db);
+		return false;
+	}
+	db->next_try_ms = 0;
+	return true;
+}
+
+/* The server closes idle sessions on shutdown; that shows up as a readable socket. */
+static bool idle_conn_alive(struct scp_db *db)
+{
+	struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
+
+	if (PQstatus(db->conn) != CONNECTION_OK || p.fd < 0)
+		return false;
+	if (poll(&p, 1, 0) == 0)
+		return true;
+	if (!PQconsumeInput(db->conn))
+		return false;
+	return PQstatus(db->conn) == CONNECTION_OK;
+}
+
+bool scp_db_ready(struct scp_db *db)
+{
+	if (db->conn && !idle_conn_alive(db)) {
+		scp_warn("database connection lost; reconnecting");
+		drop(db);
+	}
+	if (!db->conn && !connect_now(db))
+		return false;
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		if (scp_db_simple(db, "ROLLBACK") != SCP_DB_OK) {
+			drop(db);
+			return false;
+		}
+	}
+	return true;
+}
+
+enum scp_db_status scp_db_exec(struct scp_db *db, const char *name, int nparams,
+			       const char *const *params, PGresult **res)
+{
+	ExecStatusType st;
+
+	*res = NULL;
+	if (!db->conn && !connect_now(db))
+		return SCP_DB_DOWN;
+	*res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+	st = PQresultStatus(*res);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return SCP_DB_OK;
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		PQclear(*res);
+		*res = NULL;
+		drop(db);
+		return SCP_DB_DOWN;
+	}
+	return SCP_DB_ERROR;
+}
+
+enum scp_db_status scp_db_simple(struct scp_db *db, const char *sql)
+{
+	PGresult *r;
+	ExecStatusType st;
+
+	if (!db->conn && !connect_now(db))
+		return SCP_DB_DOWN;
+	r = PQexec(db->conn, sql);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		scp_error("%s: %s", sql, PQerrorMessage(db->conn));
+		PQclear(r);
+		if (PQstatus(db->conn) != CONNECTION_OK) {
+			drop(db);
+			return SCP_DB_DOWN;
+		}
+		return SCP_DB_ERROR;
+	}
+	PQclear(r);
+	return SCP_DB_OK;
+}
+
+const char *scp_db_sqlstate(const PGresult *res)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return s ? s : "";
+}
+
+void scp_db_close(struct scp_db *db)
+{
+	if (db->conn)
+		drop(db);
+}

@@ -1,0 +1,56 @@
+/*
+ * scp_db: one persistent PostgreSQL connection per worker.
+ *
+ * Statements are declared in static tables ({name, sql}) and prepared once per
+ * connection, right after it opens.  A lost connection is noticed before the next
+ * request (the server's goodbye makes the idle socket readable) and reopened; while
+ * the server cannot be reached, calls fail fast with SCP_DB_DOWN and the HTTP layer
+ * answers 503 with Retry-After.  A connection left inside a transaction is rolled back
+ * before reuse.
+ */
+#ifndef SCP_DB_H
+#define SCP_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+struct scp_stmt {
+	const char *name;
+	const char *sql;
+};
+
+#define SCP_DB_MAX_SETS 4
+
+struct scp_db {
+	PGconn *conn;
+	const char *conninfo;
+	const struct scp_stmt *sets[SCP_DB_MAX_SETS];
+	int set_len[SCP_DB_MAX_SETS];
+	int nsets;
+	long long next_try_ms;	/* no reconnect attempt before this (monotonic ms) */
+};
+
+enum scp_db_status {
+	SCP_DB_OK,
+	SCP_DB_DOWN,	/* connection lost or cannot be opened */
+	SCP_DB_ERROR,	/* the statement failed; see the result's SQLSTATE */
+};
+
+void scp_db_init(struct scp_db *db, const char *conninfo);
+/* Add a table of statements, prepared on every (re)connect. */
+void scp_db_add_statements(struct scp_db *db, const struct scp_stmt *stmts, int n);
+/* Make sure the connection is usable: reopen, roll back a stray transaction. */
+bool scp_db_ready(struct scp_db *db);
+/*
+ * Run a prepared statement with text parameters (NULL = SQL NULL).  On SCP_DB_OK *res is
+ * a result with status TUPLES_OK or COMMAND_OK; on SCP_DB_ERROR *res holds the error
+ * (clear it); on SCP_DB_DOWN *res is NULL.
+ */
+enum scp_db_status scp_db_exec(struct scp_db *db, const char *name, int nparams,
+			       const char *const *params, PGresult **res);
+/* Run plain SQL without parameters (BEGIN, COMMIT, LISTEN). */
+enum scp_db_status scp_db_simple(struct scp_db *db, const char *sql);
+const char *scp_db_sqlstate(const PGresult *res);
+void scp_db_close(struct scp_db *db);
+
+#endif

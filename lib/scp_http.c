@@ -1,0 +1,370 @@
+#include "scp_http.h"
+#include "scp_db.h"
+#include "scp_json.h"
+#include "scp_log.h"
+
+#include <fcgiapp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *scp_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return status < 500 ? "Client Error" : "Internal Server Error";
+	}
+}
+
+void scp_req_init(struct scp_req *r, struct FCGX_Request *fcgi, struct scp_arena *a,
+		  struct scp_db *db, struct scp_buf *out, struct scp_buf *headers,
+		  struct scp_buf *fields)
+{
+	const char *uri, *q;
+
+	memset(r, 0, sizeof(*r));
+	r->fcgi = fcgi;
+	r->arena = a;
+	r->db = db;
+	r->out = out;
+	r->headers = headers;
+	r->fields = fields;
+	scp_buf_reset(out);
+	scp_buf_reset(headers);
+	scp_buf_reset(fields);
+	r->method = scp_req_param(r, "REQUEST_METHOD");
+	if (!r->method)
+		r->method = "GET";
+	/* DOCUMENT_URI is nginx's normalized path; REQUEST_URI is the raw one. */
+	uri = scp_req_param(r, "DOCUMENT_URI");
+	if (!uri)
+		uri = scp_req_param(r, "REQUEST_URI");
+	if (!uri)
+		uri = "/";
+	q = strchr(uri, '?');
+	r->path = q ? scp_arena_strndup(a, uri, (size_t)(q - uri)) : uri;
+	r->query = scp_req_param(r, "QUERY_STRING");
+	if (!r->query)
+		r->query = "";
+	r->request_id = scp_req_param(r, "HTTP_X_REQUEST_ID");
+	r->remote_addr = scp_req_param(r, "REMOTE_ADDR");
+	r->content_type = scp_req_param(r, "CONTENT_TYPE");
+}
+
+const char *scp_req_param(struct scp_req *r, const char *name)
+{
+	return r->fcgi ? FCGX_GetParam(name, r->fcgi->envp) : NULL;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static char *url_decode(struct scp_arena *a, const char *s, size_t n)
+{
+	char *out = scp_arena_alloc(a, n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			*o++ = ' ';
+		} else if (s[i] == '%' && i + 2 < n &&
+			   hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *scp_req_query_param(struct scp_req *r, const char *name)
+{
+	size_t nlen = strlen(name);
+	const char *p = r->query;
+
+	while (p && *p) {
+		const char *end = strchr(p, '&'), *eq;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		eq = memchr(p, '=', len);
+		if (eq && (size_t)(eq - p) == nlen && !memcmp(p, name, nlen))
+			return url_decode(r->arena, eq + 1, len - nlen - 1);
+		if (!eq && len == nlen && !memcmp(p, name, nlen))
+			return "";
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+bool scp_req_read_body(struct scp_req *r, size_t max)
+{
+	const char *cl = scp_req_param(r, "CONTENT_LENGTH");
+	char *end;
+	unsigned long long len = 0;
+	int got;
+
+	if (r->body)
+		return true;
+	if (cl && *cl) {
+		len = strtoull(cl, &end, 10);
+		if (*end || cl[0] == '-') {
+			scp_bad_request(r, "invalid Content-Length");
+			return false;
+		}
+	}
+	if (len > max) {
+		scp_send_error(r, 413, "PAYLOAD_TOO_LARGE", "request body too large", NULL);
+		return false;
+	}
+	r->body = scp_arena_alloc(r->arena, (size_t)len + 1);
+	got = len ? FCGX_GetStr(r->body, (int)len, r->fcgi->in) : 0;
+	if (got < 0 || (unsigned long long)got != len) {
+		scp_bad_request(r, "request body shorter than Content-Length");
+		return false;
+	}
+	r->body[len] = '\0';
+	r->body_len = (size_t)len;
+	return true;
+}
+
+static bool is_json_type(const char *ct)
+{
+	static const char want[] = "application/json";
+
+	if (!ct || strncasecmp(ct, want, sizeof(want) - 1))
+		return false;
+	ct += sizeof(want) - 1;
+	return *ct == '\0' || *ct == ';' || *ct == ' ';
+}
+
+extern long scp_max_body;
+
+json_object *scp_req_json(struct scp_req *r)
+{
+	enum scp_json_err e;
+
+	if (r->json)
+		return r->json;
+	if (!is_json_type(r->content_type)) {
+		scp_send_error(r, 415, "UNSUPPORTED_MEDIA_TYPE",
+			       "Content-Type must be application/json", NULL);
+		return NULL;
+	}
+	if (!scp_req_read_body(r, (size_t)scp_max_body))
+		return NULL;
+	e = scp_json_parse(r->body, r->body_len, (size_t)scp_max_body, &r->json);
+	if (e == SCP_JSON_TOO_LARGE) {
+		scp_send_error(r, 413, "PAYLOAD_TOO_LARGE", scp_json_strerror(e), NULL);
+		return NULL;
+	}
+	if (e != SCP_JSON_OK) {
+		scp_bad_request(r, scp_json_strerror(e));
+		return NULL;
+	}
+	if (!json_object_is_type(r->json, json_type_object)) {
+		scp_bad_request(r, "request body must be a JSON object");
+		return NULL;
+	}
+	return r->json;
+}
+
+void scp_add_header(struct scp_req *r, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	scp_buf_adds(r->headers, line);
+	scp_buf_add(r->headers, "\r\n", 2);
+}
+
+void scp_send(struct scp_req *r, int status, const char *body, size_t len)
+{
+	char head[256];
+	int n;
+
+	if (r->status)
+		return;
+	r->status = status;
+	if (!r->fcgi)
+		return;
+	if (status == 204)
+		len = 0;
+	/* libfcgi's own printf lacks %zu; format here and write once. */
+	n = snprintf(head, sizeof(head),
+		     "Status: %d %s\r\n%sContent-Length: %lu\r\nCache-Control: no-store\r\n",
+		     status, scp_status_text(status),
+		     status == 204 ? "" : "Content-Type: application/json\r\n",
+		     (unsigned long)len);
+	FCGX_PutStr(head, n, r->fcgi->out);
+	if (r->headers->len)
+		FCGX_PutStr(r->headers->ptr, (int)r->headers->len, r->fcgi->out);
+	FCGX_PutStr("\r\n", 2, r->fcgi->out);
+	if (len)
+		FCGX_PutStr(body, (int)len, r->fcgi->out);
+}
+
+void scp_send_out(struct scp_req *r, int status)
+{
+	scp_send(r, status, r->out->ptr, r->out->len);
+}
+
+void scp_send_error(struct scp_req *r, int status, const char *code, const char *message,
+		    const char *details_json)
+{
+	if (r->status)
+		return;
+	scp_buf_reset(r->out);
+	scp_buf_adds(r->out, "{\"success\":false,\"error\":{\"code\":");
+	scp_buf_add_json_str(r->out, code);
+	scp_buf_adds(r->out, ",\"message\":");
+	scp_buf_add_json_str(r->out, message);
+	if (details_json) {
+		scp_buf_adds(r->out, ",\"details\":");
+		scp_buf_adds(r->out, details_json);
+	}
+	scp_buf_adds(r->out, "}}");
+	scp_send_out(r, status);
+}
+
+void scp_send_unavailable(struct scp_req *r)
+{
+	scp_add_header(r, "Retry-After: 1");
+	scp_send_error(r, 503, "UNAVAILABLE", "the service is temporarily unavailable", NULL);
+}
+
+void scp_send_internal(struct scp_req *r)
+{
+	scp_send_error(r, 500, "INTERNAL", "internal error", NULL);
+}
+
+void scp_field_error(struct scp_req *r, const char *field, const char *message)
+{
+	scp_buf_adds(r->fields, r->nfields++ ? ",{\"field\":" : "{\"field\":");
+	scp_buf_add_json_str(r->fields, field);
+	scp_buf_adds(r->fields, ",\"message\":");
+	scp_buf_add_json_str(r->fields, message);
+	scp_buf_addc(r->fields, '}');
+}
+
+bool scp_fields_send(struct scp_req *r)
+{
+	char *details;
+
+	if (!r->nfields)
+		return false;
+	details = scp_arena_printf(r->arena, "{\"fields\":[%s]}", r->fields->ptr);
+	scp_send_error(r, 422, "VALIDATION_ERROR", "the request has invalid fields", details);
+	return true;
+}
+
+/* A unique violation: name the field from the index ("users_email_key" → email). */
+static void send_conflict(struct scp_req *r, const PGresult *res)
+{
+	const char *c = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	const char *us = c ? strchr(c, '_') : NULL;
+	size_t len = us ? strlen(us + 1) : 0;
+	char *field;
+
+	if (r->conflict_message || len <= 4 || strcmp(us + 1 + len - 3, "key")) {
+		scp_send_error(r, 409, "CONFLICT",
+			       r->conflict_message ? r->conflict_message : "already exists", NULL);
+		return;
+	}
+	field = scp_arena_strndup(r->arena, us + 1, len - 4);
+	scp_send_error(r, 409, "CONFLICT",
+		       scp_arena_printf(r->arena, "%s is already taken", field),
+		       scp_arena_printf(r->arena, "{\"field\":\"%s\"}", field));
+}
+
+/*
+ * SQL functions signal API errors with SQLSTATE SCnnn where nnn is the HTTP status;
+ * MESSAGE is the client message, HINT the field (422) or Retry-After seconds (429).
+ */
+static void send_sql_error(struct scp_req *r, const PGresult *res)
+{
+	const char *state = scp_db_sqlstate(res);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+
+	if (!msg)
+		msg = "request failed";
+	if (!strncmp(state, "SC", 2)) {
+		int status = atoi(state + 2);
+
+		switch (status) {
+		case 400: scp_bad_request(r, msg); return;
+		case 401: scp_unauthorized(r, msg); return;
+		case 403: scp_forbidden(r, msg); return;
+		case 404: scp_send_error(r, 404, "NOT_FOUND", msg, NULL); return;
+		case 409: scp_send_error(r, 409, "INVALID_STATE", msg, NULL); return;
+		case 410: scp_send_error(r, 409, "CONFLICT", msg, NULL); return;
+		case 422:
+			scp_field_error(r, hint ? hint : "body", msg);
+			scp_fields_send(r);
+			return;
+		case 429:
+			scp_add_header(r, "Retry-After: %s", hint ? hint : "60");
+			scp_send_error(r, 429, "RATE_LIMITED", msg, NULL);
+			return;
+		}
+	}
+	if (!strcmp(state, "23505")) {
+		send_conflict(r, res);
+		return;
+	}
+	scp_error("sql %s: %s", state, PQresultErrorMessage(res));
+	scp_send_internal(r);
+}
+
+PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *const *params)
+{
+	PGresult *res;
+
+	switch (scp_db_exec(r->db, stmt, n, params, &res)) {
+	case SCP_DB_OK:
+		return res;
+	case SCP_DB_DOWN:
+		scp_send_unavailable(r);
+		return NULL;
+	case SCP_DB_ERROR:
+		send_sql_error(r, res);
+		PQclear(res);
+		return NULL;
+	}
+	return NULL;
+}
+
+void scp_send_row_json(struct scp_req *r, int status, PGresult *res)
+{
+	if (PQntuples(res) < 1 || PQgetisnull(res, 0, 0))
+		scp_not_found(r);
+	else
+		scp_send(r, status, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	PQclear(res);
+}

@@ -1,0 +1,29 @@
+/*
+ * scp_httpc: outbound HTTP for scp-worker (libcurl).
+ *
+ * Every call has a total timeout, never follows redirects (a provider that redirects
+ * is misconfigured, and following could leak credentials to another host), and
+ * collects at most 1 MiB of response body.
+ */
+#ifndef SCP_HTTPC_H
+#define SCP_HTTPC_H
+
+#include <stdbool.h>
+
+struct scp_buf;
+
+struct scp_httpc_resp {
+	long status;		/* HTTP status, 0 when no response came */
+	char error[256];	/* transport error, empty when a response came */
+};
+
+bool scp_httpc_global_init(void);
+/*
+ * POST body (content_type) to url with optional "Authorization: Bearer <bearer>".
+ * The response body is appended to out.  Returns true when any HTTP response came.
+ */
+bool scp_httpc_post(const char *url, const char *bearer, const char *content_type,
+		    const char *body, long timeout_ms, struct scp_buf *out,
+		    struct scp_httpc_resp *resp);
+
+#endif

@@ -1,0 +1,96 @@
+#include "scp_jobs.h"
+#include "scp_db.h"
+#include "scp_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct scp_stmt scp_jobs_stmts[] = {
+	{ "jobs_claim",
+	  "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_at = now()"
+	  " WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now()"
+	  "             ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1)"
+	  " RETURNING id, kind, attempts, payload::text" },
+	{ "jobs_done", "UPDATE jobs SET status = 'done', finished_at = now(), last_error = NULL,"
+		       " payload = payload - 'code'"
+		       " WHERE id = $1" },
+	{ "jobs_retry",
+	  "UPDATE jobs SET status = 'queued', last_error = $2,"
+	  " run_at = now() + make_interval(secs => $3::int) WHERE id = $1" },
+	{ "jobs_dead", "UPDATE jobs SET status = 'dead', last_error = $2, finished_at = now(),"
+		       " payload = payload - 'code'"
+		       " WHERE id = $1" },
+	/* Jobs whose worker died mid-run go back to the queue after five minutes. */
+	{ "jobs_unstick",
+	  "UPDATE jobs SET status = 'queued' WHERE status = 'running'"
+	  " AND locked_at < now() - interval '5 minutes'" },
+};
+const int scp_jobs_nstmts = sizeof(scp_jobs_stmts) / sizeof(scp_jobs_stmts[0]);
+
+bool scp_jobs_claim(struct scp_db *db, struct scp_job *job)
+{
+	PGresult *res;
+	bool got = false;
+
+	memset(job, 0, sizeof(*job));
+	if (scp_db_exec(db, "jobs_claim", 0, NULL, &res) != SCP_DB_OK) {
+		if (res)
+			scp_error("jobs_claim: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return false;
+	}
+	if (PQntuples(res) == 1) {
+		snprintf(job->id, sizeof(job->id), "%s", PQgetvalue(res, 0, 0));
+		snprintf(job->kind, sizeof(job->kind), "%s", PQgetvalue(res, 0, 1));
+		job->attempts = atoi(PQgetvalue(res, 0, 2));
+		job->payload = json_tokener_parse(PQgetvalue(res, 0, 3));
+		got = true;
+	}
+	PQclear(res);
+	return got;
+}
+
+static void run_update(struct scp_db *db, const char *stmt, int n, const char *const *p)
+{
+	PGresult *res;
+
+	if (scp_db_exec(db, stmt, n, p, &res) != SCP_DB_OK)
+		scp_error("%s: %s", stmt, res ? PQresultErrorMessage(res) : "database down");
+	PQclear(res);
+}
+
+void scp_jobs_done(struct scp_db *db, struct scp_job *job)
+{
+	run_update(db, "jobs_done", 1, (const char *const[]){ job->id });
+	json_object_put(job->payload);
+	job->payload = NULL;
+}
+
+long scp_jobs_backoff(int attempts)
+{
+	long s = 1;
+
+	for (int i = 0; i < attempts && s < 3600; i++)
+		s *= 2;
+	return s > 3600 ? 3600 : s;
+}
+
+void scp_jobs_failed(struct scp_db *db, struct scp_job *job, const char *error,
+		     int max_attempts, bool permanent)
+{
+	char secs[24];
+
+	if (permanent || job->attempts >= max_attempts) {
+		scp_warn("job %s (%s) is a dead letter after %d attempts: %s", job->id,
+			 job->kind, job->attempts, error);
+		run_update(db, "jobs_dead", 2, (const char *const[]){ job->id, error });
+	} else {
+		snprintf(secs, sizeof(secs), "%ld", scp_jobs_backoff(job->attempts));
+		scp_info("job %s (%s) attempt %d failed, retry in %ss: %s", job->id, job->kind,
+			 job->attempts, secs, error);
+		run_update(db, "jobs_retry", 3, (const char *const[]){ job->id, error, secs });
+	}
+	json_object_put(job->payload);
+	job->payload = NULL;
+}

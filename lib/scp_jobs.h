@@ -1,0 +1,37 @@
+/*
+ * scp_jobs: the outbox.  Jobs are rows of the `jobs` table, written by SQL in the same
+ * transaction as the change that causes them (scp_job_enqueue() in sql/), and run by
+ * scp-worker: claimed with FOR UPDATE SKIP LOCKED, retried with exponential backoff,
+ * kept as dead letters with their last error after job_max_attempts.
+ */
+#ifndef SCP_JOBS_H
+#define SCP_JOBS_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "scp_db.h"
+
+struct scp_job {
+	char id[40];
+	char kind[64];
+	int attempts;		/* including this one */
+	json_object *payload;	/* owned; released by scp_jobs_finish/retry */
+};
+
+extern const struct scp_stmt scp_jobs_stmts[];
+extern const int scp_jobs_nstmts;
+
+/* Claim one due job; false when none is due (or the database is away). */
+bool scp_jobs_claim(struct scp_db *db, struct scp_job *job);
+void scp_jobs_done(struct scp_db *db, struct scp_job *job);
+/*
+ * The attempt failed: schedule the next one after 2^attempts seconds (capped at one
+ * hour), or mark the job dead after max_attempts.  permanent: dead at once.
+ */
+void scp_jobs_failed(struct scp_db *db, struct scp_job *job, const char *error,
+		     int max_attempts, bool permanent);
+/* Seconds of backoff after the given attempt number. */
+long scp_jobs_backoff(int attempts);
+
+#endif

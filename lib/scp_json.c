@@ -1,0 +1,116 @@
+#include "scp_json.h"
+#include "scp_money.h"
+
+#include <errno.h>
+#include <string.h>
+
+enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
+				 json_object **out)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error jerr;
+	json_object *obj;
+
+	*out = NULL;
+	if (len > max_len)
+		return SCP_JSON_TOO_LARGE;
+	/* json-c stops at a NUL byte inside the text; such a body is not JSON. */
+	if (memchr(text, '\0', len))
+		return SCP_JSON_SYNTAX;
+	tok = json_tokener_new_ex(SCP_JSON_MAX_DEPTH);
+	if (!tok)
+		return SCP_JSON_SYNTAX;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_continue) {
+		/* Truncated input (or a bare number): ask json-c to finish with what it has. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+	}
+	if (jerr == json_tokener_success && json_tokener_get_parse_end(tok) < len) {
+		/* Whitespace may follow the value; nothing else. */
+		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+			if (!strchr(" \t\r\n", text[i])) {
+				jerr = json_tokener_error_parse_unexpected;
+				break;
+			}
+		}
+	}
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success) {
+		json_object_put(obj);
+		if (jerr == json_tokener_error_depth)
+			return SCP_JSON_TOO_DEEP;
+		if (jerr == json_tokener_error_parse_utf8_string)
+			return SCP_JSON_BAD_UTF8;
+		return SCP_JSON_SYNTAX;
+	}
+	*out = obj;
+	return SCP_JSON_OK;
+}
+
+const char *scp_json_strerror(enum scp_json_err e)
+{
+	switch (e) {
+	case SCP_JSON_OK: return "ok";
+	case SCP_JSON_TOO_LARGE: return "request body too large";
+	case SCP_JSON_TOO_DEEP: return "JSON nested too deeply";
+	case SCP_JSON_BAD_UTF8: return "request body is not valid UTF-8";
+	case SCP_JSON_SYNTAX: break;
+	}
+	return "request body is not valid JSON";
+}
+
+json_object *scp_json_get(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (!obj || !json_object_is_type(obj, json_type_object))
+		return NULL;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return json_object_is_type(v, json_type_null) ? NULL : v;
+}
+
+bool scp_json_is(json_object *v, enum json_type t)
+{
+	return v && json_object_is_type(v, t);
+}
+
+bool scp_json_int(json_object *v, int64_t min, int64_t max, int64_t *out)
+{
+	int64_t n;
+
+	if (!scp_json_is(v, json_type_int))
+		return false;
+	errno = 0;
+	n = json_object_get_int64(v);
+	if (n == INT64_MAX || n == INT64_MIN) {
+		/* Clamped or uint64: only trust it if the literal says exactly that. */
+		return false;
+	}
+	if (n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+bool scp_json_money(json_object *v, int64_t *minor)
+{
+	const char *text;
+
+	if (scp_json_is(v, json_type_int)) {
+		int64_t n;
+
+		if (!scp_json_int(v, -SCP_MONEY_MAX / 100, SCP_MONEY_MAX / 100, &n))
+			return false;
+		*minor = n * 100;
+		return true;
+	}
+	if (!scp_json_is(v, json_type_double) && !scp_json_is(v, json_type_string))
+		return false;
+	/* For doubles json-c keeps the literal's text, so no binary rounding happens. */
+	text = json_object_get_string(v);
+	return text && scp_money_parse(text, minor);
+}

@@ -1,0 +1,214 @@
+#include "scp_prefork.h"
+#include "scp_log.h"
+#include "scp_metrics.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_WORKERS 256
+
+volatile sig_atomic_t scp_worker_stop;
+
+static volatile sig_atomic_t got_term, got_hup, got_chld;
+
+static void on_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT: got_term = 1; break;
+	case SIGHUP: got_hup = 1; break;
+	case SIGCHLD: got_chld = 1; break;
+	}
+}
+
+static void on_worker_stop(int sig)
+{
+	(void)sig;
+	scp_worker_stop = 1;
+}
+
+static void handle(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a worker blocked in accept() must return to see the flag. */
+	sigaction(sig, &sa, NULL);
+}
+
+int scp_prefork_systemd_fd(void)
+{
+	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+
+	if (!fds || !pid || atol(pid) != (long)getpid() || atoi(fds) < 1)
+		return -1;
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	return 3;
+}
+
+static int open_listener(const char *path)
+{
+	int fd = scp_prefork_systemd_fd();
+
+	if (fd >= 0)
+		return fd;
+	fd = FCGX_OpenSocket(path, 1024);
+	if (fd < 0)
+		return -1;
+	/* Access is governed by the socket directory's permissions. */
+	if (path[0] != ':' && !strchr(path, ':'))
+		chmod(path, 0666);
+	return fd;
+}
+
+static pid_t spawn(struct scp_prefork *p, int fd, sigset_t *oldmask)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	/* Child: die with the master, take the stop signals, serve. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		_exit(0);
+	handle(SIGTERM, on_worker_stop);
+	handle(SIGINT, on_worker_stop);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	p->worker(fd, p->arg);
+	_exit(0);
+}
+
+static void signal_all(pid_t *pids, int n, int sig)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], sig);
+}
+
+static int live_count(pid_t *pids, int n)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += pids[i] > 0;
+	return c;
+}
+
+/* Reap exited workers; returns how many died abnormally. */
+static void reap(pid_t *pids, time_t *born, int n, bool stopping)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (int i = 0; i < n; i++) {
+			if (pids[i] != pid)
+				continue;
+			pids[i] = 0;
+			if (!stopping && (WIFSIGNALED(status) ||
+					  (WIFEXITED(status) && WEXITSTATUS(status)))) {
+				scp_warn("worker %d died (%s %d); replacing it", (int)pid,
+					 WIFSIGNALED(status) ? "signal" : "exit",
+					 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+				scp_metrics_worker_restart();
+				/* A worker dying at birth is not respawned in a tight loop. */
+				if (time(NULL) - born[i] < 1)
+					born[i] = -1;
+			}
+		}
+	}
+}
+
+static void stop_workers(pid_t *pids, time_t *born, int n)
+{
+	time_t deadline = time(NULL) + 15;
+
+	signal_all(pids, n, SIGTERM);
+	while (live_count(pids, n) && time(NULL) < deadline) {
+		reap(pids, born, n, true);
+		if (live_count(pids, n))
+			usleep(20000);
+	}
+	signal_all(pids, n, SIGKILL);
+	reap(pids, born, n, true);
+}
+
+int scp_prefork_run(struct scp_prefork *p)
+{
+	pid_t pids[MAX_WORKERS] = { 0 };
+	time_t born[MAX_WORKERS] = { 0 };
+	sigset_t block, oldmask;
+	int fd, n = p->workers < 1 ? 1 : p->workers > MAX_WORKERS ? MAX_WORKERS : p->workers;
+
+	if (FCGX_Init()) {
+		scp_error("FCGX_Init failed");
+		return 1;
+	}
+	fd = open_listener(p->socket_path);
+	if (fd < 0) {
+		scp_error("cannot listen on %s: %s", p->socket_path, strerror(errno));
+		return 1;
+	}
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &oldmask);
+	handle(SIGTERM, on_signal);
+	handle(SIGINT, on_signal);
+	handle(SIGHUP, on_signal);
+	handle(SIGCHLD, on_signal);
+	scp_info("listening on %s with %d workers", p->socket_path, n);
+
+	while (!got_term) {
+		for (int i = 0; i < n; i++) {
+			if (pids[i] > 0)
+				continue;
+			if (born[i] < 0) {
+				/* It died right after starting: wait a little before the next. */
+				born[i] = 0;
+				sigprocmask(SIG_SETMASK, &oldmask, NULL);
+				sleep(1);
+				sigprocmask(SIG_BLOCK, &block, NULL);
+				if (got_term)
+					break;
+			}
+			pids[i] = spawn(p, fd, &oldmask);
+			born[i] = time(NULL);
+			if (pids[i] < 0) {
+				scp_error("fork: %s", strerror(errno));
+				pids[i] = 0;
+			}
+		}
+		if (got_term)
+			break;
+		sigsuspend(&oldmask);
+		if (got_chld) {
+			got_chld = 0;
+			reap(pids, born, n, false);
+		}
+		if (got_hup) {
+			got_hup = 0;
+			scp_info("SIGHUP: reloading and replacing workers");
+			if (!p->reload || p->reload(p->arg))
+				signal_all(pids, n, SIGTERM);
+		}
+	}
+	scp_info("stopping: waiting for workers to finish their requests");
+	stop_workers(pids, born, n);
+	return 0;
+}

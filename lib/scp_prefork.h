@@ -1,0 +1,32 @@
+/*
+ * scp_prefork: the master process of every family binary.
+ *
+ * The master owns the listening socket (its own, or fd 3 from systemd socket
+ * activation), forks N workers and keeps N alive: a worker that dies is replaced.
+ * SIGTERM/SIGINT: workers finish the request in hand and exit, then the master exits.
+ * SIGHUP: the reload callback runs in the master (re-read the configuration), then every
+ * worker is asked to finish and is replaced by a fresh one.
+ */
+#ifndef SCP_PREFORK_H
+#define SCP_PREFORK_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+struct scp_prefork {
+	const char *socket_path;	/* unix socket path or ":port"; ignored with LISTEN_FDS */
+	int workers;
+	void (*worker)(int listen_fd, void *arg);	/* runs in each child; returns to exit */
+	bool (*reload)(void *arg);	/* may be NULL */
+	void *arg;
+};
+
+/* Set in a worker once it was asked to stop; its accept loop checks it. */
+extern volatile sig_atomic_t scp_worker_stop;
+
+/* Run the master until asked to stop; returns the process exit status. */
+int scp_prefork_run(struct scp_prefork *p);
+/* The listening socket from systemd (LISTEN_FDS/LISTEN_PID), or -1. */
+int scp_prefork_systemd_fd(void);
+
+#endif

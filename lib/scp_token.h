@@ -1,0 +1,40 @@
+/*
+ * scp_token: HS256 access tokens (JWT) with every check of DESIGN §7.
+ *
+ * libjwt 1.10 verifies the signature with whatever algorithm the token names and
+ * checks no claim, so this module pins alg to exactly HS256 and checks typ, iss, aud,
+ * iat, nbf, exp, sub and sid itself.  Whether the session is still alive is the
+ * caller's business (one query, see scp_http).
+ */
+#ifndef SCP_TOKEN_H
+#define SCP_TOKEN_H
+
+#include <stdbool.h>
+#include <time.h>
+
+struct scp_arena;
+
+#define SCP_TOKEN_MAX_LEN 4096
+#define SCP_TOKEN_LEEWAY 30	/* seconds of clock skew tolerated on iat/nbf/exp */
+
+struct scp_claims {
+	const char *sub;	/* user id */
+	const char *role;
+	const char *supplier_id;	/* NULL when the user belongs to no supplier */
+	const char *sid;	/* session (refresh family) id */
+	long iat, exp;
+};
+
+/* Is the secret acceptable (at least 32 bytes)? */
+bool scp_token_secret_ok(const char *secret);
+/* Sign claims into a compact JWT allocated in arena; NULL on failure. */
+char *scp_token_issue(struct scp_arena *a, const struct scp_claims *c, time_t now,
+		      long ttl);
+/*
+ * Verify a compact JWT.  On success fills c (strings in arena) and returns NULL; else
+ * returns a short reason for the log (never shown to clients).
+ */
+const char *scp_token_verify(struct scp_arena *a, const char *token, time_t now,
+			     struct scp_claims *c);
+
+#endif

@@ -1,0 +1,132 @@
+#include "scp_validate.h"
+#include "scp_http.h"
+#include "scp_json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool scp_valid_uuid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (!s)
+		return false;
+	for (size_t i = 0; i < sizeof(shape) - 1; i++, s++) {
+		bool hex = (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
+			   (*s >= 'A' && *s <= 'F');
+
+		if (shape[i] == '-' ? *s != '-' : !hex)
+			return false;
+	}
+	return *s == '\0';
+}
+
+bool scp_valid_email(const char *s)
+{
+	const char *at = strchr(s, '@'), *dot;
+	size_t len = strlen(s);
+
+	if (!at || at == s || strchr(at + 1, '@') || len > 254)
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',' ||
+		    *p == ';' || *p == '"' || *p == '\\' || (unsigned char)*p >= 0x7f)
+			return false;
+	dot = strrchr(at, '.');
+	return dot && dot > at + 1 && dot[1] != '\0';
+}
+
+bool scp_valid_phone(const char *s)
+{
+	size_t n = 0;
+
+	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
+		return false;
+	for (s++; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return n >= 8 && n <= 15;
+}
+
+size_t scp_utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+const char *scp_field_str(struct scp_req *r, json_object *body, const char *field,
+			  bool required, size_t min, size_t max)
+{
+	json_object *v = scp_json_get(body, field);
+	const char *s;
+	size_t n;
+	char msg[96];
+
+	if (!v) {
+		if (required)
+			scp_field_error(r, field, "is required");
+		return NULL;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		scp_field_error(r, field, "must be a string");
+		return NULL;
+	}
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
+		scp_field_error(r, field, "must not contain NUL characters");
+		return NULL;
+	}
+	n = scp_utf8_len(s);
+	if (n < min || n > max) {
+		if (min == max)
+			snprintf(msg, sizeof(msg), "must be %zu characters", min);
+		else if (min <= 1 && n == 0)
+			snprintf(msg, sizeof(msg), "must not be empty");
+		else
+			snprintf(msg, sizeof(msg), "must be %zu to %zu characters", min, max);
+		scp_field_error(r, field, scp_arena_strdup(r->arena, msg));
+		return NULL;
+	}
+	return s;
+}
+
+bool scp_field_int(struct scp_req *r, json_object *body, const char *field, bool required,
+		   int64_t min, int64_t max, int64_t *out)
+{
+	json_object *v = scp_json_get(body, field);
+
+	if (!v) {
+		if (required)
+			scp_field_error(r, field, "is required");
+		return false;
+	}
+	if (!scp_json_int(v, min, max, out)) {
+		scp_field_error(r, field, scp_arena_printf(r->arena,
+				"must be an integer from %lld to %lld",
+				(long long)min, (long long)max));
+		return false;
+	}
+	return true;
+}
+
+const char *scp_field_enum(struct scp_req *r, json_object *body, const char *field,
+			   bool required, const char *const *choices)
+{
+	const char *s = scp_field_str(r, body, field, required, 1, 64);
+	char msg[256] = "must be one of:";
+
+	if (!s)
+		return NULL;
+	for (const char *const *c = choices; *c; c++)
+		if (!strcmp(s, *c))
+			return s;
+	for (const char *const *c = choices; *c; c++) {
+		strncat(msg, " ", sizeof(msg) - strlen(msg) - 1);
+		strncat(msg, *c, sizeof(msg) - strlen(msg) - 1);
+	}
+	scp_field_error(r, field, scp_arena_strdup(r->arena, msg));
+	return NULL;
+}

@@ -1,0 +1,38 @@
+/*
+ * scp_validate: field checks shared by every family.
+ *
+ * The scp_field_* helpers read one field of a JSON body, check it, and on failure
+ * record a validation error on the request (see scp_field_error); they return NULL /
+ * false then, and the handler answers all errors at once with scp_fields_send().
+ */
+#ifndef SCP_VALIDATE_H
+#define SCP_VALIDATE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct scp_req;
+
+bool scp_valid_uuid(const char *s);
+bool scp_valid_email(const char *s);
+/* E.164: '+', a non-zero digit, 8 to 15 digits in all. */
+bool scp_valid_phone(const char *s);
+/* Number of UTF-8 characters in s. */
+size_t scp_utf8_len(const char *s);
+
+/*
+ * A string field of min..max characters (after trimming nothing: what is sent is kept).
+ * Absent: NULL, and an error only if required.  Not a string: an error.
+ */
+const char *scp_field_str(struct scp_req *r, json_object *body, const char *field,
+			  bool required, size_t min, size_t max);
+/* An integer field within [min, max]; absent → *out untouched, error if required. */
+bool scp_field_int(struct scp_req *r, json_object *body, const char *field, bool required,
+		   int64_t min, int64_t max, int64_t *out);
+/* A string field that must be one of the NULL-terminated choices. */
+const char *scp_field_enum(struct scp_req *r, json_object *body, const char *field,
+			   bool required, const char *const *choices);
+
+#endif
