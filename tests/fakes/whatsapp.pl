@@ -1,0 +1,31 @@
+#!/usr/bin/env perl
+# A fake WhatsApp Cloud API on loopback: POST /{version}/{phone_number_id}/messages.
+# Records every request as one JSON line in LOG and answers like the real API:
+#   200 {"messaging_product":"whatsapp","contacts":[{"input":…,"wa_id":…}],
+#        "messages":[{"id":"wamid.…"}]}
+# A line "STATUS COUNT" in CTL makes the next COUNT requests answer STATUS with the
+# Graph API error shape instead (for retry and dead-letter tests).
+# usage: whatsapp.pl PORT LOG CTL
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin";
+use FakeHTTP;
+
+my ($port, $log, $ctl) = @ARGV;
+FakeHTTP::serve($port, $log, sub {
+    my ($req) = @_;
+    my $fail = FakeHTTP::take_failure($ctl);
+    if ($fail) {
+        return ($fail, { error => { message => "fake failure", type => 'OAuthException',
+                                    code => $fail == 400 ? 100 : 2, fbtrace_id => 'AbC' } });
+    }
+    return (401, { error => { message => 'Invalid OAuth access token', code => 190 } })
+        unless ($req->{headers}{authorization} // '') =~ /^Bearer \S+/;
+    return (404, { error => { message => 'Unknown path', code => 803 } })
+        unless $req->{method} eq 'POST' && $req->{path} =~ m{^/v[\d.]+/\d+/messages$};
+    my $to = eval { $req->{json}{to} } // '';
+    return (200, { messaging_product => 'whatsapp',
+                   contacts => [{ input => $to, wa_id => $to }],
+                   messages => [{ id => 'wamid.' . join('', map { int rand 10 } 1 .. 20) }] });
+});

@@ -1,0 +1,252 @@
+package SCPTest;
+# The integration-test harness: a whole SCP stack in a temporary directory (PostgreSQL
+# cluster, migrations, every FastCGI family, scp-worker, nginx on a free loopback port),
+# fake providers on loopback, and small HTTP helpers.  Core Perl modules only.
+use strict;
+use warnings;
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX ();
+use Time::HiRes qw(sleep time);
+use Exporter 'import';
+
+our @EXPORT_OK = qw(parallel free_port json);
+our $TOP = abs_path(dirname(__FILE__) . '/../..');
+my $JSON = JSON::PP->new->canonical->allow_nonref;
+
+sub json { $JSON }
+
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp') or die "no free port: $!";
+    my $p = $s->sockport;
+    close $s;
+    return $p;
+}
+
+# SCPTest->start(env => {SCP_KEY => value, ...}, fakes => ['whatsapp'])
+sub start {
+    my ($class, %opt) = @_;
+    my $dir = tempdir('scp-test-XXXXXX', TMPDIR => 1, CLEANUP => 0);
+    my $self = bless { dir => $dir, port => free_port(), fakes => {}, pid => $$ }, $class;
+    for my $name (@{ $opt{fakes} || [] }) {
+        $self->{fakes}{$name} = $self->_start_fake($name);
+    }
+    my %env = (STACK_FAST => 1, SCP_PORT => $self->{port}, SCP_WORKERS => 2,
+               SCP_PASSWORD_COST => 1, SCP_AUTH_RATE => '1000r/s', SCP_AUTH_BURST => 1000,
+               %{ $self->_fake_env }, %{ $opt{env} || {} });
+    local @ENV{ keys %env } = values %env;
+    my $out = `$TOP/scripts/stack start $dir 2>&1`;
+    die "stack start failed:\n$out\n" . $self->logs if $?;
+    $self->{url} = "http://127.0.0.1:$self->{port}";
+    $self->{http} = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+    $self->_guard;
+    return $self;
+}
+
+# Stop everything even if the test process dies without running DESTROY.
+sub _guard {
+    my ($self) = @_;
+    my $parent = $$;
+    my $pid = fork;
+    return if $pid;
+    POSIX::setsid();
+    sleep 0.5 while getppid() == $parent;
+    system("$TOP/scripts/stack stop $self->{dir} >/dev/null 2>&1");
+    kill 'TERM', map { $_->{pid} } values %{ $self->{fakes} };
+    POSIX::_exit(0);
+}
+
+sub _start_fake {
+    my ($self, $name) = @_;
+    my $port = free_port();
+    my $log = "$self->{dir}/fake-$name.jsonl";
+    my $ctl = "$self->{dir}/fake-$name.ctl";
+    my $pid = fork;
+    if (!$pid) {
+        exec $^X, "$TOP/tests/fakes/$name.pl", $port, $log, $ctl;
+        die "exec: $!";
+    }
+    for (1 .. 100) {
+        last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
+        sleep 0.05;
+    }
+    return { pid => $pid, port => $port, log => $log, ctl => $ctl };
+}
+
+sub _fake_env {
+    my ($self) = @_;
+    my %e;
+    if (my $w = $self->{fakes}{whatsapp}) {
+        %e = (%e, SCP_WHATSAPP_TRANSPORT => 'http',
+              SCP_WHATSAPP_API_URL => "http://127.0.0.1:$w->{port}",
+              SCP_WHATSAPP_PHONE_NUMBER_ID => '1098765432',
+              SCP_WHATSAPP_ACCESS_TOKEN => 'test-wa-token');
+    }
+    return \%e;
+}
+
+# What a fake received: a list of {method, path, headers, body, json}.
+sub fake_requests {
+    my ($self, $name) = @_;
+    open my $fh, '<', $self->{fakes}{$name}{log} or return ();
+    return map { $JSON->decode($_) } grep { /\S/ } <$fh>;
+}
+
+# Tell a fake how to answer the next requests: e.g. "500 2" (two 500s), "400 1".
+sub fake_control {
+    my ($self, $name, $line) = @_;
+    open my $fh, '>', $self->{fakes}{$name}{ctl} or die $!;
+    print $fh "$line\n";
+    close $fh;
+}
+
+sub url  { $_[0]{url} }
+sub dir  { $_[0]{dir} }
+
+# $s->req(METHOD, PATH, BODY, %opt): BODY a ref (sent as JSON) or a string (raw).
+# opt: token, headers, type.  Returns {status, headers, content, json}.
+sub req {
+    my ($self, $method, $path, $body, %opt) = @_;
+    my %h = %{ $opt{headers} || {} };
+    $h{Authorization} = "Bearer $opt{token}" if defined $opt{token};
+    my %args = (headers => \%h);
+    if (defined $body) {
+        $args{content} = ref $body ? $JSON->encode($body) : $body;
+        $h{'Content-Type'} //= $opt{type} // 'application/json';
+    }
+    my $r = $self->{http}->request($method, $self->{url} . $path, \%args);
+    my $json = eval { $JSON->decode($r->{content}) } if length($r->{content} // '');
+    return { status => $r->{status}, headers => $r->{headers}, content => $r->{content},
+             json => $json };
+}
+
+sub get    { my ($s, $p, %o) = @_; $s->req('GET', $p, undef, %o) }
+sub del    { my ($s, $p, %o) = @_; $s->req('DELETE', $p, undef, %o) }
+sub post   { my ($s, $p, $b, %o) = @_; $s->req('POST', $p, $b // {}, %o) }
+sub patch  { my ($s, $p, $b, %o) = @_; $s->req('PATCH', $p, $b // {}, %o) }
+
+my $seq = 0;
+# Sign up a user; returns the login body (access_token, refresh_token, user).
+sub signup {
+    my ($self, %f) = @_;
+    $seq++;
+    my %body = (email => "user$seq.$$\@example.com", password => 'password123',
+                first_name => 'Test', %f);
+    my $r = $self->post('/api/v1/auth/signup', \%body);
+    die "signup failed: $r->{status} $r->{content}" unless $r->{status} == 201;
+    $r->{json}{password} = $body{password};
+    return $r->{json};
+}
+
+# Run SQL as the database owner; returns the output rows (tab-separated, unaligned).
+sub sql {
+    my ($self, $sql, @params) = @_;
+    my $pgbin = `pg_config --bindir 2>/dev/null`;
+    chomp $pgbin;
+    $pgbin = (sort glob('/usr/lib/postgresql/*/bin'))[-1] unless -x "$pgbin/psql";
+    # :'pN' stands for the Nth parameter as a quoted literal.
+    $sql =~ s/:'p(\d+)'/_quote($params[$1 - 1])/ge;
+    open my $ph, '-|', "$pgbin/psql", '-X', '-q', '-A', '-t', '-F', "\t", '-v',
+        'ON_ERROR_STOP=1', '-h', "$self->{dir}/pgsock", '-U', 'scp', '-d', 'scp',
+        '-c', $sql or die "psql: $!";
+    my @rows = <$ph>;
+    close $ph;
+    die "psql failed on: $sql\n" if $?;
+    chomp @rows;
+    return wantarray ? @rows : $rows[0];
+}
+
+sub _quote {
+    my ($v) = @_;
+    return 'NULL' unless defined $v;
+    $v =~ s/'/''/g;
+    return "'$v'";
+}
+
+sub pid_of {
+    my ($self, $name) = @_;
+    open my $fh, '<', "$self->{dir}/run/$name.pid" or return;
+    my $pid = <$fh>;
+    chomp $pid;
+    return $pid;
+}
+
+# The worker processes of a family's master.
+sub workers {
+    my ($self, $family) = @_;
+    my $master = $self->pid_of("scp-$family") or return ();
+    my @kids = `pgrep -P $master`;
+    chomp @kids;
+    return @kids;
+}
+
+sub stack {
+    my ($self, $cmd) = @_;
+    my $out = `$TOP/scripts/stack $cmd $self->{dir} 2>&1`;
+    die "stack $cmd failed: $out" if $?;
+}
+
+sub logs {
+    my ($self) = @_;
+    my $s = '';
+    for my $f (glob("$self->{dir}/log/*.log")) {
+        open my $fh, '<', $f or next;
+        my @l = <$fh>;
+        splice @l, 0, @l - 15 if @l > 15;
+        $s .= "== $f\n" . join('', @l);
+    }
+    return $s;
+}
+
+# Wait until COND returns true, up to SECONDS; returns its last value.
+sub wait_until {
+    my ($self, $secs, $cond) = @_;
+    my $end = time + $secs;
+    my $v;
+    until (($v = $cond->()) || time > $end) { sleep 0.1 }
+    return $v;
+}
+
+sub stop {
+    my ($self) = @_;
+    return if $self->{stopped}++ || $$ != $self->{pid};
+    system("$TOP/scripts/stack stop $self->{dir} >/dev/null 2>&1");
+    for my $f (values %{ $self->{fakes} }) {
+        kill 'TERM', $f->{pid};
+        waitpid $f->{pid}, 0;
+    }
+    system('rm', '-rf', $self->{dir}) unless $ENV{SCP_KEEP};
+}
+
+sub DESTROY { $_[0]->stop }
+
+# parallel(N, sub { my $i = shift; ...; return $hashref }) → list of results, in order.
+sub parallel {
+    my ($n, $code) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    my @pids;
+    for my $i (0 .. $n - 1) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $res = eval { $code->($i) } // { error => "$@" };
+            open my $fh, '>', "$dir/$i" or POSIX::_exit(1);
+            print $fh $JSON->encode($res);
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @pids, $pid;
+    }
+    waitpid $_, 0 for @pids;
+    return map {
+        open my $fh, '<', "$dir/$_" or die "child $_ left no result";
+        local $/;
+        $JSON->decode(<$fh>);
+    } 0 .. $n - 1;
+}
+
+1;

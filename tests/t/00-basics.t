@@ -1,0 +1,53 @@
+# The edges every request meets: health, nginx's JSON errors, routing, request ids.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use SCPTest;
+
+my $s = SCPTest->start;
+
+my $r = $s->get('/health');
+is $r->{status}, 200, 'health answers 200';
+is $r->{json}{database}, 'ok', 'health reports the database';
+like $r->{headers}{'x-request-id'}, qr/^[0-9a-f]{32}$/, 'X-Request-Id on every response';
+
+$r = $s->get('/api/v1/nothing/here');
+is $r->{status}, 404, 'unknown /api/ path is 404';
+is $r->{json}{success}, JSON::PP::false, 'in the error envelope';
+is $r->{json}{error}{code}, 'NOT_FOUND', 'with NOT_FOUND';
+like $r->{headers}{'content-type'}, qr{^application/json}, 'as JSON';
+ok $r->{headers}{'x-request-id'}, 'with a request id';
+
+$r = $s->get('/api/v1/auth/nope');
+is $r->{status}, 404, 'unknown route inside a family is 404';
+is $r->{json}{error}{code}, 'NOT_FOUND', 'NOT_FOUND from the family';
+
+$r = $s->get('/api/v1/auth/login');
+is $r->{status}, 405, 'GET on a POST route is 405';
+is $r->{json}{error}{code}, 'METHOD_NOT_ALLOWED', 'METHOD_NOT_ALLOWED';
+
+$r = $s->req('DELETE', '/api/v1/auth/me');
+is $r->{status}, 405, 'DELETE /auth/me is 405';
+
+$r = $s->post('/api/v1/auth/login', 'x' x (2 * 1024 * 1024));
+is $r->{status}, 413, 'a 2 MiB body is refused by nginx';
+is $r->{json}{error}{code}, 'PAYLOAD_TOO_LARGE', 'in the envelope';
+
+$r = $s->get('/metrics');
+is $r->{status}, 200, 'metrics from loopback';
+like $r->{content}, qr/^scp_requests_total\{family="auth",class="2xx"\} \d+/m,
+    'Prometheus text with request counters';
+
+$r = $s->get('/');
+is $r->{status}, 404, 'the root is a JSON 404';
+is $r->{json}{error}{code}, 'NOT_FOUND', 'in the envelope';
+
+my @lines = grep { /GET \/health 200/ } split /\n/, do {
+    open my $fh, '<', $s->dir . '/log/scp-auth.log' or die; local $/; <$fh>
+};
+like $lines[0], qr/rid=[0-9a-f]{32} GET \/health 200 [\d.]+ms user=-/,
+    'one log line per request with time, request id, method, path, status, duration, user';
+
+done_testing;
