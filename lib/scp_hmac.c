@@ -80,6 +80,46 @@ void scp_base64(char *out, const unsigned char *in, size_t n)
 	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 }
 
+static int b64url_val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+long scp_base64url_decode(unsigned char *out, const char *in, size_t n)
+{
+	unsigned long acc = 0;
+	long len = 0;
+	int bits = 0;
+
+	if (n % 4 == 1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64url_val(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned long)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[len++] = (unsigned char)(acc >> bits);
+			acc &= (1ul << bits) - 1;
+		}
+	}
+	/* Leftover bits must be zero: one encoding per value. */
+	return acc ? -1 : len;
+}
+
 bool scp_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 {
 	/* The length is not secret; the contents are. */

@@ -27,6 +27,11 @@ void scp_hmac_sha256_hex(char out[SCP_SHA256_HEX], const void *key, size_t keyle
 			 const void *data, size_t n);
 /* Standard base64 with padding; out must hold 4 * ((n + 2) / 3) + 1 bytes. */
 void scp_base64(char *out, const unsigned char *in, size_t n);
+/*
+ * Decode base64url without padding (RFC 7515) into out (at least n * 3 / 4 + 3 bytes).
+ * Returns the decoded length, or -1 on a character outside the alphabet or a bad length.
+ */
+long scp_base64url_decode(unsigned char *out, const char *in, size_t n);
 /* Constant-time equality of two byte strings of possibly different length. */
 bool scp_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
 

@@ -4,12 +4,73 @@
 #include <errno.h>
 #include <string.h>
 
+/*
+ * Is s well-formed UTF-8 (Unicode table 3-7)?  json-c's VALIDATE_UTF8 only counts
+ * continuation bytes, so it lets through overlong forms ("\xc0\xaf" for '/'), UTF-16
+ * surrogates ("\xed\xa0\x80") and code points past U+10FFFF.
+ */
+static bool utf8_strict(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i], lo = 0x80, hi = 0xBF;
+		size_t n;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			lo = c == 0xE0 ? 0xA0 : 0x80;	/* no overlong 3-byte forms */
+			hi = c == 0xED ? 0x9F : 0xBF;	/* no surrogates */
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			lo = c == 0xF0 ? 0x90 : 0x80;	/* no overlong 4-byte forms */
+			hi = c == 0xF4 ? 0x8F : 0xBF;	/* nothing past U+10FFFF */
+		} else {
+			return false;
+		}
+		if (len - i - 1 < n || s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (size_t k = 2; k <= n; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* json-c 0.16 takes 'single-quoted' strings even in STRICT mode; JSON has none. */
+static bool quote_outside_string(const char *s, size_t len)
+{
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = false;
+		} else if (s[i] == '"') {
+			in_str = true;
+		} else if (s[i] == '\'') {
+			return true;
+		}
+	}
+	return false;
+}
+
 enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
 				 json_object **out)
 {
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
 	json_object *obj;
+	size_t end;
 
 	*out = NULL;
 	if (len > max_len)
@@ -17,20 +78,27 @@ enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
 	/* json-c stops at a NUL byte inside the text; such a body is not JSON. */
 	if (memchr(text, '\0', len))
 		return SCP_JSON_SYNTAX;
+	if (!utf8_strict((const unsigned char *)text, len))
+		return SCP_JSON_BAD_UTF8;
+	if (quote_outside_string(text, len))
+		return SCP_JSON_SYNTAX;
 	tok = json_tokener_new_ex(SCP_JSON_MAX_DEPTH);
 	if (!tok)
 		return SCP_JSON_SYNTAX;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
 	if (jerr == json_tokener_continue) {
 		/* Truncated input (or a bare number): ask json-c to finish with what it has. */
 		obj = json_tokener_parse_ex(tok, "", 1);
 		jerr = json_tokener_get_error(tok);
+		/* All of text was consumed; parse_end now counts in the "" buffer. */
+		end = len;
 	}
-	if (jerr == json_tokener_success && json_tokener_get_parse_end(tok) < len) {
+	if (jerr == json_tokener_success && end < len) {
 		/* Whitespace may follow the value; nothing else. */
-		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+		for (size_t i = end; i < len; i++) {
 			if (!strchr(" \t\r\n", text[i])) {
 				jerr = json_tokener_error_parse_unexpected;
 				break;

@@ -1,10 +1,11 @@
 /*
  * scp_token: HS256 access tokens (JWT) with every check of DESIGN §7.
  *
- * libjwt 1.10 verifies the signature with whatever algorithm the token names and
- * checks no claim, so this module pins alg to exactly HS256 and checks typ, iss, aud,
- * iat, nbf, exp, sub and sid itself.  Whether the session is still alive is the
- * caller's business (one query, see scp_http).
+ * Tokens are signed with libjwt.  libjwt 1.10 would verify with whatever algorithm a
+ * token names and checks no claim, so verification is done here: the header must say
+ * exactly HS256, the MAC is checked in constant time before anything else is parsed,
+ * then typ, iss, aud, iat, nbf, exp, sub and sid.  Whether the session is still alive
+ * is the caller's business (one query, see scp_app).
  */
 #ifndef SCP_TOKEN_H
 #define SCP_TOKEN_H

@@ -1,0 +1,18 @@
+# nginx limit_req on the sign-in routes: beyond the burst, 429 in the API's envelope.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use SCPTest;
+
+my $s = SCPTest->start(env => { SCP_AUTH_RATE => '1r/s', SCP_AUTH_BURST => 3 });
+my @st = map { $s->post('/api/v1/auth/login', { email => 'a@b.co', password => 'password123' }) } 1 .. 8;
+my @limited = grep { $_->{status} == 429 } @st;
+ok @limited >= 3, scalar(@limited) . ' of 8 rapid logins were limited';
+is $limited[0]{json}{error}{code}, 'RATE_LIMITED', 'RATE_LIMITED envelope';
+ok $limited[0]{headers}{'retry-after'}, 'with Retry-After';
+ok $limited[0]{headers}{'x-request-id'}, 'with a request id';
+is $s->get('/health')->{status}, 200, 'other routes are not limited';
+
+done_testing;
