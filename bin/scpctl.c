@@ -297,7 +297,41 @@ static const struct demo demo_users[] = {
 	{ "sales_rep", "supplier.sales@example.com", "Sam", "+15550000008", true },
 };
 
-static int cmd_seed_demo(void)
+/* Run every .sql file of sqldir/seed (idempotent demo data of each family), by name. */
+static bool run_seed_files(PGconn *c, const char *sqldir)
+{
+	char dir[4096];
+	struct dirent **list;
+	int n;
+	bool ok = true;
+
+	snprintf(dir, sizeof(dir), "%s/seed", sqldir);
+	n = scandir(dir, &list, NULL, alphasort);
+	if (n < 0)
+		return true;	/* no seed data beyond the users */
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(list[i]->d_name);
+		char path[8192], *sql;
+		PGresult *r;
+
+		if (ok && len > 4 && !strcmp(list[i]->d_name + len - 4, ".sql")) {
+			sql = (size_t)snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name) <
+				      sizeof(path) ? read_file(path) : NULL;
+			r = sql ? PQexec(c, sql) : NULL;
+			ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK ||
+				   PQresultStatus(r) == PGRES_TUPLES_OK);
+			if (!ok)
+				fprintf(stderr, "scpctl: %s: %s", path, PQerrorMessage(c));
+			PQclear(r);
+			free(sql);
+		}
+		free(list[i]);
+	}
+	free(list);
+	return ok;
+}
+
+static int cmd_seed_demo(const char *sqldir)
 {
 	PGconn *c = connect_db();
 	const char *sup = supplier_for(c, "Fresh Farms Wholesale");
@@ -318,6 +352,10 @@ static int cmd_seed_demo(void)
 			return 1;
 		}
 		printf("  %-10s %-30s %s\n", d->role, d->email, d->phone);
+	}
+	if (!run_seed_files(c, sqldir)) {
+		PQfinish(c);
+		return 1;
 	}
 	PQfinish(c);
 	return 0;
@@ -345,7 +383,7 @@ static void usage(void)
 		"usage: scpctl [-c CONFIG] COMMAND\n"
 		"  migrate [-d SQLDIR]   apply pending migrations (default %s)\n"
 		"  user add ...          create a user (scpctl user add for the options)\n"
-		"  seed-demo             create one demo user of every role\n"
+		"  seed-demo [-d SQLDIR] demo users of every role, then SQLDIR/seed/*.sql\n"
 		"  check-config          show the effective configuration and its problems\n",
 		SCP_SQLDIR);
 }
@@ -353,7 +391,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct scp_buf errs = SCP_BUF_INIT;
-	const char *config = NULL, *cmd;
+	const char *config = NULL, *cmd, *sqldir;
 	bool loaded;
 	int i = 1, rc;
 
@@ -366,6 +404,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[i];
+	sqldir = getenv("SCP_SQL_DIR") ? getenv("SCP_SQL_DIR") : SCP_SQLDIR;
 	loaded = scp_config_load(config, &errs);
 	if (!loaded) {
 		fprintf(stderr, "configuration problems:\n%s", errs.ptr);
@@ -373,16 +412,14 @@ int main(int argc, char **argv)
 		return !strcmp(cmd, "check-config") ? 1 : 2;
 	}
 	scp_buf_release(&errs);
+	if (i + 2 < argc && !strcmp(argv[i + 1], "-d"))
+		sqldir = argv[i + 2];
 	if (!strcmp(cmd, "migrate")) {
-		const char *dir = getenv("SCP_SQL_DIR") ? getenv("SCP_SQL_DIR") : SCP_SQLDIR;
-
-		if (i + 2 < argc && !strcmp(argv[i + 1], "-d"))
-			dir = argv[i + 2];
-		rc = cmd_migrate(dir);
+		rc = cmd_migrate(sqldir);
 	} else if (!strcmp(cmd, "user") && i + 1 < argc && !strcmp(argv[i + 1], "add")) {
 		rc = cmd_user_add(argc - i - 1, argv + i + 1);
 	} else if (!strcmp(cmd, "seed-demo")) {
-		rc = cmd_seed_demo();
+		rc = cmd_seed_demo(sqldir);
 	} else if (!strcmp(cmd, "check-config")) {
 		rc = cmd_check_config();
 	} else {

@@ -51,6 +51,8 @@ done:
  * must say exactly HS256, the MAC context is fetched once per process, and the claims
  * are read with json-c.
  */
+#define SCP_HS256_B64_LEN 43	/* 32 bytes in base64url without padding */
+
 static EVP_MAC_CTX *mac_base;
 static char mac_key[256];
 
@@ -206,9 +208,12 @@ const char *scp_token_verify(struct scp_arena *a, const char *token, time_t now,
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
 	if (!dot2 || strchr(dot2 + 1, '.') || dot2[1] == '\0')
 		return "malformed";
-	/* Signature first: nothing of an unauthenticated token is parsed beyond this. */
-	if (scp_base64url_decode(got, dot2 + 1, len - (size_t)(dot2 + 1 - token)) !=
-	    SCP_SHA256_LEN)
+	/*
+	 * Signature first: nothing of an unauthenticated token is parsed beyond this.  An
+	 * HS256 MAC is exactly 43 base64url characters; checking that bounds the decode.
+	 */
+	if (len - (size_t)(dot2 + 1 - token) != SCP_HS256_B64_LEN ||
+	    scp_base64url_decode(got, dot2 + 1, SCP_HS256_B64_LEN) != SCP_SHA256_LEN)
 		return "bad signature";
 	if (!hs256(token, (size_t)(dot2 - token), want))
 		return "cannot compute HMAC";

@@ -122,6 +122,15 @@ CREATE FUNCTION scp_user_json(u users) RETURNS json LANGUAGE sql STABLE AS $$
         u.profile_image_url, u.created_at, u.updated_at, u.last_login_at)::scp_user_view)
 $$;
 
+-- A page of a list, as every list of the API answers (see lib/scp_page.h).
+CREATE FUNCTION scp_page_json(p_results json, p_total bigint, p_page int, p_size int)
+RETURNS json LANGUAGE sql IMMUTABLE AS $$
+    SELECT json_build_object('results', coalesce(p_results, '[]'::json),
+        'pagination', json_build_object('page', p_page, 'page_size', p_size,
+            'total', coalesce(p_total, 0),
+            'total_pages', (coalesce(p_total, 0) + p_size - 1) / p_size))
+$$;
+
 -- Open a session with its first refresh token; returns the session id.
 CREATE FUNCTION scp_session_open(p_user uuid, p_refresh_hash text, p_ttl int)
 RETURNS uuid LANGUAGE plpgsql AS $$
