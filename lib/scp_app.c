@@ -186,8 +186,9 @@ static void serve(int fd, void *arg)
 	scp_db_init(&db, scp_cfg.database_url);
 	scp_db_add_statements(&db, common_stmts,
 			      (int)(sizeof(common_stmts) / sizeof(common_stmts[0])));
-	if (app->fam->nstmts)
-		scp_db_add_statements(&db, app->fam->stmts, app->fam->nstmts);
+	for (int i = 0; i < SCP_FAMILY_TABLES; i++)
+		if (app->fam->tables[i].n)
+			scp_db_add_statements(&db, app->fam->tables[i].stmts, app->fam->tables[i].n);
 	scp_db_ready(&db);
 	FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR);
 

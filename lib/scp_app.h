@@ -14,12 +14,19 @@
 #include "scp_db.h"
 #include "scp_route.h"
 
+/* A table of statements; a family may gather several (one per source file). */
+struct scp_stmt_table {
+	const struct scp_stmt *stmts;
+	int n;
+};
+#define SCP_STMT_TABLE(arr) { (arr), (int)(sizeof(arr) / sizeof((arr)[0])) }
+#define SCP_FAMILY_TABLES 3
+
 struct scp_family {
 	const char *name;	/* "auth" → program scp-auth, socket scp-auth.sock */
 	const struct scp_route *routes;
 	int nroutes;
-	const struct scp_stmt *stmts;
-	int nstmts;
+	struct scp_stmt_table tables[SCP_FAMILY_TABLES];	/* unused ones are {NULL, 0} */
 };
 
 int scp_app_main(int argc, char **argv, const struct scp_family *fam);

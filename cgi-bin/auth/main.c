@@ -54,8 +54,7 @@ static const struct scp_family family = {
 	.name = "auth",
 	.routes = routes,
 	.nroutes = sizeof(routes) / sizeof(routes[0]),
-	.stmts = stmts,
-	.nstmts = sizeof(stmts) / sizeof(stmts[0]),
+	.tables = { SCP_STMT_TABLE(stmts) },
 };
 
 int main(int argc, char **argv)

@@ -37,7 +37,7 @@ sub start {
         $self->{fakes}{$name} = $self->_start_fake($name);
     }
     my %env = (STACK_FAST => 1, SCP_PORT => $self->{port}, SCP_WORKERS => 2,
-               SCP_PASSWORD_COST => 1, SCP_AUTH_RATE => '1000r/s', SCP_AUTH_BURST => 1000,
+               SCP_PASSWORD_COST => 1, SCP_AUTH_RATE => '100000r/s', SCP_AUTH_BURST => 100000,
                %{ $self->_fake_env }, %{ $opt{env} || {} });
     local @ENV{ keys %env } = values %env;
     my $out = `$TOP/scripts/stack start $dir 2>&1`;
