@@ -176,7 +176,8 @@ static const char *add_user(PGconn *c, const char *email, const char *password,
 	}
 	if (!exec_ok(c,
 		     "INSERT INTO users (email, password_hash, role, first_name, last_name,"
-		     " phone_number, supplier_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+		     " phone_number, phone_verified, supplier_id)"
+		     " VALUES ($1, $2, $3, $4, $5, $6::text, $6::text IS NOT NULL, $7)"
 		     " ON CONFLICT DO NOTHING RETURNING id", 7,
 		     (const char *const[]){ email, hash, role, first, last, phone, supplier }, &r))
 		return NULL;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 long scp_max_body = 1048576;
@@ -99,6 +100,7 @@ static void handle_health(struct scp_req *r)
 		return;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
+		scp_add_header(r, "Retry-After: 5");
 		scp_send_error(r, 503, "UNAVAILABLE", "database schema is not migrated", NULL);
 		return;
 	}
@@ -114,12 +116,14 @@ static void handle_ping(struct scp_req *r)
 	scp_send(r, 200, pong, sizeof(pong) - 1);
 }
 
-static void handle_metrics(struct scp_req *r, const char *family)
+static const char *family_name;
+
+static void handle_metrics(struct scp_req *r)
 {
 	FCGX_Stream *o = r->fcgi->out;
 
 	scp_buf_reset(r->out);
-	scp_metrics_render(r->out, family);
+	scp_metrics_render(r->out, family_name);
 	r->status = 200;
 	char head[128];
 	int n = snprintf(head, sizeof(head), "Status: 200 OK\r\nContent-Type: text/plain; "
@@ -130,31 +134,39 @@ static void handle_metrics(struct scp_req *r, const char *family)
 	FCGX_PutStr(r->out->ptr, (int)r->out->len, o);
 }
 
-static void dispatch(struct scp_req *r, const struct scp_family *fam)
+/* Every family answers these, before its own routes. */
+static const struct scp_route builtin_routes[] = {
+	{ "GET", "/ping", handle_ping, SCP_PUBLIC | SCP_NO_DB },
+	{ "GET", "/metrics", handle_metrics, SCP_PUBLIC | SCP_NO_DB },
+	{ "GET", "/health", handle_health, SCP_PUBLIC },
+};
+
+static const struct scp_route *find_route(struct scp_req *r, const struct scp_family *fam)
 {
 	const struct scp_route *route;
+	enum scp_match m = scp_route_find(builtin_routes,
+					  (int)(sizeof(builtin_routes) / sizeof(builtin_routes[0])),
+					  r, &route);
 
-	if (!strcmp(r->path, "/health") && !strcmp(r->method, "GET")) {
-		handle_health(r);
-		return;
-	}
-	if (!strcmp(r->path, "/ping") && !strcmp(r->method, "GET")) {
-		handle_ping(r);
-		return;
-	}
-	if (!strcmp(r->path, "/metrics") && !strcmp(r->method, "GET")) {
-		handle_metrics(r, fam->name);
-		return;
-	}
-	switch (scp_route_find(fam->routes, fam->nroutes, r, &route)) {
-	case SCP_MATCH_NO_PATH:
+	if (m == SCP_MATCH_NO_PATH)
+		m = scp_route_find(fam->routes, fam->nroutes, r, &route);
+	if (m == SCP_MATCH_NO_PATH)
 		scp_not_found(r);
-		return;
-	case SCP_MATCH_NO_METHOD:
+	else if (m == SCP_MATCH_NO_METHOD)
 		scp_send_error(r, 405, "METHOD_NOT_ALLOWED", "method not allowed", NULL);
+	return m == SCP_MATCH_OK ? route : NULL;
+}
+
+static void dispatch(struct scp_req *r, const struct scp_family *fam)
+{
+	const struct scp_route *route = find_route(r, fam);
+
+	if (!route)
 		return;
-	case SCP_MATCH_OK:
-		break;
+	if (!(route->flags & SCP_NO_DB) && !scp_db_ready(r->db)) {
+		scp_metrics_db_down();
+		scp_send_unavailable(r);
+		return;
 	}
 	if (route->flags & SCP_ROLES_ALL) {
 		if (!scp_app_authenticate(r, true))
@@ -199,12 +211,7 @@ static void serve(int fd, void *arg)
 		scp_arena_reset(&arena);
 		scp_req_init(&r, &fr, &arena, &db, &out, &headers, &fields);
 		scp_log_set_request(r.request_id);
-		if (!scp_db_ready(&db)) {
-			scp_metrics_db_down();
-			scp_send_unavailable(&r);
-		} else {
-			dispatch(&r, app->fam);
-		}
+		dispatch(&r, app->fam);
 		if (r.json)
 			json_object_put(r.json);
 		/* Log before finishing: the request's parameters die with FCGX_Finish_r. */
@@ -237,11 +244,23 @@ static bool load_config(const char *path)
 	return ok;
 }
 
+/*
+ * SIGHUP.  The new configuration is tried in a child first: loading replaces the
+ * master's values, and a rejected file must not reach the workers forked later.
+ */
 static bool reload(void *arg)
 {
 	struct app *app = arg;
+	pid_t pid = fork();
+	int status = 1;
 
-	/* A broken file keeps the workers running on the configuration they have. */
+	if (pid == 0)
+		_exit(load_config(app->config_path) ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		scp_error("SIGHUP: the configuration has errors; keeping the running one");
+		return false;
+	}
 	return load_config(app->config_path);
 }
 
@@ -278,6 +297,7 @@ int scp_app_main(int argc, char **argv, const struct scp_family *fam)
 	if (app.workers <= 0)
 		app.workers = (int)scp_cfg.workers;
 	scp_metrics_init();
+	family_name = fam->name;
 	pf = (struct scp_prefork){ .socket_path = app.socket_path, .workers = app.workers,
 				   .worker = serve, .reload = reload, .arg = &app };
 	return scp_prefork_run(&pf);

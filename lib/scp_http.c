@@ -283,23 +283,52 @@ bool scp_fields_send(struct scp_req *r)
 	return true;
 }
 
-/* A unique violation: name the field from the index ("users_email_key" → email). */
-static void send_conflict(struct scp_req *r, const PGresult *res)
+/*
+ * The field a constraint guards, from its name: "<table>_<field>_<key|check>" as
+ * PostgreSQL names them by default ("users_email_key" → "email").  NULL if it does not
+ * follow that shape.
+ */
+static const char *constraint_field(struct scp_req *r, const PGresult *res)
 {
 	const char *c = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-	const char *us = c ? strchr(c, '_') : NULL;
-	size_t len = us ? strlen(us + 1) : 0;
-	char *field;
+	const char *t = PQresultErrorField(res, PG_DIAG_TABLE_NAME);
+	const char *end;
+	size_t tlen;
 
-	if (r->conflict_message || len <= 4 || strcmp(us + 1 + len - 3, "key")) {
-		scp_send_error(r, 409, "CONFLICT",
-			       r->conflict_message ? r->conflict_message : "already exists", NULL);
-		return;
+	if (!c || !t)
+		return NULL;
+	tlen = strlen(t);
+	if (strncmp(c, t, tlen) || c[tlen] != '_')
+		return NULL;
+	c += tlen + 1;
+	end = strrchr(c, '_');
+	if (!end || end == c || (strcmp(end, "_key") && strcmp(end, "_check")))
+		return NULL;
+	return scp_arena_strndup(r->arena, c, (size_t)(end - c));
+}
+
+/* Integrity errors the request caused: 409 for a duplicate, 422 for a broken rule. */
+static bool send_integrity(struct scp_req *r, const char *state, const PGresult *res)
+{
+	const char *field = constraint_field(r, res);
+
+	if (!strcmp(state, "23505")) {
+		if (r->conflict_message || !field)
+			scp_send_error(r, 409, "CONFLICT",
+				       r->conflict_message ? r->conflict_message : "already exists",
+				       NULL);
+		else
+			scp_send_error(r, 409, "CONFLICT",
+				       scp_arena_printf(r->arena, "%s is already taken", field),
+				       scp_arena_printf(r->arena, "{\"field\":\"%s\"}", field));
+		return true;
 	}
-	field = scp_arena_strndup(r->arena, us + 1, len - 4);
-	scp_send_error(r, 409, "CONFLICT",
-		       scp_arena_printf(r->arena, "%s is already taken", field),
-		       scp_arena_printf(r->arena, "{\"field\":\"%s\"}", field));
+	if (!strcmp(state, "23514") && field) {
+		scp_field_error(r, field, "is not allowed for this resource");
+		scp_fields_send(r);
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -334,10 +363,8 @@ static void send_sql_error(struct scp_req *r, const PGresult *res)
 			return;
 		}
 	}
-	if (!strcmp(state, "23505")) {
-		send_conflict(r, res);
+	if (!strncmp(state, "23", 2) && send_integrity(r, state, res))
 		return;
-	}
 	scp_error("sql %s: %s", state, PQresultErrorMessage(res));
 	scp_send_internal(r);
 }

@@ -17,6 +17,7 @@
 volatile sig_atomic_t scp_worker_stop;
 
 static volatile sig_atomic_t got_term, got_hup, got_chld;
+static bool activated;	/* the socket came from systemd */
 
 static void on_signal(int sig)
 {
@@ -54,6 +55,7 @@ int scp_prefork_systemd_fd(void)
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDNAMES");
+	activated = true;
 	return 3;
 }
 
@@ -172,7 +174,8 @@ int scp_prefork_run(struct scp_prefork *p)
 	handle(SIGINT, on_signal);
 	handle(SIGHUP, on_signal);
 	handle(SIGCHLD, on_signal);
-	scp_info("listening on %s with %d workers", p->socket_path, n);
+	scp_info("listening on %s with %d workers",
+		 activated ? "the socket from systemd" : p->socket_path, n);
 
 	while (!got_term) {
 		for (int i = 0; i < n; i++) {

@@ -30,6 +30,8 @@ enum scp_role_bit {
 #define SCP_AUTH SCP_ROLES_ALL
 /* Public, but a valid token, when sent, identifies the caller. */
 #define SCP_AUTH_OPTIONAL (1u << 8)
+/* The handler never touches the database: it answers even while that is down. */
+#define SCP_NO_DB (1u << 9)
 
 typedef void (*scp_handler)(struct scp_req *r);
 

@@ -18,6 +18,8 @@ CREATE TABLE users (
     last_name         text,
     company_name      text,
     phone_number      text,
+    -- proven by an OTP (or entered by an administrator); only such a phone signs in
+    phone_verified    boolean NOT NULL DEFAULT false,
     role              text NOT NULL CHECK (role IN ('consumer', 'owner', 'manager', 'sales_rep',
                                                     'client', 'vendor', 'agent', 'admin')),
     status            text NOT NULL DEFAULT 'active'
@@ -27,12 +29,13 @@ CREATE TABLE users (
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),
     last_login_at     timestamptz,
-    CHECK (email IS NOT NULL OR phone_number IS NOT NULL),
+    -- named for the field the API reports when a request would break it
+    CONSTRAINT users_phone_number_check CHECK (email IS NOT NULL OR phone_number IS NOT NULL),
     -- supplier staff always belong to a supplier; nobody else does
     CHECK ((role IN ('owner', 'manager', 'sales_rep')) = (supplier_id IS NOT NULL))
 );
 CREATE UNIQUE INDEX users_email_key ON users (lower(email));
-CREATE UNIQUE INDEX users_phone_key ON users (phone_number);
+CREATE UNIQUE INDEX users_phone_number_key ON users (phone_number);
 CREATE INDEX users_supplier_idx ON users (supplier_id) WHERE supplier_id IS NOT NULL;
 CREATE INDEX users_role_idx ON users (role);
 
@@ -111,14 +114,15 @@ $$;
 -- order, and a FROM-less SQL function is inlined into the calling query.
 CREATE TYPE scp_user_view AS (
     id uuid, email text, first_name text, last_name text, name text, company_name text,
-    phone_number text, role text, status text, is_active boolean, supplier_id uuid,
+    phone_number text, phone_verified boolean, role text, status text, is_active boolean,
+    supplier_id uuid,
     profile_image_url text, created_at timestamptz, updated_at timestamptz,
     last_login_at timestamptz
 );
 CREATE FUNCTION scp_user_json(u users) RETURNS json LANGUAGE sql STABLE AS $$
     SELECT row_to_json(ROW(u.id, u.email, u.first_name, u.last_name,
         nullif(concat_ws(' ', u.first_name, u.last_name), ''), u.company_name,
-        u.phone_number, u.role, u.status, u.status = 'active', u.supplier_id,
+        u.phone_number, u.phone_verified, u.role, u.status, u.status = 'active', u.supplier_id,
         u.profile_image_url, u.created_at, u.updated_at, u.last_login_at)::scp_user_view)
 $$;
 
@@ -143,6 +147,16 @@ BEGIN
         VALUES (sid, p_refresh_hash, now() + make_interval(secs => p_ttl));
     UPDATE users SET last_login_at = now() WHERE id = p_user;
     RETURN sid;
+END $$;
+
+-- Sign in by password: a session, and the user as of after it (last_login_at set).
+CREATE FUNCTION scp_login(p_user uuid, p_refresh_hash text, p_ttl int)
+RETURNS TABLE (session_id uuid, user_json json)
+LANGUAGE plpgsql AS $$
+DECLARE
+    sid uuid := scp_session_open(p_user, p_refresh_hash, p_ttl);
+BEGIN
+    RETURN QUERY SELECT sid, scp_user_json(u) FROM users u WHERE u.id = p_user;
 END $$;
 
 -- Rotate a refresh token.  Outcomes: ok, invalid, raced (a concurrent rotation of the
@@ -245,9 +259,17 @@ BEGIN
         RETURN;
     END IF;
     UPDATE otps SET used_at = now() WHERE id = o.id;
-    INSERT INTO users (phone_number, role) VALUES (p_phone, 'client')
+    -- The code proves the phone.  An account that merely typed this number in (sign-up,
+    -- profile) loses it, so nobody signs into an account by claiming a victim's phone.
+    UPDATE users SET phone_number = NULL, updated_at = now()
+        WHERE phone_number = p_phone AND NOT phone_verified AND email IS NOT NULL;
+    INSERT INTO users (phone_number, phone_verified, role) VALUES (p_phone, true, 'client')
         ON CONFLICT (phone_number) DO NOTHING;
     SELECT * INTO u FROM users WHERE phone_number = p_phone;
+    IF NOT u.phone_verified THEN
+        RETURN QUERY SELECT 'disabled', NULL::uuid, NULL, NULL::uuid, NULL::uuid, NULL::json;
+        RETURN;
+    END IF;
     IF u.status <> 'active' THEN
         RETURN QUERY SELECT 'disabled', NULL::uuid, NULL, NULL::uuid, NULL::uuid, NULL::json;
         RETURN;

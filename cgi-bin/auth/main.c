@@ -24,9 +24,7 @@ static const struct scp_stmt stmts[] = {
 	{ "login_user",
 	  "SELECT u.id, u.password_hash, u.role, u.supplier_id, u.status"
 	  " FROM users u WHERE lower(u.email) = lower($1)" },
-	{ "session_open",
-	  "SELECT s, scp_user_json(u) FROM scp_session_open($1, $2, $3) s, users u"
-	  " WHERE u.id = $1" },
+	{ "session_open", "SELECT * FROM scp_login($1, $2, $3)" },
 	{ "signup", "SELECT * FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)" },
 	{ "refresh", "SELECT * FROM scp_refresh($1, $2, $3, $4)" },
 	{ "logout",
@@ -34,20 +32,22 @@ static const struct scp_stmt stmts[] = {
 	  " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL" },
 	{ "otp_send", "SELECT otp_id, expires_at FROM scp_otp_send($1, $2, $3, $4, $5)" },
 	{ "otp_verify", "SELECT * FROM scp_otp_verify($1, $2, $3, $4, $5, $6, $7)" },
+	/* Profile and password in one statement: a new password ends the other sessions. */
 	{ "me_update",
-	  "UPDATE users u SET"
+	  "WITH u AS (UPDATE users u SET"
 	  " first_name = CASE WHEN $2 THEN $3 ELSE first_name END,"
 	  " last_name = CASE WHEN $4 THEN $5 ELSE last_name END,"
 	  " company_name = CASE WHEN $6 THEN $7 ELSE company_name END,"
+	  " phone_verified = phone_verified AND NOT ($8 AND $9 IS DISTINCT FROM phone_number),"
 	  " phone_number = CASE WHEN $8 THEN $9 ELSE phone_number END,"
 	  " profile_image_url = CASE WHEN $10 THEN $11 ELSE profile_image_url END,"
 	  " password_hash = coalesce($12, password_hash),"
 	  " updated_at = now()"
-	  " WHERE id = $1 RETURNING scp_user_json(u)" },
+	  " WHERE id = $1 RETURNING scp_user_json(u) AS j),"
+	  " r AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'password changed'"
+	  "  WHERE $12::text IS NOT NULL AND user_id = $1 AND id <> $13 AND revoked_at IS NULL)"
+	  " SELECT j FROM u" },
 	{ "me_password", "SELECT password_hash FROM users WHERE id = $1" },
-	{ "me_revoke_others",
-	  "UPDATE sessions SET revoked_at = now(), revoked_reason = 'password changed'"
-	  " WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL" },
 };
 
 static const struct scp_family family = {

@@ -41,7 +41,7 @@ void auth_update_me(struct scp_req *r)
 	sp = opt(r, b, "phone_number", 20, &phone);
 	si = opt(r, b, "profile_image_url", 2048, &image);
 	npw = scp_field_str(r, b, "new_password", false, 0, 1024);
-	cur = scp_field_str(r, b, "current_password", npw != NULL, 1, 1024);
+	cur = scp_field_str(r, b, "current_password", false, 1, 1024);
 	if (phone && !scp_valid_phone(phone))
 		scp_field_error(r, "phone_number", "must be in E.164 format, e.g. +919876543210");
 	if (image && strncmp(image, "/media/", 7) && strncmp(image, "https://", 8))
@@ -54,10 +54,11 @@ void auth_update_me(struct scp_req *r)
 		res = scp_q(r, "me_password", r->auth.user_id);
 		if (!res)
 			return;
-		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) ||
-		    !scp_password_verify(cur, PQgetvalue(res, 0, 0))) {
+		/* An account made by OTP has no password yet: it may set one without. */
+		if (PQntuples(res) != 1 || (!PQgetisnull(res, 0, 0) &&
+		    (!cur || !scp_password_verify(cur, PQgetvalue(res, 0, 0))))) {
 			PQclear(res);
-			scp_field_error(r, "current_password", "is not correct");
+			scp_field_error(r, "current_password", cur ? "is not correct" : "is required");
 			scp_fields_send(r);
 			return;
 		}
@@ -69,17 +70,8 @@ void auth_update_me(struct scp_req *r)
 		newhash = hash;
 	}
 	res = scp_q(r, "me_update", r->auth.user_id, sf, first, sl, last, sc, company, sp, phone,
-		    si, image, newhash);
+		    si, image, newhash, r->auth.sid);
 	if (!res)
 		return;
-	if (newhash) {
-		PGresult *rv = scp_q(r, "me_revoke_others", r->auth.user_id, r->auth.sid);
-
-		if (!rv) {
-			PQclear(res);
-			return;
-		}
-		PQclear(rv);
-	}
 	scp_send_row_json(r, 200, res);
 }

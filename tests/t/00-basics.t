@@ -35,6 +35,12 @@ $r = $s->post('/api/v1/auth/login', 'x' x (2 * 1024 * 1024));
 is $r->{status}, 413, 'a 2 MiB body is refused by nginx';
 is $r->{json}{error}{code}, 'PAYLOAD_TOO_LARGE', 'in the envelope';
 
+$r = $s->post('/health', {});
+is $r->{status}, 405, 'POST /health is 405';
+$r = $s->get('/ping');
+is $r->{status}, 200, '/ping answers';
+is $r->{json}{status}, 'ok', 'ok';
+
 $r = $s->get('/metrics');
 is $r->{status}, 200, 'metrics from loopback';
 like $r->{content}, qr/^scp_requests_total\{family="auth",class="2xx"\} \d+/m,

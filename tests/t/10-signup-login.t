@@ -109,6 +109,7 @@ my $email = $who->{user}{email};
 $r = $s->post('/api/v1/auth/login', { email => $email, password => 'password123' });
 is $r->{status}, 200, 'login: 200';
 is $r->{json}{user}{id}, $who->{user}{id}, 'the right user';
+ok $r->{json}{user}{last_login_at}, 'the user as of this login (last_login_at set)';
 ok $r->{json}{access_token} && $r->{json}{refresh_token}, 'both tokens';
 isnt $r->{json}{refresh_token}, $who->{refresh_token}, 'a new session';
 $r = $s->post('/api/v1/auth/login', { email => uc $email, password => 'password123' });

@@ -112,6 +112,9 @@ is $r->{status}, 401, 'PATCH without a token: 401';
 my $other = $s->signup(phone_number => '+14155550199');
 $r = $s->patch('/api/v1/users/me', { phone_number => '+14155550199' }, token => $u->{access_token});
 is $r->{status}, 409, 'another user\'s phone number: 409';
+is $r->{json}{error}{details}{field}, 'phone_number', 'naming the request field';
+$r = $s->get('/api/v1/users/me', token => $u->{access_token});
+is $r->{json}{phone_verified}, JSON::PP::false, 'a typed-in phone is not verified';
 
 # Password change: needs the current one, revokes the other sessions.
 my $second = $s->post('/api/v1/auth/login', { email => $u->{user}{email}, password => 'password123' })->{json};

@@ -116,6 +116,26 @@ is $verify->(phone => $p5, otp => '000001')->{status}, 401, "verify $_: counted"
 $r = $verify->(phone => $p5, otp => code_for($p5));
 is $r->{status}, 429, 'the 6th verify within 5 minutes: 429, even with the right code';
 
+# Claiming a phone is not owning it: an account that typed in someone's number does not
+# receive that person's OTP sign-in, and loses the number to the one who proves it.
+my $p7 = '+919800066666';
+my $claim = $s->signup(phone_number => $p7);
+$send->($p7);
+$r = $verify->(phone => $p7, otp => code_for($p7));
+is $r->{status}, 200, 'the phone\'s owner signs in';
+isnt $r->{json}{user}{id}, $claim->{user}{id}, 'into their own new account, not the claimant\'s';
+is $r->{json}{user}{phone_verified}, JSON::PP::true, 'with the phone verified';
+is $s->get('/api/v1/users/me', token => $claim->{access_token})->{json}{phone_number}, undef,
+    'the claimant lost the unproven number';
+
+# An OTP-only account can set a first password, and cannot drop its only contact.
+my $tok = $r->{json}{access_token};
+$r = $s->patch('/api/v1/users/me', { new_password => 'firstpassword1' }, token => $tok);
+is $r->{status}, 200, 'an OTP account sets a password without a current one';
+$r = $s->patch('/api/v1/users/me', { phone_number => undef }, token => $tok);
+is $r->{status}, 422, 'removing the only contact of an account: 422';
+is $r->{json}{error}{details}{fields}[0]{field}, 'phone_number', 'naming phone_number';
+
 # A banned phone user is refused.
 my $p6 = '+919800055555';
 $send->($p6);

@@ -46,6 +46,8 @@ like $s->get('/metrics')->{content}, qr/scp_worker_restarts_total\{family="auth"
 # --- PostgreSQL restart ---------------------------------------------------------------
 is $me->()->{status}, 200, 'before the restart';
 $s->stack('pg-stop');
+is $s->get('/ping')->{status}, 200, '/ping needs no database';
+is $s->get('/metrics')->{status}, 200, '/metrics needs no database';
 my $r = $me->();
 is $r->{status}, 503, 'database down: 503';
 is $r->{json}{error}{code}, 'UNAVAILABLE', 'UNAVAILABLE';
@@ -79,6 +81,26 @@ $s->wait_until(5, sub { my @w = $s->workers('auth'); @w == 3 && !grep { my $o = 
 my @new = $s->workers('auth');
 is scalar @new, 3, 'three workers after SIGHUP';
 is scalar(grep { my $o = $_; grep { $_ == $o } @old } @new), 0, 'all of them new';
+
+# --- a SIGHUP with a broken configuration keeps the running one ------------------------
+{
+    my $conf = $s->dir . '/scp.conf';
+    open my $in, '<', $conf or die;
+    my $good = do { local $/; <$in> };
+    open my $out, '>', $conf or die;
+    print $out $good =~ s/^jwt_secret = .*$/jwt_secret = short/mr;
+    close $out;
+    kill 'HUP', $s->pid_of('scp-auth');
+    sleep 1;
+    kill 'KILL', ($s->workers('auth'))[0];   # a replacement is forked after the bad reload
+    $s->wait_until(5, sub { scalar($s->workers('auth')) == 3 });
+    my @st = map { $s->post('/api/v1/auth/login', { email => $u->{user}{email},
+                                                   password => 'password123' })->{status} } 1 .. 6;
+    is scalar(grep { $_ == 200 } @st), 6, 'a rejected reload leaves every worker on the good configuration';
+    open $out, '>', $conf or die;
+    print $out $good;
+    close $out;
+}
 
 # --- a malformed request never takes a worker down ------------------------------------
 my @pids = $s->workers('auth');

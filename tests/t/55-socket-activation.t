@@ -40,7 +40,7 @@ like $out, qr/"database":"ok"/, 'with its database';
 like fcgi('/api/v1/auth/me'), qr/^Status: 401/m, 'and routes as usual';
 open my $fh, '<', $log or die;
 my $text = do { local $/; <$fh> };
-like $text, qr/listening on .* with 2 workers/, 'the master started its workers';
+like $text, qr/listening on the socket from systemd with 2 workers/, "the master started its workers on systemd's socket";
 unlike $text, qr/cannot listen/, 'without opening a socket of its own';
 
 kill 'TERM', -$pid;
