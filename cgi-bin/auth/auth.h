@@ -27,4 +27,11 @@ void auth_verify_otp(struct scp_req *r);
 void auth_me(struct scp_req *r);
 void auth_update_me(struct scp_req *r);
 
+/* staff.c: the owner manages its supplier's managers and sales reps */
+void auth_staff_list(struct scp_req *r);
+void auth_staff_get(struct scp_req *r);
+void auth_staff_create(struct scp_req *r);
+void auth_staff_update(struct scp_req *r);
+void auth_staff_delete(struct scp_req *r);
+
 #endif

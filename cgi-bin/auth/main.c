@@ -1,6 +1,6 @@
 /*
  * scp-auth: sign-up and sign-in (password and WhatsApp OTP), token refresh and
- * logout, and the caller's own profile.
+ * logout, the caller's own profile, and the supplier owner's staff.
  */
 #include "auth.h"
 #include "scp_app.h"
@@ -18,6 +18,13 @@ static const struct scp_route routes[] = {
 	{ "PUT", "/api/v1/users/me", auth_update_me, SCP_AUTH },
 	{ "POST", "/api/v1/auth/send-otp", auth_send_otp, SCP_PUBLIC },
 	{ "POST", "/api/v1/auth/verify-otp", auth_verify_otp, SCP_PUBLIC },
+	/* Supplier staff: the owner only (managers may not manage users). */
+	{ "GET", "/api/v1/supplier/users", auth_staff_list, SCP_R_OWNER },
+	{ "POST", "/api/v1/supplier/users", auth_staff_create, SCP_R_OWNER },
+	{ "GET", "/api/v1/supplier/users/:id", auth_staff_get, SCP_R_OWNER },
+	{ "PATCH", "/api/v1/supplier/users/:id", auth_staff_update, SCP_R_OWNER },
+	{ "PUT", "/api/v1/supplier/users/:id", auth_staff_update, SCP_R_OWNER },
+	{ "DELETE", "/api/v1/supplier/users/:id", auth_staff_delete, SCP_R_OWNER },
 };
 
 static const struct scp_stmt stmts[] = {
@@ -48,6 +55,17 @@ static const struct scp_stmt stmts[] = {
 	  "  WHERE $12::text IS NOT NULL AND user_id = $1 AND id <> $13 AND revoked_at IS NULL)"
 	  " SELECT j FROM u" },
 	{ "me_password", "SELECT password_hash FROM users WHERE id = $1" },
+	/* Supplier staff (staff.c; scp_staff_update is in sql/002_b2b.sql). */
+	{ "staff_list",
+	  "SELECT coalesce(json_agg(scp_user_json(u) ORDER BY u.created_at, u.id), '[]')"
+	  " FROM users u WHERE u.supplier_id = $1" },
+	{ "staff_get",
+	  "SELECT scp_user_json(u) FROM users u WHERE u.supplier_id = $1 AND u.id = $2" },
+	{ "staff_create",
+	  "INSERT INTO users AS u (supplier_id, email, password_hash, role, first_name,"
+	  " last_name, phone_number) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	  " RETURNING scp_user_json(u)" },
+	{ "staff_update", "SELECT scp_staff_update($1, $2, $3::jsonb)" },
 };
 
 static const struct scp_family family = {

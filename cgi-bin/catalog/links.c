@@ -1,0 +1,192 @@
+/*
+ * Consumer ↔ supplier links (DESIGN §6):
+ *
+ *   pending → accepted (approve) | rejected (reject);  accepted → blocked (block);
+ *   blocked → accepted (unblock);  rejected → pending (the consumer asks again).
+ *
+ * Each move is one call of scp_link_move, which locks the link, checks the state the
+ * action starts from and records who moved it and when.
+ */
+#include "catalog.h"
+#include "scp_json.h"
+#include "scp_page.h"
+#include "scp_route.h"
+#include "scp_validate.h"
+
+#include <string.h>
+
+/* The optional {"message": "..."} of a request; false when an answer was sent. */
+static bool request_message(struct scp_req *r, const char **msg)
+{
+	json_object *b;
+
+	*msg = NULL;
+	if (!cat_optional_json(r, &b))
+		return false;
+	if (b)
+		*msg = scp_field_str(r, b, "message", false, 0, 1000);
+	return !scp_fields_send(r);
+}
+
+static void link_request(struct scp_req *r, const char *supplier, const char *msg)
+{
+	PGresult *res = scp_q(r, "link_request", r->auth.user_id, supplier, msg);
+
+	if (res)
+		scp_send_row_json(r, 201, res);
+}
+
+void cat_link_request(struct scp_req *r)
+{
+	const char *id = cat_id(r, 0), *msg;
+
+	if (id && request_message(r, &msg))
+		link_request(r, id, msg);
+}
+
+/* POST /links/requests {supplier_id, message} (seed 003). */
+void cat_link_request_body(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r);
+	const char *sup, *msg;
+
+	if (!b)
+		return;
+	sup = scp_field_str(r, b, "supplier_id", true, 36, 36);
+	msg = scp_field_str(r, b, "message", false, 0, 1000);
+	if (sup && !scp_valid_uuid(sup))
+		scp_field_error(r, "supplier_id", "must be a UUID");
+	if (!scp_fields_send(r))
+		link_request(r, sup, msg);
+}
+
+/*
+ * ?status= among choices (NULL-terminated); NULL when absent; 400 otherwise.  Seed 003's
+ * words for the same states are accepted too.
+ */
+static bool status_filter(struct scp_req *r, const char *const *choices, const char **out)
+{
+	const char *s = scp_req_query_param(r, "status");
+
+	*out = NULL;
+	if (!s || !*s)
+		return true;
+	if (!strcmp(s, "approved"))
+		s = "accepted";
+	else if (!strcmp(s, "denied"))
+		s = "rejected";
+	for (const char *const *c = choices; *c; c++) {
+		if (!strcmp(s, *c)) {
+			*out = *c;
+			return true;
+		}
+	}
+	scp_bad_request(r, scp_arena_printf(r->arena, "unknown status %s", s));
+	return false;
+}
+
+void cat_links_consumer(struct scp_req *r)
+{
+	static const char *const states[] = { "pending", "accepted", "rejected", NULL };
+	struct scp_page pg;
+	const char *st;
+	PGresult *res;
+
+	if (!scp_page_parse(r, &pg) || !status_filter(r, states, &st))
+		return;
+	res = scp_q(r, "links_consumer", r->auth.user_id, st, pg.page_text, pg.size_text);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+void cat_links_supplier(struct scp_req *r)
+{
+	static const char *const states[] = { "pending", "accepted", "rejected", "blocked", NULL };
+	struct scp_page pg;
+	const char *st, *q;
+	PGresult *res;
+
+	if (!scp_page_parse(r, &pg) || !status_filter(r, states, &st) ||
+	    !cat_query_search(r, &q))
+		return;
+	res = scp_q(r, "links_supplier", r->auth.supplier_id, st, pg.page_text, pg.size_text, q);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+void cat_links_any(struct scp_req *r)
+{
+	if (r->auth.role_bit == SCP_R_CONSUMER)
+		cat_links_consumer(r);
+	else
+		cat_links_supplier(r);
+}
+
+void cat_link_get(struct scp_req *r)
+{
+	const char *id = cat_id(r, 0);
+	bool consumer = r->auth.role_bit == SCP_R_CONSUMER;
+	PGresult *res;
+
+	if (!id)
+		return;
+	res = scp_q(r, "link_get", consumer ? NULL : r->auth.supplier_id,
+		    consumer ? r->auth.user_id : NULL, id);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+/* Move link :id of the caller's supplier from one of from (an array literal) to to. */
+static void link_move(struct scp_req *r, const char *from, const char *to)
+{
+	const char *id = cat_id(r, 0);
+	PGresult *res;
+
+	if (!id)
+		return;
+	res = scp_q(r, "link_move", id, r->auth.supplier_id, r->auth.user_id, r->auth.role,
+		    from, to);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+void cat_link_approve(struct scp_req *r)
+{
+	link_move(r, "{pending}", "accepted");
+}
+
+void cat_link_reject(struct scp_req *r)
+{
+	link_move(r, "{pending}", "rejected");
+}
+
+void cat_link_block(struct scp_req *r)
+{
+	link_move(r, "{accepted}", "blocked");
+}
+
+void cat_link_unblock(struct scp_req *r)
+{
+	link_move(r, "{blocked}", "accepted");
+}
+
+/* PATCH /links/:id/status {status} (seed 003): the target decides the allowed sources. */
+void cat_link_set_status(struct scp_req *r)
+{
+	static const char *const targets[] = { "accepted", "approved", "rejected", "denied",
+					       "blocked", NULL };
+	json_object *b = scp_req_json(r);
+	const char *to;
+
+	if (!b)
+		return;
+	to = scp_field_enum(r, b, "status", true, targets);
+	if (scp_fields_send(r))
+		return;
+	if (!strcmp(to, "accepted") || !strcmp(to, "approved"))
+		link_move(r, "{pending,blocked}", "accepted");
+	else if (!strcmp(to, "blocked"))
+		link_move(r, "{accepted}", "blocked");
+	else
+		link_move(r, "{pending}", "rejected");
+}

@@ -1,0 +1,205 @@
+/* Small helpers the catalog handlers share: path ids, query parameters, field copies. */
+#include "catalog.h"
+#include "scp_json.h"
+#include "scp_money.h"
+#include "scp_validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *cat_id(struct scp_req *r, int i)
+{
+	/* A malformed id names nothing: 404, as for an id that does not exist. */
+	if (i >= r->nparams || !scp_valid_uuid(r->params[i])) {
+		scp_not_found(r);
+		return NULL;
+	}
+	return r->params[i];
+}
+
+const char *cat_query_text(struct scp_req *r, const char *name)
+{
+	const char *v = scp_req_query_param(r, name);
+
+	return v && *v ? v : NULL;
+}
+
+bool cat_query_bool(struct scp_req *r, const char *name, const char **out)
+{
+	const char *v = scp_req_query_param(r, name);
+
+	*out = NULL;
+	if (!v || !*v)
+		return true;
+	if (!strcmp(v, "true") || !strcmp(v, "1")) {
+		*out = "t";
+	} else if (!strcmp(v, "false") || !strcmp(v, "0")) {
+		*out = "f";
+	} else {
+		scp_bad_request(r, scp_arena_printf(r->arena, "%s must be true or false", name));
+		return false;
+	}
+	return true;
+}
+
+bool cat_query_sort(struct scp_req *r, const char *const *keys, const char *def,
+		    bool def_desc, const char **key, const char **desc)
+{
+	const char *k = scp_req_query_param(r, "sort_by");
+	const char *o = scp_req_query_param(r, "sort_order");
+	bool d = def_desc;
+
+	if (!o)
+		o = scp_req_query_param(r, "order");
+	if (!k || !*k) {
+		k = def;
+	} else if (*k == '-') {
+		k++;
+		d = true;
+	} else {
+		d = false;
+	}
+	if (o && *o) {
+		if (!strcmp(o, "desc")) {
+			d = true;
+		} else if (!strcmp(o, "asc")) {
+			d = false;
+		} else {
+			scp_bad_request(r, "sort_order must be asc or desc");
+			return false;
+		}
+	}
+	for (const char *const *c = keys; *c; c++) {
+		if (!strcmp(k, *c)) {
+			*key = *c;
+			*desc = d ? "t" : "f";
+			return true;
+		}
+	}
+	scp_bad_request(r, scp_arena_printf(r->arena, "cannot sort by %s", k));
+	return false;
+}
+
+bool cat_query_money(struct scp_req *r, const char *name, const char **out)
+{
+	const char *v = scp_req_query_param(r, name);
+	int64_t minor;
+
+	*out = NULL;
+	if (!v || !*v)
+		return true;
+	if (!scp_money_parse(v, &minor) || minor < 0) {
+		scp_bad_request(r, scp_arena_printf(r->arena, "%s must be an amount like 12.50",
+						    name));
+		return false;
+	}
+	*out = scp_arena_printf(r->arena, "%lld", (long long)minor);
+	return true;
+}
+
+bool cat_query_search(struct scp_req *r, const char **out)
+{
+	const char *v = scp_req_query_param(r, "search");
+
+	if (!v)
+		v = scp_req_query_param(r, "q");
+	*out = NULL;
+	if (!v || !*v)
+		return true;
+	if (scp_utf8_len(v) > 200) {
+		scp_bad_request(r, "search must be at most 200 characters");
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+const char *cat_json_text(struct scp_req *r, json_object *o)
+{
+	const char *s = scp_arena_strdup(r->arena,
+					 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+
+	json_object_put(o);
+	return s;
+}
+
+int cat_field_state(json_object *b, const char *field, json_object **v)
+{
+	json_object *x = NULL;
+
+	if (!json_object_object_get_ex(b, field, &x))
+		return 0;
+	*v = x;
+	return x && !json_object_is_type(x, json_type_null) ? 2 : 1;
+}
+
+void cat_copy_checked(struct scp_req *r, json_object *b, json_object *set, const char *field,
+		      bool nullable, size_t min, size_t max, cat_check check, const char *why)
+{
+	json_object *v;
+	const char *s;
+
+	switch (cat_field_state(b, field, &v)) {
+	case 0:
+		return;
+	case 1:
+		if (nullable)
+			json_object_object_add(set, field, NULL);
+		else
+			scp_field_error(r, field, "must not be null");
+		return;
+	}
+	s = scp_field_str(r, b, field, false, min, max);
+	if (s && check && !(s = check(r, s)))
+		scp_field_error(r, field, why);
+	else if (s)
+		json_object_object_add(set, field, json_object_new_string(s));
+}
+
+void cat_copy_str(struct scp_req *r, json_object *b, json_object *set, const char *field,
+		  bool nullable, size_t min, size_t max)
+{
+	cat_copy_checked(r, b, set, field, nullable, min, max, NULL, NULL);
+}
+
+bool cat_copy_money(struct scp_req *r, json_object *b, json_object *set, const char *field,
+		    const char *as, int64_t min, int64_t max, const char *what)
+{
+	json_object *v;
+	int64_t minor;
+	int st = cat_field_state(b, field, &v);
+
+	if (!st)
+		return false;
+	if (st == 1 || !scp_json_money(v, &minor) || minor < min || minor > max) {
+		scp_field_error(r, field, what);
+		return false;
+	}
+	json_object_object_add(set, as, json_object_new_int64(minor));
+	return true;
+}
+
+void cat_copy_int(struct scp_req *r, json_object *b, json_object *set, const char *field,
+		  int64_t min, int64_t max)
+{
+	int64_t n;
+	json_object *v;
+
+	if (cat_field_state(b, field, &v) == 1) {
+		scp_field_error(r, field, "must not be null");
+		return;
+	}
+	if (scp_field_int(r, b, field, false, min, max, &n))
+		json_object_object_add(set, field, json_object_new_int64(n));
+}
+
+bool cat_optional_json(struct scp_req *r, json_object **b)
+{
+	const char *cl = scp_req_param(r, "CONTENT_LENGTH");
+
+	*b = NULL;
+	if (!cl || !*cl || !strcmp(cl, "0"))
+		return true;
+	*b = scp_req_json(r);
+	return *b != NULL;
+}

@@ -1,0 +1,294 @@
+/*
+ * Catalog orders.  A consumer orders from one supplier it is linked to; the lines'
+ * prices are snapshotted and the totals computed in SQL (scp_catalog_order_create).
+ * Each move is one call that locks the order, checks its state, and records who moved
+ * it and when; accepting also takes the stock of every line, all or nothing.
+ *
+ * Only supplier_id, items[].product_id, items[].quantity and notes are read from a new
+ * order: prices, totals, status or stock sent by the client never take effect.
+ */
+#include "orders.h"
+#include "scp_json.h"
+#include "scp_page.h"
+#include "scp_route.h"
+#include "scp_validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ITEMS_MAX 100
+#define QUANTITY_MAX 100000
+
+static const char *const statuses[] = {
+	"pending", "accepted", "rejected", "cancelled", "in_progress", "completed", NULL,
+};
+
+/* Path capture 0 as a UUID; otherwise 404. */
+static const char *order_id(struct scp_req *r)
+{
+	if (r->nparams < 1 || !scp_valid_uuid(r->params[0])) {
+		scp_not_found(r);
+		return NULL;
+	}
+	return r->params[0];
+}
+
+static const char *lower(struct scp_req *r, const char *s)
+{
+	char *c = scp_arena_strdup(r->arena, s);
+
+	for (char *p = c; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return c;
+}
+
+/* One line: its product id into ids (an array literal being built), quantity into qty. */
+static void order_line(struct scp_req *r, json_object *it, size_t i, struct scp_buf *ids,
+		       struct scp_buf *qty)
+{
+	const char *f = scp_arena_printf(r->arena, "items[%zu]", i), *pid;
+	int64_t q;
+	bool ok;
+
+	if (!scp_json_is(it, json_type_object)) {
+		scp_field_error(r, f, "must be an object with product_id and quantity");
+		return;
+	}
+	pid = scp_field_str(r, it, "product_id", false, 1, 64);
+	if (!pid && !scp_json_get(it, "product_id"))
+		scp_field_error(r, scp_arena_printf(r->arena, "%s.product_id", f), "is required");
+	else if (pid && !scp_valid_uuid(pid))
+		scp_field_error(r, scp_arena_printf(r->arena, "%s.product_id", f),
+				"must be a product id");
+	ok = scp_json_int(scp_json_get(it, "quantity"), 1, QUANTITY_MAX, &q);
+	if (!ok)
+		scp_field_error(r, scp_arena_printf(r->arena, "%s.quantity", f),
+				"must be an integer from 1 to 100000");
+	if (!pid || !scp_valid_uuid(pid) || !ok)
+		return;
+	pid = lower(r, pid);
+	/* The same product twice is a client mistake, not two lines to merge silently. */
+	if (ids->len && strstr(ids->ptr, pid)) {
+		scp_field_error(r, scp_arena_printf(r->arena, "%s.product_id", f),
+				"appears twice; put the whole quantity on one line");
+		return;
+	}
+	scp_buf_addf(ids, "%s%s", ids->len ? "," : "", pid);
+	scp_buf_addf(qty, "%s%lld", qty->len ? "," : "", (long long)q);
+}
+
+/* items as the array literals "{id,…}" and "{q,…}"; NULL when invalid (errors on r). */
+static bool order_lines(struct scp_req *r, json_object *b, const char **ids, const char **qty)
+{
+	json_object *items = scp_json_get(b, "items");
+	struct scp_buf bi = SCP_BUF_INIT, bq = SCP_BUF_INIT;
+	size_t n;
+
+	if (!items) {
+		scp_field_error(r, "items", "is required");
+		return false;
+	}
+	n = scp_json_is(items, json_type_array) ? json_object_array_length(items) : 0;
+	if (n < 1 || n > ITEMS_MAX) {
+		scp_field_error(r, "items", "must be an array of 1 to 100 lines");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		order_line(r, json_object_array_get_idx(items, i), i, &bi, &bq);
+	*ids = scp_arena_printf(r->arena, "{%s}", bi.ptr);
+	*qty = scp_arena_printf(r->arena, "{%s}", bq.ptr);
+	scp_buf_release(&bi);
+	scp_buf_release(&bq);
+	return !r->nfields;
+}
+
+void ord_create(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r);
+	const char *sup, *notes, *ids = NULL, *qty = NULL;
+	PGresult *res;
+
+	if (!b)
+		return;
+	sup = scp_field_str(r, b, "supplier_id", false, 1, 64);
+	if (sup && !scp_valid_uuid(sup))
+		scp_field_error(r, "supplier_id", "must be a UUID");
+	notes = scp_field_str(r, b, "notes", false, 0, 1000);
+	order_lines(r, b, &ids, &qty);
+	if (scp_fields_send(r))
+		return;
+	res = scp_q(r, "order_create", r->auth.user_id, sup, ids, qty, notes);
+	if (!res)
+		return;
+	if (!PQgetisnull(res, 0, 1))
+		scp_send_error(r, 422, "VALIDATION_ERROR", "the request has invalid fields",
+			       scp_arena_printf(r->arena, "{\"fields\":%s}", PQgetvalue(res, 0, 1)));
+	else
+		scp_send(r, 201, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	PQclear(res);
+}
+
+/* ?status=a,b as the array literal "{a,b}"; NULL when absent; 400 on an unknown one. */
+static bool status_filter(struct scp_req *r, const char **out)
+{
+	const char *s = scp_req_query_param(r, "status");
+	char *copy, *tok, *save = NULL;
+
+	*out = NULL;
+	if (!s || !*s)
+		return true;
+	copy = scp_arena_strdup(r->arena, s);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *const *c = statuses;
+
+		while (*c && strcmp(*c, tok))
+			c++;
+		if (!*c) {
+			scp_bad_request(r, scp_arena_printf(r->arena, "unknown status %s", tok));
+			return false;
+		}
+	}
+	*out = scp_arena_printf(r->arena, "{%s}", s);
+	return true;
+}
+
+/* ?name= as a UUID filter; NULL when absent; 400 when malformed. */
+static bool uuid_filter(struct scp_req *r, const char *name, const char **out)
+{
+	const char *v = scp_req_query_param(r, name);
+
+	*out = NULL;
+	if (!v || !*v)
+		return true;
+	if (!scp_valid_uuid(v)) {
+		scp_bad_request(r, scp_arena_printf(r->arena, "%s must be a UUID", name));
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static void list(struct scp_req *r, const char *stmt, const char *scope, const char *other)
+{
+	struct scp_page pg;
+	const char *st, *party;
+	PGresult *res;
+
+	if (!scp_page_parse(r, &pg) || !status_filter(r, &st) || !uuid_filter(r, other, &party))
+		return;
+	res = scp_q(r, stmt, scope, st, party, pg.page_text, pg.size_text);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+void ord_list_consumer(struct scp_req *r)
+{
+	list(r, "orders_consumer", r->auth.user_id, "supplier_id");
+}
+
+void ord_list_supplier(struct scp_req *r)
+{
+	list(r, "orders_supplier", r->auth.supplier_id, "consumer_id");
+}
+
+static void get(struct scp_req *r, const char *consumer, const char *supplier)
+{
+	const char *id = order_id(r);
+	PGresult *res;
+
+	if (!id)
+		return;
+	res = scp_q(r, "order_get", consumer, supplier, id);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+void ord_get_consumer(struct scp_req *r)
+{
+	get(r, r->auth.user_id, NULL);
+}
+
+void ord_get_supplier(struct scp_req *r)
+{
+	get(r, NULL, r->auth.supplier_id);
+}
+
+/* The optional reason of a reject or cancel ({"reason"}, or the seed's longer names). */
+static bool reason(struct scp_req *r, const char *alias, const char **out)
+{
+	const char *cl = scp_req_param(r, "CONTENT_LENGTH");
+	const char *field = "reason";
+	json_object *b;
+
+	*out = NULL;
+	if (!cl || !*cl || !strcmp(cl, "0"))
+		return true;
+	if (!(b = scp_req_json(r)))
+		return false;
+	if (!scp_json_get(b, field) && scp_json_get(b, alias))
+		field = alias;
+	*out = scp_field_str(r, b, field, false, 0, 500);
+	if (*out && !**out)
+		*out = NULL;
+	return !scp_fields_send(r);
+}
+
+/* Move order :id (supplier staff or its consumer) from one of from to to. */
+static void move(struct scp_req *r, bool staff, const char *from, const char *to,
+		 const char *why)
+{
+	const char *id = order_id(r);
+	PGresult *res;
+
+	if (!id)
+		return;
+	res = scp_q(r, "order_move", id, staff ? r->auth.supplier_id : NULL,
+		    staff ? NULL : r->auth.user_id, r->auth.user_id, r->auth.role, from, to, why);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+void ord_cancel(struct scp_req *r)
+{
+	const char *why;
+
+	if (reason(r, "cancellation_reason", &why))
+		move(r, false, "{pending}", "cancelled", why);
+}
+
+void ord_reject(struct scp_req *r)
+{
+	const char *why;
+
+	if (reason(r, "rejection_reason", &why))
+		move(r, true, "{pending}", "rejected", why);
+}
+
+void ord_start(struct scp_req *r)
+{
+	move(r, true, "{accepted}", "in_progress", NULL);
+}
+
+void ord_complete(struct scp_req *r)
+{
+	move(r, true, "{in_progress}", "completed", NULL);
+}
+
+void ord_accept(struct scp_req *r)
+{
+	const char *id = order_id(r);
+	PGresult *res;
+
+	if (!id)
+		return;
+	res = scp_q(r, "order_accept", id, r->auth.supplier_id, r->auth.user_id, r->auth.role);
+	if (!res)
+		return;
+	if (!strcmp(PQgetvalue(res, 0, 0), "t"))
+		scp_send(r, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+	else
+		scp_send_error(r, 409, "CONFLICT", PQgetvalue(res, 0, 2),
+			       scp_arena_printf(r->arena, "{\"lines\":%s}", PQgetvalue(res, 0, 1)));
+	PQclear(res);
+}

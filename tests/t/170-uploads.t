@@ -1,0 +1,119 @@
+# POST /uploads: one JPEG, PNG or WebP image (by its magic bytes, at most 5 MB), stored
+# under a random name, served by nginx from /media/ with nosniff and long caching; product
+# images and supplier logos accept only such URLs.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use SCPTest;
+use SCPB2B;
+
+my $s = SCPTest->start;
+my $sup = new_supplier($s);
+my $rep = add_staff($s, $sup, 'sales_rep');
+my $con = new_consumer($s);
+my $T = $sup->{token};
+
+my %img = (
+    jpeg => "\xFF\xD8\xFF\xE0\x00\x10JFIF\x00" . ("\x01" x 200) . "\xFF\xD9",
+    png  => "\x89PNG\r\n\x1a\n" . ("\x02" x 200),
+    webp => "RIFF\x10\x00\x00\x00WEBPVP8 " . ("\x03" x 200),
+);
+my %mime = (jpeg => 'image/jpeg', png => 'image/png', webp => 'image/webp');
+my %ext = (jpeg => 'jpg', png => 'png', webp => 'webp');
+
+sub multipart {
+    my (%parts) = @_;
+    my $b = 'scpboundary' . int(rand 1e9);
+    my $body = '';
+    for my $name (sort keys %parts) {
+        my ($data, $filename, $type) = @{ $parts{$name} };
+        $body .= "--$b\r\nContent-Disposition: form-data; name=\"$name\""
+            . (defined $filename ? "; filename=\"$filename\"" : '') . "\r\n"
+            . (defined $type ? "Content-Type: $type\r\n" : '') . "\r\n$data\r\n";
+    }
+    return ("$body--$b--\r\n", "multipart/form-data; boundary=$b");
+}
+
+sub upload {
+    my ($token, %parts) = @_;
+    my ($body, $type) = multipart(%parts);
+    return $s->req('POST', '/api/v1/uploads', $body, type => $type, token => $token);
+}
+
+my %url;
+for my $kind (sort keys %img) {
+    my $r = upload($T, file => [ $img{$kind}, "photo.$kind", 'application/octet-stream' ]);
+    is $r->{status}, 201, "$kind: 201";
+    like $r->{json}{url}, qr{^/media/images/[0-9a-f]{32}\.$ext{$kind}$}, "  a random name, .$ext{$kind}";
+    is $r->{json}{content_type}, $mime{$kind}, '  typed by its magic bytes, not the client\'s word';
+    is $r->{json}{size}, length $img{$kind}, '  its size';
+    like $r->{json}{absolute_url}, qr{^http://127\.0\.0\.1:\d+\Q$r->{json}{url}\E$}, '  and an absolute URL';
+    $url{$kind} = $r->{json}{url};
+    my $g = $s->get($r->{json}{url});
+    is $g->{status}, 200, '  nginx serves it';
+    ok $g->{content} eq $img{$kind}, '  byte for byte';
+    is $g->{headers}{'content-type'}, $mime{$kind}, '  with its type';
+    is $g->{headers}{'x-content-type-options'}, 'nosniff', '  nosniff';
+    like $g->{headers}{'cache-control'}, qr/max-age=31536000/, '  cached for a year';
+}
+opendir my $dh, $s->dir . '/media/images' or die $!;
+my @files = grep { !/^\.\.?$/ } readdir $dh;
+is scalar(grep { /\.tmp$/ } @files), 0, 'no temporary files left behind';
+is scalar @files, 3, 'three files stored';
+
+my $r = upload($T, file => [ $img{png}, 'again.png' ]);
+isnt $r->{json}{url}, $url{png}, 'the same bytes again: another name';
+$r = upload($T, image => [ $img{jpeg}, '../../../etc/evil.php', 'image/jpeg' ]);
+like $r->{json}{url}, qr{^/media/images/[0-9a-f]{32}\.jpg$}, 'the client\'s file name is never used';
+$r = upload($T, title => [ 'hello' ], whatever => [ $img{webp}, 'x.webp' ]);
+is $r->{status}, 201, 'the only file part, whatever its name';
+$r = $s->req('POST', '/api/v1/upload', $img{png}, type => 'image/png', token => $con->{token});
+is_deeply [ $r->{status}, $r->{json}{content_type} ], [ 201, 'image/png' ],
+    'the raw image as the body, through /upload, by a consumer';
+is upload($rep->{token}, file => [ $img{png}, 'x.png' ])->{status}, 201, 'a sales rep may upload';
+$r = $s->req('POST', '/api/v1/uploads', $img{png}, type => 'image/jpeg', token => $T);
+is $r->{json}{content_type}, 'image/png', 'a PNG sent as image/jpeg is stored as PNG';
+
+# --- refused -----------------------------------------------------------------------------------------
+for my $case ([ 'GIF', "GIF89a" . ("\0" x 100) ], [ 'HTML', '<html><script>alert(1)</script></html>' ],
+              [ 'PDF', "%PDF-1.4\n" . ('x' x 100) ], [ 'text', 'just text' ],
+              [ 'a short JPEG prefix', "\xFF\xD8" ]) {
+    my ($what, $data) = @$case;
+    is api_error(upload($T, file => [ $data, 'x.jpg', 'image/jpeg' ])), '415 UNSUPPORTED_MEDIA_TYPE',
+        "$what named .jpg: 415";
+}
+is api_error(upload($T, file => [ '', 'empty.png' ])), '422 VALIDATION_ERROR', 'an empty file: 422';
+is api_error(upload($T, name => [ 'no file here' ])), '422 VALIDATION_ERROR', 'no file part: 422';
+is api_error($s->req('POST', '/api/v1/uploads', "--x\r\njunk", type => 'multipart/form-data; boundary=x',
+    token => $T)), '400 BAD_REQUEST', 'a broken multipart body: 400';
+is api_error($s->req('POST', '/api/v1/uploads', { url => 'x' }, token => $T)),
+    '415 UNSUPPORTED_MEDIA_TYPE', 'JSON: 415';
+my $five = 5 * 1024 * 1024;
+is upload($T, file => [ $img{png} . ("\0" x ($five - length $img{png})), 'big.png' ])->{status}, 201,
+    'exactly 5 MB: accepted';
+is api_error(upload($T, file => [ $img{png} . ("\0" x ($five - length($img{png}) + 1)), 'big.png' ])),
+    '413 PAYLOAD_TOO_LARGE', '5 MB and a byte: 413';
+is api_error($s->req('POST', '/api/v1/uploads', $img{png} . ("\0" x (7 * 1024 * 1024)), type => 'image/png',
+    token => $T)), '413 PAYLOAD_TOO_LARGE', '7 MB: 413 (nginx)';
+is api_error(upload(undef, file => [ $img{png}, 'x.png' ])), '401 UNAUTHORIZED', 'no token: 401';
+is api_error($s->get('/api/v1/uploads', token => $T)), '405 METHOD_NOT_ALLOWED', 'GET: 405';
+
+# --- only uploaded images as product images and logos -----------------------------------------------------
+$r = $s->post('/api/v1/supplier/products', { name => 'Pictured', price => 1, image_url => $url{jpeg} },
+              token => $T);
+is_deeply [ $r->{status}, $r->{json}{image_url} ], [ 201, $url{jpeg} ], 'a product with an uploaded image';
+my $abs = $s->url . $url{png};
+$r = $s->req('PUT', "/api/v1/supplier/products/$r->{json}{id}", { image_url => $abs }, token => $T);
+is_deeply [ $r->{status}, $r->{json}{image_url} ], [ 200, $url{png} ],
+    'the absolute form is accepted and stored relative';
+$r = $s->req('PUT', '/api/v1/supplier/me', { logo_url => $url{webp} }, token => $T);
+is_deeply [ $r->{status}, $r->{json}{logo_url} ], [ 200, $url{webp} ], 'a logo too';
+for my $bad ('/media/images/' . ('0' x 32) . '.png', 'https://elsewhere.example/a.png',
+             '/media/images/x.png', "$url{png}/../../scp.conf", 'javascript:alert(1)') {
+    is_deeply field_errors($s->post('/api/v1/supplier/products', { name => 'x', price => 1,
+        image_url => $bad }, token => $T)), ['image_url'], "refused image_url $bad";
+}
+
+done_testing;
