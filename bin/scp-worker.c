@@ -39,6 +39,16 @@ struct kind {
 
 static const struct kind kinds[] = {
 	{ "whatsapp_otp", worker_whatsapp_otp },
+	{ "listing_thumbnails", worker_listing_thumbnails },
+	{ "auction_ending", worker_auction_ending },
+	{ "new_bid", worker_auction_event },
+	{ "auction_won", worker_auction_event },
+	{ "auction_expired", worker_auction_event },
+	{ "listing_submitted", worker_auction_event },
+	{ "listing_approved", worker_auction_event },
+	{ "listing_rejected", worker_auction_event },
+	{ "task_assigned", worker_auction_event },
+	{ "order_updated", worker_auction_event },
 };
 
 static void on_stop(int sig)
@@ -81,13 +91,15 @@ static void sweep(struct scp_db *db, time_t *last)
 static void wait_for_work(struct scp_db *db)
 {
 	struct pollfd p = { .fd = db->conn ? PQsocket(db->conn) : -1, .events = POLLIN };
+	/* The auction sweep may want a shorter pace than a second. */
+	int ms = scp_cfg.auction_sweep_ms < 1000 ? (int)scp_cfg.auction_sweep_ms : 1000;
 	PGnotify *n;
 
 	if (p.fd < 0) {
 		sleep(1);
 		return;
 	}
-	if (poll(&p, 1, 1000) > 0 && PQconsumeInput(db->conn))
+	if (poll(&p, 1, ms) > 0 && PQconsumeInput(db->conn))
 		while ((n = PQnotifies(db->conn)))
 			PQfreemem(n);
 }
@@ -119,10 +131,14 @@ int main(int argc, char **argv)
 	scp_log_init("scp-worker", scp_cfg.log_level);
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
+	/* A stray HUP (a reload sent to every SCP unit) must not kill the queue's runner. */
+	signal(SIGHUP, SIG_IGN);
 	scp_httpc_global_init();
 	scp_db_init(&db, scp_cfg.database_url);
 	scp_db_add_statements(&db, scp_jobs_stmts, scp_jobs_nstmts);
 	scp_db_add_statements(&db, sweep_stmts, 1);
+	scp_db_add_statements(&db, worker_auction_stmts, worker_auction_nstmts);
+	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 
 	while (!stop) {
@@ -134,6 +150,7 @@ int main(int argc, char **argv)
 		if (!listening)
 			listening = scp_db_simple(&db, "LISTEN scp_jobs") == SCP_DB_OK;
 		sweep(&db, &last_sweep);
+		worker_auction_sweep(&db);
 		while (!stop && scp_jobs_claim(&db, &job))
 			run_job(&db, &job);
 		if (once)

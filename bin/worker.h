@@ -13,4 +13,19 @@ struct worker_result {
 
 struct worker_result worker_whatsapp_otp(struct scp_job *job);
 
+/* worker_auction.c: the closing sweep, auction_ending, real-time events */
+extern struct scp_db *worker_db;	/* the worker's connection, for jobs that query */
+extern const struct scp_stmt worker_auction_stmts[];
+extern const int worker_auction_nstmts;
+/* Close ended auctions; call it every loop, it keeps its own auction_sweep_ms pace. */
+void worker_auction_sweep(struct scp_db *db);
+struct worker_result worker_auction_ending(struct scp_job *job);
+/* Any event job: one line {time, channel "event", event, topic, data} to outbox_log. */
+struct worker_result worker_auction_event(struct scp_job *job);
+struct worker_result worker_outbox_write(const char *channel, const char *event,
+					 json_object *data);
+
+/* worker_media.c: listing photo thumbnails (libvips) */
+struct worker_result worker_listing_thumbnails(struct scp_job *job);
+
 #endif

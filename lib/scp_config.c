@@ -54,6 +54,20 @@ static const struct key keys[] = {
 	S(media_dir, "/var/lib/scp/media", "where uploads are stored"),
 	S(public_url, "http://127.0.0.1:8080", "the site's external base URL"),
 	N(port, 8080, 1, 65535, "HTTP port of nginx (scripts/serve)"),
+	N(bid_min_increment, 10000, 1, 100000000,
+	  "smallest raise over an auction's highest bid, minor units (10000 = 100.00)"),
+	N(listing_price_min, 100000, 1, 100000000000, "lowest asking price of a listing, minor units"),
+	N(listing_price_max, 100000000, 1, 100000000000,
+	  "highest asking price of a listing, minor units"),
+	N(auction_start_percent, 50, 1, 100,
+	  "opening bid of an approved auction, percent of the asking price (admin may override)"),
+	N(auction_commission_bp, 1000, 0, 10000,
+	  "platform commission on an auction's final price, basis points (1000 = 10%)"),
+	N(agent_commission, 20000, 0, 100000000, "paid to the agent of a completed pickup, minor units"),
+	N(platform_fee, 4900, 0, 100000000, "fixed fee per auction order paid by the buyer, minor units"),
+	N(auction_sweep_ms, 1000, 100, 60000, "how often scp-worker closes ended auctions, ms"),
+	N(auction_ending_notice, 900, 60, 86400,
+	  "seconds before an auction's end when the auction_ending event fires"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

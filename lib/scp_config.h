@@ -42,6 +42,16 @@ struct scp_config {
 	char *media_dir;
 	char *public_url;
 	long port;			/* where scripts/serve's nginx listens */
+	/* auctions (SELLIKO); money in minor units */
+	long bid_min_increment;
+	long listing_price_min;
+	long listing_price_max;
+	long auction_start_percent;
+	long auction_commission_bp;
+	long agent_commission;
+	long platform_fee;
+	long auction_sweep_ms;
+	long auction_ending_notice;	/* seconds */
 };
 
 extern struct scp_config scp_cfg;

@@ -1,0 +1,140 @@
+/*
+ * Auctions in scp-worker: the closing sweep, the auction_ending notice and the
+ * real-time events of the auction flow.
+ *
+ * Closing is scp_auction_close_due() (sql/003_auctions.sql): ended auctions are taken
+ * FOR UPDATE SKIP LOCKED, so several scp-worker processes may sweep at once and a bid
+ * holding a listing only delays its closing to the next pass.
+ *
+ * Events (new_bid, auction_won, auction_ending, listing_submitted, task_assigned,
+ * order_updated…) are written, one JSON line each, to outbox_log with their nchan
+ * topic, the development transport of the real-time publisher.
+ */
+#include "worker.h"
+#include "scp_buf.h"
+#include "scp_config.h"
+#include "scp_log.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct scp_db *worker_db;
+
+const struct scp_stmt worker_auction_stmts[] = {
+	{ "auction_close_due", "SELECT scp_auction_close_due($1, $2, $3, 100)" },
+	/* Still live and still ending when the job was queued (not re-timed, not sold). */
+	{ "auction_still_ending",
+	  "SELECT greatest(0, floor(extract(epoch FROM auction_end_time - now())))::int"
+	  " FROM listings WHERE id = $1::uuid AND status = 'live'"
+	  " AND auction_end_time = $2::timestamptz" },
+	{ "listing_thumbnails_done",
+	  "UPDATE listings SET thumbnails_at = now() WHERE id = $1::uuid" },
+};
+const int worker_auction_nstmts = sizeof(worker_auction_stmts) / sizeof(worker_auction_stmts[0]);
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void worker_auction_sweep(struct scp_db *db)
+{
+	static long long next;
+	char rate[24], agent[24], fee[24];
+	PGresult *res;
+
+	if (now_ms() < next)
+		return;
+	next = now_ms() + scp_cfg.auction_sweep_ms;
+	snprintf(rate, sizeof(rate), "%ld", scp_cfg.auction_commission_bp);
+	snprintf(agent, sizeof(agent), "%ld", scp_cfg.agent_commission);
+	snprintf(fee, sizeof(fee), "%ld", scp_cfg.platform_fee);
+	if (scp_db_exec(db, "auction_close_due", 3, (const char *const[]){ rate, agent, fee },
+			&res) != SCP_DB_OK) {
+		if (res)
+			scp_error("auction_close_due: %s", PQresultErrorMessage(res));
+	} else if (strcmp(PQgetvalue(res, 0, 0), "0")) {
+		scp_info("closed %s auction(s)", PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+}
+
+struct worker_result worker_outbox_write(const char *channel, const char *event,
+					 json_object *data)
+{
+	struct scp_buf line = SCP_BUF_INIT;
+	json_object *topic = NULL;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct worker_result res = { 0 };
+	int fd;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_object_get_ex(data, "topic", &topic);
+	scp_buf_addf(&line, "{\"time\":\"%s\",\"channel\":", stamp);
+	scp_buf_add_json_str(&line, channel);
+	scp_buf_adds(&line, ",\"event\":");
+	scp_buf_add_json_str(&line, event);
+	scp_buf_adds(&line, ",\"topic\":");
+	scp_buf_add_json_str(&line, topic ? json_object_get_string(topic) : "");
+	scp_buf_adds(&line, ",\"data\":");
+	scp_buf_adds(&line, data ? json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN)
+				 : "{}");
+	scp_buf_adds(&line, "}\n");
+	/* One write(2) of an O_APPEND file: lines of concurrent writers never interleave. */
+	fd = open(scp_cfg.outbox_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0 || write(fd, line.ptr, line.len) != (ssize_t)line.len)
+		res.error = "cannot write outbox_log";
+	if (fd >= 0)
+		close(fd);
+	scp_buf_release(&line);
+	return res;
+}
+
+struct worker_result worker_auction_event(struct scp_job *job)
+{
+	return worker_outbox_write("event", job->kind, job->payload);
+}
+
+static const char *payload_str(struct scp_job *job, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!job->payload || !json_object_object_get_ex(job->payload, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Fires auction_ending_notice seconds before the end, unless the auction is over. */
+struct worker_result worker_auction_ending(struct scp_job *job)
+{
+	const char *id = payload_str(job, "listing_id");
+	const char *end = payload_str(job, "auction_end_time");
+	struct worker_result out = { 0 };
+	PGresult *res;
+
+	if (!id || !end)
+		return (struct worker_result){ "payload lacks listing_id or auction_end_time", true };
+	if (scp_db_exec(worker_db, "auction_still_ending", 2, (const char *const[]){ id, end },
+			&res) != SCP_DB_OK) {
+		PQclear(res);
+		return (struct worker_result){ "database unavailable", false };
+	}
+	if (PQntuples(res) == 1) {
+		json_object_object_add(job->payload, "time_left",
+				       json_object_new_int(atoi(PQgetvalue(res, 0, 0))));
+		out = worker_outbox_write("event", "auction_ending", job->payload);
+	}
+	PQclear(res);
+	return out;
+}

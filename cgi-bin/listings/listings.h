@@ -1,0 +1,29 @@
+/* The listings family: submission with photos, reads, review, the marketplace. */
+#ifndef SCP_LISTINGS_H
+#define SCP_LISTINGS_H
+
+#include "scp_http.h"
+
+/* submit.c */
+void listings_submit(struct scp_req *r);
+
+/* read.c */
+void listings_list(struct scp_req *r);
+void listings_pending(struct scp_req *r);
+void listings_get(struct scp_req *r);
+void listings_marketplace(struct scp_req *r);
+void listings_bill(struct scp_req *r);
+void listings_watch(struct scp_req *r);
+void listings_unwatch(struct scp_req *r);
+
+/* review.c */
+void listings_approve(struct scp_req *r);
+void listings_reject(struct scp_req *r);
+void listings_assign_agent(struct scp_req *r);
+
+/* The configured minimum bid increment as a statement parameter. */
+const char *listings_increment(void);
+/* The route's :id when it is a uuid; else answers 404 and returns NULL. */
+const char *listings_id(struct scp_req *r);
+
+#endif
