@@ -1,4 +1,6 @@
 #include "scp_upload.h"
+#include "scp_arena.h"
+#include "scp_config.h"
 #include "scp_hmac.h"
 #include "scp_log.h"
 
@@ -94,6 +96,40 @@ bool scp_upload_store(const char *media_dir, const char *subdir, const void *dat
 	scp_error("storing %s: %s", final, strerror(errno));
 	unlink(tmp);
 	return false;
+}
+
+/* A name scp_upload_store could have made: 32 hex digits and an image extension. */
+static bool stored_name(const char *name)
+{
+	static const char *const exts[] = { "jpg", "png", "webp" };
+
+	for (int i = 0; i < 32; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	if (name[32] != '.')
+		return false;
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (!strcmp(name + 33, exts[i]))
+			return true;
+	return false;
+}
+
+const char *scp_upload_own_url(struct scp_arena *a, const char *url, const char *subdir)
+{
+	const char *pub = scp_cfg.public_url;
+	size_t plen = pub ? strlen(pub) : 0, slen = strlen(subdir);
+	char path[PATH_MAX];
+
+	if (plen && !strncmp(url, pub, plen) && url[plen] == '/')
+		url += plen;
+	if (strncmp(url, "/media/", 7) || strncmp(url + 7, subdir, slen) || url[7 + slen] != '/' ||
+	    !stored_name(url + 8 + slen))
+		return NULL;
+	/* Only files that were really stored: a guessed name points at nothing. */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", scp_cfg.media_dir, url + 7) >=
+		    sizeof(path) || access(path, F_OK))
+		return NULL;
+	return scp_arena_strdup(a, url);
 }
 
 void scp_upload_remove(const char *media_dir, const char *rel)

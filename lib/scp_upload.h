@@ -30,6 +30,13 @@ const char *scp_upload_mime(enum scp_file_type t);
  */
 bool scp_upload_store(const char *media_dir, const char *subdir, const void *data, size_t len,
 		      enum scp_file_type t, char *rel, size_t rel_size);
+/*
+ * Is url one of our stored files under subdir ("/media/<subdir>/<32 hex>.<ext>", also
+ * with public_url in front), and does the file exist?  Returns the "/media/…" form in
+ * the arena, or NULL.  Image fields take only such URLs, never a link elsewhere.
+ */
+struct scp_arena;
+const char *scp_upload_own_url(struct scp_arena *a, const char *url, const char *subdir);
 /* Remove a stored file (undo after a failed transaction). */
 void scp_upload_remove(const char *media_dir, const char *rel);
 

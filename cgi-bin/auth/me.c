@@ -2,6 +2,7 @@
 #include "auth.h"
 #include "scp_config.h"
 #include "scp_password.h"
+#include "scp_upload.h"
 #include "scp_validate.h"
 
 #include <string.h>
@@ -44,8 +45,9 @@ void auth_update_me(struct scp_req *r)
 	cur = scp_field_str(r, b, "current_password", false, 1, 1024);
 	if (phone && !scp_valid_phone(phone))
 		scp_field_error(r, "phone_number", "must be in E.164 format, e.g. +919876543210");
-	if (image && strncmp(image, "/media/", 7) && strncmp(image, "https://", 8))
-		scp_field_error(r, "profile_image_url", "must be an uploaded image URL");
+	/* Profile pictures come from POST /uploads (scp-catalog), like product images. */
+	if (image && !(image = scp_upload_own_url(r->arena, image, "images")))
+		scp_field_error(r, "profile_image_url", "must be the URL of an uploaded image");
 	if (npw && (why = scp_password_policy(npw)))
 		scp_field_error(r, "new_password", why);
 	if (scp_fields_send(r))

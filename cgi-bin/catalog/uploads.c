@@ -107,36 +107,7 @@ void cat_upload(struct scp_req *r)
 }
 
 /* Is name "<32 lowercase hex>.<jpg|png|webp>", the shape scp_upload_store writes? */
-static bool stored_name(const char *name)
-{
-	static const char *const exts[] = { "jpg", "png", "webp" };
-
-	for (int i = 0; i < 32; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-			return false;
-	if (name[32] != '.')
-		return false;
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (!strcmp(name + 33, exts[i]))
-			return true;
-	return false;
-}
-
 const char *cat_image_url(struct scp_req *r, const char *url)
 {
-	static const char prefix[] = "/media/" CAT_IMAGE_DIR "/";
-	const char *pub = scp_cfg.public_url;
-	size_t plen = pub ? strlen(pub) : 0;
-	char path[PATH_MAX];
-
-	if (plen && !strncmp(url, pub, plen) && url[plen] == '/')
-		url += plen;
-	if (strncmp(url, prefix, sizeof(prefix) - 1) || !stored_name(url + sizeof(prefix) - 1))
-		return NULL;
-	/* Only files that were really stored: a guessed name points at nothing. */
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", scp_cfg.media_dir,
-			     url + sizeof("/media/") - 1) >= sizeof(path) ||
-	    access(path, F_OK))
-		return NULL;
-	return scp_arena_strdup(r->arena, url);
+	return scp_upload_own_url(r->arena, url, CAT_IMAGE_DIR);
 }

@@ -107,6 +107,19 @@ is scalar @{ $r->{json}{error}{details}{fields} }, 2, 'both reported';
 $r = $s->patch('/api/v1/users/me', { profile_image_url => 'javascript:alert(1)' },
                token => $u->{access_token});
 is $r->{status}, 422, 'image URL must be an upload';
+$r = $s->patch('/api/v1/users/me', { profile_image_url => 'https://evil.example/x.png' },
+               token => $u->{access_token});
+is $r->{status}, 422, 'a link elsewhere is refused';
+$r = $s->patch('/api/v1/users/me', { profile_image_url => '/media/images/' . ('a' x 32) . '.png' },
+               token => $u->{access_token});
+is $r->{status}, 422, 'a well-formed name of a file never uploaded is refused';
+$r = $s->req('POST', '/api/v1/upload', "\x89PNG\r\n\x1a\n" . ("\x02" x 64), type => 'image/png',
+             token => $u->{access_token});
+is $r->{status}, 201, 'an upload';
+my $pic = $r->{json}{url};
+$r = $s->patch('/api/v1/users/me', { profile_image_url => $pic }, token => $u->{access_token});
+is $r->{status}, 200, 'the uploaded image becomes the profile picture';
+is $r->{json}{profile_image_url}, $pic, 'stored as its /media/ URL';
 $r = $s->patch('/api/v1/users/me', { first_name => 'X' });
 is $r->{status}, 401, 'PATCH without a token: 401';
 my $other = $s->signup(phone_number => '+14155550199');
