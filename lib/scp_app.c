@@ -23,7 +23,7 @@ static const struct scp_stmt common_stmts[] = {
 	/* Reachable, and migrated: one indexed lookup (also the bench's floor). */
 	{ "scp_health", "SELECT 1 FROM schema_migrations WHERE version = '001_foundation.sql'" },
 	{ "scp_auth",
-	  "SELECT u.role, u.supplier_id, scp_user_json(u) FROM sessions s"
+	  "SELECT u.role, u.supplier_id, u.api_view FROM sessions s"
 	  " JOIN users u ON u.id = s.user_id"
 	  " WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL"
 	  " AND s.expires_at > now() AND u.status = 'active'" },

@@ -153,11 +153,21 @@ static const char *check_header(json_object *h)
 	return NULL;
 }
 
-static const char *check_claims(struct scp_arena *a, json_object *p, time_t now,
-				struct scp_claims *c)
+/* The checks that depend on the clock, run on every use of a token. */
+static const char *check_times(const struct scp_claims *c, bool has_nbf, long nbf, time_t now)
 {
-	long nbf;
+	if (c->exp <= now - SCP_TOKEN_LEEWAY)
+		return "expired";
+	if (c->iat > now + SCP_TOKEN_LEEWAY)
+		return "issued in the future";
+	if (has_nbf && nbf > now + SCP_TOKEN_LEEWAY)
+		return "not yet valid";
+	return NULL;
+}
 
+static const char *check_claims(struct scp_arena *a, json_object *p, struct scp_claims *c,
+				bool *has_nbf, long *nbf)
+{
 	if (!str_is(p, "typ", "access"))
 		return "typ is not access";
 	if (!str_is(p, "iss", scp_cfg.jwt_issuer))
@@ -168,11 +178,8 @@ static const char *check_claims(struct scp_arena *a, json_object *p, time_t now,
 		return "no exp";
 	if (!int_claim(p, "iat", &c->iat))
 		return "no iat";
-	if (c->exp <= now - SCP_TOKEN_LEEWAY)
-		return "expired";
-	if (c->iat > now + SCP_TOKEN_LEEWAY)
-		return "issued in the future";
-	if (scp_json_get(p, "nbf") && (!int_claim(p, "nbf", &nbf) || nbf > now + SCP_TOKEN_LEEWAY))
+	*has_nbf = scp_json_get(p, "nbf") != NULL;
+	if (*has_nbf && !int_claim(p, "nbf", nbf))
 		return "not yet valid";
 	c->sub = str_claim(a, p, "sub");
 	c->sid = str_claim(a, p, "sid");
@@ -187,12 +194,112 @@ static const char *check_claims(struct scp_arena *a, json_object *p, time_t now,
 	return NULL;
 }
 
+/*
+ * Tokens verified before, per process: a client sends the same access token for its
+ * whole 15 minutes, and a byte-identical token under the same key needs neither the MAC
+ * nor the JSON again; only the clock checks are repeated.  Direct-mapped by a hash of
+ * the signature, which is random.
+ */
+#define CACHE_SLOTS 256
+
+struct cached {
+	char *token;	/* malloc'd copy; NULL when the slot is empty */
+	size_t len;
+	unsigned gen;	/* key generation it was verified under */
+	long iat, exp, nbf;
+	bool has_nbf;
+	char sub[64], sid[64], role[32], supplier_id[64];
+	bool has_supplier;
+};
+
+static struct cached cache[CACHE_SLOTS];
+static unsigned key_gen;
+
+static struct cached *slot_for(const char *sig)
+{
+	unsigned h = 2166136261u;
+
+	for (int i = 0; i < 8; i++)
+		h = (h ^ (unsigned char)sig[i]) * 16777619u;
+	return &cache[h % CACHE_SLOTS];
+}
+
+static bool fits(const char *s, size_t size)
+{
+	return s && strlen(s) < size;
+}
+
+static void cache_put(struct cached *e, const char *token, size_t len,
+		      const struct scp_claims *c, bool has_nbf, long nbf)
+{
+	if (!fits(c->sub, sizeof(e->sub)) || !fits(c->sid, sizeof(e->sid)) ||
+	    !fits(c->role, sizeof(e->role)) ||
+	    (c->supplier_id && !fits(c->supplier_id, sizeof(e->supplier_id))))
+		return;
+	free(e->token);
+	e->token = malloc(len + 1);
+	if (!e->token)
+		return;
+	memcpy(e->token, token, len + 1);
+	e->len = len;
+	e->gen = key_gen;
+	e->iat = c->iat;
+	e->exp = c->exp;
+	e->nbf = nbf;
+	e->has_nbf = has_nbf;
+	strcpy(e->sub, c->sub);
+	strcpy(e->sid, c->sid);
+	strcpy(e->role, c->role);
+	e->has_supplier = c->supplier_id != NULL;
+	strcpy(e->supplier_id, c->supplier_id ? c->supplier_id : "");
+}
+
+static const char *cache_hit(struct scp_arena *a, const struct cached *e, time_t now,
+			     struct scp_claims *c)
+{
+	c->sub = scp_arena_strdup(a, e->sub);
+	c->sid = scp_arena_strdup(a, e->sid);
+	c->role = scp_arena_strdup(a, e->role);
+	c->supplier_id = e->has_supplier ? scp_arena_strdup(a, e->supplier_id) : NULL;
+	c->iat = e->iat;
+	c->exp = e->exp;
+	return check_times(c, e->has_nbf, e->nbf, now);
+}
+
+/* The compact form: three base64url parts. */
+static bool well_formed(const char *token, size_t len, const char **dot1, const char **dot2)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+	static bool ok_char[256], init;
+	int dots = 0;
+
+	if (!init) {
+		for (const char *p = alphabet; *p; p++)
+			ok_char[(unsigned char)*p] = true;
+		init = true;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (!ok_char[(unsigned char)token[i]])
+			return false;
+		if (token[i] == '.') {
+			if (dots == 2)
+				return false;
+			*(dots++ ? dot2 : dot1) = token + i;
+		}
+	}
+	return dots == 2;
+}
+
 const char *scp_token_verify(struct scp_arena *a, const char *token, time_t now,
 			     struct scp_claims *c)
 {
-	const char *dot1, *dot2, *p, *why;
+	const char *dot1 = NULL, *dot2 = NULL, *why;
 	unsigned char want[SCP_SHA256_LEN], got[SCP_SHA256_LEN + 3];
 	json_object *head, *body;
+	struct cached *e;
+	bool has_nbf = false;
+	long nbf = 0;
 	size_t len;
 
 	memset(c, 0, sizeof(*c));
@@ -201,19 +308,18 @@ const char *scp_token_verify(struct scp_arena *a, const char *token, time_t now,
 	len = strlen(token);
 	if (len > SCP_TOKEN_MAX_LEN)
 		return "too long";
-	for (p = token; *p; p++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.", *p))
-			return "malformed";
-	dot1 = strchr(token, '.');
-	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-	if (!dot2 || strchr(dot2 + 1, '.') || dot2[1] == '\0')
+	if (!well_formed(token, len, &dot1, &dot2))
 		return "malformed";
-	/*
-	 * Signature first: nothing of an unauthenticated token is parsed beyond this.  An
-	 * HS256 MAC is exactly 43 base64url characters; checking that bounds the decode.
-	 */
-	if (len - (size_t)(dot2 + 1 - token) != SCP_HS256_B64_LEN ||
-	    scp_base64url_decode(got, dot2 + 1, SCP_HS256_B64_LEN) != SCP_SHA256_LEN)
+	/* An HS256 MAC is exactly 43 characters; that also bounds its decoding below. */
+	if (len - (size_t)(dot2 + 1 - token) != SCP_HS256_B64_LEN)
+		return "bad signature";
+	if (!mac_base || strcmp(mac_key, scp_cfg.jwt_secret))
+		key_gen++;	/* hs256() below re-keys; entries of the old key are void */
+	e = slot_for(dot2 + 1);
+	if (e->token && e->gen == key_gen && e->len == len && !memcmp(e->token, token, len))
+		return cache_hit(a, e, now, c);
+	/* Signature first: nothing of an unauthenticated token is parsed beyond this. */
+	if (scp_base64url_decode(got, dot2 + 1, SCP_HS256_B64_LEN) != SCP_SHA256_LEN)
 		return "bad signature";
 	if (!hs256(token, (size_t)(dot2 - token), want))
 		return "cannot compute HMAC";
@@ -223,8 +329,11 @@ const char *scp_token_verify(struct scp_arena *a, const char *token, time_t now,
 	body = parse_part(a, dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	why = !head || !body ? "malformed" : check_header(head);
 	if (!why)
-		why = check_claims(a, body, now, c);
+		why = check_claims(a, body, c, &has_nbf, &nbf);
 	json_object_put(head);
 	json_object_put(body);
-	return why;
+	if (why)
+		return why;
+	cache_put(e, token, len, c, has_nbf, nbf);
+	return check_times(c, has_nbf, nbf, now);
 }

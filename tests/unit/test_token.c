@@ -390,6 +390,32 @@ static void test_issue_weak_secret(void)
 	scp_cfg.jwt_secret = secret;
 }
 
+/*
+ * The per-process cache of verified tokens: a second use skips the MAC and the JSON,
+ * but never the clock, and a new key voids what the old one verified.
+ */
+static void test_cache(void)
+{
+	struct scp_claims in = { .sub = "user-1", .role = "vendor", .sid = "sess-1",
+				 .supplier_id = "sup-1" }, out;
+	const char *tok = scp_token_issue(&arena, &in, NOW, 900);
+
+	ok(tok && !scp_token_verify(&arena, tok, NOW, &out), "first use verifies");
+	ok(tok && !scp_token_verify(&arena, tok, NOW + 10, &out), "second use (cached) verifies");
+	is_str(out.sub, "user-1", "cached sub");
+	is_str(out.sid, "sess-1", "cached sid");
+	is_str(out.role, "vendor", "cached role");
+	is_str(out.supplier_id, "sup-1", "cached supplier_id");
+	is_int(out.exp, NOW + 900, "cached exp");
+	is_str(scp_token_verify(&arena, tok, NOW + 2000, &out), "expired",
+	       "a cached token still expires");
+	scp_cfg.jwt_secret = other_secret;
+	is_str(scp_token_verify(&arena, tok, NOW + 10, &out), "bad signature",
+	       "a new key voids tokens the old one verified");
+	scp_cfg.jwt_secret = secret;
+	ok(!scp_token_verify(&arena, tok, NOW + 10, &out), "and the old key takes them back");
+}
+
 int main(void)
 {
 	scp_arena_init(&arena, 0);
@@ -406,6 +432,7 @@ int main(void)
 	test_malformed();
 	test_secret_ok();
 	test_issue_weak_secret();
+	test_cache();
 	scp_arena_free(&arena);
 	return done_testing();
 }
