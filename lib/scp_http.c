@@ -119,6 +119,15 @@ const char *scp_req_query_param(struct scp_req *r, const char *name)
 	return NULL;
 }
 
+const char *scp_req_query(struct scp_req *r, const char *name, const char *alias)
+{
+	const char *v = scp_req_query_param(r, name);
+
+	if ((!v || !*v) && alias)
+		v = scp_req_query_param(r, alias);
+	return v && *v ? v : NULL;
+}
+
 bool scp_req_read_body(struct scp_req *r, size_t max)
 {
 	const char *cl = scp_req_param(r, "CONTENT_LENGTH");

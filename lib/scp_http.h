@@ -65,6 +65,11 @@ const char *scp_req_param(struct scp_req *r, const char *name);
 /* A query-string parameter, percent-decoded into the arena, or NULL. */
 const char *scp_req_query_param(struct scp_req *r, const char *name);
 /*
+ * A query parameter that is really there: the non-empty value of ?name, else of ?alias
+ * (the seeds' camelCase spelling, may be NULL), else NULL.
+ */
+const char *scp_req_query(struct scp_req *r, const char *name, const char *alias);
+/*
  * Read the body, at most max bytes.  Answers 413 and returns false when it is larger,
  * or 400 when it is shorter than CONTENT_LENGTH announced.
  */

@@ -1,6 +1,7 @@
 #include "scp_validate.h"
 #include "scp_http.h"
 #include "scp_json.h"
+#include "scp_password.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,14 @@ bool scp_valid_uuid(const char *s)
 			return false;
 	}
 	return *s == '\0';
+}
+
+bool scp_str_in(const char *s, const char *const *choices)
+{
+	for (; s && *choices; choices++)
+		if (!strcmp(s, *choices))
+			return true;
+	return false;
 }
 
 bool scp_valid_email(const char *s)
@@ -110,6 +119,42 @@ bool scp_field_int(struct scp_req *r, json_object *body, const char *field, bool
 		return false;
 	}
 	return true;
+}
+
+const char *scp_field_email(struct scp_req *r, json_object *body, const char *field,
+			    bool required)
+{
+	const char *s = scp_field_str(r, body, field, required, 3, 254);
+
+	if (s && !scp_valid_email(s)) {
+		scp_field_error(r, field, "must be a valid email address");
+		return NULL;
+	}
+	return s;
+}
+
+const char *scp_field_phone(struct scp_req *r, json_object *body, const char *field,
+			    bool required)
+{
+	const char *s = scp_field_str(r, body, field, required, 1, 20);
+
+	if (s && !scp_valid_phone(s)) {
+		scp_field_error(r, field, "must be in E.164 format, e.g. +919876543210");
+		return NULL;
+	}
+	return s;
+}
+
+const char *scp_field_password(struct scp_req *r, json_object *body, const char *field,
+			       bool required)
+{
+	const char *s = scp_field_str(r, body, field, required, 0, 1024), *why;
+
+	if (s && (why = scp_password_policy(s))) {
+		scp_field_error(r, field, why);
+		return NULL;
+	}
+	return s;
 }
 
 const char *scp_field_enum(struct scp_req *r, json_object *body, const char *field,

@@ -16,6 +16,8 @@
 struct scp_req;
 
 bool scp_valid_uuid(const char *s);
+/* Is s one of the NULL-terminated choices? */
+bool scp_str_in(const char *s, const char *const *choices);
 bool scp_valid_email(const char *s);
 /* E.164: '+', a non-zero digit, 8 to 15 digits in all. */
 bool scp_valid_phone(const char *s);
@@ -31,6 +33,15 @@ const char *scp_field_str(struct scp_req *r, json_object *body, const char *fiel
 /* An integer field within [min, max]; absent → *out untouched, error if required. */
 bool scp_field_int(struct scp_req *r, json_object *body, const char *field, bool required,
 		   int64_t min, int64_t max, int64_t *out);
+/* An email address field (3..254 characters, one '@', a dotted domain). */
+const char *scp_field_email(struct scp_req *r, json_object *body, const char *field,
+			    bool required);
+/* A phone number field in E.164. */
+const char *scp_field_phone(struct scp_req *r, json_object *body, const char *field,
+			    bool required);
+/* A new password field that meets the password policy (scp_password.h). */
+const char *scp_field_password(struct scp_req *r, json_object *body, const char *field,
+			       bool required);
 /* A string field that must be one of the NULL-terminated choices. */
 const char *scp_field_enum(struct scp_req *r, json_object *body, const char *field,
 			   bool required, const char *const *choices);

@@ -17,21 +17,6 @@ static const char *const user_roles[] = { "client", "vendor", "agent", "admin", 
 					  NULL };
 static const char *const user_statuses[] = { "active", "banned", "deactivated", NULL };
 
-static const char *qp(struct scp_req *r, const char *name)
-{
-	const char *v = scp_req_query_param(r, name);
-
-	return v && *v ? v : NULL;
-}
-
-static bool one_of(const char *v, const char *const *choices)
-{
-	for (; *choices; choices++)
-		if (!strcmp(v, *choices))
-			return true;
-	return false;
-}
-
 static void admin_dashboard(struct scp_req *r)
 {
 	PGresult *res = scp_q0(r, "admin_dashboard");
@@ -44,20 +29,20 @@ static void users_list(struct scp_req *r)
 {
 	static const char *const all_roles[] = { "consumer", "owner", "manager", "sales_rep",
 						 "client", "vendor", "agent", "admin", NULL };
-	const char *role = qp(r, "role"), *status = qp(r, "status");
+	const char *role = scp_req_query(r, "role", NULL), *status = scp_req_query(r, "status", NULL);
 	struct scp_page pg;
 	PGresult *res;
 
-	if (role && !one_of(role, all_roles)) {
+	if (role && !scp_str_in(role, all_roles)) {
 		scp_bad_request(r, "unknown role");
 		return;
 	}
-	if (status && !one_of(status, user_statuses)) {
+	if (status && !scp_str_in(status, user_statuses)) {
 		scp_bad_request(r, "status must be active, banned or deactivated");
 		return;
 	}
 	if (scp_page_parse(r, &pg) &&
-	    (res = scp_q(r, "admin_users", role, status, qp(r, "search"), pg.page_text,
+	    (res = scp_q(r, "admin_users", role, status, scp_req_query(r, "search", NULL), pg.page_text,
 			 pg.size_text)))
 		scp_send_row_json(r, 200, res);
 }
@@ -65,27 +50,21 @@ static void users_list(struct scp_req *r)
 static void users_create(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *email, *phone, *pw, *role, *first, *last, *company, *why;
+	const char *email, *phone, *pw, *role, *first, *last, *company;
 	char hash[SCP_HASH_MAX];
 	PGresult *res;
 
 	if (!b)
 		return;
-	email = scp_field_str(r, b, "email", false, 3, 254);
-	phone = scp_field_str(r, b, "phone_number", false, 9, 16);
-	pw = scp_field_str(r, b, "password", false, 0, 1024);
+	email = scp_field_email(r, b, "email", false);
+	phone = scp_field_phone(r, b, "phone_number", false);
+	pw = scp_field_password(r, b, "password", false);
 	role = scp_field_enum(r, b, "role", true, user_roles);
 	first = scp_field_str(r, b, "first_name", false, 1, 100);
 	last = scp_field_str(r, b, "last_name", false, 1, 100);
 	company = scp_field_str(r, b, "company_name", false, 1, 200);
-	if (email && !scp_valid_email(email))
-		scp_field_error(r, "email", "must be a valid email address");
-	if (phone && !scp_valid_phone(phone))
-		scp_field_error(r, "phone_number", "must be in E.164 format, e.g. +919876543210");
 	if (!email && !phone && !scp_json_get(b, "email") && !scp_json_get(b, "phone_number"))
 		scp_field_error(r, "email", "email or phone_number is required");
-	if (pw && (why = scp_password_policy(pw)))
-		scp_field_error(r, "password", why);
 	if (pw && !email)
 		scp_field_error(r, "password", "needs an email to sign in with");
 	if (scp_fields_send(r))

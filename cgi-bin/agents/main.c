@@ -15,21 +15,6 @@
 
 #define MAX_PHOTOS 10
 
-static const char *qp(struct scp_req *r, const char *name)
-{
-	const char *v = scp_req_query_param(r, name);
-
-	return v && *v ? v : NULL;
-}
-
-static bool one_of(const char *v, const char *const *choices)
-{
-	for (; *choices; choices++)
-		if (!strcmp(v, *choices))
-			return true;
-	return false;
-}
-
 /* YYYY-MM-DD with a real day, so that the ::date cast cannot fail. */
 static bool valid_date(const char *s)
 {
@@ -49,15 +34,15 @@ static void tasks_list(struct scp_req *r)
 	static const char *const statuses[] = { "assigned", "accepted", "in_progress",
 						"completed", "failed", NULL };
 	static const char *const priorities[] = { "high", "normal", "low", NULL };
-	const char *status = qp(r, "status"), *prio = qp(r, "priority"), *date = qp(r, "date");
+	const char *status = scp_req_query(r, "status", NULL), *prio = scp_req_query(r, "priority", NULL), *date = scp_req_query(r, "date", NULL);
 	struct scp_page pg;
 	PGresult *res;
 
-	if (status && !one_of(status, statuses)) {
+	if (status && !scp_str_in(status, statuses)) {
 		scp_bad_request(r, "status must be assigned, accepted, in_progress, completed or failed");
 		return;
 	}
-	if (prio && !one_of(prio, priorities)) {
+	if (prio && !scp_str_in(prio, priorities)) {
 		scp_bad_request(r, "priority must be high, normal or low");
 		return;
 	}
@@ -195,7 +180,7 @@ static void agents_available(struct scp_req *r)
 	PGresult *res;
 
 	if (scp_page_parse(r, &pg) && (res = scp_q(r, "agents_available", pg.page_text,
-						   pg.size_text, qp(r, "search"))))
+						   pg.size_text, scp_req_query(r, "search", NULL))))
 		scp_send_row_json(r, 200, res);
 }
 

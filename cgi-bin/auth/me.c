@@ -29,7 +29,7 @@ void auth_update_me(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
 	const char *first = NULL, *last = NULL, *company = NULL, *phone = NULL, *image = NULL;
-	const char *sf, *sl, *sc, *sp, *si, *cur, *npw, *why;
+	const char *sf, *sl, *sc, *sp, *si, *cur, *npw;
 	char hash[SCP_HASH_MAX];
 	const char *newhash = NULL;
 	PGresult *res;
@@ -41,15 +41,13 @@ void auth_update_me(struct scp_req *r)
 	sc = opt(r, b, "company_name", 200, &company);
 	sp = opt(r, b, "phone_number", 20, &phone);
 	si = opt(r, b, "profile_image_url", 2048, &image);
-	npw = scp_field_str(r, b, "new_password", false, 0, 1024);
+	npw = scp_field_password(r, b, "new_password", false);
 	cur = scp_field_str(r, b, "current_password", false, 1, 1024);
 	if (phone && !scp_valid_phone(phone))
 		scp_field_error(r, "phone_number", "must be in E.164 format, e.g. +919876543210");
 	/* Profile pictures come from POST /uploads (scp-catalog), like product images. */
 	if (image && !(image = scp_upload_own_url(r->arena, image, "images")))
 		scp_field_error(r, "profile_image_url", "must be the URL of an uploaded image");
-	if (npw && (why = scp_password_policy(npw)))
-		scp_field_error(r, "new_password", why);
 	if (scp_fields_send(r))
 		return;
 	if (npw) {

@@ -23,16 +23,6 @@ static char *code_hash(struct scp_req *r, const char *phone, const char *code)
 	return out;
 }
 
-static const char *phone_field(struct scp_req *r, json_object *b)
-{
-	const char *phone = scp_field_str(r, b, "phone", true, 1, 20);
-
-	if (phone && !scp_valid_phone(phone)) {
-		scp_field_error(r, "phone", "must be in E.164 format, e.g. +919876543210");
-		return NULL;
-	}
-	return phone;
-}
 
 void auth_send_otp(struct scp_req *r)
 {
@@ -43,7 +33,7 @@ void auth_send_otp(struct scp_req *r)
 
 	if (!b)
 		return;
-	phone = phone_field(r, b);
+	phone = scp_field_phone(r, b, "phone", true);
 	if (scp_fields_send(r))
 		return;
 	scp_random_digits(code, OTP_DIGITS);
@@ -79,7 +69,7 @@ void auth_verify_otp(struct scp_req *r)
 
 	if (!b)
 		return;
-	phone = phone_field(r, b);
+	phone = scp_field_phone(r, b, "phone", true);
 	otp = scp_field_str(r, b, "otp", true, 1, 16);
 	otp_id = scp_field_str(r, b, "otp_id", false, 1, 64);
 	if (otp && !all_digits(otp, OTP_DIGITS))

@@ -62,28 +62,22 @@ static const char *const signup_roles[] = { "consumer", "owner", "client", "vend
 void auth_signup(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *email, *password, *role, *first, *last, *company, *phone, *sname, *why;
+	const char *email, *password, *role, *first, *last, *company, *phone, *sname;
 	char hash[SCP_HASH_MAX], *refresh, *rhash;
 	PGresult *res;
 
 	if (!b)
 		return;
-	email = scp_field_str(r, b, "email", true, 3, 254);
-	password = scp_field_str(r, b, "password", true, 0, 1024);
+	email = scp_field_email(r, b, "email", true);
+	password = scp_field_password(r, b, "password", true);
 	role = scp_field_enum(r, b, "role", false, signup_roles);
 	first = scp_field_str(r, b, "first_name", false, 1, 100);
 	last = scp_field_str(r, b, "last_name", false, 1, 100);
 	company = scp_field_str(r, b, "company_name", false, 1, 200);
-	phone = scp_field_str(r, b, "phone_number", false, 1, 20);
+	phone = scp_field_phone(r, b, "phone_number", false);
 	sname = scp_field_str(r, b, "supplier_name", false, 1, 200);
 	if (!role && !scp_json_get(b, "role"))
 		role = "consumer";
-	if (email && !scp_valid_email(email))
-		scp_field_error(r, "email", "must be a valid email address");
-	if (password && (why = scp_password_policy(password)))
-		scp_field_error(r, "password", why);
-	if (phone && !scp_valid_phone(phone))
-		scp_field_error(r, "phone_number", "must be in E.164 format, e.g. +919876543210");
 	if (role && !strcmp(role, "owner") && !sname && !scp_json_get(b, "supplier_name"))
 		scp_field_error(r, "supplier_name", "is required to sign up as an owner");
 	if (scp_fields_send(r))

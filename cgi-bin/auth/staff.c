@@ -61,23 +61,17 @@ static const char *hash_of(struct scp_req *r, const char *password)
 void auth_staff_create(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *email, *password, *role, *first, *last, *phone, *why, *hash;
+	const char *email, *password, *role, *first, *last, *phone, *hash;
 	PGresult *res;
 
 	if (!b)
 		return;
-	email = scp_field_str(r, b, "email", true, 3, 254);
-	password = scp_field_str(r, b, "password", true, 0, 1024);
+	email = scp_field_email(r, b, "email", true);
+	password = scp_field_password(r, b, "password", true);
 	role = scp_field_enum(r, b, "role", true, staff_roles);
 	first = scp_field_str(r, b, "first_name", false, 1, 100);
 	last = scp_field_str(r, b, "last_name", false, 1, 100);
-	phone = scp_field_str(r, b, "phone_number", false, 1, 20);
-	if (email && !scp_valid_email(email))
-		scp_field_error(r, "email", "must be a valid email address");
-	if (password && (why = scp_password_policy(password)))
-		scp_field_error(r, "password", why);
-	if (phone && !scp_valid_phone(phone))
-		scp_field_error(r, "phone_number", "must be in E.164 format, e.g. +919876543210");
+	phone = scp_field_phone(r, b, "phone_number", false);
 	if (scp_fields_send(r) || !(hash = hash_of(r, password)))
 		return;
 	res = scp_q(r, "staff_create", r->auth.supplier_id, email, hash, role, first, last, phone);
@@ -122,27 +116,21 @@ static const char *wanted_status(struct scp_req *r, json_object *b)
 static json_object *staff_changes(struct scp_req *r, json_object *b)
 {
 	json_object *set = json_object_new_object(), *v;
-	const char *role, *status, *phone, *password, *why;
+	const char *role, *status, *phone, *password;
 
 	copy_name(r, b, set, "first_name");
 	copy_name(r, b, set, "last_name");
 	if (json_object_object_get_ex(b, "phone_number", &v) && !scp_json_get(b, "phone_number")) {
 		json_object_object_add(set, "phone_number", NULL);
-	} else if ((phone = scp_field_str(r, b, "phone_number", false, 1, 20))) {
-		if (scp_valid_phone(phone))
-			json_object_object_add(set, "phone_number", json_object_new_string(phone));
-		else
-			scp_field_error(r, "phone_number",
-					"must be in E.164 format, e.g. +919876543210");
+	} else if ((phone = scp_field_phone(r, b, "phone_number", false))) {
+		json_object_object_add(set, "phone_number", json_object_new_string(phone));
 	}
 	if ((role = scp_field_enum(r, b, "role", false, staff_roles)))
 		json_object_object_add(set, "role", json_object_new_string(role));
 	if ((status = wanted_status(r, b)))
 		json_object_object_add(set, "status", json_object_new_string(status));
-	password = scp_field_str(r, b, "password", false, 0, 1024);
-	if (password && (why = scp_password_policy(password)))
-		scp_field_error(r, "password", why);
-	else if (password && !r->nfields)
+	password = scp_field_password(r, b, "password", false);
+	if (password && !r->nfields)
 		json_object_object_add(set, "password", json_object_new_string(password));
 	return set;
 }

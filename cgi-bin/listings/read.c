@@ -30,16 +30,6 @@ const char *listings_id(struct scp_req *r)
 	return r->params[0];
 }
 
-/* A query parameter by its snake_case name or the seed's camelCase one; "" is absent. */
-static const char *qp(struct scp_req *r, const char *snake, const char *camel)
-{
-	const char *v = scp_req_query_param(r, snake);
-
-	if ((!v || !*v) && camel)
-		v = scp_req_query_param(r, camel);
-	return v && *v ? v : NULL;
-}
-
 /* One of the choices (or NULL when absent); 400 and false for anything else. */
 static bool qp_choice(struct scp_req *r, const char *name, const char *v,
 		      const char *const *choices, const char **out)
@@ -79,7 +69,7 @@ static const char *sort_name(struct scp_req *r, const char *v)
 
 static bool qp_money(struct scp_req *r, const char *snake, const char *camel, const char **out)
 {
-	const char *v = qp(r, snake, camel);
+	const char *v = scp_req_query(r, snake, camel);
 	int64_t minor;
 
 	*out = NULL;
@@ -104,12 +94,12 @@ void listings_list(struct scp_req *r)
 						NULL };
 	static const char *const sorts[] = { "newest", "oldest", "ending-soon", "lowest-price",
 					     "highest-price", NULL };
-	const char *status, *sort, *client = qp(r, "client_id", "clientId");
+	const char *status, *sort, *client = scp_req_query(r, "client_id", "clientId");
 	struct scp_page pg;
 	PGresult *res;
 
-	if (!qp_choice(r, "status", qp(r, "status", NULL), statuses, &status) ||
-	    !qp_choice(r, "sort_by", sort_name(r, qp(r, "sort_by", "sortBy")), sorts, &sort) ||
+	if (!qp_choice(r, "status", scp_req_query(r, "status", NULL), statuses, &status) ||
+	    !qp_choice(r, "sort_by", sort_name(r, scp_req_query(r, "sort_by", "sortBy")), sorts, &sort) ||
 	    !scp_page_parse(r, &pg))
 		return;
 	if (client && !scp_valid_uuid(client)) {
@@ -117,7 +107,7 @@ void listings_list(struct scp_req *r)
 		return;
 	}
 	res = scp_q(r, "listings_list", r->auth.user_id, role_flag(r), status,
-		    qp(r, "search", "searchQuery"), client, sort ? sort : "newest", pg.page_text,
+		    scp_req_query(r, "search", "searchQuery"), client, sort ? sort : "newest", pg.page_text,
 		    pg.size_text, listings_increment());
 	if (res)
 		scp_send_row_json(r, 200, res);
@@ -131,7 +121,7 @@ void listings_pending(struct scp_req *r)
 	if (!scp_page_parse(r, &pg))
 		return;
 	res = scp_q(r, "listings_list", r->auth.user_id, "t", "pending",
-		    qp(r, "search", "searchQuery"), NULL, "oldest", pg.page_text, pg.size_text,
+		    scp_req_query(r, "search", "searchQuery"), NULL, "oldest", pg.page_text, pg.size_text,
 		    listings_increment());
 	if (res)
 		scp_send_row_json(r, 200, res);
@@ -167,17 +157,17 @@ void listings_marketplace(struct scp_req *r)
 	static const char *const sorts[] = { "newest", "ending-soon", "lowest-price",
 					     "highest-price", NULL };
 	static const char *const conditions[] = { "Excellent", "Good", "Fair", "Poor", NULL };
-	const char *sort, *cond, *lo, *hi, *c = qp(r, "condition", NULL);
+	const char *sort, *cond, *lo, *hi, *c = scp_req_query(r, "condition", NULL);
 	struct scp_page pg;
 	PGresult *res;
 
-	if (!qp_choice(r, "sort_by", sort_name(r, qp(r, "sort_by", "sortBy")), sorts, &sort) ||
+	if (!qp_choice(r, "sort_by", sort_name(r, scp_req_query(r, "sort_by", "sortBy")), sorts, &sort) ||
 	    !qp_choice(r, "condition", capitalized(r, c), conditions, &cond) ||
 	    !qp_money(r, "min_price", "minPrice", &lo) || !qp_money(r, "max_price", "maxPrice", &hi) ||
 	    !scp_page_parse(r, &pg))
 		return;
-	res = scp_q(r, "marketplace", r->auth.user_id, qp(r, "search", "searchQuery"),
-		    qp(r, "brand", NULL), cond, lo, hi, sort ? sort : "newest", pg.page_text,
+	res = scp_q(r, "marketplace", r->auth.user_id, scp_req_query(r, "search", "searchQuery"),
+		    scp_req_query(r, "brand", NULL), cond, lo, hi, sort ? sort : "newest", pg.page_text,
 		    pg.size_text, listings_increment());
 	if (res)
 		scp_send_row_json(r, 200, res);

@@ -44,15 +44,6 @@ const struct scp_stmt auction_order_stmts[AUCTION_ORDER_NSTMTS] = {
 	  "SELECT scp_auction_order_move($1, $2, $3, $4, $5, $6::numeric, $7::numeric)" },
 };
 
-static const char *qp(struct scp_req *r, const char *snake, const char *camel)
-{
-	const char *v = scp_req_query_param(r, snake);
-
-	if ((!v || !*v) && camel)
-		v = scp_req_query_param(r, camel);
-	return v && *v ? v : NULL;
-}
-
 static const char *const statuses[] = { "pending_pickup", "picked_up", "in_transit",
 					"delivered", "completed", "cancelled", NULL };
 
@@ -66,9 +57,9 @@ static bool known(const char *v)
 
 void auction_orders_list(struct scp_req *r)
 {
-	const char *ids[4] = { qp(r, "client_id", "clientId"), qp(r, "vendor_id", "vendorId"),
-			       qp(r, "agent_id", "agentId"), qp(r, "listing_id", "listingId") };
-	const char *status = qp(r, "status", NULL);
+	const char *ids[4] = { scp_req_query(r, "client_id", "clientId"), scp_req_query(r, "vendor_id", "vendorId"),
+			       scp_req_query(r, "agent_id", "agentId"), scp_req_query(r, "listing_id", "listingId") };
+	const char *status = scp_req_query(r, "status", NULL);
 	struct scp_page pg;
 	PGresult *res;
 
