@@ -85,6 +85,7 @@ static void sweep(struct scp_db *db, time_t *last)
 	if (scp_db_exec(db, "sweep_otps", 0, NULL, &r) != SCP_DB_OK && r)
 		scp_error("sweep: %s", PQresultErrorMessage(r));
 	PQclear(r);
+	worker_files_sweep(db);
 }
 
 /* Sleep until a NOTIFY arrives or a second passes. */
@@ -138,6 +139,7 @@ int main(int argc, char **argv)
 	scp_db_add_statements(&db, scp_jobs_stmts, scp_jobs_nstmts);
 	scp_db_add_statements(&db, sweep_stmts, 1);
 	scp_db_add_statements(&db, worker_auction_stmts, worker_auction_nstmts);
+	scp_db_add_statements(&db, worker_files_stmts, worker_files_nstmts);
 	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 

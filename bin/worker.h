@@ -25,6 +25,11 @@ struct worker_result worker_auction_event(struct scp_job *job);
 struct worker_result worker_outbox_write(const char *channel, const char *event,
 					 json_object *data);
 
+/* worker_files.c: listing files no row refers to (left by a worker killed mid-request) */
+extern const struct scp_stmt worker_files_stmts[];
+extern const int worker_files_nstmts;
+void worker_files_sweep(struct scp_db *db);
+
 /* worker_media.c: listing photo thumbnails (libvips) */
 struct worker_result worker_listing_thumbnails(struct scp_job *job);
 

@@ -19,7 +19,7 @@ struct scp_stmt {
 	const char *sql;
 };
 
-#define SCP_DB_MAX_SETS 4
+#define SCP_DB_MAX_SETS 6
 
 struct scp_db {
 	PGconn *conn;
