@@ -22,6 +22,8 @@ void worker_auction_sweep(struct scp_db *db);
 struct worker_result worker_auction_ending(struct scp_job *job);
 /* Any event job: one line {time, channel "event", event, topic, data} to outbox_log. */
 struct worker_result worker_auction_event(struct scp_job *job);
+/* worker_outbox.c: append {"time": …, <fields>} to outbox_log (the log transport). */
+struct worker_result worker_outbox_append(const char *fields);
 struct worker_result worker_outbox_write(const char *channel, const char *event,
 					 json_object *data);
 

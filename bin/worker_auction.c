@@ -66,39 +66,6 @@ void worker_auction_sweep(struct scp_db *db)
 	PQclear(res);
 }
 
-struct worker_result worker_outbox_write(const char *channel, const char *event,
-					 json_object *data)
-{
-	struct scp_buf line = SCP_BUF_INIT;
-	json_object *topic = NULL;
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	struct worker_result res = { 0 };
-	int fd;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_object_get_ex(data, "topic", &topic);
-	scp_buf_addf(&line, "{\"time\":\"%s\",\"channel\":", stamp);
-	scp_buf_add_json_str(&line, channel);
-	scp_buf_adds(&line, ",\"event\":");
-	scp_buf_add_json_str(&line, event);
-	scp_buf_adds(&line, ",\"topic\":");
-	scp_buf_add_json_str(&line, topic ? json_object_get_string(topic) : "");
-	scp_buf_adds(&line, ",\"data\":");
-	scp_buf_adds(&line, data ? json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN)
-				 : "{}");
-	scp_buf_adds(&line, "}\n");
-	/* One write(2) of an O_APPEND file: lines of concurrent writers never interleave. */
-	fd = open(scp_cfg.outbox_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0 || write(fd, line.ptr, line.len) != (ssize_t)line.len)
-		res.error = "cannot write outbox_log";
-	if (fd >= 0)
-		close(fd);
-	scp_buf_release(&line);
-	return res;
-}
 
 struct worker_result worker_auction_event(struct scp_job *job)
 {

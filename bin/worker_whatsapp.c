@@ -34,23 +34,12 @@ static void build_message(struct scp_buf *b, const char *to, const char *code)
 
 static struct worker_result write_log(const struct scp_buf *msg)
 {
-	struct scp_buf line = SCP_BUF_INIT;
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int fd;
-	struct worker_result res = { 0 };
+	struct scp_buf f = SCP_BUF_INIT;
+	struct worker_result res;
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	scp_buf_addf(&line, "{\"time\":\"%s\",\"channel\":\"whatsapp\",\"message\":%s}\n",
-		     stamp, msg->ptr);
-	fd = open(scp_cfg.outbox_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0 || write(fd, line.ptr, line.len) != (ssize_t)line.len)
-		res.error = "cannot write outbox_log";
-	if (fd >= 0)
-		close(fd);
-	scp_buf_release(&line);
+	scp_buf_addf(&f, "\"channel\":\"whatsapp\",\"message\":%s", msg->ptr);
+	res = worker_outbox_append(f.ptr);
+	scp_buf_release(&f);
 	return res;
 }
 
