@@ -1,17 +1,15 @@
 #include "scp_app.h"
+#include "scp_auth.h"
 #include "scp_config.h"
 #include "scp_http.h"
 #include "scp_log.h"
 #include "scp_metrics.h"
 #include "scp_prefork.h"
-#include "scp_token.h"
-#include "scp_validate.h"
 
 #include <fcgiapp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,11 +20,6 @@ long scp_max_body = 1048576;
 static const struct scp_stmt common_stmts[] = {
 	/* Reachable, and migrated: one indexed lookup (also the bench's floor). */
 	{ "scp_health", "SELECT 1 FROM schema_migrations WHERE version = '001_foundation.sql'" },
-	{ "scp_auth",
-	  "SELECT u.role, u.supplier_id, u.api_view FROM sessions s"
-	  " JOIN users u ON u.id = s.user_id"
-	  " WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL"
-	  " AND s.expires_at > now() AND u.status = 'active'" },
 };
 
 struct app {
@@ -42,53 +35,6 @@ static long long now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-bool scp_app_authenticate(struct scp_req *r, bool required)
-{
-	const char *h = scp_req_param(r, "HTTP_AUTHORIZATION"), *why;
-	struct scp_claims c;
-	PGresult *res;
-
-	if (!h || !*h) {
-		if (required)
-			scp_unauthorized(r, "missing bearer token");
-		return !required;
-	}
-	if (strncasecmp(h, "Bearer ", 7)) {
-		scp_unauthorized(r, "Authorization must be \"Bearer <token>\"");
-		return false;
-	}
-	h += 7;
-	while (*h == ' ')
-		h++;
-	why = scp_token_verify(r->arena, h, time(NULL), &c);
-	if (!why && (!scp_valid_uuid(c.sub) || !scp_valid_uuid(c.sid)))
-		why = "sub or sid is not a uuid";
-	if (why) {
-		scp_info("token refused: %s", why);
-		scp_unauthorized(r, "invalid or expired token");
-		return false;
-	}
-	/* One indexed lookup: the session is alive and the user active, role as of now. */
-	res = scp_q(r, "scp_auth", c.sid, c.sub);
-	if (!res)
-		return false;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		scp_unauthorized(r, "session ended or account disabled");
-		return false;
-	}
-	r->auth.user_id = c.sub;
-	r->auth.sid = c.sid;
-	r->auth.role = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 0));
-	r->auth.supplier_id = PQgetisnull(res, 0, 1) ? NULL :
-		scp_arena_strdup(r->arena, PQgetvalue(res, 0, 1));
-	r->auth.user_json = scp_arena_strndup(r->arena, PQgetvalue(res, 0, 2),
-					      (size_t)PQgetlength(res, 0, 2));
-	r->auth.role_bit = scp_role_bit(r->auth.role);
-	PQclear(res);
-	return true;
 }
 
 static void handle_health(struct scp_req *r)
@@ -169,14 +115,16 @@ static void dispatch(struct scp_req *r, const struct scp_family *fam)
 		return;
 	}
 	if (route->flags & SCP_ROLES_ALL) {
-		if (!scp_app_authenticate(r, true))
+		if (!scp_auth_begin(r, true))
 			return;
+		/* The role is the token's; a dead session still answers 401 before 403. */
 		if (!(route->flags & r->auth.role_bit)) {
-			scp_forbidden(r, "your role may not do this");
+			if (scp_req_confirm_caller(r))
+				scp_forbidden(r, "your role may not do this");
 			return;
 		}
 	} else if (route->flags & SCP_AUTH_OPTIONAL) {
-		if (!scp_app_authenticate(r, false))
+		if (!scp_auth_begin(r, false))
 			return;
 	}
 	route->handler(r);
@@ -198,6 +146,7 @@ static void serve(int fd, void *arg)
 	scp_db_init(&db, scp_cfg.database_url);
 	scp_db_add_statements(&db, common_stmts,
 			      (int)(sizeof(common_stmts) / sizeof(common_stmts[0])));
+	scp_db_add_statements(&db, scp_auth_stmts, scp_auth_nstmts);
 	for (int i = 0; i < SCP_FAMILY_TABLES; i++)
 		if (app->fam->tables[i].n)
 			scp_db_add_statements(&db, app->fam->tables[i].stmts, app->fam->tables[i].n);

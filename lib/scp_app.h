@@ -34,7 +34,4 @@ int scp_app_main(int argc, char **argv, const struct scp_family *fam);
 /* Largest JSON body, from the configuration (used by scp_req_json). */
 extern long scp_max_body;
 
-/* Authenticate r from its bearer token (used by the router; exposed for tests). */
-bool scp_app_authenticate(struct scp_req *r, bool required);
-
 #endif

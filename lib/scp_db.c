@@ -130,6 +130,71 @@ enum scp_db_status scp_db_exec(struct scp_db *db, const char *name, int nparams,
 	return SCP_DB_ERROR;
 }
 
+static bool send_call(PGconn *c, const struct scp_db_call *q)
+{
+	return PQsendQueryPrepared(c, q->name, q->n, q->params, NULL, NULL, 0);
+}
+
+/*
+ * Read a pipeline of n statements up to its sync.  Each statement's results end with a
+ * NULL from PQgetResult; the first result of statement i goes to res[i].
+ */
+static bool read_pipeline(PGconn *c, PGresult **res, int n)
+{
+	int i = 0;
+
+	while (PQstatus(c) == CONNECTION_OK) {
+		PGresult *r = PQgetResult(c);
+
+		if (!r) {
+			if (++i > n)
+				return false;	/* no sync coming: the connection is not sane */
+			continue;
+		}
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			return i == n && PQexitPipelineMode(c);
+		}
+		if (i < n && !res[i])
+			res[i] = r;
+		else
+			PQclear(r);
+	}
+	return false;
+}
+
+static bool result_ok(const PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+enum scp_db_status scp_db_exec_pair(struct scp_db *db, const struct scp_db_call *first,
+				    const struct scp_db_call *second, PGresult **res1,
+				    PGresult **res2)
+{
+	PGresult *res[2] = { NULL, NULL };
+
+	*res1 = *res2 = NULL;
+	if (!db->conn && !connect_now(db))
+		return SCP_DB_DOWN;
+	if (!PQenterPipelineMode(db->conn) || !send_call(db->conn, first) ||
+	    !send_call(db->conn, second) || !PQpipelineSync(db->conn) ||
+	    !read_pipeline(db->conn, res, 2) || !res[0] || !res[1]) {
+		/* Half a pipeline leaves the connection in an unknown state: start afresh. */
+		scp_warn("pipeline %s, %s: %s", first->name, second->name,
+			 PQerrorMessage(db->conn));
+		PQclear(res[0]);
+		PQclear(res[1]);
+		drop(db);
+		return SCP_DB_DOWN;
+	}
+	*res1 = res[0];
+	*res2 = res[1];
+	return result_ok(res[0]) && result_ok(res[1]) ? SCP_DB_OK : SCP_DB_ERROR;
+}
+
 enum scp_db_status scp_db_simple(struct scp_db *db, const char *sql)
 {
 	PGresult *r;

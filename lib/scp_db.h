@@ -48,6 +48,22 @@ bool scp_db_ready(struct scp_db *db);
  */
 enum scp_db_status scp_db_exec(struct scp_db *db, const char *name, int nparams,
 			       const char *const *params, PGresult **res);
+/* One statement of a pipeline: a prepared statement's name and text parameters. */
+struct scp_db_call {
+	const char *name;
+	int n;
+	const char *const *params;
+};
+/*
+ * Run two prepared statements in one round trip (a libpq pipeline).  They share one
+ * implicit transaction: when the first fails, the second does not run and nothing of
+ * either is committed.  SCP_DB_OK when both succeeded; SCP_DB_ERROR when one failed
+ * (its result holds the error; the other's is NULL or PGRES_PIPELINE_ABORTED); on
+ * SCP_DB_DOWN both are NULL.  The caller clears what is not NULL.
+ */
+enum scp_db_status scp_db_exec_pair(struct scp_db *db, const struct scp_db_call *first,
+				    const struct scp_db_call *second, PGresult **res1,
+				    PGresult **res2);
 /* Run plain SQL without parameters (BEGIN, COMMIT, LISTEN). */
 enum scp_db_status scp_db_simple(struct scp_db *db, const char *sql);
 const char *scp_db_sqlstate(const PGresult *res);

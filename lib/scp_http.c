@@ -1,4 +1,5 @@
 #include "scp_http.h"
+#include "scp_auth.h"
 #include "scp_db.h"
 #include "scp_json.h"
 #include "scp_log.h"
@@ -219,6 +220,9 @@ void scp_send(struct scp_req *r, int status, const char *body, size_t len)
 
 	if (r->status)
 		return;
+	/* Nothing leaves before the caller's session is confirmed (see scp_auth.h). */
+	if (!scp_req_confirm_caller(r))
+		return;
 	r->status = status;
 	if (!r->fcgi)
 		return;
@@ -378,11 +382,10 @@ static void send_sql_error(struct scp_req *r, const PGresult *res)
 	scp_send_internal(r);
 }
 
-PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *const *params)
+/* The result of one statement, or NULL with the answer sent. */
+static PGresult *answer(struct scp_req *r, enum scp_db_status st, PGresult *res)
 {
-	PGresult *res;
-
-	switch (scp_db_exec(r->db, stmt, n, params, &res)) {
+	switch (st) {
 	case SCP_DB_OK:
 		return res;
 	case SCP_DB_DOWN:
@@ -394,6 +397,63 @@ PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *c
 		return NULL;
 	}
 	return NULL;
+}
+
+static bool result_ok(const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+/*
+ * The caller's session check, and stmt (if not NULL) behind it in the same round trip.
+ * A refused check answers 401 with none of the headers the handler may have prepared
+ * (a Location, an X-Accel-Redirect): they were meant for a confirmed caller.
+ */
+static PGresult *exec_confirming(struct scp_req *r, const char *stmt, int n,
+				 const char *const *params, bool *confirmed)
+{
+	const char *ap[4];
+	struct scp_db_call check, call = { stmt, n, params };
+	PGresult *rc, *res = NULL;
+	enum scp_db_status st;
+
+	r->auth.pending = false;
+	scp_auth_call(r, &check, ap);
+	st = stmt ? scp_db_exec_pair(r->db, &check, &call, &rc, &res)
+		  : scp_db_exec(r->db, check.name, check.n, check.params, &rc);
+	*confirmed = st != SCP_DB_DOWN && result_ok(rc);
+	if (!*confirmed) {
+		PQclear(res);
+		if (st != SCP_DB_DOWN)
+			scp_buf_reset(r->headers);
+		return answer(r, st == SCP_DB_DOWN ? st : SCP_DB_ERROR, rc);
+	}
+	scp_auth_confirmed(r, rc);
+	PQclear(rc);
+	return stmt ? answer(r, st, res) : NULL;
+}
+
+PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *const *params)
+{
+	PGresult *res;
+	enum scp_db_status st;
+	bool confirmed;
+
+	if (r->auth.pending)
+		return exec_confirming(r, stmt, n, params, &confirmed);
+	st = scp_db_exec(r->db, stmt, n, params, &res);
+	return answer(r, st, res);
+}
+
+bool scp_req_confirm_caller(struct scp_req *r)
+{
+	bool confirmed = true;
+
+	if (r->auth.pending)
+		exec_confirming(r, NULL, 0, NULL, &confirmed);
+	return confirmed;
 }
 
 void scp_send_row_json(struct scp_req *r, int status, PGresult *res)

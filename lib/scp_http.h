@@ -28,8 +28,9 @@ struct scp_auth {
 	const char *role;
 	const char *supplier_id;	/* NULL unless supplier staff */
 	const char *sid;
-	const char *user_json;	/* the caller as the API shows a user */
+	const char *user_json;	/* the caller as the API shows a user, once confirmed */
 	unsigned role_bit;
+	bool pending;		/* the token is good; the session check has not run yet */
 };
 
 struct scp_req {
@@ -108,6 +109,11 @@ bool scp_fields_send(struct scp_req *r);
  * unique violation; the status an SCxxx SQLSTATE names; 500 otherwise) and returns NULL.
  */
 PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *const *params);
+/*
+ * Run the caller's pending session check (see scp_auth.h) now, if it has not run.
+ * Returns false when it refused the caller; the 401 was sent.
+ */
+bool scp_req_confirm_caller(struct scp_req *r);
 #define SCP_ARGS(...) (const char *const[]){ __VA_ARGS__ }
 #define SCP_NARGS(...) ((int)(sizeof(SCP_ARGS(__VA_ARGS__)) / sizeof(const char *)))
 #define scp_q(r, stmt, ...) scp_req_exec(r, stmt, SCP_NARGS(__VA_ARGS__), SCP_ARGS(__VA_ARGS__))

@@ -1,6 +1,6 @@
 /* The auth family: sign-up, sign-in, sessions, OTP, the caller's own profile. */
-#ifndef SCP_AUTH_H
-#define SCP_AUTH_H
+#ifndef SCP_AUTH_FAMILY_H
+#define SCP_AUTH_FAMILY_H
 
 #include "scp_http.h"
 

@@ -1,5 +1,6 @@
 /* The caller's own profile: GET /auth/me, GET·PATCH /users/me. */
 #include "auth.h"
+#include "scp_auth.h"
 #include "scp_config.h"
 #include "scp_password.h"
 #include "scp_upload.h"
@@ -9,8 +10,11 @@
 
 void auth_me(struct scp_req *r)
 {
-	/* The router's session check already fetched the caller as JSON. */
-	scp_send(r, 200, r->auth.user_json, strlen(r->auth.user_json));
+	/* The session check fetches the caller as JSON: no statement of our own. */
+	const char *me = scp_auth_user_json(r);
+
+	if (me)
+		scp_send(r, 200, me, strlen(me));
 }
 
 /* For an optional nullable text field: "t"/"f" whether it was sent, and its value. */

@@ -100,17 +100,19 @@ sub submit {
 }
 
 my $useq = 0;
-# A signed-in user of any role (admin and agent are promoted with SQL); returns the
-# login body with its access_token and user.
+# A signed-in user of any role (admin and agent are promoted with SQL, then take a new
+# token: a token names its role); returns the login body with its access_token and user.
 sub user_of_role {
     my ($s, $role) = @_;
     $useq++;
     my $signup_role = $role =~ /^(client|vendor|consumer)$/ ? $role : 'client';
     my $u = $s->signup(email => "$role$useq.$$\@example.com", role => $signup_role,
                        phone_number => sprintf('+9198%08d', $$ % 1000 * 100000 + $useq));
-    $s->sql("UPDATE users SET role = :'p1' WHERE id = :'p2'", $role, $u->{user}{id})
-        if $role ne $signup_role;
-    return $u;
+    return $u if $role eq $signup_role;
+    $s->sql("UPDATE users SET role = :'p1' WHERE id = :'p2'", $role, $u->{user}{id});
+    my $r = $s->post('/api/v1/auth/refresh', { refresh_token => $u->{refresh_token} });
+    die "refresh after promotion: $r->{status} $r->{content}" unless $r->{status} == 200;
+    return { %$u, %{ $r->{json} } };
 }
 
 # A listing submitted by $client and approved by $admin; returns its JSON.

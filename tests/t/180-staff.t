@@ -97,13 +97,25 @@ is_deeply field_errors($s->patch("$U/$sam->{id}", { is_active => 'no' }, token =
 is_deeply field_errors($s->patch("$U/$sam->{id}", { password => 'short' }, token => $T)), ['password'],
     'a short password: 422';
 
-# A role change applies on the next request: the router reads the role from the database.
+# A role change applies at once: a token names its role, and the old one is refused
+# on the next request; a refreshed token carries the new role.
 is $s->post('/api/v1/supplier/products', { name => 'x', price => 1 }, token => $mgr->{access_token})->{status},
     201, 'a manager may create products';
+my $products_before = $s->sql("SELECT count(*) FROM products WHERE supplier_id = :'p1'", $sup->{id});
 is $s->req('PUT', "$U/$maya->{id}", { role => 'sales_rep' }, token => $T)->{json}{role}, 'sales_rep',
     'PUT: demoted to sales rep';
+$r = $s->post('/api/v1/supplier/products', { name => 'x', price => 1 }, token => $mgr->{access_token});
+is api_error($r), '401 UNAUTHORIZED', 'the old token is refused at once';
+like $r->{json}{error}{message}, qr/role has changed/, 'saying why';
+is $s->sql("SELECT count(*) FROM products WHERE supplier_id = :'p1'", $sup->{id}), $products_before,
+    'and nothing was created';
+$r = $s->post('/api/v1/auth/refresh', { refresh_token => $mgr->{refresh_token} });
+is $r->{status}, 200, 'refresh';
+is $r->{json}{user}{role}, 'sales_rep', 'the new token is a sales rep\'s';
 is api_error($s->post('/api/v1/supplier/products', { name => 'x', price => 1 },
-    token => $mgr->{access_token})), '403 FORBIDDEN', 'and at once may not';
+    token => $r->{json}{access_token})), '403 FORBIDDEN', 'who may not create products';
+is $s->get('/api/v1/supplier/products', token => $r->{json}{access_token})->{status}, 200,
+    'but may read them';
 
 # --- tenancy and the owner ---------------------------------------------------------------------------------
 my $their_rep = add_staff($s, $other, 'sales_rep');

@@ -79,9 +79,12 @@ for my $case (@bad) {
     is $r->{json}{error}{code}, 'UNAUTHORIZED', "$name: UNAUTHORIZED";
 }
 
-# The role in the token is not trusted: the database's role is used.
+# The role in the token must still be the account's (a role change takes a new token).
 my $r = $me->(token => forge(claims => { role => 'admin' }));
-is $r->{json}{role}, 'consumer', 'a forged role claim changes nothing';
+is $r->{status}, 401, 'a token naming another role than the account\'s: 401';
+like $r->{json}{error}{message}, qr/role has changed/, 'saying why';
+$r = $me->(token => forge(claims => { supplier_id => '00000000-0000-4000-8000-000000000000' }));
+is $r->{status}, 401, 'a token naming a supplier the account is not staff of: 401';
 
 # --- /users/me ------------------------------------------------------------------------
 $r = $s->get('/api/v1/users/me', token => $u->{access_token});

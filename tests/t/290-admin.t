@@ -104,9 +104,19 @@ is $s->get('/api/v1/bids', token => $V)->{status}, 200, 'the vendor works';
 $r = $s->patch("/api/v1/admin/users/$vid", { role => 'agent' }, token => $A);
 is $r->{status}, 200, 'role changed';
 is $r->{json}{role}, 'agent', 'to agent';
-is $s->get('/api/v1/bids', token => $V)->{status}, 403, 'the next request already has the new role';
-is $s->get('/api/v1/agent/tasks', token => $V)->{status}, 200, 'and its rights';
+# A token names its role: the old one is refused at once, a refreshed one has the new role.
+$r = $s->get('/api/v1/bids', token => $V);
+is $r->{status}, 401, 'the next request with the old token: 401';
+like $r->{json}{error}{message}, qr/role has changed/, 'saying why';
+$r = $s->post('/api/v1/auth/refresh', { refresh_token => $vendor->{refresh_token} });
+is $r->{json}{user}{role}, 'agent', 'a refreshed token is an agent\'s';
+is $s->get('/api/v1/bids', token => $r->{json}{access_token})->{status}, 403,
+    'which may not list bids';
+is $s->get('/api/v1/agent/tasks', token => $r->{json}{access_token})->{status}, 200,
+    'and has an agent\'s rights';
 $s->patch("/api/v1/admin/users/$vid", { role => 'vendor' }, token => $A);
+$r = $s->post('/api/v1/auth/refresh', { refresh_token => $r->{json}{refresh_token} });
+$V = $r->{json}{access_token};
 
 $r = $s->patch("/api/v1/admin/users/$vid", { status => 'banned' }, token => $A);
 is $r->{status}, 200, 'banned';

@@ -1,0 +1,90 @@
+#include "scp_auth.h"
+#include "scp_log.h"
+#include "scp_route.h"
+#include "scp_token.h"
+#include "scp_validate.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/*
+ * One indexed lookup: the session alive, the user active, and still the role and the
+ * supplier the token claims.  A refusal raises SC401 (sql/004_session_check.sql),
+ * which in a pipeline also keeps the statement behind it from running.  The raise is
+ * the COALESCE's second arm, so the usual path stays one plain query, and the function
+ * (VOLATILE) runs only when there is something to explain.
+ */
+const struct scp_stmt scp_auth_stmts[] = {
+	{ "scp_auth",
+	  "SELECT coalesce((SELECT u.api_view FROM sessions s JOIN users u ON u.id = s.user_id"
+	  "                  WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL"
+	  "                    AND s.expires_at > now() AND u.status = 'active'"
+	  "                    AND u.role = $3 AND u.supplier_id IS NOT DISTINCT FROM $4),"
+	  "  scp_session_refused($1, $2, $3, $4))" },
+};
+const int scp_auth_nstmts = (int)(sizeof(scp_auth_stmts) / sizeof(scp_auth_stmts[0]));
+
+/* The token after "Bearer ", or NULL (with a 401 sent when the header is malformed). */
+static const char *bearer(struct scp_req *r, const char *h)
+{
+	if (strncasecmp(h, "Bearer ", 7)) {
+		scp_unauthorized(r, "Authorization must be \"Bearer <token>\"");
+		return NULL;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return h;
+}
+
+bool scp_auth_begin(struct scp_req *r, bool required)
+{
+	const char *h = scp_req_param(r, "HTTP_AUTHORIZATION"), *why;
+	struct scp_claims c;
+
+	if (!h || !*h) {
+		if (required)
+			scp_unauthorized(r, "missing bearer token");
+		return !required;
+	}
+	if (!(h = bearer(r, h)))
+		return false;
+	why = scp_token_verify(r->arena, h, time(NULL), &c);
+	if (!why && (!scp_valid_uuid(c.sub) || !scp_valid_uuid(c.sid)))
+		why = "sub or sid is not a uuid";
+	if (!why && c.supplier_id && !scp_valid_uuid(c.supplier_id))
+		why = "supplier_id is not a uuid";
+	if (why) {
+		scp_info("token refused: %s", why);
+		scp_unauthorized(r, "invalid or expired token");
+		return false;
+	}
+	r->auth.user_id = c.sub;
+	r->auth.sid = c.sid;
+	r->auth.role = c.role;
+	r->auth.supplier_id = c.supplier_id;
+	r->auth.role_bit = scp_role_bit(c.role);
+	r->auth.pending = true;
+	return true;
+}
+
+void scp_auth_call(const struct scp_req *r, struct scp_db_call *call, const char **params)
+{
+	params[0] = r->auth.sid;
+	params[1] = r->auth.user_id;
+	params[2] = r->auth.role;
+	params[3] = r->auth.supplier_id;
+	*call = (struct scp_db_call){ "scp_auth", 4, params };
+}
+
+void scp_auth_confirmed(struct scp_req *r, const PGresult *res)
+{
+	r->auth.user_json = scp_arena_strndup(r->arena, PQgetvalue(res, 0, 0),
+					      (size_t)PQgetlength(res, 0, 0));
+}
+
+const char *scp_auth_user_json(struct scp_req *r)
+{
+	return scp_req_confirm_caller(r) ? r->auth.user_json : NULL;
+}
