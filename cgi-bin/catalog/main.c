@@ -192,26 +192,25 @@ static const struct scp_stmt stmts[] = {
 	  " LEFT JOIN consumer_links l ON l.consumer_id = $1 AND l.supplier_id = $2::uuid" },
 	/*
 	 * The same page in the catalog's default order (by name, no filter), the hot path:
-	 * the page is read off products_catalog_idx, and only once the link is known to
-	 * be accepted (a CASE runs its subqueries lazily).  $1 consumer, $2 supplier,
-	 * $3 page, $4 size.  No row: no such supplier.
+	 * one probe finds the supplier and its kept product count (catalog_sizes), one the
+	 * link, and only once the link is accepted (a CASE runs its subqueries lazily) the
+	 * page is read off products_catalog_idx.  json_agg takes the rows in the order the
+	 * subquery's ORDER BY … LIMIT hands them over (a plain aggregate over one subquery
+	 * does not reorder), which spares a sort inside the aggregate.  $1 consumer,
+	 * $2 supplier, $3 page, $4 size.  No row: no such supplier.
 	 */
 	{ "catalog_page",
-	  "SELECT l.status, scp_page_json(pg.r, pg.n, $3::int, $4::int)"
-	  " FROM suppliers s"
-	  " LEFT JOIN consumer_links l ON l.supplier_id = s.id AND l.consumer_id = $1"
-	  " CROSS JOIN LATERAL (SELECT"
-	  "   CASE WHEN l.status = 'accepted' THEN"
-	  "     (SELECT json_agg(x.api_view ORDER BY x.k, x.id)"
-	  "        FROM (SELECT p.api_view, lower(p.name) AS k, p.id FROM products p"
-	  "               WHERE p.supplier_id = $2 AND p.deleted_at IS NULL AND p.is_active"
-	  "               ORDER BY lower(p.name), p.id"
-	  "               LIMIT $4::int OFFSET ($3::int - 1) * $4::int) x) END AS r,"
-	  "   CASE WHEN l.status = 'accepted' THEN"
-	  "     (SELECT count(*) FROM products p"
-	  "       WHERE p.supplier_id = $2 AND p.deleted_at IS NULL AND p.is_active) END AS n"
-	  "   OFFSET 0) pg"
-	  " WHERE s.id = $2" },
+	  "SELECT l.status,"
+	  "       CASE WHEN l.status = 'accepted' THEN scp_page_json("
+	  "         (SELECT json_agg(x.api_view)"
+	  "            FROM (SELECT p.api_view FROM products p"
+	  "                   WHERE p.supplier_id = $2 AND p.deleted_at IS NULL AND p.is_active"
+	  "                   ORDER BY lower(p.name), p.id"
+	  "                   LIMIT $4::int OFFSET ($3::int - 1) * $4::int) x),"
+	  "         c.listed, $3::int, $4::int) END"
+	  "  FROM catalog_sizes c"
+	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
+	  " WHERE c.supplier_id = $2" },
 	{ "catalog_product",
 	  "SELECT p.api_view FROM products p"
 	  " JOIN consumer_links l ON l.supplier_id = p.supplier_id AND l.consumer_id = $1"
