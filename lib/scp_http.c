@@ -412,7 +412,7 @@ static bool result_ok(const PGresult *res)
  * (a Location, an X-Accel-Redirect): they were meant for a confirmed caller.
  */
 static PGresult *exec_confirming(struct scp_req *r, const char *stmt, int n,
-				 const char *const *params, bool *confirmed)
+				 const char *const *params)
 {
 	const char *ap[4];
 	struct scp_db_call check, call = { stmt, n, params };
@@ -423,8 +423,7 @@ static PGresult *exec_confirming(struct scp_req *r, const char *stmt, int n,
 	scp_auth_call(r, &check, ap);
 	st = stmt ? scp_db_exec_pair(r->db, &check, &call, &rc, &res)
 		  : scp_db_exec(r->db, check.name, check.n, check.params, &rc);
-	*confirmed = st != SCP_DB_DOWN && result_ok(rc);
-	if (!*confirmed) {
+	if (st == SCP_DB_DOWN || !result_ok(rc)) {
 		PQclear(res);
 		if (st != SCP_DB_DOWN)
 			scp_buf_reset(r->headers);
@@ -439,21 +438,18 @@ PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *c
 {
 	PGresult *res;
 	enum scp_db_status st;
-	bool confirmed;
 
 	if (r->auth.pending)
-		return exec_confirming(r, stmt, n, params, &confirmed);
+		return exec_confirming(r, stmt, n, params);
 	st = scp_db_exec(r->db, stmt, n, params, &res);
 	return answer(r, st, res);
 }
 
 bool scp_req_confirm_caller(struct scp_req *r)
 {
-	bool confirmed = true;
-
 	if (r->auth.pending)
-		exec_confirming(r, NULL, 0, NULL, &confirmed);
-	return confirmed;
+		exec_confirming(r, NULL, 0, NULL);
+	return !r->status;	/* a refusal (or a 503) was sent */
 }
 
 void scp_send_row_json(struct scp_req *r, int status, PGresult *res)

@@ -110,8 +110,9 @@ bool scp_fields_send(struct scp_req *r);
  */
 PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *const *params);
 /*
- * Run the caller's pending session check (see scp_auth.h) now, if it has not run.
- * Returns false when it refused the caller; the 401 was sent.
+ * Before any response: run the caller's pending session check (see scp_auth.h) now,
+ * if it has not run.  Returns false when it refused the caller (the 401 was sent) or
+ * could not run (503).
  */
 bool scp_req_confirm_caller(struct scp_req *r);
 #define SCP_ARGS(...) (const char *const[]){ __VA_ARGS__ }
