@@ -41,14 +41,14 @@ static const struct kind kinds[] = {
 	{ "whatsapp_otp", worker_whatsapp_otp },
 	{ "listing_thumbnails", worker_listing_thumbnails },
 	{ "auction_ending", worker_auction_ending },
-	{ "new_bid", worker_auction_event },
-	{ "auction_won", worker_auction_event },
-	{ "auction_expired", worker_auction_event },
-	{ "listing_submitted", worker_auction_event },
-	{ "listing_approved", worker_auction_event },
-	{ "listing_rejected", worker_auction_event },
-	{ "task_assigned", worker_auction_event },
-	{ "order_updated", worker_auction_event },
+	{ "new_bid", worker_event },
+	{ "auction_won", worker_event },
+	{ "auction_expired", worker_event },
+	{ "listing_submitted", worker_event },
+	{ "listing_approved", worker_event },
+	{ "listing_rejected", worker_event },
+	{ "task_assigned", worker_event },
+	{ "order_updated", worker_event },
 };
 
 static void on_stop(int sig)

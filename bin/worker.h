@@ -20,8 +20,11 @@ extern const int worker_auction_nstmts;
 /* Close ended auctions; call it every loop, it keeps its own auction_sweep_ms pace. */
 void worker_auction_sweep(struct scp_db *db);
 struct worker_result worker_auction_ending(struct scp_job *job);
-/* Any event job: one line {time, channel "event", event, topic, data} to outbox_log. */
-struct worker_result worker_auction_event(struct scp_job *job);
+
+/* worker_events.c: real-time events, to outbox_log and (nchan_socket) to nchan */
+struct worker_result worker_event(struct scp_job *job);
+/* Send event (job id, payload with its topic) as worker_event does. */
+struct worker_result worker_event_send(const char *id, const char *event, json_object *data);
 /* worker_outbox.c: append {"time": …, <fields>} to outbox_log (the log transport). */
 struct worker_result worker_outbox_append(const char *fields);
 struct worker_result worker_outbox_write(const char *channel, const char *event,

@@ -1,14 +1,12 @@
 /*
- * Auctions in scp-worker: the closing sweep, the auction_ending notice and the
- * real-time events of the auction flow.
+ * Auctions in scp-worker: the closing sweep and the auction_ending notice.
  *
  * Closing is scp_auction_close_due() (sql/003_auctions.sql): ended auctions are taken
  * FOR UPDATE SKIP LOCKED, so several scp-worker processes may sweep at once and a bid
  * holding a listing only delays its closing to the next pass.
  *
- * Events (new_bid, auction_won, auction_ending, listing_submitted, task_assigned,
- * order_updated…) are written, one JSON line each, to outbox_log with their nchan
- * topic, the development transport of the real-time publisher.
+ * The events of the auction flow (new_bid, auction_won, listing_submitted,
+ * task_assigned, order_updated…) are sent by worker_events.c.
  */
 #include "worker.h"
 #include "scp_buf.h"
@@ -67,11 +65,6 @@ void worker_auction_sweep(struct scp_db *db)
 }
 
 
-struct worker_result worker_auction_event(struct scp_job *job)
-{
-	return worker_outbox_write("event", job->kind, job->payload);
-}
-
 static const char *payload_str(struct scp_job *job, const char *key)
 {
 	json_object *v = NULL;
@@ -100,7 +93,7 @@ struct worker_result worker_auction_ending(struct scp_job *job)
 	if (PQntuples(res) == 1) {
 		json_object_object_add(job->payload, "time_left",
 				       json_object_new_int(atoi(PQgetvalue(res, 0, 0))));
-		out = worker_outbox_write("event", "auction_ending", job->payload);
+		out = worker_event_send(job->id, "auction_ending", job->payload);
 	}
 	PQclear(res);
 	return out;

@@ -49,6 +49,7 @@ static const struct key keys[] = {
 	X(whatsapp_access_token, "", "Cloud API access token"),
 	S(whatsapp_otp_template, "otp_verification", "approved authentication template"),
 	S(outbox_log, "/var/log/scp/outbox.log", "file of the log transport"),
+	S(nchan_socket, "", "nginx's nchan publishing socket (empty: events only to outbox_log)"),
 	N(job_max_attempts, 8, 1, 100, "attempts before a job becomes a dead letter"),
 	N(http_timeout_ms, 10000, 100, 120000, "outbound HTTP timeout"),
 	S(media_dir, "/var/lib/scp/media", "where uploads are stored"),

@@ -37,6 +37,7 @@ struct scp_config {
 	char *whatsapp_access_token;
 	char *whatsapp_otp_template;
 	char *outbox_log;
+	char *nchan_socket;	/* empty: events go to outbox_log only */
 	long job_max_attempts;
 	long http_timeout_ms;
 	char *media_dir;

@@ -27,6 +27,13 @@ bool scp_httpc_post(const char *url, const char *bearer, const char *content_typ
 		    const char *body, long timeout_ms, struct scp_buf *out,
 		    struct scp_httpc_resp *resp)
 {
+	return scp_httpc_post_unix(NULL, url, bearer, content_type, body, timeout_ms, out, resp);
+}
+
+bool scp_httpc_post_unix(const char *unix_path, const char *url, const char *bearer,
+			 const char *content_type, const char *body, long timeout_ms,
+			 struct scp_buf *out, struct scp_httpc_resp *resp)
+{
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
 	char line[1024];
@@ -45,6 +52,8 @@ bool scp_httpc_post(const char *url, const char *bearer, const char *content_typ
 	}
 	h = curl_slist_append(h, "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (unix_path)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_path);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);

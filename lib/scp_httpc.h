@@ -25,5 +25,9 @@ bool scp_httpc_global_init(void);
 bool scp_httpc_post(const char *url, const char *bearer, const char *content_type,
 		    const char *body, long timeout_ms, struct scp_buf *out,
 		    struct scp_httpc_resp *resp);
+/* The same through the unix socket unix_path (a local service such as nginx's nchan). */
+bool scp_httpc_post_unix(const char *unix_path, const char *url, const char *bearer,
+			 const char *content_type, const char *body, long timeout_ms,
+			 struct scp_buf *out, struct scp_httpc_resp *resp);
 
 #endif

@@ -34,4 +34,7 @@ void auth_staff_create(struct scp_req *r);
 void auth_staff_update(struct scp_req *r);
 void auth_staff_delete(struct scp_req *r);
 
+/* realtime.c: may the caller follow a real-time channel? (nchan asks) */
+void auth_ws_authorize(struct scp_req *r);
+
 #endif

@@ -25,9 +25,15 @@ static const struct scp_route routes[] = {
 	{ "PATCH", "/api/v1/supplier/users/:id", auth_staff_update, SCP_R_OWNER },
 	{ "PUT", "/api/v1/supplier/users/:id", auth_staff_update, SCP_R_OWNER },
 	{ "DELETE", "/api/v1/supplier/users/:id", auth_staff_delete, SCP_R_OWNER },
+	/* Reached only through nginx's internal /_ws_authorize (nchan's subscriptions). */
+	{ "GET", "/internal/ws-authorize", auth_ws_authorize, SCP_AUTH },
 };
 
 static const struct scp_stmt stmts[] = {
+	/* $1 listing, $2 caller: does it exist, and is it public or the caller's? */
+	{ "ws_listing",
+	  "SELECT l.status NOT IN ('pending', 'rejected') OR l.client_id = $2"
+	  " FROM listings l WHERE l.id = $1" },
 	{ "login_user",
 	  "SELECT u.id, u.password_hash, u.role, u.supplier_id, u.status"
 	  " FROM users u WHERE lower(u.email) = lower($1)" },

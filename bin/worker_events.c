@@ -1,0 +1,74 @@
+/*
+ * Real-time events: every event job (new_bid, order_updated, …) names its channel in
+ * payload.topic ("/ws/users/<id>", "/ws/suppliers/<id>", "/ws/listings/<id>",
+ * "/ws/admin").  Each is written to outbox_log, the journal of what was sent, and, when
+ * nchan_socket is set, POSTed to that channel on nginx's local publishing socket as
+ * {"type": <event>, "id": <job id>, "data": <payload>}.  A failed publish retries
+ * like any job; a retry may repeat a message, which "id" lets a client drop.
+ */
+#include "worker.h"
+#include "scp_buf.h"
+#include "scp_config.h"
+#include "scp_httpc.h"
+
+#include <string.h>
+
+/* Only the channels nginx publishes: anything else is the job's fault, not nchan's. */
+static bool topic_ok(const char *t)
+{
+	static const char *const kinds[] = { "/ws/users/", "/ws/suppliers/", "/ws/listings/" };
+
+	if (!strcmp(t, "/ws/admin"))
+		return true;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strncmp(t, kinds[i], strlen(kinds[i])) && strlen(t) == strlen(kinds[i]) + 36)
+			return true;
+	return false;
+}
+
+static struct worker_result publish(const char *id, const char *event, const char *topic,
+				    json_object *data)
+{
+	struct scp_buf url = SCP_BUF_INIT, body = SCP_BUF_INIT, out = SCP_BUF_INIT;
+	struct scp_httpc_resp resp;
+	struct worker_result res = { 0 };
+
+	scp_buf_addf(&url, "http://localhost%s", topic);
+	scp_buf_adds(&body, "{\"type\":");
+	scp_buf_add_json_str(&body, event);
+	scp_buf_adds(&body, ",\"id\":");
+	scp_buf_add_json_str(&body, id);
+	scp_buf_adds(&body, ",\"data\":");
+	scp_buf_adds(&body, json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
+	scp_buf_addc(&body, '}');
+	if (!scp_httpc_post_unix(scp_cfg.nchan_socket, url.ptr, NULL, "application/json",
+				 body.ptr, scp_cfg.http_timeout_ms, &out, &resp))
+		res.error = "nchan unreachable";
+	else if (resp.status != 201 && resp.status != 202)
+		res.error = "nchan refused the message";
+	scp_buf_release(&url);
+	scp_buf_release(&body);
+	scp_buf_release(&out);
+	return res;
+}
+
+struct worker_result worker_event_send(const char *id, const char *event, json_object *data)
+{
+	json_object *t = NULL;
+	const char *topic;
+	struct worker_result res;
+
+	if (!data || !json_object_object_get_ex(data, "topic", &t) ||
+	    !json_object_is_type(t, json_type_string) ||
+	    !topic_ok(topic = json_object_get_string(t)))
+		return (struct worker_result){ "event without a valid topic", true };
+	res = worker_outbox_write("event", event, data);
+	if (!res.error && *scp_cfg.nchan_socket)
+		res = publish(id, event, topic, data);
+	return res;
+}
+
+struct worker_result worker_event(struct scp_job *job)
+{
+	return worker_event_send(job->id, job->kind, job->payload);
+}

@@ -1,0 +1,77 @@
+/*
+ * Who may follow which real-time channel.  nginx asks before every subscription
+ * (auth_request /_ws_authorize, a subrequest carrying the caller's token and the
+ * channel's path): 200 lets it through, 401 and 403 refuse.  auth_request takes no
+ * other status, so a listing that does not exist is a 403 too.
+ *
+ *   /ws/users/<id>       that user
+ *   /ws/suppliers/<id>   that supplier's staff
+ *   /ws/listings/<id>    anybody signed in, once the listing is public (its owner before)
+ *   /ws/admin            administrators
+ *
+ * Administrators may follow every channel.
+ */
+#include "auth.h"
+#include "scp_validate.h"
+
+#include <string.h>
+
+static void allow(struct scp_req *r)
+{
+	static const char ok[] = "{\"success\":true}";
+
+	scp_send(r, 200, ok, sizeof(ok) - 1);
+}
+
+/* A listing's channel: it exists, and is public or the caller's. */
+static void listing_channel(struct scp_req *r, const char *id)
+{
+	PGresult *res = scp_q(r, "ws_listing", id, r->auth.user_id);
+
+	if (!res)
+		return;
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "t"))
+		scp_forbidden(r, "no such public listing");
+	else
+		allow(r);
+	PQclear(res);
+}
+
+/* "/ws/<kind>/<uuid>" (the query string cut off): the kind and the id, or false. */
+static bool channel_of(struct scp_req *r, const char *uri, const char **kind, const char **id)
+{
+	size_t n = strcspn(uri, "?");
+	char *path = scp_arena_strndup(r->arena, uri, n), *slash;
+
+	if (strncmp(path, "/ws/", 4))
+		return false;
+	*kind = path + 4;
+	if (!(slash = strchr(*kind, '/'))) {
+		*id = NULL;
+		return true;
+	}
+	*slash = '\0';
+	*id = slash + 1;
+	return scp_valid_uuid(*id);
+}
+
+void auth_ws_authorize(struct scp_req *r)
+{
+	const char *uri = scp_req_param(r, "SCP_CHANNEL_URI"), *kind, *id;
+	const char *sup = r->auth.supplier_id;
+
+	if (!uri || !channel_of(r, uri, &kind, &id)) {
+		scp_forbidden(r, "no such channel");
+		return;
+	}
+	if (!strcmp(kind, "listings") && id) {
+		listing_channel(r, id);
+		return;
+	}
+	if (!strcmp(r->auth.role, "admin") ||
+	    (!strcmp(kind, "users") && id && !strcmp(id, r->auth.user_id)) ||
+	    (!strcmp(kind, "suppliers") && id && sup && !strcmp(id, sup)))
+		allow(r);
+	else
+		scp_forbidden(r, "not your channel");
+}
