@@ -1,10 +1,11 @@
 /*
  * Real-time events: every event job (new_bid, order_updated, …) names its channel in
  * payload.topic ("/ws/users/<id>", "/ws/suppliers/<id>", "/ws/listings/<id>",
- * "/ws/admin").  Each is written to outbox_log, the journal of what was sent, and, when
- * nchan_socket is set, POSTed to that channel on nginx's local publishing socket as
- * {"type": <event>, "id": <job id>, "data": <payload>}.  A failed publish retries
- * like any job; a retry may repeat a message, which "id" lets a client drop.
+ * "/ws/admin"), or several in payload.topics.  Each is written to outbox_log, the
+ * journal of what was sent, and, when nchan_socket is set, POSTed to every channel on
+ * nginx's local publishing socket as {"type": <event>, "id": <job id>, "data":
+ * <payload>}.  A failed publish retries like any job; a retry may repeat a message,
+ * which "id" lets a client drop.
  */
 #include "worker.h"
 #include "scp_buf.h"
@@ -52,19 +53,43 @@ static struct worker_result publish(const char *id, const char *event, const cha
 	return res;
 }
 
-struct worker_result worker_event_send(const char *id, const char *event, json_object *data)
+/* The event's channels: payload.topics (an array) or payload.topic; NULL if invalid. */
+static json_object *topics_of(json_object *data, json_object **single)
 {
 	json_object *t = NULL;
-	const char *topic;
-	struct worker_result res;
 
-	if (!data || !json_object_object_get_ex(data, "topic", &t) ||
-	    !json_object_is_type(t, json_type_string) ||
-	    !topic_ok(topic = json_object_get_string(t)))
-		return (struct worker_result){ "event without a valid topic", true };
+	if (!data)
+		return NULL;
+	if (json_object_object_get_ex(data, "topics", &t) &&
+	    json_object_is_type(t, json_type_array) && json_object_array_length(t) > 0)
+		return t;
+	if (!json_object_object_get_ex(data, "topic", &t))
+		return NULL;
+	*single = json_object_new_array();
+	json_object_array_add(*single, json_object_get(t));
+	return *single;
+}
+
+struct worker_result worker_event_send(const char *id, const char *event, json_object *data)
+{
+	json_object *single = NULL, *topics = topics_of(data, &single);
+	struct worker_result res = { "event without a valid topic", true };
+	size_t n = topics ? json_object_array_length(topics) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(topics, i);
+
+		if (!json_object_is_type(t, json_type_string) || !topic_ok(json_object_get_string(t)))
+			goto done;
+	}
+	if (!n)
+		goto done;
 	res = worker_outbox_write("event", event, data);
-	if (!res.error && *scp_cfg.nchan_socket)
-		res = publish(id, event, topic, data);
+	for (size_t i = 0; i < n && !res.error && *scp_cfg.nchan_socket; i++)
+		res = publish(id, event, json_object_get_string(json_object_array_get_idx(topics, i)),
+			      data);
+done:
+	json_object_put(single);
 	return res;
 }
 

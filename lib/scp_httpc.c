@@ -12,6 +12,22 @@ bool scp_httpc_global_init(void)
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 }
 
+/*
+ * One handle for the process (scp-worker calls from one thread), reset before each use:
+ * curl_easy_reset keeps the handle's open connections, so a run of events to nchan, or of
+ * messages to one provider, reuses one connection instead of opening one each.
+ */
+static CURL *handle(void)
+{
+	static CURL *c;
+
+	if (c)
+		curl_easy_reset(c);
+	else
+		c = curl_easy_init();
+	return c;
+}
+
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
 	struct scp_buf *out = arg;
@@ -34,7 +50,7 @@ bool scp_httpc_post_unix(const char *unix_path, const char *url, const char *bea
 			 const char *content_type, const char *body, long timeout_ms,
 			 struct scp_buf *out, struct scp_httpc_resp *resp)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = handle();
 	struct curl_slist *h = NULL;
 	char line[1024];
 	CURLcode rc;
@@ -70,6 +86,5 @@ bool scp_httpc_post_unix(const char *unix_path, const char *url, const char *bea
 	else
 		snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(rc));
 	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
 	return rc == CURLE_OK;
 }

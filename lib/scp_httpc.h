@@ -3,7 +3,8 @@
  *
  * Every call has a total timeout, never follows redirects (a provider that redirects
  * is misconfigured, and following could leak credentials to another host), and
- * collects at most 1 MiB of response body.
+ * collects at most 1 MiB of response body.  Calls share one curl handle and its
+ * connections: one thread only.
  */
 #ifndef SCP_HTTPC_H
 #define SCP_HTTPC_H

@@ -12,8 +12,9 @@ const struct scp_stmt scp_jobs_stmts[] = {
 	  " WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now()"
 	  "             ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1)"
 	  " RETURNING id, kind, attempts, payload::text" },
+	/* Only an OTP's payload changes: rewriting a large one would copy it again. */
 	{ "jobs_done", "UPDATE jobs SET status = 'done', finished_at = now(), last_error = NULL,"
-		       " payload = payload - 'code'"
+		       " payload = CASE WHEN payload ? 'code' THEN payload - 'code' ELSE payload END"
 		       " WHERE id = $1" },
 	{ "jobs_retry",
 	  "UPDATE jobs SET status = 'queued', last_error = $2,"
