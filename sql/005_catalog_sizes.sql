@@ -1,4 +1,5 @@
--- How many products each supplier lists (active, not deleted), kept as products change.
+-- How many products each supplier lists (active, not deleted), and a version of its
+-- catalog, kept as products change.
 --
 -- A catalog page shows the total for its pagination, and discovery shows each supplier's
 -- product count.  Counting them per request reads every listed product (index entries
@@ -6,14 +7,18 @@
 -- would read 5 000.  The count is kept here instead, in its own table rather than on
 -- suppliers: a product change locks its product row and then this row, while a supplier
 -- rename locks the supplier row and then its products (scp_suppliers_products_view), so
--- the two orders never meet.  Nothing locks this row and then a product.  One
--- transaction that listed or unlisted two products of one supplier in two statements
--- could still meet another doing the same in the other order; no function does that
--- (bulk-update changes price, stock and discount, never is_active).
+-- the two orders never meet.  Nothing locks this row and then a product: the functions
+-- that change several products (an order accept, bulk-update, a supplier rename) lock
+-- them all first, in id order, and only then update them.
 
+-- version rises with every change of any of the supplier's products (a product's
+-- document, stock included, or its place in the catalog): a worker that keeps a rendered
+-- catalog page (cgi-bin/catalog/page_cache.c) serves it only while the version it was
+-- rendered at is still the current one.
 CREATE TABLE catalog_sizes (
     supplier_id  uuid PRIMARY KEY REFERENCES suppliers(id) ON DELETE CASCADE,
-    listed       int NOT NULL DEFAULT 0 CHECK (listed >= 0)
+    listed       int NOT NULL DEFAULT 0 CHECK (listed >= 0),
+    version      bigint NOT NULL DEFAULT 0
 );
 
 INSERT INTO catalog_sizes (supplier_id, listed)
@@ -40,16 +45,13 @@ DECLARE
     d int := CASE WHEN TG_OP = 'DELETE' THEN 0 ELSE scp_product_listed(NEW) END
            - CASE WHEN TG_OP = 'INSERT' THEN 0 ELSE scp_product_listed(OLD) END;
 BEGIN
-    IF d <> 0 THEN
-        UPDATE catalog_sizes SET listed = listed + d
-         WHERE supplier_id = CASE WHEN TG_OP = 'DELETE' THEN OLD.supplier_id
-                                  ELSE NEW.supplier_id END;
-    END IF;
+    UPDATE catalog_sizes SET listed = listed + d, version = version + 1
+     WHERE supplier_id = CASE WHEN TG_OP = 'DELETE' THEN OLD.supplier_id
+                              ELSE NEW.supplier_id END;
     RETURN NULL;
 END $$;
--- Stock, price and the other columns leave the count alone: no trigger call for them.
-CREATE TRIGGER products_catalog_size
-    AFTER INSERT OR DELETE OR UPDATE OF is_active, deleted_at ON products
+-- Every change: any column may show in the catalog (the stock does, as in_stock).
+CREATE TRIGGER products_catalog_size AFTER INSERT OR DELETE OR UPDATE ON products
     FOR EACH ROW EXECUTE FUNCTION scp_catalog_sizes_count();
 
 -- Discovery's product_count, from the kept count.

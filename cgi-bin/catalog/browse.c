@@ -4,6 +4,7 @@
  * 404 (a blocked consumer sees nothing of that supplier).
  */
 #include "catalog.h"
+#include "page_cache.h"
 #include "scp_page.h"
 #include "scp_validate.h"
 
@@ -14,32 +15,66 @@ static const char *const sort_keys[] = {
 };
 
 /*
- * Answer a catalog result: found is false without such a supplier, link is the
+ * Answer a catalog request: found is false without such a supplier, link is the
  * consumer's link status (NULL: none), page the answer when it is accepted.
  */
-static void catalog_answer(struct scp_req *r, bool found, const char *link, PGresult *res,
-			   int page_col)
+static void catalog_answer(struct scp_req *r, bool found, const char *link, const char *page,
+			   size_t len)
 {
 	if (!found || (link && !strcmp(link, "blocked")))
 		scp_send_error(r, 404, "NOT_FOUND", "supplier not found", NULL);
 	else if (!link || strcmp(link, "accepted"))
 		scp_forbidden(r, "the catalog needs an accepted link with this supplier");
 	else
-		scp_send(r, 200, PQgetvalue(res, 0, page_col),
-			 (size_t)PQgetlength(res, 0, page_col));
+		scp_send(r, 200, page, len);
 }
 
-/* Page pg of supplier's catalog in its default order, off the index. */
-static void default_page(struct scp_req *r, const char *supplier, const struct scp_page *pg)
+static const char *link_of(const PGresult *res)
 {
-	PGresult *res = scp_q(r, "catalog_page", r->auth.user_id, supplier, pg->page_text,
-			      pg->size_text);
+	return PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
+}
+
+/*
+ * A kept page of this supplier's catalog, if the database still has it at the version
+ * it was rendered at: answered (true), else false with nothing sent but what
+ * refuses the caller.
+ */
+static bool kept_page(struct scp_req *r, const char *supplier, const struct cat_page *kept)
+{
+	PGresult *res = scp_q(r, "catalog_head", r->auth.user_id, supplier);
+	const char *link;
+	bool done = true;
 
 	if (!res)
+		return true;
+	link = link_of(res);
+	if (PQntuples(res) == 1 && link && !strcmp(link, "accepted") &&
+	    strcmp(PQgetvalue(res, 0, 1), kept->version))
+		done = false;	/* the catalog changed since: render it again */
+	else
+		catalog_answer(r, PQntuples(res) == 1, link, kept->body, kept->len);
+	PQclear(res);
+	return done;
+}
+
+/* Page pg of supplier's catalog in its default order, off the index (or kept). */
+static void default_page(struct scp_req *r, const char *supplier, const struct scp_page *pg)
+{
+	const struct cat_page *kept = cat_page_find(supplier, pg->page, pg->size);
+	const char *link;
+	PGresult *res;
+
+	if (kept && kept_page(r, supplier, kept))
 		return;
-	catalog_answer(r, PQntuples(res) == 1,
-		       PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL,
-		       res, 1);
+	res = scp_q(r, "catalog_page", r->auth.user_id, supplier, pg->page_text, pg->size_text);
+	if (!res)
+		return;
+	link = link_of(res);
+	if (link && !strcmp(link, "accepted"))
+		cat_page_keep(supplier, pg->page, pg->size, PQgetvalue(res, 0, 1),
+			      PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
+	catalog_answer(r, PQntuples(res) == 1, link, link ? PQgetvalue(res, 0, 2) : NULL,
+		       link ? (size_t)PQgetlength(res, 0, 2) : 0);
 	PQclear(res);
 }
 
@@ -66,7 +101,8 @@ static void catalog_page(struct scp_req *r, const char *supplier)
 	if (!res)
 		return;
 	catalog_answer(r, !strcmp(PQgetvalue(res, 0, 1), "t"),
-		       PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0), res, 2);
+		       PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
+		       (size_t)PQgetlength(res, 0, 2));
 	PQclear(res);
 }
 

@@ -192,15 +192,15 @@ static const struct scp_stmt stmts[] = {
 	  " LEFT JOIN consumer_links l ON l.consumer_id = $1 AND l.supplier_id = $2::uuid" },
 	/*
 	 * The same page in the catalog's default order (by name, no filter), the hot path:
-	 * one probe finds the supplier and its kept product count (catalog_sizes), one the
-	 * link, and only once the link is accepted (a CASE runs its subqueries lazily) the
-	 * page is read off products_catalog_idx.  json_agg takes the rows in the order the
-	 * subquery's ORDER BY … LIMIT hands them over (a plain aggregate over one subquery
-	 * does not reorder), which spares a sort inside the aggregate.  $1 consumer,
-	 * $2 supplier, $3 page, $4 size.  No row: no such supplier.
+	 * one probe finds the supplier, its kept product count and its catalog version
+	 * (catalog_sizes), one the link, and only once the link is accepted (a CASE runs
+	 * its subqueries lazily) the page is read off products_catalog_idx.  json_agg takes
+	 * the rows in the order the subquery's ORDER BY … LIMIT hands them over (a plain
+	 * aggregate over one subquery does not reorder), which spares a sort inside the
+	 * aggregate.  $1 consumer, $2 supplier, $3 page, $4 size.  No row: no such supplier.
 	 */
 	{ "catalog_page",
-	  "SELECT l.status,"
+	  "SELECT l.status, c.version,"
 	  "       CASE WHEN l.status = 'accepted' THEN scp_page_json("
 	  "         (SELECT json_agg(x.api_view)"
 	  "            FROM (SELECT p.api_view FROM products p"
@@ -209,6 +209,11 @@ static const struct scp_stmt stmts[] = {
 	  "                   LIMIT $4::int OFFSET ($3::int - 1) * $4::int) x),"
 	  "         c.listed, $3::int, $4::int) END"
 	  "  FROM catalog_sizes c"
+	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
+	  " WHERE c.supplier_id = $2" },
+	/* The same without the page: is a kept page (page_cache.h) still current? */
+	{ "catalog_head",
+	  "SELECT l.status, c.version FROM catalog_sizes c"
 	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
 	  " WHERE c.supplier_id = $2" },
 	{ "catalog_product",
