@@ -9,6 +9,7 @@
  */
 #include "scp_buf.h"
 #include "scp_config.h"
+#include "scp_db.h"
 #include "scp_password.h"
 #include "scp_route.h"
 #include "scp_validate.h"
@@ -43,9 +44,8 @@ static bool exec_ok(PGconn *c, const char *sql, int n, const char *const *params
 		    PGresult **out)
 {
 	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+	if (!scp_db_result_ok(r)) {
 		fprintf(stderr, "scpctl: %s", PQerrorMessage(c));
 		PQclear(r);
 		return false;
@@ -95,7 +95,7 @@ static bool apply(PGconn *c, const char *dir, const char *name)
 	ok = exec_ok(c, "BEGIN", 0, NULL, NULL);
 	if (ok) {
 		r = PQexec(c, sql);
-		ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+		ok = scp_db_result_ok(r);
 		if (!ok)
 			fprintf(stderr, "scpctl: %s: %s", name, PQerrorMessage(c));
 		PQclear(r);
@@ -319,8 +319,7 @@ static bool run_seed_files(PGconn *c, const char *sqldir)
 			sql = (size_t)snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name) <
 				      sizeof(path) ? read_file(path) : NULL;
 			r = sql ? PQexec(c, sql) : NULL;
-			ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK ||
-				   PQresultStatus(r) == PGRES_TUPLES_OK);
+			ok = r && scp_db_result_ok(r);
 			if (!ok)
 				fprintf(stderr, "scpctl: %s: %s", path, PQerrorMessage(c));
 			PQclear(r);

@@ -112,14 +112,11 @@ bool scp_db_ready(struct scp_db *db)
 enum scp_db_status scp_db_exec(struct scp_db *db, const char *name, int nparams,
 			       const char *const *params, PGresult **res)
 {
-	ExecStatusType st;
-
 	*res = NULL;
 	if (!db->conn && !connect_now(db))
 		return SCP_DB_DOWN;
 	*res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-	st = PQresultStatus(*res);
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+	if (scp_db_result_ok(*res))
 		return SCP_DB_OK;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		PQclear(*res);
@@ -163,9 +160,9 @@ static bool read_pipeline(PGconn *c, PGresult **res, int n)
 	return false;
 }
 
-static bool result_ok(const PGresult *r)
+bool scp_db_result_ok(const PGresult *res)
 {
-	ExecStatusType st = PQresultStatus(r);
+	ExecStatusType st = PQresultStatus(res);
 
 	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
 }
@@ -192,19 +189,17 @@ enum scp_db_status scp_db_exec_pair(struct scp_db *db, const struct scp_db_call 
 	}
 	*res1 = res[0];
 	*res2 = res[1];
-	return result_ok(res[0]) && result_ok(res[1]) ? SCP_DB_OK : SCP_DB_ERROR;
+	return scp_db_result_ok(res[0]) && scp_db_result_ok(res[1]) ? SCP_DB_OK : SCP_DB_ERROR;
 }
 
 enum scp_db_status scp_db_simple(struct scp_db *db, const char *sql)
 {
 	PGresult *r;
-	ExecStatusType st;
 
 	if (!db->conn && !connect_now(db))
 		return SCP_DB_DOWN;
 	r = PQexec(db->conn, sql);
-	st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+	if (!scp_db_result_ok(r)) {
 		scp_error("%s: %s", sql, PQerrorMessage(db->conn));
 		PQclear(r);
 		if (PQstatus(db->conn) != CONNECTION_OK) {

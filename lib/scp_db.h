@@ -67,6 +67,8 @@ enum scp_db_status scp_db_exec_pair(struct scp_db *db, const struct scp_db_call 
 /* Run plain SQL without parameters (BEGIN, COMMIT, LISTEN). */
 enum scp_db_status scp_db_simple(struct scp_db *db, const char *sql);
 const char *scp_db_sqlstate(const PGresult *res);
+/* Did res succeed (rows or a command)? */
+bool scp_db_result_ok(const PGresult *res);
 void scp_db_close(struct scp_db *db);
 
 #endif

@@ -399,13 +399,6 @@ static PGresult *answer(struct scp_req *r, enum scp_db_status st, PGresult *res)
 	return NULL;
 }
 
-static bool result_ok(const PGresult *res)
-{
-	ExecStatusType st = PQresultStatus(res);
-
-	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
-}
-
 /*
  * The caller's session check, and stmt (if not NULL) behind it in the same round trip.
  * A refused check answers 401 with none of the headers the handler may have prepared
@@ -423,7 +416,7 @@ static PGresult *exec_confirming(struct scp_req *r, const char *stmt, int n,
 	scp_auth_call(r, &check, ap);
 	st = stmt ? scp_db_exec_pair(r->db, &check, &call, &rc, &res)
 		  : scp_db_exec(r->db, check.name, check.n, check.params, &rc);
-	if (st == SCP_DB_DOWN || !result_ok(rc)) {
+	if (st == SCP_DB_DOWN || !scp_db_result_ok(rc)) {
 		PQclear(res);
 		if (st != SCP_DB_DOWN)
 			scp_buf_reset(r->headers);
