@@ -11,6 +11,7 @@
 #include "scp_buf.h"
 #include "scp_config.h"
 #include "scp_httpc.h"
+#include "scp_validate.h"
 
 #include <string.h>
 
@@ -22,33 +23,36 @@ static bool topic_ok(const char *t)
 	if (!strcmp(t, "/ws/admin"))
 		return true;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strncmp(t, kinds[i], strlen(kinds[i])) && strlen(t) == strlen(kinds[i]) + 36)
-			return true;
+		if (!strncmp(t, kinds[i], strlen(kinds[i])))
+			return scp_valid_uuid(t + strlen(kinds[i]));
 	return false;
 }
 
-static struct worker_result publish(const char *id, const char *event, const char *topic,
-				    json_object *data)
+/* {"type": <event>, "id": <job id>, "data": <payload>}: the same for every channel. */
+static void message(struct scp_buf *b, const char *id, const char *event, json_object *data)
 {
-	struct scp_buf url = SCP_BUF_INIT, body = SCP_BUF_INIT, out = SCP_BUF_INIT;
+	scp_buf_adds(b, "{\"type\":");
+	scp_buf_add_json_str(b, event);
+	scp_buf_adds(b, ",\"id\":");
+	scp_buf_add_json_str(b, id);
+	scp_buf_adds(b, ",\"data\":");
+	scp_buf_adds(b, json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
+	scp_buf_addc(b, '}');
+}
+
+static struct worker_result publish(const char *topic, const struct scp_buf *msg)
+{
+	struct scp_buf url = SCP_BUF_INIT, out = SCP_BUF_INIT;
 	struct scp_httpc_resp resp;
 	struct worker_result res = { 0 };
 
 	scp_buf_addf(&url, "http://localhost%s", topic);
-	scp_buf_adds(&body, "{\"type\":");
-	scp_buf_add_json_str(&body, event);
-	scp_buf_adds(&body, ",\"id\":");
-	scp_buf_add_json_str(&body, id);
-	scp_buf_adds(&body, ",\"data\":");
-	scp_buf_adds(&body, json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
-	scp_buf_addc(&body, '}');
 	if (!scp_httpc_post_unix(scp_cfg.nchan_socket, url.ptr, NULL, "application/json",
-				 body.ptr, scp_cfg.http_timeout_ms, &out, &resp))
+				 msg->ptr, scp_cfg.http_timeout_ms, &out, &resp))
 		res.error = "nchan unreachable";
 	else if (resp.status != 201 && resp.status != 202)
 		res.error = "nchan refused the message";
 	scp_buf_release(&url);
-	scp_buf_release(&body);
 	scp_buf_release(&out);
 	return res;
 }
@@ -85,9 +89,15 @@ struct worker_result worker_event_send(const char *id, const char *event, json_o
 	if (!n)
 		goto done;
 	res = worker_outbox_write("event", event, data);
-	for (size_t i = 0; i < n && !res.error && *scp_cfg.nchan_socket; i++)
-		res = publish(id, event, json_object_get_string(json_object_array_get_idx(topics, i)),
-			      data);
+	if (!res.error && *scp_cfg.nchan_socket) {
+		struct scp_buf msg = SCP_BUF_INIT;
+
+		message(&msg, id, event, data);
+		for (size_t i = 0; i < n && !res.error; i++)
+			res = publish(json_object_get_string(json_object_array_get_idx(topics, i)),
+				      &msg);
+		scp_buf_release(&msg);
+	}
 done:
 	json_object_put(single);
 	return res;

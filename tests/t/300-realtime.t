@@ -125,4 +125,19 @@ is $nb->{type}, 'new_bid', 'the follower hears new_bid';
 is $nb->{data}{listing_id}, $live->{id}, 'of this listing';
 $ls->hangup;
 
+# An event job naming a channel nginx does not publish is a dead letter at once, and the
+# message goes nowhere.
+for my $t ([ 'an id of 36 characters that is not a uuid', '"/ws/users/zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz"' ],
+           [ 'an unknown kind', qq{"/ws/everyone/$con->{id}"} ],
+           [ 'no topic at all', undef ]) {
+    my ($name, $topic) = @$t;
+    my $payload = defined $topic ? qq({"topic": $topic}) : '{}';
+    my $id = $s->sql("INSERT INTO jobs (kind, payload) VALUES ('order_updated', :'p1'::jsonb)"
+                   . " RETURNING id", $payload);
+    my $st = $s->wait_until(10, sub {
+        my $v = $s->sql("SELECT status || ' ' || coalesce(last_error, '') FROM jobs WHERE id = :'p1'", $id);
+        $v =~ /^(dead|done)/ ? $v : undef });
+    is $st, 'dead event without a valid topic', "$name: a dead letter, saying why";
+}
+
 done_testing;
