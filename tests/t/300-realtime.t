@@ -114,6 +114,8 @@ is subscribe($s, "/ws/listings/$pending->{json}{id}", token => $vendor->{access_
     'a listing under review: not for others';
 is subscribe($s, "/ws/listings/$pending->{json}{id}", token => $client->{access_token})->status, 200,
     'but for its owner';
+is subscribe($s, "/ws/listings/$pending->{json}{id}", token => $admin->{access_token})->status, 200,
+    'and for an administrator (who reviews it)';
 my $live = live_listing($s, $client, $admin);
 my $ls = subscribe($s, "/ws/listings/$live->{id}", token => $vendor->{access_token});
 is $ls->status, 200, 'a vendor follows a live auction';
