@@ -30,6 +30,7 @@ static const struct scp_stmt sweep_stmts[] = {
 	  " b AS (DELETE FROM otp_verifications WHERE at < now() - interval '1 day'),"
 	  " c AS (DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day')"
 	  " DELETE FROM jobs WHERE status = 'done' AND finished_at < now() - interval '7 days'" },
+	SCP_STMT_END,
 };
 
 struct kind {
@@ -136,10 +137,10 @@ int main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	scp_httpc_global_init();
 	scp_db_init(&db, scp_cfg.database_url);
-	scp_db_add_statements(&db, scp_jobs_stmts, scp_jobs_nstmts);
-	scp_db_add_statements(&db, sweep_stmts, 1);
-	scp_db_add_statements(&db, worker_auction_stmts, worker_auction_nstmts);
-	scp_db_add_statements(&db, worker_files_stmts, worker_files_nstmts);
+	scp_db_add_statements(&db, scp_jobs_stmts);
+	scp_db_add_statements(&db, sweep_stmts);
+	scp_db_add_statements(&db, worker_auction_stmts);
+	scp_db_add_statements(&db, worker_files_stmts);
 	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 

@@ -16,7 +16,6 @@ struct worker_result worker_whatsapp_otp(struct scp_job *job);
 /* worker_auction.c: the closing sweep, auction_ending, real-time events */
 extern struct scp_db *worker_db;	/* the worker's connection, for jobs that query */
 extern const struct scp_stmt worker_auction_stmts[];
-extern const int worker_auction_nstmts;
 /* Close ended auctions; call it every loop, it keeps its own auction_sweep_ms pace. */
 void worker_auction_sweep(struct scp_db *db);
 struct worker_result worker_auction_ending(struct scp_job *job);
@@ -32,7 +31,6 @@ struct worker_result worker_outbox_write(const char *channel, const char *event,
 
 /* worker_files.c: listing files no row refers to (left by a worker killed mid-request) */
 extern const struct scp_stmt worker_files_stmts[];
-extern const int worker_files_nstmts;
 void worker_files_sweep(struct scp_db *db);
 
 /* worker_media.c: listing photo thumbnails (libvips) */

@@ -31,8 +31,8 @@ const struct scp_stmt worker_auction_stmts[] = {
 	  " AND auction_end_time = $2::timestamptz" },
 	{ "listing_thumbnails_done",
 	  "UPDATE listings SET thumbnails_at = now() WHERE id = $1::uuid" },
+	SCP_STMT_END,
 };
-const int worker_auction_nstmts = sizeof(worker_auction_stmts) / sizeof(worker_auction_stmts[0]);
 
 static long long now_ms(void)
 {

@@ -27,8 +27,8 @@ const struct scp_stmt worker_files_stmts[] = {
 	{ "files_unreferenced",
 	  "SELECT f FROM unnest($1::text[]) f WHERE NOT EXISTS"
 	  " (SELECT 1 FROM listings l WHERE f = ANY (l.device_photos) OR l.bill_photo = f)" },
+	SCP_STMT_END,
 };
-const int worker_files_nstmts = sizeof(worker_files_stmts) / sizeof(worker_files_stmts[0]);
 
 /* An original as scp_upload_store names it: 32 hex digits, a dot, no '_' rendition tag. */
 static bool original(const char *name)

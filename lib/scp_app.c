@@ -14,12 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-long scp_max_body = 1048576;
-
 /* Statements every family needs. */
 static const struct scp_stmt common_stmts[] = {
 	/* Reachable, and migrated: one indexed lookup (also the bench's floor). */
 	{ "scp_health", "SELECT 1 FROM schema_migrations WHERE version = '001_foundation.sql'" },
+	SCP_STMT_END,
 };
 
 struct app {
@@ -85,17 +84,16 @@ static const struct scp_route builtin_routes[] = {
 	{ "GET", "/ping", handle_ping, SCP_PUBLIC | SCP_NO_DB },
 	{ "GET", "/metrics", handle_metrics, SCP_PUBLIC | SCP_NO_DB },
 	{ "GET", "/health", handle_health, SCP_PUBLIC },
+	SCP_ROUTES_END,
 };
 
 static const struct scp_route *find_route(struct scp_req *r, const struct scp_family *fam)
 {
 	const struct scp_route *route;
-	enum scp_match m = scp_route_find(builtin_routes,
-					  (int)(sizeof(builtin_routes) / sizeof(builtin_routes[0])),
-					  r, &route);
+	enum scp_match m = scp_route_find(builtin_routes, r, &route);
 
 	if (m == SCP_MATCH_NO_PATH)
-		m = scp_route_find(fam->routes, fam->nroutes, r, &route);
+		m = scp_route_find(fam->routes, r, &route);
 	if (m == SCP_MATCH_NO_PATH)
 		scp_not_found(r);
 	else if (m == SCP_MATCH_NO_METHOD)
@@ -144,12 +142,10 @@ static void serve(int fd, void *arg)
 
 	scp_arena_init(&arena, 64 * 1024);
 	scp_db_init(&db, scp_cfg.database_url);
-	scp_db_add_statements(&db, common_stmts,
-			      (int)(sizeof(common_stmts) / sizeof(common_stmts[0])));
-	scp_db_add_statements(&db, scp_auth_stmts, scp_auth_nstmts);
-	for (int i = 0; i < SCP_FAMILY_TABLES; i++)
-		if (app->fam->tables[i].n)
-			scp_db_add_statements(&db, app->fam->tables[i].stmts, app->fam->tables[i].n);
+	scp_db_add_statements(&db, common_stmts);
+	scp_db_add_statements(&db, scp_auth_stmts);
+	for (const struct scp_stmt *const *t = app->fam->stmts; *t; t++)
+		scp_db_add_statements(&db, *t);
 	scp_db_ready(&db);
 	FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR);
 
@@ -188,8 +184,6 @@ static bool load_config(const char *path)
 	if (!ok)
 		fprintf(stderr, "configuration error:\n%s", errs.ptr);
 	scp_buf_release(&errs);
-	if (ok)
-		scp_max_body = scp_cfg.max_body;
 	return ok;
 }
 
@@ -215,7 +209,14 @@ static bool reload(void *arg)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-c CONFIG] [-s SOCKET] [-n WORKERS]\n", prog);
+	fprintf(stderr, "usage: %s [-c CONFIG] [-s SOCKET] [-n WORKERS] | --routes\n", prog);
+}
+
+static int print_routes(const struct scp_family *fam)
+{
+	for (const struct scp_route *rt = fam->routes; rt->method; rt++)
+		printf("%s %s\n", rt->method, rt->pattern);
+	return 0;
 }
 
 int scp_app_main(int argc, char **argv, const struct scp_family *fam)
@@ -227,6 +228,8 @@ int scp_app_main(int argc, char **argv, const struct scp_family *fam)
 	int opt;
 
 	snprintf(prog, sizeof(prog), "scp-%s", fam->name);
+	if (argc == 2 && !strcmp(argv[1], "--routes"))
+		return print_routes(fam);
 	while ((opt = getopt(argc, argv, "c:s:n:h")) != -1) {
 		switch (opt) {
 		case 'c': app.config_path = optarg; break;

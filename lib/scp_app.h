@@ -14,24 +14,18 @@
 #include "scp_db.h"
 #include "scp_route.h"
 
-/* A table of statements; a family may gather several (one per source file). */
-struct scp_stmt_table {
-	const struct scp_stmt *stmts;
-	int n;
-};
-#define SCP_STMT_TABLE(arr) { (arr), (int)(sizeof(arr) / sizeof((arr)[0])) }
-#define SCP_FAMILY_TABLES 3
-
 struct scp_family {
 	const char *name;	/* "auth" → program scp-auth, socket scp-auth.sock */
-	const struct scp_route *routes;
-	int nroutes;
-	struct scp_stmt_table tables[SCP_FAMILY_TABLES];	/* unused ones are {NULL, 0} */
+	const struct scp_route *routes;	/* ends with SCP_ROUTES_END */
+	const struct scp_stmt *const *stmts;	/* its statement tables, NULL-terminated */
 };
+/* The statement tables of a family: one per resource file that has statements. */
+#define SCP_STMT_TABLES(...) ((const struct scp_stmt *const[]){ __VA_ARGS__, NULL })
 
+/*
+ * `scp-<family> --routes` prints the route table ("METHOD PATTERN" a line) and exits,
+ * so that the nginx site can be checked against it.
+ */
 int scp_app_main(int argc, char **argv, const struct scp_family *fam);
-
-/* Largest JSON body, from the configuration (used by scp_req_json). */
-extern long scp_max_body;
 
 #endif

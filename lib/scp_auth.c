@@ -22,8 +22,8 @@ const struct scp_stmt scp_auth_stmts[] = {
 	  "                    AND s.expires_at > now() AND u.status = 'active'"
 	  "                    AND u.role = $3 AND u.supplier_id IS NOT DISTINCT FROM $4),"
 	  "  scp_session_refused($1, $2, $3, $4))" },
+	SCP_STMT_END,
 };
-const int scp_auth_nstmts = (int)(sizeof(scp_auth_stmts) / sizeof(scp_auth_stmts[0]));
 
 /* The token after "Bearer ", or NULL (with a 401 sent when the header is malformed). */
 static const char *bearer(struct scp_req *r, const char *h)

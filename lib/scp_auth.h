@@ -18,7 +18,6 @@
 
 /* The statements the check needs; every family prepares them. */
 extern const struct scp_stmt scp_auth_stmts[];
-extern const int scp_auth_nstmts;
 
 /*
  * Read and verify the bearer token into r->auth, leaving the session check pending.

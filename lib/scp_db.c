@@ -20,19 +20,18 @@ void scp_db_init(struct scp_db *db, const char *conninfo)
 	db->conninfo = conninfo;
 }
 
-void scp_db_add_statements(struct scp_db *db, const struct scp_stmt *stmts, int n)
+void scp_db_add_statements(struct scp_db *db, const struct scp_stmt *stmts)
 {
+	/* A program's tables are fixed at build time; more than this is a build error. */
 	if (db->nsets == SCP_DB_MAX_SETS)
 		abort();
-	db->sets[db->nsets] = stmts;
-	db->set_len[db->nsets++] = n;
+	db->sets[db->nsets++] = stmts;
 }
 
 static bool prepare_all(struct scp_db *db)
 {
 	for (int s = 0; s < db->nsets; s++) {
-		for (int i = 0; i < db->set_len[s]; i++) {
-			const struct scp_stmt *st = &db->sets[s][i];
+		for (const struct scp_stmt *st = db->sets[s]; st->name; st++) {
 			PGresult *r = PQprepare(db->conn, st->name, st->sql, 0, NULL);
 			bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 

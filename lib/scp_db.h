@@ -18,14 +18,15 @@ struct scp_stmt {
 	const char *name;
 	const char *sql;
 };
+/* Every statement table ends with this. */
+#define SCP_STMT_END { NULL, NULL }
 
-#define SCP_DB_MAX_SETS 6
+#define SCP_DB_MAX_SETS 16
 
 struct scp_db {
 	PGconn *conn;
 	const char *conninfo;
-	const struct scp_stmt *sets[SCP_DB_MAX_SETS];
-	int set_len[SCP_DB_MAX_SETS];
+	const struct scp_stmt *sets[SCP_DB_MAX_SETS];	/* tables prepared on connect */
 	int nsets;
 	long long next_try_ms;	/* no reconnect attempt before this (monotonic ms) */
 };
@@ -37,8 +38,8 @@ enum scp_db_status {
 };
 
 void scp_db_init(struct scp_db *db, const char *conninfo);
-/* Add a table of statements, prepared on every (re)connect. */
-void scp_db_add_statements(struct scp_db *db, const struct scp_stmt *stmts, int n);
+/* Add a table of statements (ending with SCP_STMT_END), prepared on every (re)connect. */
+void scp_db_add_statements(struct scp_db *db, const struct scp_stmt *stmts);
 /* Make sure the connection is usable: reopen, roll back a stray transaction. */
 bool scp_db_ready(struct scp_db *db);
 /*

@@ -1,5 +1,6 @@
 #include "scp_http.h"
 #include "scp_auth.h"
+#include "scp_config.h"
 #include "scp_db.h"
 #include "scp_json.h"
 #include "scp_log.h"
@@ -170,8 +171,6 @@ static bool is_json_type(const char *ct)
 	return *ct == '\0' || *ct == ';' || *ct == ' ';
 }
 
-extern long scp_max_body;
-
 json_object *scp_req_json(struct scp_req *r)
 {
 	enum scp_json_err e;
@@ -183,9 +182,9 @@ json_object *scp_req_json(struct scp_req *r)
 			       "Content-Type must be application/json", NULL);
 		return NULL;
 	}
-	if (!scp_req_read_body(r, (size_t)scp_max_body))
+	if (!scp_req_read_body(r, (size_t)scp_cfg.max_body))
 		return NULL;
-	e = scp_json_parse(r->body, r->body_len, (size_t)scp_max_body, &r->json);
+	e = scp_json_parse(r->body, r->body_len, (size_t)scp_cfg.max_body, &r->json);
 	if (e == SCP_JSON_TOO_LARGE) {
 		scp_send_error(r, 413, "PAYLOAD_TOO_LARGE", scp_json_strerror(e), NULL);
 		return NULL;

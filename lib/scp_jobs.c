@@ -26,8 +26,8 @@ const struct scp_stmt scp_jobs_stmts[] = {
 	{ "jobs_unstick",
 	  "UPDATE jobs SET status = 'queued' WHERE status = 'running'"
 	  " AND locked_at < now() - interval '5 minutes'" },
+	SCP_STMT_END,
 };
-const int scp_jobs_nstmts = sizeof(scp_jobs_stmts) / sizeof(scp_jobs_stmts[0]);
 
 bool scp_jobs_claim(struct scp_db *db, struct scp_job *job)
 {

@@ -20,7 +20,6 @@ struct scp_job {
 };
 
 extern const struct scp_stmt scp_jobs_stmts[];
-extern const int scp_jobs_nstmts;
 
 /* Claim one due job; false when none is due (or the database is away). */
 bool scp_jobs_claim(struct scp_db *db, struct scp_job *job);

@@ -52,18 +52,18 @@ static bool match(const char *pat, const char *path, struct scp_req *r)
 	return true;
 }
 
-enum scp_match scp_route_find(const struct scp_route *routes, int n, struct scp_req *r,
+enum scp_match scp_route_find(const struct scp_route *routes, struct scp_req *r,
 			      const struct scp_route **found)
 {
 	const char *method = strcmp(r->method, "HEAD") ? r->method : "GET";
 	bool path_seen = false;
 
 	*found = NULL;
-	for (int i = 0; i < n; i++) {
-		if (!match(routes[i].pattern, r->path, r))
+	for (const struct scp_route *rt = routes; rt->method; rt++) {
+		if (!match(rt->pattern, r->path, r))
 			continue;
-		if (!strcmp(routes[i].method, method)) {
-			*found = &routes[i];
+		if (!strcmp(rt->method, method)) {
+			*found = rt;
 			return SCP_MATCH_OK;
 		}
 		path_seen = true;

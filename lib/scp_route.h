@@ -41,13 +41,15 @@ struct scp_route {
 	scp_handler handler;
 	unsigned flags;
 };
+/* Every route table ends with this. */
+#define SCP_ROUTES_END { NULL, NULL, NULL, 0 }
 
 enum scp_match { SCP_MATCH_OK, SCP_MATCH_NO_PATH, SCP_MATCH_NO_METHOD };
 
 /*
  * Find the route for method and path; captures go to r->params.  HEAD matches GET.
  */
-enum scp_match scp_route_find(const struct scp_route *routes, int n, struct scp_req *r,
+enum scp_match scp_route_find(const struct scp_route *routes, struct scp_req *r,
 			      const struct scp_route **found);
 /* The bit of a role name, 0 for an unknown role. */
 unsigned scp_role_bit(const char *role);

@@ -121,6 +121,7 @@ static const struct scp_route routes[] = {
 	{ "POST", "/api/v1/admin/users", users_create, SCP_R_ADMIN },
 	{ "PATCH", "/api/v1/admin/users/:id", users_update, SCP_R_ADMIN },
 	{ "PUT", "/api/v1/admin/users/:id", users_update, SCP_R_ADMIN },
+	SCP_ROUTES_END,
 };
 
 static const struct scp_stmt stmts[] = {
@@ -141,13 +142,13 @@ static const struct scp_stmt stmts[] = {
 	  " company_name, phone_number) VALUES ($1, $2, $3, $4, $5, $6, $7)"
 	  " RETURNING scp_user_json(u)" },
 	{ "admin_user_update", "SELECT scp_admin_user_update($1, $2, $3, $4)" },
+	SCP_STMT_END,
 };
 
 static const struct scp_family family = {
 	.name = "admin",
 	.routes = routes,
-	.nroutes = sizeof(routes) / sizeof(routes[0]),
-	.tables = { SCP_STMT_TABLE(stmts) },
+	.stmts = SCP_STMT_TABLES(stmts),
 };
 
 int main(int argc, char **argv)

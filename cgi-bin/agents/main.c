@@ -195,6 +195,7 @@ static const struct scp_route routes[] = {
 	{ "PUT", "/api/v1/agent/tasks/:id/fail", tasks_fail, AGENT },
 	{ "GET", "/api/v1/admin/agents/available", agents_available, SCP_R_ADMIN },
 	{ "GET", "/api/v1/admin/agents", agents_available, SCP_R_ADMIN },
+	SCP_ROUTES_END,
 };
 
 #define TASK_ORDER \
@@ -245,13 +246,13 @@ static const struct scp_stmt stmts[] = {
 	  "   'rating', NULL) FROM agent_tasks t WHERE t.agent_id = (p.u).id))"
 	  "  ORDER BY p.active, (p.u).created_at, (p.u).id) FROM p),"
 	  "  (SELECT count(*) FROM f), $1::int, $2::int)" },
+	SCP_STMT_END,
 };
 
 static const struct scp_family family = {
 	.name = "agents",
 	.routes = routes,
-	.nroutes = sizeof(routes) / sizeof(routes[0]),
-	.tables = { SCP_STMT_TABLE(stmts) },
+	.stmts = SCP_STMT_TABLES(stmts),
 };
 
 int main(int argc, char **argv)

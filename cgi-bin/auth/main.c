@@ -27,6 +27,7 @@ static const struct scp_route routes[] = {
 	{ "DELETE", "/api/v1/supplier/users/:id", auth_staff_delete, SCP_R_OWNER },
 	/* Reached only through nginx's internal /_ws_authorize (nchan's subscriptions). */
 	{ "GET", "/internal/ws-authorize", auth_ws_authorize, SCP_AUTH },
+	SCP_ROUTES_END,
 };
 
 static const struct scp_stmt stmts[] = {
@@ -72,13 +73,13 @@ static const struct scp_stmt stmts[] = {
 	  " last_name, phone_number) VALUES ($1, $2, $3, $4, $5, $6, $7)"
 	  " RETURNING scp_user_json(u)" },
 	{ "staff_update", "SELECT scp_staff_update($1, $2, $3::jsonb)" },
+	SCP_STMT_END,
 };
 
 static const struct scp_family family = {
 	.name = "auth",
 	.routes = routes,
-	.nroutes = sizeof(routes) / sizeof(routes[0]),
-	.tables = { SCP_STMT_TABLE(stmts) },
+	.stmts = SCP_STMT_TABLES(stmts),
 };
 
 int main(int argc, char **argv)

@@ -92,6 +92,7 @@ static void bids_list(struct scp_req *r)
 static const struct scp_route routes[] = {
 	{ "POST", "/api/v1/bids", bids_place, SCP_R_VENDOR },
 	{ "GET", "/api/v1/bids", bids_list, SCP_R_VENDOR | SCP_R_ADMIN },
+	SCP_ROUTES_END,
 };
 
 #define BID_ORDER "(b).created_at DESC, (b).id"
@@ -115,13 +116,13 @@ static const struct scp_stmt stmts[] = {
 	  "  'auction_end_time', (l).auction_end_time,"
 	  "  'photo', '/media/' || (l).device_photos[1]))) ORDER BY " BID_ORDER ") FROM p),"
 	  "  (SELECT count(*) FROM f), $6::int, $7::int)" },
+	SCP_STMT_END,
 };
 
 static const struct scp_family family = {
 	.name = "bids",
 	.routes = routes,
-	.nroutes = sizeof(routes) / sizeof(routes[0]),
-	.tables = { SCP_STMT_TABLE(stmts) },
+	.stmts = SCP_STMT_TABLES(stmts),
 };
 
 int main(int argc, char **argv)

@@ -74,6 +74,7 @@ static const struct scp_route routes[] = {
 	/* One image → {url}. */
 	{ "POST", "/api/v1/uploads", cat_upload, SCP_AUTH },
 	{ "POST", "/api/v1/upload", cat_upload, SCP_AUTH },
+	SCP_ROUTES_END,
 };
 
 /*
@@ -252,13 +253,13 @@ static const struct scp_stmt stmts[] = {
 	  "SELECT scp_link_json(l) FROM consumer_links l"
 	  " WHERE l.id = $3 AND (l.supplier_id = $1::uuid"
 	  "                      OR (l.consumer_id = $2::uuid AND l.status <> 'blocked'))" },
+	SCP_STMT_END,
 };
 
 static const struct scp_family family = {
 	.name = "catalog",
 	.routes = routes,
-	.nroutes = sizeof(routes) / sizeof(routes[0]),
-	.tables = { SCP_STMT_TABLE(stmts) },
+	.stmts = SCP_STMT_TABLES(stmts),
 };
 
 int main(int argc, char **argv)

@@ -22,6 +22,7 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/marketplace", listings_marketplace, SCP_AUTH_OPTIONAL },
 	{ "GET", "/api/v1/admin/listings", listings_list, ADMIN },
 	{ "GET", "/api/v1/admin/listings/pending", listings_pending, ADMIN },
+	SCP_ROUTES_END,
 };
 
 /*
@@ -139,13 +140,13 @@ static const struct scp_stmt stmts[] = {
 	{ "listing_approve", "SELECT scp_listing_approve($1, $2, $3, $4, $5, $6, $7, $8)" },
 	{ "listing_reject", "SELECT scp_listing_reject($1, $2, $3, $4)" },
 	{ "agent_assign", "SELECT scp_agent_assign($1, $2, $3, $4, $5, $6)" },
+	SCP_STMT_END,
 };
 
 static const struct scp_family family = {
 	.name = "listings",
 	.routes = routes,
-	.nroutes = sizeof(routes) / sizeof(routes[0]),
-	.tables = { SCP_STMT_TABLE(stmts) },
+	.stmts = SCP_STMT_TABLES(stmts),
 };
 
 int main(int argc, char **argv)

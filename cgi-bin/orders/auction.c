@@ -16,7 +16,7 @@
 	" FROM agent_tasks t WHERE t.order_id = o.id AND t.agent_id = $1::uuid) ELSE false END"
 #define ORDER_SORT "(o).created_at DESC, (o).id"
 
-const struct scp_stmt auction_order_stmts[AUCTION_ORDER_NSTMTS] = {
+const struct scp_stmt auction_order_stmts[] = {
 	/* $3 status, $4 client, $5 vendor, $6 agent, $7 listing, $8 page, $9 size */
 	{ "auction_orders_list",
 	  "WITH f AS (SELECT o FROM auction_orders o WHERE " VISIBLE
@@ -42,6 +42,7 @@ const struct scp_stmt auction_order_stmts[AUCTION_ORDER_NSTMTS] = {
 	  " WHERE o.id = $3::uuid AND " VISIBLE },
 	{ "auction_order_move",
 	  "SELECT scp_auction_order_move($1, $2, $3, $4, $5, $6::numeric, $7::numeric)" },
+	SCP_STMT_END,
 };
 
 static const char *const statuses[] = { "pending_pickup", "picked_up", "in_transit",

@@ -15,9 +15,8 @@ void auction_orders_list(struct scp_req *r);
 void auction_orders_get(struct scp_req *r);
 void auction_orders_status(struct scp_req *r);
 
-/* The statements of auction.c, for the family's .tables (sized, so sizeof works). */
-#define AUCTION_ORDER_NSTMTS 3
-extern const struct scp_stmt auction_order_stmts[AUCTION_ORDER_NSTMTS];
+/* The statements of auction.c, for the family's statement tables. */
+extern const struct scp_stmt auction_order_stmts[];
 
 /* The roles that see auction orders (each is scoped in SQL to its own). */
 #define AUCTION_ORDER_ROLES (SCP_R_CLIENT | SCP_R_VENDOR | SCP_R_AGENT | SCP_R_ADMIN)

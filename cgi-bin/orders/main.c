@@ -38,6 +38,7 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/orders", auction_orders_list, AUCTION_ORDER_ROLES },
 	{ "GET", "/api/v1/orders/:id", auction_orders_get, AUCTION_ORDER_ROLES },
 	{ "PUT", "/api/v1/orders/:id/status", auction_orders_status, AUCTION_ORDER_ROLES },
+	SCP_ROUTES_END,
 };
 
 /*
@@ -112,13 +113,13 @@ static const struct scp_stmt catalog_order_stmts[] = {
 	  "                                        ORDER BY stock_level, name_k, id), '[]')"
 	  "     FROM (SELECT * FROM low ORDER BY stock_level, name_k, id LIMIT 10) x))"
 	  " FROM s" },
+	SCP_STMT_END,
 };
 
 static const struct scp_family family = {
 	.name = "orders",
 	.routes = routes,
-	.nroutes = sizeof(routes) / sizeof(routes[0]),
-	.tables = { SCP_STMT_TABLE(catalog_order_stmts), SCP_STMT_TABLE(auction_order_stmts) },
+	.stmts = SCP_STMT_TABLES(catalog_order_stmts, auction_order_stmts),
 };
 
 int main(int argc, char **argv)

@@ -25,8 +25,8 @@ static const struct scp_route routes[] = {
 	{ "GET", "/shops/:shop/orders/:order", h_nested, SCP_AUTH },
 	{ "GET", "/a/:p1/:p2/:p3/:p4", h_many, SCP_AUTH },
 	{ "GET", "/b/:p1/:p2/:p3/:p4/:p5", h_five, SCP_AUTH },
+	SCP_ROUTES_END,
 };
-#define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 
 static struct scp_arena arena;
 
@@ -46,7 +46,7 @@ static struct scp_req req(const char *method, const char *path)
 static enum scp_match find(struct scp_req *r, scp_handler *h)
 {
 	const struct scp_route *found = NULL;
-	enum scp_match m = scp_route_find(routes, NROUTES, r, &found);
+	enum scp_match m = scp_route_find(routes, r, &found);
 
 	*h = found ? found->handler : NULL;
 	return m;
