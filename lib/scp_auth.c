@@ -25,6 +25,26 @@ const struct scp_stmt scp_auth_stmts[] = {
 	SCP_STMT_END,
 };
 
+/* The session check's statement and parameters, for scp_req_exec's pipeline. */
+static void session_call(const struct scp_req *r, struct scp_db_call *call,
+			 const char **params)
+{
+	params[0] = r->auth.sid;
+	params[1] = r->auth.user_id;
+	params[2] = r->auth.role;
+	params[3] = r->auth.supplier_id;
+	*call = (struct scp_db_call){ "scp_auth", 4, params };
+}
+
+/* The check passed: keep what it returned (the caller as the API shows a user). */
+static void session_passed(struct scp_req *r, const PGresult *res)
+{
+	r->auth.user_json = scp_arena_strndup(r->arena, PQgetvalue(res, 0, 0),
+					      (size_t)PQgetlength(res, 0, 0));
+}
+
+static const struct scp_guard session_guard = { session_call, session_passed };
+
 /* The token after "Bearer ", or NULL (with a 401 sent when the header is malformed). */
 static const char *bearer(struct scp_req *r, const char *h)
 {
@@ -65,23 +85,8 @@ bool scp_auth_begin(struct scp_req *r, bool required)
 	r->auth.role = c.role;
 	r->auth.supplier_id = c.supplier_id;
 	r->auth.role_bit = scp_role_bit(c.role);
-	r->auth.pending = true;
+	r->guard = &session_guard;
 	return true;
-}
-
-void scp_auth_call(const struct scp_req *r, struct scp_db_call *call, const char **params)
-{
-	params[0] = r->auth.sid;
-	params[1] = r->auth.user_id;
-	params[2] = r->auth.role;
-	params[3] = r->auth.supplier_id;
-	*call = (struct scp_db_call){ "scp_auth", 4, params };
-}
-
-void scp_auth_confirmed(struct scp_req *r, const PGresult *res)
-{
-	r->auth.user_json = scp_arena_strndup(r->arena, PQgetvalue(res, 0, 0),
-					      (size_t)PQgetlength(res, 0, 0));
 }
 
 const char *scp_auth_user_json(struct scp_req *r)

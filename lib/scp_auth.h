@@ -20,15 +20,12 @@
 extern const struct scp_stmt scp_auth_stmts[];
 
 /*
- * Read and verify the bearer token into r->auth, leaving the session check pending.
+ * Read and verify the bearer token into r->auth, leaving the session check pending
+ * as the request's guard (scp_http.h).
  * Without a token: 401 when required, else true with no caller.  A bad token: 401.
  * Returns false when a response was sent.
  */
 bool scp_auth_begin(struct scp_req *r, bool required);
-/* The session check's statement and parameters, for scp_req_exec's pipeline. */
-void scp_auth_call(const struct scp_req *r, struct scp_db_call *call, const char **params);
-/* The check passed: keep what it returned (the caller as the API shows a user). */
-void scp_auth_confirmed(struct scp_req *r, const PGresult *res);
 /* The caller as JSON (GET /auth/me), confirming the session first; NULL when refused. */
 const char *scp_auth_user_json(struct scp_req *r);
 

@@ -1,5 +1,4 @@
 #include "scp_http.h"
-#include "scp_auth.h"
 #include "scp_config.h"
 #include "scp_db.h"
 #include "scp_json.h"
@@ -219,7 +218,7 @@ void scp_send(struct scp_req *r, int status, const char *body, size_t len)
 
 	if (r->status)
 		return;
-	/* Nothing leaves before the caller's session is confirmed (see scp_auth.h). */
+	/* Nothing leaves before the request's guard has passed. */
 	if (!scp_req_confirm_caller(r))
 		return;
 	r->status = status;
@@ -399,20 +398,21 @@ static PGresult *answer(struct scp_req *r, enum scp_db_status st, PGresult *res)
 }
 
 /*
- * The caller's session check, and stmt (if not NULL) behind it in the same round trip.
- * A refused check answers 401 with none of the headers the handler may have prepared
- * (a Location, an X-Accel-Redirect): they were meant for a confirmed caller.
+ * The request's guard, and stmt (if not NULL) behind it in the same round trip.  A
+ * refusal answers with none of the headers the handler may have prepared (a Location,
+ * an X-Accel-Redirect): they were meant for a request that passed.
  */
-static PGresult *exec_confirming(struct scp_req *r, const char *stmt, int n,
-				 const char *const *params)
+static PGresult *exec_guarded(struct scp_req *r, const char *stmt, int n,
+			      const char *const *params)
 {
-	const char *ap[4];
+	const struct scp_guard *guard = r->guard;
+	const char *gp[SCP_GUARD_MAX_PARAMS];
 	struct scp_db_call check, call = { stmt, n, params };
 	PGresult *rc, *res = NULL;
 	enum scp_db_status st;
 
-	r->auth.pending = false;
-	scp_auth_call(r, &check, ap);
+	r->guard = NULL;
+	guard->call(r, &check, gp);
 	st = stmt ? scp_db_exec_pair(r->db, &check, &call, &rc, &res)
 		  : scp_db_exec(r->db, check.name, check.n, check.params, &rc);
 	if (st == SCP_DB_DOWN || !scp_db_result_ok(rc)) {
@@ -421,7 +421,7 @@ static PGresult *exec_confirming(struct scp_req *r, const char *stmt, int n,
 			scp_buf_reset(r->headers);
 		return answer(r, st == SCP_DB_DOWN ? st : SCP_DB_ERROR, rc);
 	}
-	scp_auth_confirmed(r, rc);
+	guard->passed(r, rc);
 	PQclear(rc);
 	return stmt ? answer(r, st, res) : NULL;
 }
@@ -431,16 +431,16 @@ PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *c
 	PGresult *res;
 	enum scp_db_status st;
 
-	if (r->auth.pending)
-		return exec_confirming(r, stmt, n, params);
+	if (r->guard)
+		return exec_guarded(r, stmt, n, params);
 	st = scp_db_exec(r->db, stmt, n, params, &res);
 	return answer(r, st, res);
 }
 
 bool scp_req_confirm_caller(struct scp_req *r)
 {
-	if (r->auth.pending)
-		exec_confirming(r, NULL, 0, NULL);
+	if (r->guard)
+		exec_guarded(r, NULL, 0, NULL);
 	return !r->status;	/* a refusal (or a 503) was sent */
 }
 

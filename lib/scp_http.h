@@ -16,13 +16,14 @@
 
 #include "scp_arena.h"
 #include "scp_buf.h"
+#include "scp_db.h"
 
 struct FCGX_Request;
-struct scp_db;
+struct scp_req;
 
 #define SCP_MAX_PARAMS 4
 
-/* The authenticated caller, filled by the router for routes that need one. */
+/* The authenticated caller, filled in (by scp_auth) for routes that need one. */
 struct scp_auth {
 	const char *user_id;
 	const char *role;
@@ -30,8 +31,22 @@ struct scp_auth {
 	const char *sid;
 	const char *user_json;	/* the caller as the API shows a user, once confirmed */
 	unsigned role_bit;
-	bool pending;		/* the token is good; the session check has not run yet */
 };
+
+/*
+ * A check that must pass before anything of the request is answered or run, installed
+ * by a layer above this one (the session check of scp_auth).  It costs no round trip of
+ * its own: scp_req_exec sends it in one pipeline in front of the request's first
+ * statement, in one implicit transaction, so a refusal (an SCxxx error) also keeps that
+ * statement from running.  A response sent before any statement runs it alone first.
+ */
+struct scp_guard {
+	/* The statement to run; params has room for SCP_GUARD_MAX_PARAMS. */
+	void (*call)(const struct scp_req *r, struct scp_db_call *call, const char **params);
+	/* It passed: keep what its first row says. */
+	void (*passed)(struct scp_req *r, const PGresult *res);
+};
+#define SCP_GUARD_MAX_PARAMS 8
 
 struct scp_req {
 	struct FCGX_Request *fcgi;
@@ -48,6 +63,7 @@ struct scp_req {
 	const char *params[SCP_MAX_PARAMS];	/* ":id" captures of the route */
 	int nparams;
 	struct scp_auth auth;
+	const struct scp_guard *guard;	/* pending until it has run */
 	json_object *json;	/* parsed body, released after the request */
 	struct scp_buf *out;	/* response body */
 	struct scp_buf *headers;	/* extra response header lines */
@@ -110,9 +126,8 @@ bool scp_fields_send(struct scp_req *r);
  */
 PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *const *params);
 /*
- * Before any response: run the caller's pending session check (see scp_auth.h) now,
- * if it has not run.  Returns false when it refused the caller (the 401 was sent) or
- * could not run (503).
+ * Run the request's pending guard now, if it has not run.  Returns false when it
+ * refused the request (its error was sent) or could not run (503).
  */
 bool scp_req_confirm_caller(struct scp_req *r);
 #define SCP_ARGS(...) (const char *const[]){ __VA_ARGS__ }

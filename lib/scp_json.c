@@ -1,48 +1,9 @@
 #include "scp_json.h"
 #include "scp_money.h"
+#include "scp_text.h"
 
 #include <errno.h>
 #include <string.h>
-
-/*
- * Is s well-formed UTF-8 (Unicode table 3-7)?  json-c's VALIDATE_UTF8 only counts
- * continuation bytes, so it lets through overlong forms ("\xc0\xaf" for '/'), UTF-16
- * surrogates ("\xed\xa0\x80") and code points past U+10FFFF.
- */
-static bool utf8_strict(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i], lo = 0x80, hi = 0xBF;
-		size_t n;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			lo = c == 0xE0 ? 0xA0 : 0x80;	/* no overlong 3-byte forms */
-			hi = c == 0xED ? 0x9F : 0xBF;	/* no surrogates */
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			lo = c == 0xF0 ? 0x90 : 0x80;	/* no overlong 4-byte forms */
-			hi = c == 0xF4 ? 0x8F : 0xBF;	/* nothing past U+10FFFF */
-		} else {
-			return false;
-		}
-		if (len - i - 1 < n || s[i + 1] < lo || s[i + 1] > hi)
-			return false;
-		for (size_t k = 2; k <= n; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-		i += n + 1;
-	}
-	return true;
-}
 
 /* json-c 0.16 takes 'single-quoted' strings even in STRICT mode; JSON has none. */
 static bool quote_outside_string(const char *s, size_t len)
@@ -78,7 +39,8 @@ enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
 	/* json-c stops at a NUL byte inside the text; such a body is not JSON. */
 	if (memchr(text, '\0', len))
 		return SCP_JSON_SYNTAX;
-	if (!utf8_strict((const unsigned char *)text, len))
+	/* json-c's VALIDATE_UTF8 lets overlong forms and surrogates through. */
+	if (!scp_utf8_valid(text, len))
 		return SCP_JSON_BAD_UTF8;
 	if (quote_outside_string(text, len))
 		return SCP_JSON_SYNTAX;

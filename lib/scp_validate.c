@@ -1,70 +1,11 @@
 #include "scp_validate.h"
+#include "scp_text.h"
 #include "scp_http.h"
 #include "scp_json.h"
 #include "scp_password.h"
 
 #include <stdio.h>
 #include <string.h>
-
-bool scp_valid_uuid(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-	if (!s)
-		return false;
-	for (size_t i = 0; i < sizeof(shape) - 1; i++, s++) {
-		bool hex = (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
-			   (*s >= 'A' && *s <= 'F');
-
-		if (shape[i] == '-' ? *s != '-' : !hex)
-			return false;
-	}
-	return *s == '\0';
-}
-
-bool scp_str_in(const char *s, const char *const *choices)
-{
-	for (; s && *choices; choices++)
-		if (!strcmp(s, *choices))
-			return true;
-	return false;
-}
-
-bool scp_valid_email(const char *s)
-{
-	const char *at = strchr(s, '@'), *dot;
-	size_t len = strlen(s);
-
-	if (!at || at == s || strchr(at + 1, '@') || len > 254)
-		return false;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',' ||
-		    *p == ';' || *p == '"' || *p == '\\' || (unsigned char)*p >= 0x7f)
-			return false;
-	dot = strrchr(at, '.');
-	return dot && dot > at + 1 && dot[1] != '\0';
-}
-
-bool scp_valid_phone(const char *s)
-{
-	size_t n = 0;
-
-	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return false;
-	for (s++; *s; s++, n++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return n >= 8 && n <= 15;
-}
-
-size_t scp_utf8_len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
 
 const char *scp_field_str(struct scp_req *r, json_object *body, const char *field,
 			  bool required, size_t min, size_t max)

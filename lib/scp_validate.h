@@ -1,5 +1,5 @@
 /*
- * scp_validate: field checks shared by every family.
+ * scp_validate: field checks shared by every family (plain text checks: scp_text.h).
  *
  * The scp_field_* helpers read one field of a JSON body, check it, and on failure
  * record a validation error on the request (see scp_field_error); they return NULL /
@@ -13,16 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct scp_req;
+#include "scp_text.h"
 
-bool scp_valid_uuid(const char *s);
-/* Is s one of the NULL-terminated choices? */
-bool scp_str_in(const char *s, const char *const *choices);
-bool scp_valid_email(const char *s);
-/* E.164: '+', a non-zero digit, 8 to 15 digits in all. */
-bool scp_valid_phone(const char *s);
-/* Number of UTF-8 characters in s. */
-size_t scp_utf8_len(const char *s);
+struct scp_req;
 
 /*
  * A string field of min..max characters (after trimming nothing: what is sent is kept).

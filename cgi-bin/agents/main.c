@@ -15,20 +15,6 @@
 
 #define MAX_PHOTOS 10
 
-/* YYYY-MM-DD with a real day, so that the ::date cast cannot fail. */
-static bool valid_date(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d;
-	char tail;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-		return false;
-	return y >= 1970 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
-	       (m != 2 || d < 29 || (y % 4 == 0 && (y % 100 || y % 400 == 0)));
-}
-
 static void tasks_list(struct scp_req *r)
 {
 	static const char *const statuses[] = { "assigned", "accepted", "in_progress",
@@ -46,7 +32,7 @@ static void tasks_list(struct scp_req *r)
 		scp_bad_request(r, "priority must be high, normal or low");
 		return;
 	}
-	if (date && !valid_date(date)) {
+	if (date && !scp_valid_date(date)) {
 		scp_bad_request(r, "date must be YYYY-MM-DD");
 		return;
 	}
