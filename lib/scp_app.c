@@ -44,12 +44,10 @@ static void handle_health(struct scp_req *r)
 	if (!res)
 		return;
 	if (PQntuples(res) != 1) {
-		PQclear(res);
 		scp_add_header(r, "Retry-After: 5");
 		scp_send_error(r, 503, "UNAVAILABLE", "database schema is not migrated", NULL);
 		return;
 	}
-	PQclear(res);
 	scp_send(r, 200, ok, sizeof(ok) - 1);
 }
 
@@ -103,9 +101,13 @@ static const struct scp_route *find_route(struct scp_req *r, const struct scp_fa
 
 static void dispatch(struct scp_req *r, const struct scp_family *fam)
 {
-	const struct scp_route *route = find_route(r, fam);
+	const struct scp_route *route;
 
-	if (!route)
+	if (r->query_error) {
+		scp_bad_request(r, r->query_error);
+		return;
+	}
+	if (!(route = find_route(r, fam)))
 		return;
 	if (!(route->flags & SCP_NO_DB) && !scp_db_ready(r->db)) {
 		scp_metrics_db_down();
@@ -153,7 +155,6 @@ static void serve(int fd, void *arg)
 		struct scp_req r;
 		long long t0 = now_us();
 
-		scp_arena_reset(&arena);
 		scp_req_init(&r, &fr, &arena, &db, &out, &headers, &fields);
 		scp_log_set_request(r.request_id);
 		dispatch(&r, app->fam);
@@ -165,6 +166,8 @@ static void serve(int fd, void *arg)
 			 (double)(now_us() - t0) / 1000.0, r.auth.user_id ? r.auth.user_id : "-");
 		scp_log_set_request(NULL);
 		FCGX_Finish_r(&fr);
+		/* Release the request's results now, not when the next request comes. */
+		scp_arena_reset(&arena);
 		/* A huge response must not pin its memory for the life of the worker. */
 		scp_buf_trim(&out, 1 << 20);
 	}

@@ -13,6 +13,12 @@ struct scp_arena_chunk {
 	_Alignas(max_align_t) unsigned char data[];
 };
 
+struct scp_arena_cleanup {
+	struct scp_arena_cleanup *next;
+	void (*fn)(void *);
+	void *data;
+};
+
 static struct scp_arena_chunk *chunk_new(size_t size)
 {
 	struct scp_arena_chunk *c = malloc(sizeof(*c) + size);
@@ -29,6 +35,23 @@ void scp_arena_init(struct scp_arena *a, size_t chunk_size)
 {
 	a->chunk_size = chunk_size ? chunk_size : 64 * 1024;
 	a->first = a->head = chunk_new(a->chunk_size);
+	a->cleanups = NULL;
+}
+
+void scp_arena_cleanup_add(struct scp_arena *a, void (*fn)(void *), void *data)
+{
+	struct scp_arena_cleanup *c = scp_arena_alloc(a, sizeof(*c));
+
+	*c = (struct scp_arena_cleanup){ a->cleanups, fn, data };
+	a->cleanups = c;
+}
+
+static void run_cleanups(struct scp_arena *a)
+{
+	/* The records live in the arena itself: run them all before its memory goes. */
+	for (struct scp_arena_cleanup *c = a->cleanups; c; c = c->next)
+		c->fn(c->data);
+	a->cleanups = NULL;
 }
 
 void *scp_arena_alloc(struct scp_arena *a, size_t n)
@@ -94,6 +117,7 @@ void scp_arena_reset(struct scp_arena *a)
 {
 	struct scp_arena_chunk *c = a->first, *prev = NULL, *next;
 
+	run_cleanups(a);
 	/* Keep chunks of the standard size, drop the oversized ones. */
 	while (c) {
 		next = c->next;
@@ -113,6 +137,7 @@ void scp_arena_free(struct scp_arena *a)
 {
 	struct scp_arena_chunk *c = a->first, *next;
 
+	run_cleanups(a);
 	while (c) {
 		next = c->next;
 		free(c);

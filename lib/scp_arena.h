@@ -12,10 +12,12 @@
 #include <stddef.h>
 
 struct scp_arena_chunk;
+struct scp_arena_cleanup;
 
 struct scp_arena {
 	struct scp_arena_chunk *head;	/* chunk being filled */
 	struct scp_arena_chunk *first;	/* first chunk; the list is kept across resets */
+	struct scp_arena_cleanup *cleanups;	/* run by reset, newest first */
 	size_t chunk_size;
 };
 
@@ -26,7 +28,13 @@ char *scp_arena_strdup(struct scp_arena *a, const char *s);
 char *scp_arena_strndup(struct scp_arena *a, const char *s, size_t n);
 char *scp_arena_printf(struct scp_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Forget every allocation; keep the first chunk, free oversized ones. */
+/*
+ * Call fn(data) when the arena is next reset (or freed), as nginx's
+ * ngx_pool_cleanup_add: what a request holds outside the arena (a PGresult) is then
+ * released with the request, and no handler frees it by hand.
+ */
+void scp_arena_cleanup_add(struct scp_arena *a, void (*fn)(void *), void *data);
+/* Run the cleanups, forget every allocation; keep the first chunk, free oversized ones. */
 void scp_arena_reset(struct scp_arena *a);
 void scp_arena_free(struct scp_arena *a);
 

@@ -3,6 +3,7 @@
 #include "scp_db.h"
 #include "scp_json.h"
 #include "scp_log.h"
+#include "scp_text.h"
 
 #include <fcgiapp.h>
 #include <stdarg.h>
@@ -30,6 +31,8 @@ const char *scp_status_text(int status)
 	default: return status < 500 ? "Client Error" : "Internal Server Error";
 	}
 }
+
+static const char *parse_query(struct scp_req *r);
 
 void scp_req_init(struct scp_req *r, struct FCGX_Request *fcgi, struct scp_arena *a,
 		  struct scp_db *db, struct scp_buf *out, struct scp_buf *headers,
@@ -61,6 +64,7 @@ void scp_req_init(struct scp_req *r, struct FCGX_Request *fcgi, struct scp_arena
 	r->query = scp_req_param(r, "QUERY_STRING");
 	if (!r->query)
 		r->query = "";
+	r->query_error = parse_query(r);
 	r->request_id = scp_req_param(r, "HTTP_X_REQUEST_ID");
 	r->remote_addr = scp_req_param(r, "REMOTE_ADDR");
 	r->content_type = scp_req_param(r, "CONTENT_TYPE");
@@ -82,7 +86,8 @@ static int hexval(int c)
 	return -1;
 }
 
-static char *url_decode(struct scp_arena *a, const char *s, size_t n)
+/* Percent-decode s[0..n) into the arena; *len is the decoded length (a NUL may be in it). */
+static char *url_decode(struct scp_arena *a, const char *s, size_t n, size_t *len)
 {
 	char *out = scp_arena_alloc(a, n + 1), *o = out;
 
@@ -98,26 +103,69 @@ static char *url_decode(struct scp_arena *a, const char *s, size_t n)
 		}
 	}
 	*o = '\0';
+	*len = (size_t)(o - out);
 	return out;
+}
+
+
+/* Fold a name to snake_case in the arena; the name itself when it has no capitals. */
+static const char *snake_name(struct scp_arena *a, const char *name, size_t len)
+{
+	char *out;
+
+	if (!scp_is_camel(name, len))
+		return name;
+	out = scp_arena_alloc(a, 2 * len + 1);
+	scp_snake_fold(name, len, out, 2 * len + 1);
+	return out;
+}
+
+/* Split the query string into r->qp; the reason when it is refused. */
+static const char *parse_query(struct scp_req *r)
+{
+	const char *p = r->query;
+	int n = 0;
+
+	for (const char *s = p; *s; s++)
+		n += *s == '&';
+	n = n < SCP_MAX_QUERY_PARAMS ? n + 1 : SCP_MAX_QUERY_PARAMS;
+	r->qp = scp_arena_alloc(r->arena, sizeof(*r->qp) * (size_t)n);
+	while (*p) {
+		const char *end = strchr(p, '&'), *eq;
+		size_t len = end ? (size_t)(end - p) : strlen(p), nlen, klen, vlen = 0;
+		struct scp_qparam *q;
+
+		if (len) {
+			if (r->nqp == SCP_MAX_QUERY_PARAMS)
+				return "too many query parameters";
+			q = &r->qp[r->nqp];
+			eq = memchr(p, '=', len);
+			nlen = eq ? (size_t)(eq - p) : len;
+			q->name = url_decode(r->arena, p, nlen, &klen);
+			q->value = eq ? url_decode(r->arena, eq + 1, len - nlen - 1, &vlen) : "";
+			if (memchr(q->name, '\0', klen) || memchr(q->value, '\0', vlen))
+				return "query parameters may not contain NUL";
+			if (!scp_utf8_valid(q->name, klen) || !scp_utf8_valid(q->value, vlen))
+				return "query parameters must be UTF-8";
+			q->snake = snake_name(r->arena, q->name, klen);
+			r->nqp++;
+		}
+		p = end ? end + 1 : p + len;
+	}
+	return NULL;
 }
 
 const char *scp_req_query_param(struct scp_req *r, const char *name)
 {
-	size_t nlen = strlen(name);
-	const char *p = r->query;
+	const char *folded = NULL;
 
-	while (p && *p) {
-		const char *end = strchr(p, '&'), *eq;
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		eq = memchr(p, '=', len);
-		if (eq && (size_t)(eq - p) == nlen && !memcmp(p, name, nlen))
-			return url_decode(r->arena, eq + 1, len - nlen - 1);
-		if (!eq && len == nlen && !memcmp(p, name, nlen))
-			return "";
-		p = end ? end + 1 : NULL;
+	for (int i = 0; i < r->nqp; i++) {
+		if (!strcmp(r->qp[i].name, name))
+			return r->qp[i].value;
+		if (!folded && r->qp[i].snake != r->qp[i].name && !strcmp(r->qp[i].snake, name))
+			folded = r->qp[i].value;
 	}
-	return NULL;
+	return folded;
 }
 
 const char *scp_req_query(struct scp_req *r, const char *name, const char *alias)
@@ -170,6 +218,46 @@ static bool is_json_type(const char *ct)
 	return *ct == '\0' || *ct == ';' || *ct == ' ';
 }
 
+static void fold_keys(struct scp_req *r, json_object *v);
+
+/*
+ * Rename the camelCase keys of object o.  They are collected (copied: a deleted key's
+ * text is freed) before any is renamed, as json-c's iterator does not survive changes.
+ */
+static void fold_object(struct scp_req *r, json_object *o)
+{
+	int n = json_object_object_length(o), k = 0;
+	const char **camel = scp_arena_alloc(r->arena, sizeof(*camel) * (size_t)(n + 1));
+
+	json_object_object_foreach(o, key, val) {
+		fold_keys(r, val);
+		if (scp_is_camel(key, strlen(key)))
+			camel[k++] = scp_arena_strdup(r->arena, key);
+	}
+	for (int i = 0; i < k; i++) {
+		const char *snake = snake_name(r->arena, camel[i], strlen(camel[i]));
+		json_object *v;
+
+		if (!json_object_object_get_ex(o, snake, NULL) &&
+		    json_object_object_get_ex(o, camel[i], &v))
+			json_object_object_add(o, snake, json_object_get(v));
+		json_object_object_del(o, camel[i]);
+	}
+}
+
+/* Fold the camelCase keys of every object in v, at any depth, to snake_case. */
+static void fold_keys(struct scp_req *r, json_object *v)
+{
+	if (json_object_is_type(v, json_type_object)) {
+		fold_object(r, v);
+	} else if (json_object_is_type(v, json_type_array)) {
+		size_t n = json_object_array_length(v);
+
+		for (size_t i = 0; i < n; i++)
+			fold_keys(r, json_object_array_get_idx(v, i));
+	}
+}
+
 json_object *scp_req_json(struct scp_req *r)
 {
 	enum scp_json_err e;
@@ -196,7 +284,17 @@ json_object *scp_req_json(struct scp_req *r)
 		scp_bad_request(r, "request body must be a JSON object");
 		return NULL;
 	}
+	fold_keys(r, r->json);
 	return r->json;
+}
+
+json_object *scp_req_json_opt(struct scp_req *r)
+{
+	const char *cl = scp_req_param(r, "CONTENT_LENGTH");
+
+	if (!r->json && (!cl || !*cl || !strcmp(cl, "0")))
+		r->json = json_object_new_object();
+	return r->json ? r->json : scp_req_json(r);
 }
 
 void scp_add_header(struct scp_req *r, const char *fmt, ...)
@@ -380,11 +478,18 @@ static void send_sql_error(struct scp_req *r, const PGresult *res)
 	scp_send_internal(r);
 }
 
+static void clear_result(void *res)
+{
+	PQclear(res);
+}
+
 /* The result of one statement, or NULL with the answer sent. */
 static PGresult *answer(struct scp_req *r, enum scp_db_status st, PGresult *res)
 {
 	switch (st) {
 	case SCP_DB_OK:
+		/* The request owns it: cleared when its arena is reset. */
+		scp_arena_cleanup_add(r->arena, clear_result, res);
 		return res;
 	case SCP_DB_DOWN:
 		scp_send_unavailable(r);
@@ -450,5 +555,4 @@ void scp_send_row_json(struct scp_req *r, int status, PGresult *res)
 		scp_not_found(r);
 	else
 		scp_send(r, status, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-	PQclear(res);
 }

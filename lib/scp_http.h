@@ -22,6 +22,14 @@ struct FCGX_Request;
 struct scp_req;
 
 #define SCP_MAX_PARAMS 4
+#define SCP_MAX_QUERY_PARAMS 64
+
+/* One ?name=value: decoded, strict UTF-8 without NUL; name in snake_case. */
+struct scp_qparam {
+	const char *name;	/* as sent */
+	const char *snake;	/* folded (the same pointer when name has no capitals) */
+	const char *value;
+};
 
 /* The authenticated caller, filled in (by scp_auth) for routes that need one. */
 struct scp_auth {
@@ -55,6 +63,9 @@ struct scp_req {
 	const char *method;
 	const char *path;	/* without the query string */
 	const char *query;
+	struct scp_qparam *qp;	/* the query's parameters, decoded, names folded */
+	int nqp;
+	const char *query_error;	/* why the query string is refused (400), or NULL */
 	const char *request_id;
 	const char *remote_addr;
 	const char *content_type;
@@ -73,17 +84,25 @@ struct scp_req {
 	const char *conflict_message;	/* message for a unique violation, if set */
 };
 
-/* Fill r from the FastCGI request (method, path, query, headers). */
+/*
+ * Fill r from the FastCGI request (method, path, query, headers).  The query string is
+ * parsed here, once: a value that is not strict UTF-8 or holds a NUL sets
+ * r->query_error, which the dispatcher answers with 400 before any handler runs.
+ */
 void scp_req_init(struct scp_req *r, struct FCGX_Request *fcgi, struct scp_arena *a,
 		  struct scp_db *db, struct scp_buf *out, struct scp_buf *headers,
 		  struct scp_buf *fields);
 /* A CGI parameter (HTTP_AUTHORIZATION, CONTENT_LENGTH…) or NULL. */
 const char *scp_req_param(struct scp_req *r, const char *name);
-/* A query-string parameter, percent-decoded into the arena, or NULL. */
+/*
+ * A query-string parameter by its snake_case name, or NULL.  The seeds' camelCase
+ * spelling of the name answers too (?sortBy= is ?sort_by=); the snake_case one wins
+ * when both are sent.  Typed readers are in scp_query.h.
+ */
 const char *scp_req_query_param(struct scp_req *r, const char *name);
 /*
  * A query parameter that is really there: the non-empty value of ?name, else of ?alias
- * (the seeds' camelCase spelling, may be NULL), else NULL.
+ * (another name for it, may be NULL), else NULL.
  */
 const char *scp_req_query(struct scp_req *r, const char *name, const char *alias);
 /*
@@ -93,9 +112,13 @@ const char *scp_req_query(struct scp_req *r, const char *name, const char *alias
 bool scp_req_read_body(struct scp_req *r, size_t max);
 /*
  * The body as a JSON object (415 unless application/json, 400 unless an object,
- * 413 when too large).  NULL when a response was sent.
+ * 413 when too large).  NULL when a response was sent.  Every object's camelCase keys
+ * are folded to snake_case here, once ("minOrderQuantity" → "min_order_quantity"; a
+ * key sent in both spellings keeps the snake_case value).
  */
 json_object *scp_req_json(struct scp_req *r);
+/* The same, where an empty body counts as {} (a bare PUT …/approve). */
+json_object *scp_req_json_opt(struct scp_req *r);
 
 /* Add a header line ("Retry-After: 1") to the response. */
 void scp_add_header(struct scp_req *r, const char *fmt, ...)
@@ -120,8 +143,8 @@ void scp_field_error(struct scp_req *r, const char *field, const char *message);
 bool scp_fields_send(struct scp_req *r);
 
 /*
- * Run a prepared statement for this request.  On success returns the result (the
- * caller clears it).  On failure answers (503 while the database is down; 409 for a
+ * Run a prepared statement for this request.  On success returns the result, which
+ * the request owns: it is cleared with the request's arena, never by the handler.  On failure answers (503 while the database is down; 409 for a
  * unique violation; the status an SCxxx SQLSTATE names; 500 otherwise) and returns NULL.
  */
 PGresult *scp_req_exec(struct scp_req *r, const char *stmt, int n, const char *const *params);

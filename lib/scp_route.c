@@ -1,5 +1,6 @@
 #include "scp_route.h"
 #include "scp_http.h"
+#include "scp_text.h"
 
 #include <string.h>
 
@@ -20,7 +21,21 @@ bool scp_role_is_staff(const char *role)
 	return (scp_role_bit(role) & SCP_ROLES_STAFF) != 0;
 }
 
-/* Match one pattern against the path, capturing ":name" segments. */
+/* Does the capture ":name" (pat at its ':') hold an id: "id", "…Id" or "…_id"? */
+static bool names_id(const char *pat)
+{
+	const char *end = strchrnul(pat, '/');
+	size_t n = (size_t)(end - pat);
+
+	return (n == 3 && !strncmp(pat, ":id", 3)) ||
+	       (n > 3 && (!strncmp(end - 2, "Id", 2) || !strncmp(end - 3, "_id", 3)));
+}
+
+/*
+ * Match one pattern against the path, capturing ":name" segments.  A capture that
+ * names an id must be a UUID: anything else names nothing, so the path is not this
+ * route's and answers 404 (as Kore's validators do), and handlers get only UUIDs.
+ */
 static bool match(const char *pat, const char *path, struct scp_req *r)
 {
 	int np = 0;
@@ -29,10 +44,14 @@ static bool match(const char *pat, const char *path, struct scp_req *r)
 		if (*pat == ':') {
 			const char *end = strchr(path, '/');
 			size_t len = end ? (size_t)(end - path) : strlen(path);
+			char *v;
 
 			if (!len || np == SCP_MAX_PARAMS)
 				return false;
-			r->params[np++] = scp_arena_strndup(r->arena, path, len);
+			v = scp_arena_strndup(r->arena, path, len);
+			if (names_id(pat) && !scp_valid_uuid(v))
+				return false;
+			r->params[np++] = v;
 			path += len;
 			while (*pat && *pat != '/')
 				pat++;

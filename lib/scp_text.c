@@ -114,19 +114,25 @@ bool scp_valid_date(const char *s)
 	       (m != 2 || d < 29 || (y % 4 == 0 && (y % 100 || y % 400 == 0)));
 }
 
+static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
 size_t scp_snake_fold(const char *name, size_t len, char *out, size_t cap)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
-		bool upper = c >= 'A' && c <= 'Z';
+		/* A word starts at a capital after a small letter, or ends a run of capitals. */
+		bool word = is_upper(c) && i > 0 &&
+			    (is_lower_or_digit(name[i - 1]) ||
+			     (is_upper(name[i - 1]) && i + 1 < len && is_lower_or_digit(name[i + 1])));
 
 		if (n + 2 >= cap)
 			return 0;
-		if (upper && i > 0 && name[i - 1] != '_')
+		if (word)
 			out[n++] = '_';
-		out[n++] = upper ? (char)(c - 'A' + 'a') : c;
+		out[n++] = is_upper(c) ? (char)(c - 'A' + 'a') : c;
 	}
 	out[n] = '\0';
 	return n;

@@ -61,12 +61,10 @@ void auth_update_me(struct scp_req *r)
 		/* An account made by OTP has no password yet: it may set one without. */
 		if (PQntuples(res) != 1 || (!PQgetisnull(res, 0, 0) &&
 		    (!cur || !scp_password_verify(cur, PQgetvalue(res, 0, 0))))) {
-			PQclear(res);
 			scp_field_error(r, "current_password", cur ? "is not correct" : "is required");
 			scp_fields_send(r);
 			return;
 		}
-		PQclear(res);
 		if (!scp_password_hash(npw, scp_cfg.password_cost, hash)) {
 			scp_send_internal(r);
 			return;

@@ -46,7 +46,6 @@ void auth_send_otp(struct scp_req *r)
 	scp_buf_addf(r->out, "{\"success\":true,\"message\":\"code sent via WhatsApp\","
 		     "\"otp_id\":\"%s\",\"expires_in\":%ld}", PQgetvalue(res, 0, 0),
 		     scp_cfg.otp_ttl);
-	PQclear(res);
 	scp_send_out(r, 200);
 }
 
@@ -96,5 +95,4 @@ void auth_verify_otp(struct scp_req *r)
 		scp_unauthorized(r, "wrong code");
 	else
 		scp_unauthorized(r, "no valid code for this phone; request a new one");
-	PQclear(res);
 }

@@ -34,7 +34,6 @@ static void listing_channel(struct scp_req *r, const char *id)
 		scp_forbidden(r, "no such public listing");
 	else
 		allow(r);
-	PQclear(res);
 }
 
 /* "/ws/<kind>/<uuid>" (the query string cut off): the kind and the id, or false. */

@@ -94,7 +94,6 @@ void auth_signup(struct scp_req *r)
 	auth_send_tokens(r, 201, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
 			 PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
 			 PQgetvalue(res, 0, 3), refresh, PQgetvalue(res, 0, 4));
-	PQclear(res);
 }
 
 /* The login "role" may name the exact role, or "supplier" for any supplier staff. */
@@ -128,7 +127,6 @@ void auth_login(struct scp_req *r)
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
 		/* Same work as a wrong password, so timing does not reveal accounts. */
 		scp_password_waste(password, scp_cfg.password_cost);
-		PQclear(res);
 		scp_unauthorized(r, "invalid email or password");
 		return;
 	}
@@ -138,11 +136,9 @@ void auth_login(struct scp_req *r)
 	usup = PQgetisnull(res, 0, 3) ? NULL : scp_arena_strdup(r->arena, PQgetvalue(res, 0, 3));
 	ok = ok && role_matches(role, urole);
 	if (ok && strcmp(PQgetvalue(res, 0, 4), "active")) {
-		PQclear(res);
 		scp_forbidden(r, "this account is disabled");
 		return;
 	}
-	PQclear(res);
 	if (!ok) {
 		scp_unauthorized(r, "invalid email or password");
 		return;
@@ -153,7 +149,6 @@ void auth_login(struct scp_req *r)
 		return;
 	auth_send_tokens(r, 200, uid, urole, usup, PQgetvalue(ses, 0, 0), refresh,
 			 PQgetvalue(ses, 0, 1));
-	PQclear(ses);
 }
 
 void auth_refresh(struct scp_req *r)
@@ -183,7 +178,6 @@ void auth_refresh(struct scp_req *r)
 			scp_warn("refresh token reuse: session %s revoked", PQgetvalue(res, 0, 4));
 		scp_unauthorized(r, "invalid or expired refresh token");
 	}
-	PQclear(res);
 }
 
 void auth_logout(struct scp_req *r)
@@ -193,6 +187,5 @@ void auth_logout(struct scp_req *r)
 
 	if (!res)
 		return;
-	PQclear(res);
 	scp_send(r, 200, ok, sizeof(ok) - 1);
 }

@@ -53,7 +53,6 @@ static bool kept_page(struct scp_req *r, const char *supplier, const struct cat_
 		done = false;	/* the catalog changed since: render it again */
 	else
 		catalog_answer(r, PQntuples(res) == 1, link, kept->body, kept->len);
-	PQclear(res);
 	return done;
 }
 
@@ -75,7 +74,6 @@ static void default_page(struct scp_req *r, const char *supplier, const struct s
 			      PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
 	catalog_answer(r, PQntuples(res) == 1, link, link ? PQgetvalue(res, 0, 2) : NULL,
 		       link ? (size_t)PQgetlength(res, 0, 2) : 0);
-	PQclear(res);
 }
 
 /* One catalog page for supplier (NULL: every linked supplier). */
@@ -103,7 +101,6 @@ static void catalog_page(struct scp_req *r, const char *supplier)
 	catalog_answer(r, !strcmp(PQgetvalue(res, 0, 1), "t"),
 		       PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
 		       (size_t)PQgetlength(res, 0, 2));
-	PQclear(res);
 }
 
 void cat_catalog_supplier(struct scp_req *r)

@@ -166,7 +166,6 @@ void cat_product_delete(struct scp_req *r)
 		scp_send(r, 200, ok, sizeof(ok) - 1);
 	else
 		scp_not_found(r);
-	PQclear(res);
 }
 
 /* product_ids (or ids): 1..BULK_MAX UUIDs, as a PostgreSQL array literal. */

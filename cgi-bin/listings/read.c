@@ -189,14 +189,12 @@ void listings_bill(struct scp_req *r)
 	if (!res)
 		return;
 	if (PQntuples(res) != 1 || strncmp(PQgetvalue(res, 0, 0), "private/", 8)) {
-		PQclear(res);
 		scp_not_found(r);
 		return;
 	}
 	path = PQgetvalue(res, 0, 0) + 8;
 	scp_add_header(r, "X-Accel-Redirect: /_private/%s", path);
 	scp_add_header(r, "Content-Disposition: inline; filename=\"bill%s\"", strrchr(path, '.'));
-	PQclear(res);
 	/* No body and no Content-Type of ours: nginx types the file by its extension. */
 	scp_send(r, 204, NULL, 0);
 }

@@ -126,7 +126,6 @@ void ord_create(struct scp_req *r)
 			       scp_arena_printf(r->arena, "{\"fields\":%s}", PQgetvalue(res, 0, 1)));
 	else
 		scp_send(r, 201, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-	PQclear(res);
 }
 
 /* ?status=a,b as the array literal "{a,b}"; NULL when absent; 400 on an unknown one. */
@@ -290,5 +289,4 @@ void ord_accept(struct scp_req *r)
 	else
 		scp_send_error(r, 409, "CONFLICT", PQgetvalue(res, 0, 2),
 			       scp_arena_printf(r->arena, "{\"lines\":%s}", PQgetvalue(res, 0, 1)));
-	PQclear(res);
 }

@@ -16,6 +16,8 @@ static void h_me(struct scp_req *r) { (void)r; }
 static void h_nested(struct scp_req *r) { (void)r; }
 static void h_many(struct scp_req *r) { (void)r; }
 static void h_five(struct scp_req *r) { (void)r; }
+static void h_line(struct scp_req *r) { (void)r; }
+static void h_store(struct scp_req *r) { (void)r; }
 
 static const struct scp_route routes[] = {
 	{ "GET", "/auth/me", h_me, SCP_AUTH },
@@ -25,10 +27,14 @@ static const struct scp_route routes[] = {
 	{ "GET", "/shops/:shop/orders/:order", h_nested, SCP_AUTH },
 	{ "GET", "/a/:p1/:p2/:p3/:p4", h_many, SCP_AUTH },
 	{ "GET", "/b/:p1/:p2/:p3/:p4/:p5", h_five, SCP_AUTH },
+	{ "GET", "/orders/:orderId/lines/:n", h_line, SCP_AUTH },
+	{ "GET", "/stores/:platform/:store_id", h_store, SCP_AUTH },
 	SCP_ROUTES_END,
 };
 
 static struct scp_arena arena;
+
+#define ID "9b2f6c1e-0d4a-4c7b-8e21-5a3f0c9d7e10"
 
 /* A request with only what the router reads; no FastCGI behind it. */
 static struct scp_req req(const char *method, const char *path)
@@ -66,16 +72,32 @@ static void test_exact(void)
 
 static void test_captures(void)
 {
-	struct scp_req r = req("GET", "/products/42");
+	struct scp_req r = req("GET", "/products/" ID);
 	scp_handler h;
 
-	ok(find(&r, &h) == SCP_MATCH_OK && h == h_get, "GET /products/42 matches :id");
+	ok(find(&r, &h) == SCP_MATCH_OK && h == h_get, "GET /products/<uuid> matches :id");
 	is_int(r.nparams, 1, "... one capture");
-	is_str(r.params[0], "42", "... :id is 42");
+	is_str(r.params[0], ID, "... :id is the uuid");
 
-	r = req("PUT", "/products/abc-def");
+	r = req("PUT", "/products/" ID);
 	ok(find(&r, &h) == SCP_MATCH_OK && h == h_put, "PUT picks the PUT route");
-	is_str(r.params[0], "abc-def", "... :id captured");
+	is_str(r.params[0], ID, "... :id captured");
+
+	r = req("GET", "/products/42");
+	is_int(find(&r, &h), SCP_MATCH_NO_PATH, ":id that is not a uuid is 404");
+	r = req("PUT", "/products/abc-def");
+	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "... for every method (404, not 405)");
+	r = req("GET", "/products/" ID "0");
+	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "... a uuid with a tail is not one");
+	r = req("GET", "/orders/" ID "/lines/7");
+	ok(find(&r, &h) == SCP_MATCH_OK && h == h_line, ":orderId must be a uuid, :n need not");
+	is_str(r.params[1], "7", "... the free capture is kept as sent");
+	r = req("GET", "/orders/7/lines/7");
+	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "... a camelCase id name is checked");
+	r = req("GET", "/stores/x/" ID);
+	ok(find(&r, &h) == SCP_MATCH_OK && h == h_store, ":store_id checked, :platform free");
+	r = req("GET", "/stores/x/y");
+	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "... a snake_case id name is checked");
 
 	r = req("GET", "/shops/s1/orders/o2");
 	ok(find(&r, &h) == SCP_MATCH_OK && h == h_nested, "two captures match");
@@ -100,9 +122,9 @@ static void test_trailing_slash(void)
 	scp_handler h;
 
 	ok(find(&r, &h) == SCP_MATCH_OK && h == h_me, "/auth/me/ tolerated");
-	r = req("GET", "/products/42/");
-	ok(find(&r, &h) == SCP_MATCH_OK && h == h_get, "/products/42/ tolerated");
-	is_str(r.params[0], "42", "... the slash is not part of :id");
+	r = req("GET", "/products/" ID "/");
+	ok(find(&r, &h) == SCP_MATCH_OK && h == h_get, "/products/<uuid>/ tolerated");
+	is_str(r.params[0], ID, "... the slash is not part of :id");
 	r = req("GET", "/auth/me//");
 	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "two trailing slashes are not tolerated");
 }
@@ -118,7 +140,7 @@ static void test_not_found(void)
 	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "a longer path is not a prefix match");
 	r = req("GET", "/auth/m");
 	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "a shorter path does not match");
-	r = req("GET", "/products/42/extra");
+	r = req("GET", "/products/" ID "/extra");
 	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "an extra segment does not match");
 	r = req("GET", "/");
 	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "/ is not routed");
@@ -128,7 +150,7 @@ static void test_not_found(void)
 
 static void test_method(void)
 {
-	struct scp_req r = req("DELETE", "/products/42");
+	struct scp_req r = req("DELETE", "/products/" ID);
 	scp_handler h;
 
 	is_int(find(&r, &h), SCP_MATCH_NO_METHOD, "DELETE on a known path is 405");
@@ -137,9 +159,9 @@ static void test_method(void)
 	is_int(find(&r, &h), SCP_MATCH_NO_METHOD, "POST /auth/me is 405");
 	r = req("get", "/auth/me");
 	is_int(find(&r, &h), SCP_MATCH_NO_METHOD, "methods are case-sensitive");
-	r = req("HEAD", "/products/7");
+	r = req("HEAD", "/products/" ID);
 	ok(find(&r, &h) == SCP_MATCH_OK && h == h_get, "HEAD matches the GET route");
-	is_str(r.params[0], "7", "... with its capture");
+	is_str(r.params[0], ID, "... with its capture");
 	r = req("HEAD", "/nope");
 	is_int(find(&r, &h), SCP_MATCH_NO_PATH, "HEAD on an unknown path is 404");
 }

@@ -1,6 +1,6 @@
 /*
- * test_validate: the field shapes every family shares (e-mail, E.164 phone, UUID) and
- * character counting for length limits.
+ * test_validate: the text checks every family shares (e-mail, E.164 phone, UUID, dates,
+ * strict UTF-8), character counting for length limits, and camelCase folding.
  */
 #include "scp_validate.h"
 #include "tap.h"
@@ -88,11 +88,58 @@ static void test_utf8_len(void)
 	       "Cyrillic word of 6 letters");
 }
 
+static void test_date(void)
+{
+	static const char *const good[] = { "2026-12-02", "2024-02-29", "1970-01-01",
+					    "9999-12-31", NULL };
+	static const char *const bad[] = { "2025-02-29", "2026-13-01", "2026-00-10",
+					   "2026-04-31", "1969-12-31", "2026-1-01",
+					   "2026-01-01T00:00:00Z", "20260101", "2026-01-0a", "",
+					   "1900-02-29", NULL };
+
+	for (const char *const *s = good; *s; s++)
+		ok(scp_valid_date(*s), "date %s is valid", *s);
+	for (const char *const *s = bad; *s; s++)
+		ok(!scp_valid_date(*s), "date \"%s\" is refused", *s);
+}
+
+static void test_snake_fold(void)
+{
+	static const char *const pairs[][2] = {
+		{ "minOrderQuantity", "min_order_quantity" }, { "id", "id" },
+		{ "supplierId", "supplier_id" }, { "ID", "id" }, { "imageURL", "image_url" }, { "URLValue", "url_value" },
+		{ "supplierID", "supplier_id" }, { "photo2Url", "photo2_url" }, { "already_snake", "already_snake" },
+		{ "device_Photo0", "device_photo0" }, { "X", "x" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		size_t n = scp_snake_fold(pairs[i][0], strlen(pairs[i][0]), out, sizeof(out));
+
+		is_str(out, pairs[i][1], "%s folds to %s", pairs[i][0], pairs[i][1]);
+		is_int((long)n, (long)strlen(pairs[i][1]), "... and its length is returned");
+	}
+	ok(scp_snake_fold("aBcDeFgH", 8, out, 10) == 0, "a buffer too small gives 0");
+	ok(scp_is_camel("pageSize", 8) && !scp_is_camel("page_size", 9), "camelCase is seen");
+}
+
+static void test_utf8_valid(void)
+{
+	ok(scp_utf8_valid("caf\xc3\xa9", 5), "é is UTF-8");
+	ok(!scp_utf8_valid("\xff\xfe", 2), "ff fe is not");
+	ok(!scp_utf8_valid("\xc0\xaf", 2), "an overlong slash is not");
+	ok(!scp_utf8_valid("\xed\xa0\x80", 3), "a surrogate is not");
+	ok(!scp_utf8_valid("\xc3", 1), "a truncated sequence is not");
+}
+
 int main(void)
 {
 	test_email();
 	test_phone();
 	test_uuid();
 	test_utf8_len();
+	test_date();
+	test_snake_fold();
+	test_utf8_valid();
 	return done_testing();
 }
