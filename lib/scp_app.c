@@ -2,6 +2,7 @@
 #include "scp_auth.h"
 #include "scp_config.h"
 #include "scp_http.h"
+#include "scp_idem.h"
 #include "scp_log.h"
 #include "scp_metrics.h"
 #include "scp_prefork.h"
@@ -106,6 +107,7 @@ static const struct scp_route *find_route(struct scp_req *r, const struct scp_fa
 static void dispatch(struct scp_req *r, const struct scp_family *fam)
 {
 	const struct scp_route *route = find_route(r, fam);
+	struct scp_idem idem = { 0 };
 
 	if (!route)
 		return;
@@ -127,11 +129,14 @@ static void dispatch(struct scp_req *r, const struct scp_family *fam)
 		if (!scp_auth_begin(r, false))
 			return;
 	}
+	if ((route->flags & SCP_IDEMPOTENT) && !scp_idem_begin(r, &idem))
+		return;
 	route->handler(r);
 	if (!r->status) {
 		scp_error("handler for %s %s sent no response", r->method, route->pattern);
 		scp_send_internal(r);
 	}
+	scp_idem_end(r, &idem);
 }
 
 static void serve(int fd, void *arg)
@@ -147,6 +152,7 @@ static void serve(int fd, void *arg)
 	scp_db_add_statements(&db, common_stmts,
 			      (int)(sizeof(common_stmts) / sizeof(common_stmts[0])));
 	scp_db_add_statements(&db, scp_auth_stmts, scp_auth_nstmts);
+	scp_db_add_statements(&db, scp_idem_stmts, scp_idem_nstmts);
 	for (int i = 0; i < SCP_FAMILY_TABLES; i++)
 		if (app->fam->tables[i].n)
 			scp_db_add_statements(&db, app->fam->tables[i].stmts, app->fam->tables[i].n);
