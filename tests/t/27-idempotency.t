@@ -191,6 +191,14 @@ $r = $s->post('/api/v1/auth/signup', \%su, headers => { 'Idempotency-Key' => 'si
 is api_error($r), '409 CONFLICT', 'anonymous callers have no key scope: the header is ignored';
 ok !$replayed->($r), 'no replay';
 
+# --- a refused session claims nothing ---------------------------------------------------------
+my $gone = new_consumer($s);
+$s->post('/api/v1/auth/logout', undef, token => $gone->{token});
+$r = order($gone, 'after-logout', notes => 'logged out');
+is api_error($r), '401 UNAUTHORIZED', 'a signed-out token with a key: 401';
+is $s->sql("SELECT count(*) FROM idempotency_keys WHERE caller = :'p1'", $gone->{id}), 0,
+    'and no key claimed';
+
 # --- other creating routes ---------------------------------------------------------------------
 $r = $s->post('/api/v1/supplier/products', { name => 'Keyed', price => '1.00' },
               token => $sup->{token}, headers => { 'Idempotency-Key' => 'p-1' });
