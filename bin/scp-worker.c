@@ -28,6 +28,7 @@ static const struct scp_stmt sweep_stmts[] = {
 	{ "sweep_otps",
 	  "WITH a AS (DELETE FROM otps WHERE expires_at < now() - interval '1 day'),"
 	  " b AS (DELETE FROM otp_verifications WHERE at < now() - interval '1 day'),"
+	  " i AS (DELETE FROM idempotency_keys WHERE created_at < now() - interval '1 day'),"
 	  " c AS (DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day')"
 	  " DELETE FROM jobs WHERE status = 'done' AND finished_at < now() - interval '7 days'" },
 	SCP_STMT_END,

@@ -2,6 +2,7 @@
 #include "scp_auth.h"
 #include "scp_config.h"
 #include "scp_http.h"
+#include "scp_idem.h"
 #include "scp_log.h"
 #include "scp_metrics.h"
 #include "scp_prefork.h"
@@ -102,6 +103,7 @@ static const struct scp_route *find_route(struct scp_req *r, const struct scp_fa
 static void dispatch(struct scp_req *r, const struct scp_family *fam)
 {
 	const struct scp_route *route;
+	struct scp_idem idem = { 0 };
 
 	if (r->query_error) {
 		scp_bad_request(r, r->query_error);
@@ -127,11 +129,14 @@ static void dispatch(struct scp_req *r, const struct scp_family *fam)
 		if (!scp_auth_begin(r, false))
 			return;
 	}
+	if ((route->flags & SCP_IDEMPOTENT) && !scp_idem_begin(r, &idem))
+		return;
 	route->handler(r);
 	if (!r->status) {
 		scp_error("handler for %s %s sent no response", r->method, route->pattern);
 		scp_send_internal(r);
 	}
+	scp_idem_end(r, &idem);
 }
 
 static void serve(int fd, void *arg)
@@ -146,6 +151,7 @@ static void serve(int fd, void *arg)
 	scp_db_init(&db, scp_cfg.database_url);
 	scp_db_add_statements(&db, common_stmts);
 	scp_db_add_statements(&db, scp_auth_stmts);
+	scp_db_add_statements(&db, scp_idem_stmts);
 	for (const struct scp_stmt *const *t = app->fam->stmts; *t; t++)
 		scp_db_add_statements(&db, *t);
 	scp_db_ready(&db);

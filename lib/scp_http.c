@@ -324,6 +324,13 @@ void scp_send(struct scp_req *r, int status, const char *body, size_t len)
 		return;
 	if (status == 204)
 		len = 0;
+	/* Handlers often send a result's text directly; a kept response must be in out. */
+	if (r->keep_body && body != r->out->ptr) {
+		scp_buf_reset(r->out);
+		if (len)
+			scp_buf_add(r->out, body, len);
+		body = r->out->ptr;
+	}
 	/* libfcgi's own printf lacks %zu; format here and write once. */
 	n = snprintf(head, sizeof(head),
 		     "Status: %d %s\r\n%sContent-Length: %lu\r\nCache-Control: no-store\r\n",

@@ -82,6 +82,7 @@ struct scp_req {
 	int nfields;
 	int status;		/* 0 until a response was sent */
 	const char *conflict_message;	/* message for a unique violation, if set */
+	bool keep_body;		/* leave the body sent in out, for scp_idem to keep */
 };
 
 /*

@@ -32,6 +32,8 @@ enum scp_role_bit {
 #define SCP_AUTH_OPTIONAL (1u << 8)
 /* The handler never touches the database: it answers even while that is down. */
 #define SCP_NO_DB (1u << 9)
+/* A creating POST: an Idempotency-Key replays its first response (scp_idem.h). */
+#define SCP_IDEMPOTENT (1u << 10)
 
 typedef void (*scp_handler)(struct scp_req *r);
 

@@ -118,7 +118,7 @@ static void users_update(struct scp_req *r)
 static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/admin/dashboard", admin_dashboard, SCP_R_ADMIN },
 	{ "GET", "/api/v1/admin/users", users_list, SCP_R_ADMIN },
-	{ "POST", "/api/v1/admin/users", users_create, SCP_R_ADMIN },
+	{ "POST", "/api/v1/admin/users", users_create, SCP_R_ADMIN | SCP_IDEMPOTENT },
 	{ "PATCH", "/api/v1/admin/users/:id", users_update, SCP_R_ADMIN },
 	{ "PUT", "/api/v1/admin/users/:id", users_update, SCP_R_ADMIN },
 	SCP_ROUTES_END,

@@ -20,7 +20,7 @@ static const struct scp_route routes[] = {
 	{ "POST", "/api/v1/auth/verify-otp", auth_verify_otp, SCP_PUBLIC },
 	/* Supplier staff: the owner only (managers may not manage users). */
 	{ "GET", "/api/v1/supplier/users", auth_staff_list, SCP_R_OWNER },
-	{ "POST", "/api/v1/supplier/users", auth_staff_create, SCP_R_OWNER },
+	{ "POST", "/api/v1/supplier/users", auth_staff_create, SCP_R_OWNER | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/supplier/users/:id", auth_staff_get, SCP_R_OWNER },
 	{ "PATCH", "/api/v1/supplier/users/:id", auth_staff_update, SCP_R_OWNER },
 	{ "PUT", "/api/v1/supplier/users/:id", auth_staff_update, SCP_R_OWNER },

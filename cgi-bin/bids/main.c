@@ -90,7 +90,7 @@ static void bids_list(struct scp_req *r)
 }
 
 static const struct scp_route routes[] = {
-	{ "POST", "/api/v1/bids", bids_place, SCP_R_VENDOR },
+	{ "POST", "/api/v1/bids", bids_place, SCP_R_VENDOR | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/bids", bids_list, SCP_R_VENDOR | SCP_R_ADMIN },
 	SCP_ROUTES_END,
 };

@@ -19,8 +19,9 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/consumer/suppliers", cat_suppliers_list, SCP_AUTH_OPTIONAL },
 	{ "GET", "/api/v1/suppliers/:id", cat_supplier_get, SCP_AUTH_OPTIONAL },
 	{ "GET", "/api/v1/consumer/suppliers/:id", cat_supplier_get, SCP_AUTH_OPTIONAL },
-	{ "POST", "/api/v1/suppliers/:id/link-request", cat_link_request, CONSUMER },
-	{ "POST", "/api/v1/consumer/suppliers/:id/link-request", cat_link_request, CONSUMER },
+	{ "POST", "/api/v1/suppliers/:id/link-request", cat_link_request, CONSUMER | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/consumer/suppliers/:id/link-request", cat_link_request,
+	  CONSUMER | SCP_IDEMPOTENT },
 
 	/* The consumer's catalog: accepted links only. */
 	{ "GET", "/api/v1/suppliers/:id/products", cat_catalog_supplier, CONSUMER },
@@ -51,7 +52,7 @@ static const struct scp_route routes[] = {
 	/* Products. */
 	{ "POST", "/api/v1/supplier/products/bulk-update", cat_products_bulk_update, WRITERS },
 	{ "GET", "/api/v1/supplier/products", cat_products_list, STAFF },
-	{ "POST", "/api/v1/supplier/products", cat_product_create, WRITERS },
+	{ "POST", "/api/v1/supplier/products", cat_product_create, WRITERS | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/supplier/products/:id", cat_product_get, STAFF },
 	{ "PUT", "/api/v1/supplier/products/:id", cat_product_update, WRITERS },
 	{ "PATCH", "/api/v1/supplier/products/:id", cat_product_update, WRITERS },
@@ -60,20 +61,20 @@ static const struct scp_route routes[] = {
 	/* Seed 003's paths for the same resources. */
 	{ "POST", "/api/v1/products/bulk-update", cat_products_bulk_update, WRITERS },
 	{ "GET", "/api/v1/products", cat_products_any, CONSUMER | STAFF },
-	{ "POST", "/api/v1/products", cat_product_create, WRITERS },
+	{ "POST", "/api/v1/products", cat_product_create, WRITERS | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/products/:id", cat_product_get, STAFF },
 	{ "PUT", "/api/v1/products/:id", cat_product_update, WRITERS },
 	{ "PATCH", "/api/v1/products/:id", cat_product_update, WRITERS },
 	{ "DELETE", "/api/v1/products/:id", cat_product_delete, WRITERS },
-	{ "POST", "/api/v1/links/requests", cat_link_request_body, CONSUMER },
+	{ "POST", "/api/v1/links/requests", cat_link_request_body, CONSUMER | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/links", cat_links_any, CONSUMER | STAFF },
 	{ "GET", "/api/v1/links/incoming", cat_links_supplier, STAFF },
 	{ "GET", "/api/v1/links/:id", cat_link_get, CONSUMER | STAFF },
 	{ "PATCH", "/api/v1/links/:id/status", cat_link_set_status, WRITERS },
 
 	/* One image → {url}. */
-	{ "POST", "/api/v1/uploads", cat_upload, SCP_AUTH },
-	{ "POST", "/api/v1/upload", cat_upload, SCP_AUTH },
+	{ "POST", "/api/v1/uploads", cat_upload, SCP_AUTH | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/upload", cat_upload, SCP_AUTH | SCP_IDEMPOTENT },
 	SCP_ROUTES_END,
 };
 

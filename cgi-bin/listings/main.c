@@ -10,7 +10,7 @@
 #define VENDOR SCP_R_VENDOR
 
 static const struct scp_route routes[] = {
-	{ "POST", "/api/v1/listings", listings_submit, CLIENT },
+	{ "POST", "/api/v1/listings", listings_submit, CLIENT | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/listings", listings_list, CLIENT | ADMIN },
 	{ "GET", "/api/v1/listings/:id", listings_get, SCP_AUTH_OPTIONAL },
 	{ "GET", "/api/v1/listings/:id/bill", listings_bill, CLIENT | ADMIN },

@@ -16,7 +16,7 @@
 
 static const struct scp_route routes[] = {
 	/* Catalog orders, the consumer's side. */
-	{ "POST", "/api/v1/consumer/orders", ord_create, CONSUMER },
+	{ "POST", "/api/v1/consumer/orders", ord_create, CONSUMER | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/consumer/orders", ord_list_consumer, CONSUMER },
 	{ "GET", "/api/v1/consumer/orders/:id", ord_get_consumer, CONSUMER },
 	{ "POST", "/api/v1/consumer/orders/:id/cancel", ord_cancel, CONSUMER },
