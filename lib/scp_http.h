@@ -161,7 +161,7 @@ bool scp_req_confirm_caller(struct scp_req *r);
 /* Send the single text cell (a JSON document) of res with status; 404 if no row. */
 void scp_send_row_json(struct scp_req *r, int status, PGresult *res);
 
-/* Tell the scp_http layer the time the request started, for the log line. */
+/* The reason phrase of an HTTP status ("Not Found"). */
 const char *scp_status_text(int status);
 
 #endif

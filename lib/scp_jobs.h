@@ -16,7 +16,7 @@ struct scp_job {
 	char id[40];
 	char kind[64];
 	int attempts;		/* including this one */
-	json_object *payload;	/* owned; released by scp_jobs_finish/retry */
+	json_object *payload;	/* owned; released by scp_jobs_done/failed */
 };
 
 extern const struct scp_stmt scp_jobs_stmts[];

@@ -109,7 +109,7 @@ static int live_count(pid_t *pids, int n)
 	return c;
 }
 
-/* Reap exited workers; returns how many died abnormally. */
+/* Reap exited workers; one that died abnormally (not while stopping) is reported. */
 static void reap(pid_t *pids, time_t *born, int n, bool stopping)
 {
 	int status;

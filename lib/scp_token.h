@@ -5,7 +5,7 @@
  * token names and checks no claim, so verification is done here: the header must say
  * exactly HS256, the MAC is checked in constant time before anything else is parsed,
  * then typ, iss, aud, iat, nbf, exp, sub and sid.  Whether the session is still alive
- * is the caller's business (one query, see scp_app).
+ * is the session check's business (scp_auth.h), which rides with the first statement.
  */
 #ifndef SCP_TOKEN_H
 #define SCP_TOKEN_H
