@@ -35,10 +35,18 @@ static const struct scp_stmt stmts[] = {
 	{ "ws_listing",
 	  "SELECT l.status NOT IN ('pending', 'rejected') OR l.client_id = $2"
 	  " FROM listings l WHERE l.id = $1" },
+	/*
+	 * Sign-in throttling (sql/008_signin_throttle.sql) is keyed by the lowercased email,
+	 * known or not: the check rides with the lookup (one row even for an unknown email),
+	 * the outcome with the session or on its own.
+	 */
 	{ "login_user",
 	  "SELECT u.id, u.password_hash, u.role, u.supplier_id, u.status"
-	  " FROM users u WHERE lower(u.email) = lower($1)" },
-	{ "session_open", "SELECT * FROM scp_login($1, $2, $3)" },
+	  " FROM scp_signin_check('login', lower($1))"
+	  " LEFT JOIN users u ON lower(u.email) = lower($1)" },
+	{ "login_failed", "SELECT scp_signin_failed('login', lower($1))" },
+	{ "session_open",
+	  "SELECT l.* FROM scp_signin_passed('login', lower($4)), scp_login($1, $2, $3) l" },
 	{ "signup", "SELECT * FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)" },
 	{ "refresh", "SELECT * FROM scp_refresh($1, $2, $3, $4)" },
 	{ "logout",
@@ -57,11 +65,17 @@ static const struct scp_stmt stmts[] = {
 	  " profile_image_url = CASE WHEN $10 THEN $11 ELSE profile_image_url END,"
 	  " password_hash = coalesce($12, password_hash),"
 	  " updated_at = now()"
-	  " WHERE id = $1 RETURNING scp_user_json(u) AS j),"
+	  " WHERE id = $1 AND CASE WHEN $12::text IS NULL THEN true"
+	  "  ELSE scp_signin_passed('password', $1::text) END"
+	  " RETURNING scp_user_json(u) AS j),"
 	  " r AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'password changed'"
 	  "  WHERE $12::text IS NOT NULL AND user_id = $1 AND id <> $13 AND revoked_at IS NULL)"
 	  " SELECT j FROM u" },
-	{ "me_password", "SELECT password_hash FROM users WHERE id = $1" },
+	/* The current_password check is throttled per user, like sign-in. */
+	{ "me_password",
+	  "SELECT u.password_hash FROM users u, scp_signin_check('password', u.id::text)"
+	  " WHERE u.id = $1" },
+	{ "me_password_failed", "SELECT scp_signin_failed('password', $1)" },
 	/* Supplier staff (staff.c; scp_staff_update is in sql/002_b2b.sql). */
 	{ "staff_list",
 	  "SELECT coalesce(json_agg(scp_user_json(u) ORDER BY u.created_at, u.id), '[]')"

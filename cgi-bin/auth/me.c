@@ -29,6 +29,30 @@ static const char *opt(struct scp_req *r, json_object *b, const char *field, siz
 	return "t";
 }
 
+/*
+ * Does cur prove the caller's password?  An account made by OTP has none yet: it may set
+ * one without.  Otherwise the answer is sent: 422, or 429 while the user is locked out by
+ * wrong passwords (sql/008_signin_throttle.sql), checked before any hashing.
+ */
+static bool current_password_ok(struct scp_req *r, const char *cur)
+{
+	PGresult *res = scp_q(r, "me_password", r->auth.user_id);
+	bool ok;
+
+	if (!res)
+		return false;
+	ok = PQntuples(res) == 1 && (PQgetisnull(res, 0, 0) ||
+	     (cur && scp_password_verify(cur, PQgetvalue(res, 0, 0))));
+	if (ok)
+		return true;
+	/* A wrong password counts; a missing one was not a guess. */
+	if (cur && !scp_q(r, "me_password_failed", r->auth.user_id))
+		return false;
+	scp_field_error(r, "current_password", cur ? "is not correct" : "is required");
+	scp_fields_send(r);
+	return false;
+}
+
 void auth_update_me(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
@@ -55,16 +79,8 @@ void auth_update_me(struct scp_req *r)
 	if (scp_fields_send(r))
 		return;
 	if (npw) {
-		res = scp_q(r, "me_password", r->auth.user_id);
-		if (!res)
+		if (!current_password_ok(r, cur))
 			return;
-		/* An account made by OTP has no password yet: it may set one without. */
-		if (PQntuples(res) != 1 || (!PQgetisnull(res, 0, 0) &&
-		    (!cur || !scp_password_verify(cur, PQgetvalue(res, 0, 0))))) {
-			scp_field_error(r, "current_password", cur ? "is not correct" : "is required");
-			scp_fields_send(r);
-			return;
-		}
 		if (!scp_password_hash(npw, scp_cfg.password_cost, hash)) {
 			scp_send_internal(r);
 			return;

@@ -106,6 +106,16 @@ static bool role_matches(const char *asked, const char *actual)
 	return !strcmp(asked, actual);
 }
 
+/*
+ * A failed sign-in, known email or not: counted against the email, then 401 (or 429
+ * when a concurrent failure locked the email while this password was being checked).
+ */
+static void login_failed(struct scp_req *r, const char *email)
+{
+	if (scp_q(r, "login_failed", email))
+		scp_unauthorized(r, "invalid email or password");
+}
+
 void auth_login(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
@@ -121,13 +131,14 @@ void auth_login(struct scp_req *r)
 	role = scp_field_str(r, b, "role", false, 1, 32);
 	if (scp_fields_send(r))
 		return;
+	/* A locked email answers 429 here, before any hashing. */
 	res = scp_q(r, "login_user", email);
 	if (!res)
 		return;
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
 		/* Same work as a wrong password, so timing does not reveal accounts. */
 		scp_password_waste(password, scp_cfg.password_cost);
-		scp_unauthorized(r, "invalid email or password");
+		login_failed(r, email);
 		return;
 	}
 	ok = scp_password_verify(password, PQgetvalue(res, 0, 1));
@@ -140,11 +151,12 @@ void auth_login(struct scp_req *r)
 		return;
 	}
 	if (!ok) {
-		scp_unauthorized(r, "invalid email or password");
+		login_failed(r, email);
 		return;
 	}
 	auth_new_refresh(r, &refresh, &rhash);
-	ses = scp_q(r, "session_open", uid, rhash, ttl_text(r));
+	/* Ends the email's streak of failures, unless it was locked meanwhile (429). */
+	ses = scp_q(r, "session_open", uid, rhash, ttl_text(r), email);
 	if (!ses)
 		return;
 	auth_send_tokens(r, 200, uid, urole, usup, PQgetvalue(ses, 0, 0), refresh,
