@@ -1,7 +1,8 @@
 /*
  * scpctl: the administrator's tool.
  *
- *   scpctl [-c CONFIG] migrate [-d SQLDIR]
+ *   scpctl [-c CONFIG] migrate [-d SQLDIR]      pending SQLDIR/NNN_name.sql, then every
+ *                                               SQLDIR/functions/NN_name.sql
  *   scpctl [-c CONFIG] user add --email E --role R [--password P | --password-stdin]
  *                               [--first-name F] [--last-name L] [--supplier-name S]
  *   scpctl [-c CONFIG] seed-demo
@@ -15,6 +16,7 @@
 #include "scp_validate.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -111,6 +113,65 @@ static bool apply(PGconn *c, const char *dir, const char *name)
 	return ok;
 }
 
+static int sql_file(const struct dirent *e)
+{
+	size_t len = strlen(e->d_name);
+
+	return e->d_name[0] != '.' && len > 4 && !strcmp(e->d_name + len - 4, ".sql");
+}
+
+/*
+ * Run every .sql file of sqldir/functions, in name order, in one transaction: the current
+ * definition of every function, view and trigger, written with CREATE OR REPLACE (as
+ * PostgreSQL's own system_functions.sql), on every migrate.  A definition changes in one
+ * place, its file, and a database that is up to date takes the change; a failing file
+ * leaves the previous definitions in place.
+ */
+static bool apply_functions(PGconn *c, const char *sqldir)
+{
+	char dir[4096];
+	struct dirent **list;
+	int n;
+	bool ok;
+
+	snprintf(dir, sizeof(dir), "%s/functions", sqldir);
+	n = scandir(dir, &list, sql_file, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "scpctl: cannot open %s: %s\n", dir, strerror(errno));
+		return false;
+	}
+	ok = exec_ok(c, "BEGIN", 0, NULL, NULL);
+	for (int i = 0; i < n; i++) {
+		char path[8192], *sql = NULL;
+		PGresult *r;
+
+		if (ok && (size_t)snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name) <
+			      sizeof(path))
+			sql = read_file(path);
+		if (ok && !sql) {
+			fprintf(stderr, "scpctl: cannot read %s/%s\n", dir, list[i]->d_name);
+			ok = false;
+		}
+		if (ok) {
+			r = PQexec(c, sql);
+			ok = scp_db_result_ok(r);
+			if (!ok)
+				fprintf(stderr, "scpctl: functions/%s: %s", list[i]->d_name,
+					PQerrorMessage(c));
+			PQclear(r);
+		}
+		free(sql);
+		free(list[i]);
+	}
+	free(list);
+	ok = ok && exec_ok(c, "COMMIT", 0, NULL, NULL);
+	if (!ok)
+		PQclear(PQexec(c, "ROLLBACK"));
+	else
+		printf("applied %d function files of %s\n", n, dir);
+	return ok;
+}
+
 static int cmd_migrate(const char *dir)
 {
 	PGconn *c = connect_db();
@@ -154,6 +215,9 @@ static int cmd_migrate(const char *dir)
 		}
 		PQclear(r);
 	}
+	/* After the migrations, so that the definitions meet the schema they are for. */
+	if (!rc && !apply_functions(c, dir))
+		rc = 1;
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	if (!rc)
@@ -381,7 +445,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: scpctl [-c CONFIG] COMMAND\n"
-		"  migrate [-d SQLDIR]   apply pending migrations (default %s)\n"
+		"  migrate [-d SQLDIR]   apply pending migrations, then SQLDIR/functions/*.sql\n"
+		"                        (default %s)\n"
 		"  user add ...          create a user (scpctl user add for the options)\n"
 		"  seed-demo [-d SQLDIR] demo users of every role, then SQLDIR/seed/*.sql\n"
 		"  check-config          show the effective configuration and its problems\n",

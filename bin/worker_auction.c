@@ -1,7 +1,7 @@
 /*
  * Auctions in scp-worker: the closing sweep and the auction_ending notice.
  *
- * Closing is scp_auction_close_due() (sql/003_auctions.sql): ended auctions are taken
+ * Closing is scp_auction_close_due() (sql/functions/65_bids.sql): ended auctions are taken
  * FOR UPDATE SKIP LOCKED, so several scp-worker processes may sweep at once and a bid
  * holding a listing only delays its closing to the next pass.
  *

@@ -10,7 +10,7 @@
 
 /*
  * One indexed lookup: the session alive, the user active, and still the role and the
- * supplier the token claims.  A refusal raises SC401 (sql/004_session_check.sql),
+ * supplier the token claims.  A refusal raises SC401 (sql/functions/20_auth.sql),
  * which in a pipeline also keeps the statement behind it from running.  The raise is
  * the COALESCE's second arm, so the usual path stays one plain query, and the function
  * (VOLATILE) runs only when there is something to explain.

@@ -12,7 +12,7 @@
  * Responses of 5xx and 429 are not kept: the key is released, so that a retry runs.
  * Every other answer of the handler is kept, 4xx included (the handler ran and decided).
  * Anonymous callers have nobody to scope a key to: their header is ignored.
- * Table, claim and its rules: sql/009_idempotency.sql.
+ * Table: sql/009_idempotency.sql; the claim and its rules: sql/functions/15_idempotency.sql.
  */
 #ifndef SCP_IDEM_H
 #define SCP_IDEM_H

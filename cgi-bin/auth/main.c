@@ -36,7 +36,7 @@ static const struct scp_stmt stmts[] = {
 	  "SELECT l.status NOT IN ('pending', 'rejected') OR l.client_id = $2"
 	  " FROM listings l WHERE l.id = $1" },
 	/*
-	 * Sign-in throttling (sql/008_signin_throttle.sql) is keyed by the lowercased email,
+	 * Sign-in throttling (sql/functions/25_signin_throttle.sql) is keyed by the lowercased email,
 	 * known or not: the check rides with the lookup (one row even for an unknown email),
 	 * the outcome with the session or on its own.
 	 */
@@ -76,7 +76,7 @@ static const struct scp_stmt stmts[] = {
 	  "SELECT u.password_hash FROM users u, scp_signin_check('password', u.id::text)"
 	  " WHERE u.id = $1" },
 	{ "me_password_failed", "SELECT scp_signin_failed('password', $1)" },
-	/* Supplier staff (staff.c; scp_staff_update is in sql/002_b2b.sql). */
+	/* Supplier staff (staff.c; scp_staff_update is in sql/functions/20_auth.sql). */
 	{ "staff_list",
 	  "SELECT coalesce(json_agg(scp_user_json(u) ORDER BY u.created_at, u.id), '[]')"
 	  " FROM users u WHERE u.supplier_id = $1" },

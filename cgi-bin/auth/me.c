@@ -32,7 +32,7 @@ static const char *opt(struct scp_req *r, json_object *b, const char *field, siz
 /*
  * Does cur prove the caller's password?  An account made by OTP has none yet: it may set
  * one without.  Otherwise the answer is sent: 422, or 429 while the user is locked out by
- * wrong passwords (sql/008_signin_throttle.sql), checked before any hashing.
+ * wrong passwords (sql/functions/25_signin_throttle.sql), checked before any hashing.
  */
 static bool current_password_ok(struct scp_req *r, const char *cur)
 {

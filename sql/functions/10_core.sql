@@ -1,0 +1,64 @@
+-- Functions, views and triggers (sql/functions/*.sql): `scpctl migrate` runs every file of
+-- this folder, in name order, in one transaction, after the schema migrations
+-- (sql/NNN_*.sql), on every run.  Each file holds one subsystem and only the current
+-- definition of each of its objects, as CREATE OR REPLACE; the number in a file's name
+-- orders it after the files it depends on.  The rules (a changed signature, a constraint
+-- trigger, a migration that needs a function) are in docs/operations.md §3.1.
+--
+-- Core: the jobs outbox, pages of lists, and helpers of every family.  Functions raise
+-- SQLSTATE 'SCnnn' to answer HTTP status nnn with their MESSAGE (see lib/scp_http.c).
+
+-- Wake scp-worker when a job is queued (delivered at commit, so never early).
+CREATE OR REPLACE FUNCTION scp_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('scp_jobs', NEW.kind);
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER jobs_notify AFTER INSERT ON jobs
+    FOR EACH ROW WHEN (NEW.status = 'queued') EXECUTE FUNCTION scp_jobs_notify();
+
+-- Queue a job in the caller's transaction (DESIGN §1: nothing is sent for a change that
+-- rolled back).  PL/pgSQL rather than SQL: PostgreSQL never inlines a SQL function that
+-- writes, so called from PL/pgSQL (every event, every OTP) its INSERT would be parsed and
+-- planned anew each time; in PL/pgSQL it is planned once per session.
+CREATE OR REPLACE FUNCTION scp_job_enqueue(p_kind text, p_payload jsonb,
+                                           p_run_at timestamptz DEFAULT now())
+RETURNS uuid LANGUAGE plpgsql AS $$
+DECLARE
+    jid uuid;
+BEGIN
+    INSERT INTO jobs (kind, payload, run_at) VALUES (p_kind, p_payload, p_run_at)
+        RETURNING id INTO jid;
+    RETURN jid;
+END $$;
+
+-- A page of a list, as every list of the API answers (see lib/scp_page.h).  STABLE, as
+-- json_build_object is: declared IMMUTABLE over it, PostgreSQL would never inline it and
+-- would parse and plan its body again on every call.  Callers that pass it plain columns
+-- get it inlined.
+CREATE OR REPLACE FUNCTION scp_page_json(p_results json, p_total bigint, p_page int, p_size int)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('results', coalesce(p_results, '[]'::json),
+        'pagination', json_build_object('page', p_page, 'page_size', p_size,
+            'total', coalesce(p_total, 0),
+            'total_pages', (coalesce(p_total, 0) + p_size - 1) / p_size))
+$$;
+
+-- Minor units → the JSON decimal (12.50); basis points → percent (7.25).  Both inlined.
+CREATE OR REPLACE FUNCTION scp_amount(p_minor bigint)
+RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
+    SELECT round(p_minor / 100.0, 2)
+$$;
+
+-- Escape LIKE's wildcards so a search for "50%" means those three characters.
+CREATE OR REPLACE FUNCTION scp_like(p_text text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT '%' || replace(replace(replace(p_text, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+$$;
+
+-- An object with one more key: the text of j with its closing brace replaced.  j is a
+-- stored view, never empty, and json_build_object writes no space before the brace.
+CREATE OR REPLACE FUNCTION scp_json_with(j json, p_key text, p_value json) RETURNS json
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (left(j::text, -1) || ', ' || to_json(p_key)::text || ' : '
+            || coalesce(p_value::text, 'null') || '}')::json
+$$;
