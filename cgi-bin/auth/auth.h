@@ -2,7 +2,12 @@
 #ifndef SCP_AUTH_FAMILY_H
 #define SCP_AUTH_FAMILY_H
 
+#include "scp_db.h"
 #include "scp_http.h"
+
+/* Each file's prepared statements, for the family's tables. */
+extern const struct scp_stmt auth_session_stmts[], auth_otp_stmts[], auth_me_stmts[],
+	auth_staff_stmts[], auth_realtime_stmts[];
 
 /* session.c */
 void auth_signup(struct scp_req *r);

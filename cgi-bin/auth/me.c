@@ -8,6 +8,32 @@
 
 #include <string.h>
 
+const struct scp_stmt auth_me_stmts[] = {
+	/* Profile and password in one statement: a new password ends the other sessions. */
+	{ "me_update",
+	  "WITH u AS (UPDATE users u SET"
+	  " first_name = CASE WHEN $2 THEN $3 ELSE first_name END,"
+	  " last_name = CASE WHEN $4 THEN $5 ELSE last_name END,"
+	  " company_name = CASE WHEN $6 THEN $7 ELSE company_name END,"
+	  " phone_verified = phone_verified AND NOT ($8 AND $9 IS DISTINCT FROM phone_number),"
+	  " phone_number = CASE WHEN $8 THEN $9 ELSE phone_number END,"
+	  " profile_image_url = CASE WHEN $10 THEN $11 ELSE profile_image_url END,"
+	  " password_hash = coalesce($12, password_hash),"
+	  " updated_at = now()"
+	  " WHERE id = $1 AND CASE WHEN $12::text IS NULL THEN true"
+	  "  ELSE scp_signin_passed('password', $1::text) END"
+	  " RETURNING scp_user_json(u) AS j),"
+	  " r AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'password changed'"
+	  "  WHERE $12::text IS NOT NULL AND user_id = $1 AND id <> $13 AND revoked_at IS NULL)"
+	  " SELECT j FROM u" },
+	/* The current_password check is throttled per user, like sign-in. */
+	{ "me_password",
+	  "SELECT u.password_hash FROM users u, scp_signin_check('password', u.id::text)"
+	  " WHERE u.id = $1" },
+	{ "me_password_failed", "SELECT scp_signin_failed('password', $1)" },
+	SCP_STMT_END,
+};
+
 void auth_me(struct scp_req *r)
 {
 	/* The session check fetches the caller as JSON: no statement of our own. */

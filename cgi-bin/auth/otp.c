@@ -11,6 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
+const struct scp_stmt auth_otp_stmts[] = {
+	{ "otp_send", "SELECT otp_id, expires_at FROM scp_otp_send($1, $2, $3, $4, $5)" },
+	{ "otp_verify", "SELECT * FROM scp_otp_verify($1, $2, $3, $4, $5, $6, $7)" },
+	SCP_STMT_END,
+};
+
 #define OTP_DIGITS 6
 
 static char *code_hash(struct scp_req *r, const char *phone, const char *code)

@@ -16,6 +16,14 @@
 
 #include <string.h>
 
+const struct scp_stmt auth_realtime_stmts[] = {
+	/* $1 listing, $2 caller: does it exist, and is it public or the caller's? */
+	{ "ws_listing",
+	  "SELECT l.status NOT IN ('pending', 'rejected') OR l.client_id = $2"
+	  " FROM listings l WHERE l.id = $1" },
+	SCP_STMT_END,
+};
+
 static void allow(struct scp_req *r)
 {
 	static const char ok[] = "{\"success\":true}";

@@ -13,6 +13,27 @@
 #include <string.h>
 #include <time.h>
 
+const struct scp_stmt auth_session_stmts[] = {
+	/*
+	 * Sign-in throttling (sql/functions/25_signin_throttle.sql) is keyed by the lowercased email,
+	 * known or not: the check rides with the lookup (one row even for an unknown email),
+	 * the outcome with the session or on its own.
+	 */
+	{ "login_user",
+	  "SELECT u.id, u.password_hash, u.role, u.supplier_id, u.status"
+	  " FROM scp_signin_check('login', lower($1))"
+	  " LEFT JOIN users u ON lower(u.email) = lower($1)" },
+	{ "login_failed", "SELECT scp_signin_failed('login', lower($1))" },
+	{ "session_open",
+	  "SELECT l.* FROM scp_signin_passed('login', lower($4)), scp_login($1, $2, $3) l" },
+	{ "signup", "SELECT * FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)" },
+	{ "refresh", "SELECT * FROM scp_refresh($1, $2, $3, $4)" },
+	{ "logout",
+	  "UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout'"
+	  " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL" },
+	SCP_STMT_END,
+};
+
 #define REFRESH_BYTES 32
 /* A second rotation of one token within this many seconds is a client race, not theft. */
 #define REFRESH_RACE_GRACE "2"

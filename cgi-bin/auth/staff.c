@@ -13,17 +13,22 @@
 
 #include <string.h>
 
-static const char *const staff_roles[] = { "manager", "sales_rep", NULL };
+const struct scp_stmt auth_staff_stmts[] = {
+	/* scp_staff_update is in sql/functions/20_auth.sql. */
+	{ "staff_list",
+	  "SELECT coalesce(json_agg(scp_user_json(u) ORDER BY u.created_at, u.id), '[]')"
+	  " FROM users u WHERE u.supplier_id = $1" },
+	{ "staff_get",
+	  "SELECT scp_user_json(u) FROM users u WHERE u.supplier_id = $1 AND u.id = $2" },
+	{ "staff_create",
+	  "INSERT INTO users AS u (supplier_id, email, password_hash, role, first_name,"
+	  " last_name, phone_number) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	  " RETURNING scp_user_json(u)" },
+	{ "staff_update", "SELECT scp_staff_update($1, $2, $3::jsonb)" },
+	SCP_STMT_END,
+};
 
-/* Path capture 0 as a UUID; otherwise 404. */
-static const char *staff_id(struct scp_req *r)
-{
-	if (r->nparams < 1 || !scp_valid_uuid(r->params[0])) {
-		scp_not_found(r);
-		return NULL;
-	}
-	return r->params[0];
-}
+static const char *const staff_roles[] = { "manager", "sales_rep", NULL };
 
 void auth_staff_list(struct scp_req *r)
 {
@@ -36,12 +41,8 @@ void auth_staff_list(struct scp_req *r)
 
 void auth_staff_get(struct scp_req *r)
 {
-	const char *id = staff_id(r);
-	PGresult *res;
+	PGresult *res = scp_q(r, "staff_get", r->auth.supplier_id, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "staff_get", r->auth.supplier_id, id);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -159,10 +160,10 @@ static void update(struct scp_req *r, const char *id, json_object *set)
 
 void auth_staff_update(struct scp_req *r)
 {
-	const char *id = staff_id(r);
+	const char *id = r->params[0];
 	json_object *b, *set;
 
-	if (!id || !(b = scp_req_json(r)))
+	if (!(b = scp_req_json(r)))
 		return;
 	set = staff_changes(r, b);
 	if (scp_fields_send(r)) {
@@ -174,12 +175,8 @@ void auth_staff_update(struct scp_req *r)
 
 void auth_staff_delete(struct scp_req *r)
 {
-	const char *id = staff_id(r);
-	json_object *set;
+	json_object *set = json_object_new_object();
 
-	if (!id)
-		return;
-	set = json_object_new_object();
 	json_object_object_add(set, "status", json_object_new_string("deactivated"));
-	update(r, id, set);
+	update(r, r->params[0], set);
 }
