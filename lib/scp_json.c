@@ -5,10 +5,16 @@
 #include <errno.h>
 #include <string.h>
 
-/* json-c 0.16 takes 'single-quoted' strings even in STRICT mode; JSON has none. */
-static bool quote_outside_string(const char *s, size_t len)
+/*
+ * One pass over the raw text, outside string literals: json-c 0.16 takes 'single-quoted'
+ * strings even in STRICT mode (JSON has none), and in a body that parses every ':' outside
+ * a string separates one member's key from its value, so counting them counts the members
+ * of every object as written.
+ */
+static bool scan_outside_strings(const char *s, size_t len, size_t *colons)
 {
 	bool in_str = false;
+	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		if (in_str) {
@@ -18,11 +24,39 @@ static bool quote_outside_string(const char *s, size_t len)
 				in_str = false;
 		} else if (s[i] == '"') {
 			in_str = true;
+		} else if (s[i] == ':') {
+			n++;
 		} else if (s[i] == '\'') {
-			return true;
+			return false;
 		}
 	}
-	return false;
+	*colons = n;
+	return true;
+}
+
+/*
+ * Members of every object in the parsed tree.  json-c keeps the last of two equal keys
+ * (compared after decoding escapes) and drops the first with its whole value, so the
+ * tree holds fewer members than the text exactly when some object repeats a key.  Keys
+ * json-c cuts at an escaped NUL ("a\u0000b") collide the same way and are refused too,
+ * rather than losing a member silently.  Recursion is bounded by SCP_JSON_MAX_DEPTH.
+ */
+static size_t count_members(json_object *o)
+{
+	size_t n = 0;
+
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			n += 1 + count_members(val);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		size_t len = json_object_array_length(o);
+
+		for (size_t i = 0; i < len; i++)
+			n += count_members(json_object_array_get_idx(o, i));
+	}
+	return n;
 }
 
 enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
@@ -31,7 +65,7 @@ enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
 	json_object *obj;
-	size_t end;
+	size_t end, colons;
 
 	*out = NULL;
 	if (len > max_len)
@@ -42,7 +76,7 @@ enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
 	/* json-c's VALIDATE_UTF8 lets overlong forms and surrogates through. */
 	if (!scp_utf8_valid(text, len))
 		return SCP_JSON_BAD_UTF8;
-	if (quote_outside_string(text, len))
+	if (!scan_outside_strings(text, len, &colons))
 		return SCP_JSON_SYNTAX;
 	tok = json_tokener_new_ex(SCP_JSON_MAX_DEPTH);
 	if (!tok)
@@ -76,6 +110,10 @@ enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
 			return SCP_JSON_BAD_UTF8;
 		return SCP_JSON_SYNTAX;
 	}
+	if (colons && count_members(obj) != colons) {
+		json_object_put(obj);
+		return SCP_JSON_DUPLICATE_KEY;
+	}
 	*out = obj;
 	return SCP_JSON_OK;
 }
@@ -87,6 +125,7 @@ const char *scp_json_strerror(enum scp_json_err e)
 	case SCP_JSON_TOO_LARGE: return "request body too large";
 	case SCP_JSON_TOO_DEEP: return "JSON nested too deeply";
 	case SCP_JSON_BAD_UTF8: return "request body is not valid UTF-8";
+	case SCP_JSON_DUPLICATE_KEY: return "duplicate key in a JSON object";
 	case SCP_JSON_SYNTAX: break;
 	}
 	return "request body is not valid JSON";

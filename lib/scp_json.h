@@ -2,7 +2,9 @@
  * scp_json: request bodies in, with the limits of DESIGN §7, and typed field access.
  *
  * Parsing is strict JSON (json-c's STRICT mode), valid UTF-8 only, nesting at most
- * SCP_JSON_MAX_DEPTH, size bounded by the caller, one value with nothing after it.
+ * SCP_JSON_MAX_DEPTH, size bounded by the caller, one value with nothing after it, no
+ * object with the same key twice (keys compared as decoded, so "a" and "\u0061" are equal;
+ * json-c would silently keep the last).
  * Responses are mostly produced by PostgreSQL (json_build_object) and copied through;
  * the few built in C use scp_buf_add_json_str.
  */
@@ -22,6 +24,7 @@ enum scp_json_err {
 	SCP_JSON_TOO_DEEP,
 	SCP_JSON_BAD_UTF8,
 	SCP_JSON_SYNTAX,
+	SCP_JSON_DUPLICATE_KEY,
 };
 
 /* Parse len bytes; on success *out owns a new reference (json_object_put it). */

@@ -1,4 +1,5 @@
-# The edges every request meets: health, nginx's JSON errors, routing, request ids.
+# The edges every request meets: health, nginx's JSON errors, routing, request ids, bodies
+# with a duplicate key.
 use strict;
 use warnings;
 use FindBin;
@@ -34,6 +35,26 @@ is $r->{status}, 405, 'DELETE /auth/me is 405';
 $r = $s->post('/api/v1/auth/login', 'x' x (2 * 1024 * 1024));
 is $r->{status}, 413, 'a 2 MiB body is refused by nginx';
 is $r->{json}{error}{code}, 'PAYLOAD_TOO_LARGE', 'in the envelope';
+
+# A body with a key twice is refused whole: json-c alone would keep the last one.
+my $a = "dup-a.$$\@example.com";
+my $b = "dup-b.$$\@example.com";
+$r = $s->post('/api/v1/auth/signup', qq({"email":"$a","password":"password123",)
+              . qq("first_name":"Dup","email":"$b"}));
+is $r->{status}, 400, 'a body with a duplicate key is 400';
+is $r->{json}{success}, JSON::PP::false, 'in the error envelope';
+is $r->{json}{error}{code}, 'BAD_REQUEST', 'with BAD_REQUEST';
+like $r->{json}{error}{message}, qr/duplicate key/, 'saying why';
+is $s->sql(q{SELECT count(*) FROM users WHERE email IN (:'p1', :'p2')}, $a, $b), 0,
+    'and no user was created';
+$r = $s->post('/api/v1/auth/signup', qq({"email":"$a","password":"password123",)
+              . qq("profile":{"x":1,"\\u0078":2},"first_name":"Dup"}));
+is $r->{status}, 400, 'a duplicate key in a nested object, spelt with an escape, is 400';
+like $r->{json}{error}{message}, qr/duplicate key/, 'for the same reason';
+is $s->sql(q{SELECT count(*) FROM users WHERE email = :'p1'}, $a), 0, 'no user either';
+is $s->post('/api/v1/auth/signup', { email => $a, password => 'password123',
+                                     first_name => 'Dup' })->{status}, 201,
+    'the same signup without the duplicate succeeds';
 
 $r = $s->post('/health', {});
 is $r->{status}, 405, 'POST /health is 405';

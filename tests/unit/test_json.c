@@ -1,13 +1,15 @@
 /*
  * test_json: the request-body limits of DESIGN §7 (size, depth ≤ 16, strict UTF-8, one
- * value) and the typed accessors that keep integers and money exact.
+ * value, no duplicate keys) and the typed accessors that keep integers and money exact.
  */
 #include "scp_json.h"
 #include "scp_money.h"
 #include "tap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_LEN 1024
 
@@ -204,6 +206,133 @@ static void test_money(void)
 	ok(!money_ok("{\"v\":null}", &m), "null refused");
 }
 
+/* {"k0":0,"k1":1,...} with n keys, key i named with prefix; the caller frees it. */
+static char *many_keys(int n, const char *prefix, size_t *len)
+{
+	size_t cap = (size_t)n * (strlen(prefix) + 24) + 3, used = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		abort();
+	s[used++] = '{';
+	for (int i = 0; i < n; i++)
+		used += (size_t)snprintf(s + used, cap - used, "%s\"%s%d\":%d",
+					 i ? "," : "", prefix, i, i);
+	s[used++] = '}';
+	s[used] = '\0';
+	*len = used;
+	return s;
+}
+
+static enum scp_json_err parse_big(const char *text, size_t len)
+{
+	json_object *o = NULL;
+	enum scp_json_err e = scp_json_parse(text, len, len, &o);
+
+	json_object_put(o);
+	return e;
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_duplicate_keys(void)
+{
+	char *s, *longkey;
+	size_t len, klen = 600;
+	double t0, dt;
+	json_object *o = (json_object *)&o;
+
+	is_int(parse("{\"name\":\"a\",\"name\":\"b\"}"), SCP_JSON_DUPLICATE_KEY,
+	       "duplicate key at top level refused");
+	is_int(scp_json_parse("{\"a\":1,\"a\":1}", 13, MAX_LEN, &o), SCP_JSON_DUPLICATE_KEY,
+	       "duplicate key refused even with equal values");
+	ok(o == NULL, "out is NULL after a duplicate key");
+	is_int(parse("{\"a\":1,\"b\":2,\"c\":3,\"b\":4}"), SCP_JSON_DUPLICATE_KEY,
+	       "duplicate key not adjacent refused");
+	is_int(parse("{\"a\":{\"x\":1,\"y\":2,\"x\":3}}"), SCP_JSON_DUPLICATE_KEY,
+	       "duplicate key in a nested object refused");
+	is_int(parse("{\"a\":{\"b\":{\"c\":{\"d\":1,\"d\":2}}}}"), SCP_JSON_DUPLICATE_KEY,
+	       "duplicate key four objects deep refused");
+	is_int(parse("{\"items\":[{\"q\":1},{\"q\":2,\"q\":3}]}"), SCP_JSON_DUPLICATE_KEY,
+	       "duplicate key in an array of objects refused");
+	is_int(parse("[[{\"a\":1,\"a\":2}]]"), SCP_JSON_DUPLICATE_KEY,
+	       "duplicate key in an object inside arrays refused");
+	/* The first value and everything under it are dropped by json-c: still seen. */
+	is_int(parse("{\"a\":{\"p\":1,\"q\":2},\"a\":{\"p\":1,\"q\":2}}"),
+	       SCP_JSON_DUPLICATE_KEY, "duplicate key whose values are objects refused");
+	is_int(parse("{\"a\":1,\"\\u0061\":2}"), SCP_JSON_DUPLICATE_KEY,
+	       "\"a\" and \"\\u0061\" are the same key");
+	is_int(parse("{\"\\u00e9\":1,\"\xc3\xa9\":2}"), SCP_JSON_DUPLICATE_KEY,
+	       "escaped and raw UTF-8 spellings of one key are the same key");
+	is_int(parse("{\"a\\/b\":1,\"a/b\":2}"), SCP_JSON_DUPLICATE_KEY,
+	       "\"a\\/b\" and \"a/b\" are the same key");
+	is_int(parse("{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}"), SCP_JSON_DUPLICATE_KEY,
+	       "a surrogate pair and its UTF-8 are the same key");
+	is_int(parse("{\"a\\u0000x\":1,\"a\\u0000y\":2}"), SCP_JSON_DUPLICATE_KEY,
+	       "keys equal up to an escaped NUL collide and are refused");
+
+	is_int(parse("{\"a\":{\"x\":1},\"b\":{\"x\":2}}"), SCP_JSON_OK,
+	       "same key in sibling objects accepted");
+	is_int(parse("[{\"q\":1},{\"q\":2},{\"q\":3}]"), SCP_JSON_OK,
+	       "same key in each object of an array accepted");
+	is_int(parse("{\"a\":{\"a\":{\"a\":1}}}"), SCP_JSON_OK,
+	       "same key at each level of nesting accepted");
+	is_int(parse("{\"a\":1,\"A\":2,\"a \":3,\"\\u0062\":4}"), SCP_JSON_OK,
+	       "keys differing in case, by a space, or escaped but distinct accepted");
+	is_int(parse("{\"a:b\":\"c:d\",\"e\":\"\\\":\\\"\"}"), SCP_JSON_OK,
+	       "colons and escaped quotes inside strings are not members");
+	is_int(parse("{\"a\":\"x\\\\\",\"b\":\":\"}"), SCP_JSON_OK,
+	       "a string ending in an escaped backslash ends where it should");
+	is_int(parse("{}"), SCP_JSON_OK, "empty object accepted");
+	is_int(parse("[\"a:\",\"a:\"]"), SCP_JSON_OK, "equal strings in an array accepted");
+
+	longkey = malloc(2 * klen + 16);
+	if (!longkey)
+		abort();
+	/* {"aaa…a":1,"aaa…b":2}: long keys that differ only in their last byte. */
+	len = 0;
+	longkey[len++] = '{';
+	longkey[len++] = '"';
+	memset(longkey + len, 'a', klen);
+	len += klen;
+	memcpy(longkey + len, "\":1,\"", 5);
+	len += 5;
+	memset(longkey + len, 'a', klen - 1);
+	len += klen - 1;
+	memcpy(longkey + len, "b\":2}", 6);
+	len += 5;
+	is_int(parse_big(longkey, len), SCP_JSON_OK, "%zu-byte keys differing at the end accepted",
+	       klen);
+	longkey[len - 5] = 'a';
+	is_int(parse_big(longkey, len), SCP_JSON_DUPLICATE_KEY,
+	       "%zu-byte duplicate keys refused", klen);
+	free(longkey);
+
+	s = many_keys(1000, "k", &len);
+	t0 = seconds();
+	for (int i = 0; i < 100; i++)
+		if (parse_big(s, len) != SCP_JSON_OK)
+			break;
+	dt = (seconds() - t0) / 100;
+	is_int(parse_big(s, len), SCP_JSON_OK, "1000 distinct keys accepted");
+	/* Generous: json-c alone takes well under a millisecond here, sanitizers included. */
+	ok(dt < 0.05, "1000 distinct keys parse in %.3f ms", dt * 1e3);
+	/* The last key repeats the first: "k0" again instead of "k999". */
+	memcpy(strstr(s, "\"k999\""), "\"k0\"  ", 6);
+	is_int(parse_big(s, len), SCP_JSON_DUPLICATE_KEY,
+	       "1000 keys with the last repeating the first refused");
+	free(s);
+
+	ok(strcmp(scp_json_strerror(SCP_JSON_DUPLICATE_KEY), scp_json_strerror(SCP_JSON_SYNTAX)),
+	   "strerror names the duplicate key error");
+}
+
 int main(void)
 {
 	test_depth();
@@ -212,5 +341,6 @@ int main(void)
 	test_size();
 	test_int();
 	test_money();
+	test_duplicate_keys();
 	return done_testing();
 }
