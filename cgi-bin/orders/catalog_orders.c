@@ -10,10 +10,9 @@
 #include "orders.h"
 #include "scp_json.h"
 #include "scp_page.h"
-#include "scp_route.h"
+#include "scp_query.h"
 #include "scp_validate.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #define ITEMS_MAX 100
@@ -23,15 +22,36 @@ static const char *const statuses[] = {
 	"pending", "accepted", "rejected", "cancelled", "in_progress", "completed", NULL,
 };
 
-/* Path capture 0 as a UUID; otherwise 404. */
-static const char *order_id(struct scp_req *r)
-{
-	if (r->nparams < 1 || !scp_valid_uuid(r->params[0])) {
-		scp_not_found(r);
-		return NULL;
-	}
-	return r->params[0];
-}
+/* Newest first; the id keeps pages from overlapping. */
+#define ORDER_NEWEST(X) X "created_at DESC, " X "id DESC"
+/*
+ * A page of the caller's orders: $1 its consumer or supplier id, $2 statuses (NULL:
+ * all), $3 the other party's id (NULL: all), $4 page, $5 size.  The filter keeps only
+ * (id, created_at), so counting stays on the index.
+ */
+#define ORDERS_PAGE(SCOPE, OTHER) \
+	SCP_PAGED("SELECT o.id, o.created_at FROM catalog_orders o WHERE o." SCOPE " = $1" \
+		  " AND ($2::text[] IS NULL OR o.status = ANY ($2::text[]))" \
+		  " AND ($3::uuid IS NULL OR o." OTHER " = $3::uuid)", \
+		  ORDER_NEWEST, "p JOIN catalog_orders o ON o.id = p.id", "o.api_view", \
+		  "$4", "$5")
+
+/* The functions are in sql/functions/45_b2b_orders.sql. */
+const struct scp_stmt orders_catalog_stmts[] = {
+	{ "order_create",
+	  "SELECT order_json, errors"
+	  " FROM scp_catalog_order_create($1, $2::uuid, $3::uuid[], $4::int[], $5)" },
+	{ "orders_consumer", ORDERS_PAGE("consumer_id", "supplier_id") },
+	{ "orders_supplier", ORDERS_PAGE("supplier_id", "consumer_id") },
+	/* $1 consumer or NULL, $2 supplier or NULL, $3 order. */
+	{ "order_get",
+	  "SELECT scp_catalog_order_full(o) FROM catalog_orders o"
+	  " WHERE o.id = $3 AND (o.consumer_id = $1::uuid OR o.supplier_id = $2::uuid)" },
+	{ "order_move",
+	  "SELECT scp_catalog_order_move($1, $2, $3, $4, $5, $6::text[], $7, $8)" },
+	{ "order_accept", "SELECT ok, body, message FROM scp_catalog_order_accept($1, $2, $3, $4)" },
+	SCP_STMT_END,
+};
 
 static const char *lower(struct scp_req *r, const char *s)
 {
@@ -139,32 +159,12 @@ static bool status_filter(struct scp_req *r, const char **out)
 		return true;
 	copy = scp_arena_strdup(r->arena, s);
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const char *const *c = statuses;
-
-		while (*c && strcmp(*c, tok))
-			c++;
-		if (!*c) {
+		if (!scp_str_in(tok, statuses)) {
 			scp_bad_request(r, scp_arena_printf(r->arena, "unknown status %s", tok));
 			return false;
 		}
 	}
 	*out = scp_arena_printf(r->arena, "{%s}", s);
-	return true;
-}
-
-/* ?name= as a UUID filter; NULL when absent; 400 when malformed. */
-static bool uuid_filter(struct scp_req *r, const char *name, const char **out)
-{
-	const char *v = scp_req_query_param(r, name);
-
-	*out = NULL;
-	if (!v || !*v)
-		return true;
-	if (!scp_valid_uuid(v)) {
-		scp_bad_request(r, scp_arena_printf(r->arena, "%s must be a UUID", name));
-		return false;
-	}
-	*out = v;
 	return true;
 }
 
@@ -174,7 +174,7 @@ static void list(struct scp_req *r, const char *stmt, const char *scope, const c
 	const char *st, *party;
 	PGresult *res;
 
-	if (!scp_page_parse(r, &pg) || !status_filter(r, &st) || !uuid_filter(r, other, &party))
+	if (!scp_page_parse(r, &pg) || !status_filter(r, &st) || !scp_query_uuid(r, other, &party))
 		return;
 	res = scp_q(r, stmt, scope, st, party, pg.page_text, pg.size_text);
 	if (res)
@@ -193,12 +193,8 @@ void ord_list_supplier(struct scp_req *r)
 
 static void get(struct scp_req *r, const char *consumer, const char *supplier)
 {
-	const char *id = order_id(r);
-	PGresult *res;
+	PGresult *res = scp_q(r, "order_get", consumer, supplier, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "order_get", consumer, supplier, id);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -216,14 +212,11 @@ void ord_get_supplier(struct scp_req *r)
 /* The optional reason of a reject or cancel ({"reason"}, or the seed's longer names). */
 static bool reason(struct scp_req *r, const char *alias, const char **out)
 {
-	const char *cl = scp_req_param(r, "CONTENT_LENGTH");
+	json_object *b = scp_req_json_opt(r);
 	const char *field = "reason";
-	json_object *b;
 
 	*out = NULL;
-	if (!cl || !*cl || !strcmp(cl, "0"))
-		return true;
-	if (!(b = scp_req_json(r)))
+	if (!b)
 		return false;
 	if (!scp_json_get(b, field) && scp_json_get(b, alias))
 		field = alias;
@@ -237,13 +230,10 @@ static bool reason(struct scp_req *r, const char *alias, const char **out)
 static void move(struct scp_req *r, bool staff, const char *from, const char *to,
 		 const char *why)
 {
-	const char *id = order_id(r);
-	PGresult *res;
+	PGresult *res = scp_q(r, "order_move", r->params[0], staff ? r->auth.supplier_id : NULL,
+			      staff ? NULL : r->auth.user_id, r->auth.user_id, r->auth.role,
+			      from, to, why);
 
-	if (!id)
-		return;
-	res = scp_q(r, "order_move", id, staff ? r->auth.supplier_id : NULL,
-		    staff ? NULL : r->auth.user_id, r->auth.user_id, r->auth.role, from, to, why);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -276,12 +266,9 @@ void ord_complete(struct scp_req *r)
 
 void ord_accept(struct scp_req *r)
 {
-	const char *id = order_id(r);
-	PGresult *res;
+	PGresult *res = scp_q(r, "order_accept", r->params[0], r->auth.supplier_id,
+			      r->auth.user_id, r->auth.role);
 
-	if (!id)
-		return;
-	res = scp_q(r, "order_accept", id, r->auth.supplier_id, r->auth.user_id, r->auth.role);
 	if (!res)
 		return;
 	if (!strcmp(PQgetvalue(res, 0, 0), "t"))
