@@ -111,6 +111,7 @@ static void dispatch(struct scp_req *r, const struct scp_family *fam)
 	}
 	if (!(route = find_route(r, fam)))
 		return;
+	r->profile_route = scp_profile_route(r->profile, r->method, route->pattern);
 	if (!(route->flags & SCP_NO_DB) && !scp_db_ready(r->db)) {
 		scp_metrics_db_down();
 		scp_send_unavailable(r);

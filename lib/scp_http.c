@@ -65,6 +65,7 @@ void scp_req_init(struct scp_req *r, struct FCGX_Request *fcgi, struct scp_arena
 	if (!r->query)
 		r->query = "";
 	r->query_error = parse_query(r);
+	r->profile = scp_profile_find(scp_req_param(r, "SCP_PROFILE"));
 	r->request_id = scp_req_param(r, "HTTP_X_REQUEST_ID");
 	r->remote_addr = scp_req_param(r, "REMOTE_ADDR");
 	r->content_type = scp_req_param(r, "CONTENT_TYPE");
@@ -258,6 +259,25 @@ static void fold_keys(struct scp_req *r, json_object *v)
 	}
 }
 
+/* A profile that spells roles in upper case sends them so: "VENDOR" is "vendor". */
+static void lower_role(json_object *body)
+{
+	json_object *v;
+	char role[32];
+	size_t n;
+
+	if (!json_object_object_get_ex(body, "role", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (n = (size_t)json_object_get_string_len(v)) >= sizeof(role))
+		return;
+	for (size_t i = 0; i <= n; i++) {
+		char c = json_object_get_string(v)[i];
+
+		role[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	json_object_set_string(v, role);
+}
+
 json_object *scp_req_json(struct scp_req *r)
 {
 	enum scp_json_err e;
@@ -285,6 +305,8 @@ json_object *scp_req_json(struct scp_req *r)
 		return NULL;
 	}
 	fold_keys(r, r->json);
+	if (r->profile && r->profile->upper_roles)
+		lower_role(r->json);
 	return r->json;
 }
 
@@ -309,6 +331,9 @@ void scp_add_header(struct scp_req *r, const char *fmt, ...)
 	scp_buf_add(r->headers, "\r\n", 2);
 }
 
+/* A profiled answer; the worker keeps its capacity, as for out. */
+static struct scp_buf profiled = SCP_BUF_INIT;
+
 void scp_send(struct scp_req *r, int status, const char *body, size_t len)
 {
 	char head[256];
@@ -330,6 +355,12 @@ void scp_send(struct scp_req *r, int status, const char *body, size_t len)
 		if (len)
 			scp_buf_add(r->out, body, len);
 		body = r->out->ptr;
+	}
+	/* The one output stage of profiles: successes only, errors keep their envelope. */
+	if (r->profile && status < 400 && len &&
+	    scp_profile_render(r->profile, r->profile_route, body, len, &profiled)) {
+		body = profiled.ptr;
+		len = profiled.len;
 	}
 	/* libfcgi's own printf lacks %zu; format here and write once. */
 	n = snprintf(head, sizeof(head),

@@ -17,6 +17,7 @@
 #include "scp_arena.h"
 #include "scp_buf.h"
 #include "scp_db.h"
+#include "scp_profile.h"
 
 struct FCGX_Request;
 struct scp_req;
@@ -83,6 +84,8 @@ struct scp_req {
 	int status;		/* 0 until a response was sent */
 	const char *conflict_message;	/* message for a unique violation, if set */
 	bool keep_body;		/* leave the body sent in out, for scp_idem to keep */
+	const struct scp_profile *profile;	/* the dialect of the answer; NULL: canonical */
+	const struct scp_profile_route *profile_route;	/* the route's rule in it, if any */
 };
 
 /*

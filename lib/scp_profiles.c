@@ -1,0 +1,71 @@
+/*
+ * The profiles (scp_profile.h): each product's dialect of the canonical API, as data.
+ * A route is named by its method and pattern exactly as in its family's route table;
+ * tests/t/09-profiles.t checks that every pattern named here exists.
+ */
+#include "scp_profile.h"
+
+#include <stddef.h>
+
+#define KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define RENAME(from, to) ((const struct scp_rename[]){ { from, to }, { NULL, NULL } })
+#define LIST(m, pat, key) { m, pat, NULL, NULL, NULL, RENAME("results", key) }
+#define NEST(m, pat, key, ...) { m, pat, key, KEYS(__VA_ARGS__), NULL, NULL }
+#define V1 "/api/v1"
+
+/*
+ * SELLIKO (seed 001, its API section): {success, <named resource>}, camelCase, lists as
+ * {<name>: […], pagination: {page, limit, total, totalPages}}, roles in upper case.
+ */
+static const struct scp_profile_route selliko_routes[] = {
+	NEST("POST", V1 "/listings", "listing", NULL),
+	LIST("GET", V1 "/listings", "listings"),
+	NEST("GET", V1 "/listings/:id", "listing", "bids", "current_highest_bid"),
+	NEST("PUT", V1 "/listings/:id/approve", "listing", NULL),
+	NEST("PUT", V1 "/listings/:id/reject", "listing", NULL),
+	NEST("PUT", V1 "/listings/:id/assign-agent", "assignment", NULL),
+	LIST("GET", V1 "/marketplace", "listings"),
+	LIST("GET", V1 "/admin/listings", "listings"),
+	LIST("GET", V1 "/admin/listings/pending", "listings"),
+	{ "POST", V1 "/bids", "bid", KEYS("message", "listing"), KEYS("is_instant_win"), NULL },
+	LIST("GET", V1 "/bids", "bids"),
+	LIST("GET", V1 "/orders", "orders"),
+	NEST("GET", V1 "/orders/:id", "order", "listing", "client", "vendor", "agent"),
+	NEST("PUT", V1 "/orders/:id/status", "order", NULL),
+	LIST("GET", V1 "/agent/tasks", "tasks"),
+	NEST("GET", V1 "/agent/tasks/:id", "task", NULL),
+	NEST("PUT", V1 "/agent/tasks/:id/accept", "task", "commission_earned"),
+	NEST("PUT", V1 "/agent/tasks/:id/start", "task", "commission_earned"),
+	NEST("PUT", V1 "/agent/tasks/:id/complete", "task", "commission_earned"),
+	NEST("PUT", V1 "/agent/tasks/:id/fail", "task", "commission_earned"),
+	LIST("GET", V1 "/admin/agents/available", "agents"),
+	LIST("GET", V1 "/admin/users", "users"),
+	NEST("POST", V1 "/admin/users", "user", NULL),
+	NEST("PATCH", V1 "/admin/users/:id", "user", NULL),
+	NEST("GET", V1 "/auth/me", "user", NULL),
+	NEST("GET", V1 "/users/me", "user", NULL),
+	NEST("PATCH", V1 "/users/me", "user", NULL),
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+/* Cliick.io (seed 002): every success {success: true, data: …}, camelCase; data.token. */
+static const struct scp_profile_route cliick_routes[] = {
+	{ "POST", V1 "/auth/login", NULL, NULL, NULL, RENAME("access_token", "token") },
+	{ "POST", V1 "/auth/signup", NULL, NULL, NULL, RENAME("access_token", "token") },
+	{ "POST", V1 "/auth/register", NULL, NULL, NULL, RENAME("access_token", "token") },
+	{ "POST", V1 "/auth/refresh", NULL, NULL, NULL, RENAME("access_token", "token") },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+/* Prokip (seed 004): its shapes as they are, camelCase; login answers token and user. */
+static const struct scp_profile_route prokip_routes[] = {
+	{ "POST", V1 "/auth/login", NULL, NULL, NULL, RENAME("access_token", "token") },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct scp_profile scp_profiles[] = {
+	{ "selliko", SCP_ENVELOPE_SUCCESS, true, true, "limit", selliko_routes },
+	{ "cliick", SCP_ENVELOPE_DATA, true, false, NULL, cliick_routes },
+	{ "prokip", SCP_ENVELOPE_NONE, true, false, NULL, prokip_routes },
+	{ NULL, 0, false, false, NULL, NULL },
+};
