@@ -6,40 +6,39 @@
 #include "scp_config.h"
 #include "scp_json.h"
 #include "scp_page.h"
+#include "scp_query.h"
 #include "scp_validate.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define BID_ORDER "(b).created_at DESC, (b).id"
+/* Newest first; the id keeps pages from overlapping. */
+#define BID_ORDER(X) X "created_at DESC, " X "id"
 
 const struct scp_stmt bids_bids_stmts[] = {
 	{ "bid_place", "SELECT scp_bid_place($1, $2, $3, $4, $5, $6, $7)" },
 	/* $1 viewer, $2 admin?, $3 listing, $4 status, $5 vendor, $6 page, $7 size */
 	{ "bids_list",
-	  "WITH f AS (SELECT b, l FROM bids b JOIN listings l ON l.id = b.listing_id"
-	  "  WHERE ($2::boolean OR b.vendor_id = $1::uuid)"
-	  "  AND ($5::uuid IS NULL OR b.vendor_id = $5) AND ($3::uuid IS NULL OR b.listing_id = $3)"
-	  "  AND CASE $4::text WHEN 'active' THEN l.status = 'live'"
-	  "   WHEN 'won' THEN l.winning_bid_id IS NOT DISTINCT FROM b.id AND l.status = 'sold'"
-	  "   WHEN 'lost' THEN l.status IN ('sold', 'expired')"
-	  "    AND l.winning_bid_id IS DISTINCT FROM b.id ELSE true END),"
-	  " p AS (SELECT * FROM f ORDER BY " BID_ORDER " LIMIT $7::int OFFSET ($6::int - 1) * $7::int)"
-	  " SELECT scp_page_json((SELECT json_agg(scp_au_extend(scp_bid_json(p.b, p.l, $1::uuid,"
-	  "  $2::boolean), json_build_object('listing', json_build_object('id', (l).id,"
-	  "  'brand', (l).brand, 'model', (l).model, 'status', (l).status,"
-	  "  'current_bid', scp_au_money((l).current_bid), 'bid_count', (l).bid_count,"
-	  "  'auction_end_time', (l).auction_end_time,"
-	  "  'photo', '/media/' || (l).device_photos[1]))) ORDER BY " BID_ORDER ") FROM p),"
-	  "  (SELECT count(*) FROM f), $6::int, $7::int)" },
+	  SCP_PAGED("SELECT b.id, b.created_at FROM bids b JOIN listings l ON l.id = b.listing_id"
+		    " WHERE ($2::boolean OR b.vendor_id = $1::uuid)"
+		    " AND ($5::uuid IS NULL OR b.vendor_id = $5)"
+		    " AND ($3::uuid IS NULL OR b.listing_id = $3)"
+		    " AND CASE $4::text WHEN 'active' THEN l.status = 'live'"
+		    "  WHEN 'won' THEN l.winning_bid_id IS NOT DISTINCT FROM b.id"
+		    "   AND l.status = 'sold'"
+		    "  WHEN 'lost' THEN l.status IN ('sold', 'expired')"
+		    "   AND l.winning_bid_id IS DISTINCT FROM b.id ELSE true END",
+		    BID_ORDER,
+		    "p JOIN bids b ON b.id = p.id JOIN listings l ON l.id = b.listing_id",
+		    "scp_au_extend(scp_bid_json(b, l, $1::uuid, $2::boolean),"
+		    " json_build_object('listing', json_build_object('id', l.id,"
+		    " 'brand', l.brand, 'model', l.model, 'status', l.status,"
+		    " 'current_bid', scp_au_money(l.current_bid), 'bid_count', l.bid_count,"
+		    " 'auction_end_time', l.auction_end_time,"
+		    " 'photo', '/media/' || l.device_photos[1])))",
+		    "$6", "$7") },
 	SCP_STMT_END,
 };
-
-/* The field's name as sent: snake_case, or the seed's camelCase when only that is. */
-static const char *name(json_object *b, const char *snake, const char *camel)
-{
-	return !scp_json_get(b, snake) && scp_json_get(b, camel) ? camel : snake;
-}
 
 void bids_place(struct scp_req *r)
 {
@@ -51,7 +50,7 @@ void bids_place(struct scp_req *r)
 
 	if (!b)
 		return;
-	listing = scp_field_str(r, b, name(b, "listing_id", "listingId"), true, 1, 64);
+	listing = scp_field_str(r, b, "listing_id", true, 1, 64);
 	if (listing && !scp_valid_uuid(listing)) {
 		scp_field_error(r, "listing_id", "must be a uuid");
 		listing = NULL;
@@ -76,31 +75,15 @@ void bids_place(struct scp_req *r)
 void bids_list(struct scp_req *r)
 {
 	static const char *const statuses[] = { "active", "won", "lost", NULL };
-	const char *listing = scp_req_query_param(r, "listing_id");
-	const char *vendor = scp_req_query_param(r, "vendor_id");
-	const char *status = scp_req_query_param(r, "status");
-	bool admin = !strcmp(r->auth.role, "admin"), known = false;
+	bool admin = !strcmp(r->auth.role, "admin");
+	const char *listing, *status, *vendor = NULL;
 	struct scp_page pg;
 	PGresult *res;
 
-	if (!listing || !*listing)
-		listing = scp_req_query_param(r, "listingId");
-	if (!vendor || !*vendor)
-		vendor = scp_req_query_param(r, "vendorId");
-	listing = listing && *listing ? listing : NULL;
-	vendor = vendor && *vendor && admin ? vendor : NULL;	/* a vendor sees its own */
-	status = status && *status ? status : NULL;
-	for (int i = 0; status && statuses[i]; i++)
-		known |= !strcmp(status, statuses[i]);
-	if (status && !known) {
-		scp_bad_request(r, "status must be active, won or lost");
-		return;
-	}
-	if ((listing && !scp_valid_uuid(listing)) || (vendor && !scp_valid_uuid(vendor))) {
-		scp_bad_request(r, "listing_id and vendor_id must be uuids");
-		return;
-	}
-	if (!scp_page_parse(r, &pg))
+	/* ?vendor_id is an admin's filter: a vendor sees its own bids whatever it sends. */
+	if (!scp_query_enum(r, "status", statuses, &status) ||
+	    !scp_query_uuid(r, "listing_id", &listing) ||
+	    (admin && !scp_query_uuid(r, "vendor_id", &vendor)) || !scp_page_parse(r, &pg))
 		return;
 	res = scp_q(r, "bids_list", r->auth.user_id, admin ? "t" : "f", listing, status, vendor,
 		    pg.page_text, pg.size_text);
