@@ -10,6 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
+const struct scp_stmt listings_review_stmts[] = {
+	{ "listing_approve", "SELECT scp_listing_approve($1, $2, $3, $4, $5, $6, $7, $8)" },
+	{ "listing_reject", "SELECT scp_listing_reject($1, $2, $3, $4)" },
+	{ "agent_assign", "SELECT scp_agent_assign($1, $2, $3, $4, $5, $6)" },
+	SCP_STMT_END,
+};
+
 /* The JSON body, where an empty body counts as {} (a bare PUT …/approve). */
 static json_object *body(struct scp_req *r)
 {

@@ -19,6 +19,11 @@
 #include <string.h>
 #include <strings.h>
 
+const struct scp_stmt listings_submit_stmts[] = {
+	{ "listing_submit", "SELECT scp_listing_submit($1, $2::jsonb, $3)" },
+	SCP_STMT_END,
+};
+
 #define SUBMIT_MAX_BODY (40u << 20)	/* nginx's client_max_body_size of /listings */
 #define PHOTO_MAX_BYTES (5u << 20)
 #define PHOTOS_MIN 4
