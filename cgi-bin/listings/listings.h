@@ -27,7 +27,5 @@ extern const struct scp_stmt listings_review_stmts[];
 
 /* The configured minimum bid increment as a statement parameter. */
 const char *listings_increment(void);
-/* The route's :id when it is a uuid; else answers 404 and returns NULL. */
-const char *listings_id(struct scp_req *r);
 
 #endif

@@ -5,8 +5,8 @@
  */
 #include "listings.h"
 #include "scp_config.h"
-#include "scp_money.h"
 #include "scp_page.h"
+#include "scp_query.h"
 #include "scp_validate.h"
 
 #include <ctype.h>
@@ -135,30 +135,17 @@ const char *listings_increment(void)
 	return text;
 }
 
-const char *listings_id(struct scp_req *r)
+/*
+ * Put the value of ?name (in every spelling of the name) through fold before a reader
+ * of scp_query or scp_page sees it: these lists take values in more spellings than the
+ * API's ("endingSoon", "good"), and the readers know only the API's.
+ */
+static void query_fold(struct scp_req *r, const char *name,
+		       const char *(*fold)(struct scp_req *, const char *))
 {
-	if (r->nparams < 1 || !scp_valid_uuid(r->params[0])) {
-		scp_not_found(r);
-		return NULL;
-	}
-	return r->params[0];
-}
-
-/* One of the choices (or NULL when absent); 400 and false for anything else. */
-static bool qp_choice(struct scp_req *r, const char *name, const char *v,
-		      const char *const *choices, const char **out)
-{
-	*out = NULL;
-	if (!v)
-		return true;
-	for (const char *const *c = choices; *c; c++) {
-		if (!strcmp(v, *c)) {
-			*out = *c;
-			return true;
-		}
-	}
-	scp_bad_request(r, scp_arena_printf(r->arena, "unknown %s \"%.40s\"", name, v));
-	return false;
+	for (int i = 0; i < r->nqp; i++)
+		if (!strcmp(r->qp[i].snake, name))
+			r->qp[i].value = fold(r, r->qp[i].value);
 }
 
 /* "ending_soon" and "endingSoon" are "ending-soon". */
@@ -181,19 +168,33 @@ static const char *sort_name(struct scp_req *r, const char *v)
 	return s;
 }
 
-static bool qp_money(struct scp_req *r, const char *snake, const char *camel, const char **out)
+/* One of the choices (or NULL when absent); 400 and false for anything else. */
+static bool qp_choice(struct scp_req *r, const char *name, const char *v,
+		      const char *const *choices, const char **out)
 {
-	const char *v = scp_req_query(r, snake, camel);
-	int64_t minor;
-
 	*out = NULL;
 	if (!v)
 		return true;
-	if (!scp_money_parse(v, &minor) || minor < 0) {
-		scp_bad_request(r, scp_arena_printf(r->arena, "%s must be an amount", snake));
+	for (const char *const *c = choices; *c; c++) {
+		if (!strcmp(v, *c)) {
+			*out = *c;
+			return true;
+		}
+	}
+	scp_bad_request(r, scp_arena_printf(r->arena, "unknown %s \"%.40s\"", name, v));
+	return false;
+}
+
+/* ?search= (or ?q=, or the seeds' ?searchQuery=), at most 200 characters. */
+static bool search(struct scp_req *r, const char **out)
+{
+	if (!scp_query_search(r, out))
+		return false;
+	if (!*out && (*out = scp_req_query(r, "search_query", NULL)) &&
+	    scp_utf8_len(*out) > 200) {
+		scp_bad_request(r, "search must be at most 200 characters");
 		return false;
 	}
-	*out = scp_arena_printf(r->arena, "%lld", (long long)minor);
 	return true;
 }
 
@@ -208,47 +209,41 @@ void listings_list(struct scp_req *r)
 						NULL };
 	static const char *const sorts[] = { "newest", "oldest", "ending-soon", "lowest-price",
 					     "highest-price", NULL };
-	const char *status, *sort, *client = scp_req_query(r, "client_id", "clientId");
+	const char *status, *sort, *client, *words;
 	struct scp_page pg;
 	PGresult *res;
 
-	if (!qp_choice(r, "status", scp_req_query(r, "status", NULL), statuses, &status) ||
-	    !qp_choice(r, "sort_by", sort_name(r, scp_req_query(r, "sort_by", "sortBy")), sorts, &sort) ||
+	if (!scp_query_enum(r, "status", statuses, &status) ||
+	    !qp_choice(r, "sort_by", sort_name(r, scp_req_query(r, "sort_by", NULL)), sorts,
+		       &sort) ||
+	    !scp_query_uuid(r, "client_id", &client) || !search(r, &words) ||
 	    !scp_page_parse(r, &pg))
 		return;
-	if (client && !scp_valid_uuid(client)) {
-		scp_bad_request(r, "client_id must be a uuid");
-		return;
-	}
-	res = scp_q(r, "listings_list", r->auth.user_id, role_flag(r), status,
-		    scp_req_query(r, "search", "searchQuery"), client, sort ? sort : "newest", pg.page_text,
-		    pg.size_text, listings_increment());
+	res = scp_q(r, "listings_list", r->auth.user_id, role_flag(r), status, words, client,
+		    sort ? sort : "newest", pg.page_text, pg.size_text, listings_increment());
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
 
 void listings_pending(struct scp_req *r)
 {
+	const char *words;
 	struct scp_page pg;
 	PGresult *res;
 
-	if (!scp_page_parse(r, &pg))
+	if (!search(r, &words) || !scp_page_parse(r, &pg))
 		return;
-	res = scp_q(r, "listings_list", r->auth.user_id, "t", "pending",
-		    scp_req_query(r, "search", "searchQuery"), NULL, "oldest", pg.page_text, pg.size_text,
-		    listings_increment());
+	res = scp_q(r, "listings_list", r->auth.user_id, "t", "pending", words, NULL, "oldest",
+		    pg.page_text, pg.size_text, listings_increment());
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
 
 void listings_get(struct scp_req *r)
 {
-	const char *id = listings_id(r);
-	PGresult *res;
+	PGresult *res = scp_q(r, "listing_get", r->params[0], r->auth.user_id, r->auth.role,
+			      listings_increment());
 
-	if (!id)
-		return;
-	res = scp_q(r, "listing_get", id, r->auth.user_id, r->auth.role, listings_increment());
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -256,11 +251,8 @@ void listings_get(struct scp_req *r)
 /* "good", "GOOD" → "Good": conditions are matched whatever their case. */
 static const char *capitalized(struct scp_req *r, const char *v)
 {
-	char *s;
+	char *s = scp_arena_strdup(r->arena, v);
 
-	if (!v)
-		return NULL;
-	s = scp_arena_strdup(r->arena, v);
 	for (char *p = s; *p; p++)
 		*p = (char)(p == s ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
 	return s;
@@ -271,18 +263,20 @@ void listings_marketplace(struct scp_req *r)
 	static const char *const sorts[] = { "newest", "ending-soon", "lowest-price",
 					     "highest-price", NULL };
 	static const char *const conditions[] = { "Excellent", "Good", "Fair", "Poor", NULL };
-	const char *sort, *cond, *lo, *hi, *c = scp_req_query(r, "condition", NULL);
+	const char *sort, *cond, *lo, *hi, *words;
 	struct scp_page pg;
 	PGresult *res;
 
-	if (!qp_choice(r, "sort_by", sort_name(r, scp_req_query(r, "sort_by", "sortBy")), sorts, &sort) ||
-	    !qp_choice(r, "condition", capitalized(r, c), conditions, &cond) ||
-	    !qp_money(r, "min_price", "minPrice", &lo) || !qp_money(r, "max_price", "maxPrice", &hi) ||
-	    !scp_page_parse(r, &pg))
+	query_fold(r, "condition", capitalized);
+	if (!qp_choice(r, "sort_by", sort_name(r, scp_req_query(r, "sort_by", NULL)), sorts,
+		       &sort) ||
+	    !scp_query_enum(r, "condition", conditions, &cond) ||
+	    !scp_query_money(r, "min_price", &lo) || !scp_query_money(r, "max_price", &hi) ||
+	    !search(r, &words) || !scp_page_parse(r, &pg))
 		return;
-	res = scp_q(r, "marketplace", r->auth.user_id, scp_req_query(r, "search", "searchQuery"),
-		    scp_req_query(r, "brand", NULL), cond, lo, hi, sort ? sort : "newest", pg.page_text,
-		    pg.size_text, listings_increment());
+	res = scp_q(r, "marketplace", r->auth.user_id, words, scp_req_query(r, "brand", NULL),
+		    cond, lo, hi, sort ? sort : "newest", pg.page_text, pg.size_text,
+		    listings_increment());
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -294,12 +288,9 @@ void listings_marketplace(struct scp_req *r)
  */
 void listings_bill(struct scp_req *r)
 {
-	const char *id = listings_id(r), *path;
-	PGresult *res;
+	const char *path;
+	PGresult *res = scp_q(r, "listing_bill", r->params[0], r->auth.user_id, r->auth.role);
 
-	if (!id)
-		return;
-	res = scp_q(r, "listing_bill", id, r->auth.user_id, r->auth.role);
 	if (!res)
 		return;
 	if (PQntuples(res) != 1 || strncmp(PQgetvalue(res, 0, 0), "private/", 8)) {
@@ -315,12 +306,8 @@ void listings_bill(struct scp_req *r)
 
 static void watch(struct scp_req *r, const char *stmt)
 {
-	const char *id = listings_id(r);
-	PGresult *res;
+	PGresult *res = scp_q(r, stmt, r->params[0], r->auth.user_id);
 
-	if (!id)
-		return;
-	res = scp_q(r, stmt, id, r->auth.user_id);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
