@@ -14,28 +14,32 @@
 #include <string.h>
 
 /*
- * Lists filter and sort narrow rows (f: the id and the sort keys of every match, p: the
- * page of them) and join the listings of the page only at the end, so that
- * scp_listing_json() reads the table's row directly: PostgreSQL inlines it and turns its
- * field accesses into plain columns.  X is the prefix of the sort keys ("" or "p.").
+ * The lists are SCP_PAGED statements: f keeps the id and the sort keys of every match,
+ * and the listings of the page only are joined at the end, so that scp_listing_json()
+ * reads the table's row directly: PostgreSQL inlines it and turns its field accesses
+ * into plain columns.  Each list's sort keys are one table (scp_page.h), from which
+ * both its ORDER BY and the names ?sort_by accepts are made; its ORDER ends with a
+ * unique key, so that pages never overlap.
  */
 #define LIST_KEYS \
 	"l.id, l.submitted_at, l.auction_end_time," \
 	" coalesce(l.current_bid, l.starting_price, l.asking_price) AS price"
-#define LIST_ORDER(X) \
-	"CASE WHEN $6 = 'newest' THEN " X "submitted_at END DESC," \
-	" CASE WHEN $6 = 'oldest' THEN " X "submitted_at END," \
-	" CASE WHEN $6 = 'ending-soon' THEN " X "auction_end_time END," \
-	" CASE WHEN $6 = 'lowest-price' THEN " X "price END," \
-	" CASE WHEN $6 = 'highest-price' THEN " X "price END DESC, " X "submitted_at DESC, " X "id"
+#define LIST_SORTS(S, K, X) \
+	S(K, X, "newest", "submitted_at", " DESC") \
+	S(K, X, "oldest", "submitted_at", "") \
+	S(K, X, "ending-soon", "auction_end_time", "") \
+	S(K, X, "lowest-price", "price", "") \
+	S(K, X, "highest-price", "price", " DESC")
+#define LIST_ORDER(X) SCP_ORDER_BY(LIST_SORTS, "$6", X) " " X "submitted_at DESC, " X "id"
 
 #define MARKET_KEYS \
 	"l.id, l.approved_at, l.auction_end_time, coalesce(l.current_bid, l.starting_price) AS price"
-#define MARKET_ORDER(X) \
-	"CASE WHEN $7 = 'newest' THEN " X "approved_at END DESC," \
-	" CASE WHEN $7 = 'ending-soon' THEN " X "auction_end_time END," \
-	" CASE WHEN $7 = 'lowest-price' THEN " X "price END," \
-	" CASE WHEN $7 = 'highest-price' THEN " X "price END DESC, " X "approved_at DESC, " X "id"
+#define MARKET_SORTS(S, K, X) \
+	S(K, X, "newest", "approved_at", " DESC") \
+	S(K, X, "ending-soon", "auction_end_time", "") \
+	S(K, X, "lowest-price", "price", "") \
+	S(K, X, "highest-price", "price", " DESC")
+#define MARKET_ORDER(X) SCP_ORDER_BY(MARKET_SORTS, "$7", X) " " X "approved_at DESC, " X "id"
 
 /*
  * The views, watchers and "is the viewer watching" of listing l, for scp_listing_json():
@@ -56,32 +60,25 @@ const struct scp_stmt listings_read_stmts[] = {
 	/* $1 viewer, $2 admin?, $3 status, $4 search, $5 client, $6 sort, $7 page, $8 size,
 	 * $9 increment */
 	{ "listings_list",
-	  "WITH f AS (SELECT " LIST_KEYS " FROM listings l"
-	  "  WHERE ($2::boolean OR l.client_id = $1::uuid)"
-	  "  AND ($3::text IS NULL OR l.status = $3) AND ($5::uuid IS NULL OR l.client_id = $5)"
-	  "  AND " SEARCH("$4") "),"
-	  " p AS (SELECT * FROM f ORDER BY " LIST_ORDER("")
-	  "  LIMIT $8::int OFFSET ($7::int - 1) * $8::int)"
-	  " SELECT scp_page_json((SELECT json_agg(scp_listing_json(l, true, $9::bigint, "
-	  COUNTERS("$1::uuid") ") ORDER BY " LIST_ORDER("p.") ")"
-	  "  FROM p JOIN listings l ON l.id = p.id),"
-	  " (SELECT count(*) FROM f), $7::int, $8::int)" },
+	  SCP_PAGED("SELECT " LIST_KEYS " FROM listings l"
+		    " WHERE ($2::boolean OR l.client_id = $1::uuid)"
+		    " AND ($3::text IS NULL OR l.status = $3)"
+		    " AND ($5::uuid IS NULL OR l.client_id = $5) AND " SEARCH("$4"),
+		    LIST_ORDER, "p JOIN listings l ON l.id = p.id",
+		    "scp_listing_json(l, true, $9::bigint, " COUNTERS("$1::uuid") ")",
+		    "$7", "$8") },
 	/* $1 viewer, $2 search, $3 brand, $4 condition, $5 min, $6 max, $7 sort, $8 page,
 	 * $9 size, $10 increment */
 	{ "marketplace",
-	  "WITH f AS (SELECT " MARKET_KEYS " FROM listings l"
-	  "  WHERE l.status = 'live' AND l.auction_end_time > now()"
-	  "  AND " SEARCH("$2")
-	  "  AND ($3::text IS NULL OR lower(l.brand) = lower($3))"
-	  "  AND ($4::text IS NULL OR l.condition = $4)"
-	  "  AND ($5::bigint IS NULL OR coalesce(l.current_bid, l.starting_price) >= $5)"
-	  "  AND ($6::bigint IS NULL OR coalesce(l.current_bid, l.starting_price) <= $6)),"
-	  " p AS (SELECT * FROM f ORDER BY " MARKET_ORDER("")
-	  "  LIMIT $9::int OFFSET ($8::int - 1) * $9::int)"
-	  " SELECT scp_page_json((SELECT json_agg(scp_listing_json(l, false, $10::bigint, "
-	  COUNTERS("$1::uuid") ") ORDER BY " MARKET_ORDER("p.") ")"
-	  "  FROM p JOIN listings l ON l.id = p.id),"
-	  " (SELECT count(*) FROM f), $8::int, $9::int)" },
+	  SCP_PAGED("SELECT " MARKET_KEYS " FROM listings l"
+		    " WHERE l.status = 'live' AND l.auction_end_time > now() AND " SEARCH("$2")
+		    " AND ($3::text IS NULL OR lower(l.brand) = lower($3))"
+		    " AND ($4::text IS NULL OR l.condition = $4)"
+		    " AND ($5::bigint IS NULL OR coalesce(l.current_bid, l.starting_price) >= $5)"
+		    " AND ($6::bigint IS NULL OR coalesce(l.current_bid, l.starting_price) <= $6)",
+		    MARKET_ORDER, "p JOIN listings l ON l.id = p.id",
+		    "scp_listing_json(l, false, $10::bigint, " COUNTERS("$1::uuid") ")",
+		    "$8", "$9") },
 	/*
 	 * One listing with its 50 highest bids.  Its owner, admins and its pickup agent see
 	 * everything at any status; others see auctions only (live, sold, expired), and
@@ -151,11 +148,8 @@ static void query_fold(struct scp_req *r, const char *name,
 /* "ending_soon" and "endingSoon" are "ending-soon". */
 static const char *sort_name(struct scp_req *r, const char *v)
 {
-	char *s;
+	char *s = scp_arena_strdup(r->arena, v);
 
-	if (!v)
-		return NULL;
-	s = scp_arena_strdup(r->arena, v);
 	for (char *p = s; *p; p++)
 		if (*p == '_')
 			*p = '-';
@@ -166,23 +160,6 @@ static const char *sort_name(struct scp_req *r, const char *v)
 	if (!strcmp(s, "highestPrice"))
 		return "highest-price";
 	return s;
-}
-
-/* One of the choices (or NULL when absent); 400 and false for anything else. */
-static bool qp_choice(struct scp_req *r, const char *name, const char *v,
-		      const char *const *choices, const char **out)
-{
-	*out = NULL;
-	if (!v)
-		return true;
-	for (const char *const *c = choices; *c; c++) {
-		if (!strcmp(v, *c)) {
-			*out = *c;
-			return true;
-		}
-	}
-	scp_bad_request(r, scp_arena_printf(r->arena, "unknown %s \"%.40s\"", name, v));
-	return false;
 }
 
 /* ?search= (or ?q=, or the seeds' ?searchQuery=), at most 200 characters. */
@@ -207,20 +184,19 @@ void listings_list(struct scp_req *r)
 {
 	static const char *const statuses[] = { "pending", "live", "rejected", "sold", "expired",
 						NULL };
-	static const char *const sorts[] = { "newest", "oldest", "ending-soon", "lowest-price",
-					     "highest-price", NULL };
+	static const char *const sorts[] = { SCP_SORT_NAMES(LIST_SORTS) NULL };
 	const char *status, *sort, *client, *words;
 	struct scp_page pg;
 	PGresult *res;
 
+	query_fold(r, "sort_by", sort_name);
 	if (!scp_query_enum(r, "status", statuses, &status) ||
-	    !qp_choice(r, "sort_by", sort_name(r, scp_req_query(r, "sort_by", NULL)), sorts,
-		       &sort) ||
+	    !scp_page_sort(r, sorts, "newest", &sort) ||
 	    !scp_query_uuid(r, "client_id", &client) || !search(r, &words) ||
 	    !scp_page_parse(r, &pg))
 		return;
 	res = scp_q(r, "listings_list", r->auth.user_id, role_flag(r), status, words, client,
-		    sort ? sort : "newest", pg.page_text, pg.size_text, listings_increment());
+		    sort, pg.page_text, pg.size_text, listings_increment());
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -260,23 +236,21 @@ static const char *capitalized(struct scp_req *r, const char *v)
 
 void listings_marketplace(struct scp_req *r)
 {
-	static const char *const sorts[] = { "newest", "ending-soon", "lowest-price",
-					     "highest-price", NULL };
+	static const char *const sorts[] = { SCP_SORT_NAMES(MARKET_SORTS) NULL };
 	static const char *const conditions[] = { "Excellent", "Good", "Fair", "Poor", NULL };
 	const char *sort, *cond, *lo, *hi, *words;
 	struct scp_page pg;
 	PGresult *res;
 
+	query_fold(r, "sort_by", sort_name);
 	query_fold(r, "condition", capitalized);
-	if (!qp_choice(r, "sort_by", sort_name(r, scp_req_query(r, "sort_by", NULL)), sorts,
-		       &sort) ||
+	if (!scp_page_sort(r, sorts, "newest", &sort) ||
 	    !scp_query_enum(r, "condition", conditions, &cond) ||
 	    !scp_query_money(r, "min_price", &lo) || !scp_query_money(r, "max_price", &hi) ||
 	    !search(r, &words) || !scp_page_parse(r, &pg))
 		return;
 	res = scp_q(r, "marketplace", r->auth.user_id, words, scp_req_query(r, "brand", NULL),
-		    cond, lo, hi, sort ? sort : "newest", pg.page_text, pg.size_text,
-		    listings_increment());
+		    cond, lo, hi, sort, pg.page_text, pg.size_text, listings_increment());
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
