@@ -1,93 +1,13 @@
 /*
- * scp-bids: placing bids on live auctions and reading them back.
+ * scp-bids: placing bids on live auctions and reading them back (bids.c).
  *
  * A bid is one call of scp_bid_place() (sql/003_auctions.sql), which locks the
  * listing row: bids on one auction are decided one after the other inside PostgreSQL,
  * an instant win closes the auction and creates its order in the same transaction,
  * and every bid that was answered 201 is a row.
  */
+#include "bids.h"
 #include "scp_app.h"
-#include "scp_http.h"
-#include "scp_config.h"
-#include "scp_json.h"
-#include "scp_page.h"
-#include "scp_validate.h"
-
-#include <stdio.h>
-#include <string.h>
-
-/* The field's name as sent: snake_case, or the seed's camelCase when only that is. */
-static const char *name(json_object *b, const char *snake, const char *camel)
-{
-	return !scp_json_get(b, snake) && scp_json_get(b, camel) ? camel : snake;
-}
-
-static void bids_place(struct scp_req *r)
-{
-	json_object *b = scp_req_json(r), *v;
-	const char *listing;
-	int64_t amount = 0;
-	char am[24], inc[24], rate[24], agent[24], fee[24];
-	PGresult *res;
-
-	if (!b)
-		return;
-	listing = scp_field_str(r, b, name(b, "listing_id", "listingId"), true, 1, 64);
-	if (listing && !scp_valid_uuid(listing)) {
-		scp_field_error(r, "listing_id", "must be a uuid");
-		listing = NULL;
-	}
-	v = scp_json_get(b, "amount");
-	if (!v)
-		scp_field_error(r, "amount", "is required");
-	else if (!scp_json_money(v, &amount) || amount <= 0)
-		scp_field_error(r, "amount", "must be a positive amount with at most 2 decimals");
-	if (scp_fields_send(r))
-		return;
-	snprintf(am, sizeof(am), "%lld", (long long)amount);
-	snprintf(inc, sizeof(inc), "%ld", scp_cfg.bid_min_increment);
-	snprintf(rate, sizeof(rate), "%ld", scp_cfg.auction_commission_bp);
-	snprintf(agent, sizeof(agent), "%ld", scp_cfg.agent_commission);
-	snprintf(fee, sizeof(fee), "%ld", scp_cfg.platform_fee);
-	res = scp_q(r, "bid_place", listing, r->auth.user_id, am, inc, rate, agent, fee);
-	if (res)
-		scp_send_row_json(r, 201, res);
-}
-
-static void bids_list(struct scp_req *r)
-{
-	static const char *const statuses[] = { "active", "won", "lost", NULL };
-	const char *listing = scp_req_query_param(r, "listing_id");
-	const char *vendor = scp_req_query_param(r, "vendor_id");
-	const char *status = scp_req_query_param(r, "status");
-	bool admin = !strcmp(r->auth.role, "admin"), known = false;
-	struct scp_page pg;
-	PGresult *res;
-
-	if (!listing || !*listing)
-		listing = scp_req_query_param(r, "listingId");
-	if (!vendor || !*vendor)
-		vendor = scp_req_query_param(r, "vendorId");
-	listing = listing && *listing ? listing : NULL;
-	vendor = vendor && *vendor && admin ? vendor : NULL;	/* a vendor sees its own */
-	status = status && *status ? status : NULL;
-	for (int i = 0; status && statuses[i]; i++)
-		known |= !strcmp(status, statuses[i]);
-	if (status && !known) {
-		scp_bad_request(r, "status must be active, won or lost");
-		return;
-	}
-	if ((listing && !scp_valid_uuid(listing)) || (vendor && !scp_valid_uuid(vendor))) {
-		scp_bad_request(r, "listing_id and vendor_id must be uuids");
-		return;
-	}
-	if (!scp_page_parse(r, &pg))
-		return;
-	res = scp_q(r, "bids_list", r->auth.user_id, admin ? "t" : "f", listing, status, vendor,
-		    pg.page_text, pg.size_text);
-	if (res)
-		scp_send_row_json(r, 200, res);
-}
 
 static const struct scp_route routes[] = {
 	{ "POST", "/api/v1/bids", bids_place, SCP_R_VENDOR | SCP_IDEMPOTENT },
@@ -95,34 +15,10 @@ static const struct scp_route routes[] = {
 	SCP_ROUTES_END,
 };
 
-#define BID_ORDER "(b).created_at DESC, (b).id"
-
-static const struct scp_stmt stmts[] = {
-	{ "bid_place", "SELECT scp_bid_place($1, $2, $3, $4, $5, $6, $7)" },
-	/* $1 viewer, $2 admin?, $3 listing, $4 status, $5 vendor, $6 page, $7 size */
-	{ "bids_list",
-	  "WITH f AS (SELECT b, l FROM bids b JOIN listings l ON l.id = b.listing_id"
-	  "  WHERE ($2::boolean OR b.vendor_id = $1::uuid)"
-	  "  AND ($5::uuid IS NULL OR b.vendor_id = $5) AND ($3::uuid IS NULL OR b.listing_id = $3)"
-	  "  AND CASE $4::text WHEN 'active' THEN l.status = 'live'"
-	  "   WHEN 'won' THEN l.winning_bid_id IS NOT DISTINCT FROM b.id AND l.status = 'sold'"
-	  "   WHEN 'lost' THEN l.status IN ('sold', 'expired')"
-	  "    AND l.winning_bid_id IS DISTINCT FROM b.id ELSE true END),"
-	  " p AS (SELECT * FROM f ORDER BY " BID_ORDER " LIMIT $7::int OFFSET ($6::int - 1) * $7::int)"
-	  " SELECT scp_page_json((SELECT json_agg(scp_au_extend(scp_bid_json(p.b, p.l, $1::uuid,"
-	  "  $2::boolean), json_build_object('listing', json_build_object('id', (l).id,"
-	  "  'brand', (l).brand, 'model', (l).model, 'status', (l).status,"
-	  "  'current_bid', scp_au_money((l).current_bid), 'bid_count', (l).bid_count,"
-	  "  'auction_end_time', (l).auction_end_time,"
-	  "  'photo', '/media/' || (l).device_photos[1]))) ORDER BY " BID_ORDER ") FROM p),"
-	  "  (SELECT count(*) FROM f), $6::int, $7::int)" },
-	SCP_STMT_END,
-};
-
 static const struct scp_family family = {
 	.name = "bids",
 	.routes = routes,
-	.stmts = SCP_STMT_TABLES(stmts),
+	.stmts = SCP_STMT_TABLES(bids_bids_stmts),
 };
 
 int main(int argc, char **argv)

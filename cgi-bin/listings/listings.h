@@ -2,10 +2,12 @@
 #ifndef SCP_LISTINGS_H
 #define SCP_LISTINGS_H
 
+#include "scp_db.h"
 #include "scp_http.h"
 
 /* submit.c */
 void listings_submit(struct scp_req *r);
+extern const struct scp_stmt listings_submit_stmts[];
 
 /* read.c */
 void listings_list(struct scp_req *r);
@@ -15,15 +17,15 @@ void listings_marketplace(struct scp_req *r);
 void listings_bill(struct scp_req *r);
 void listings_watch(struct scp_req *r);
 void listings_unwatch(struct scp_req *r);
+extern const struct scp_stmt listings_read_stmts[];
 
 /* review.c */
 void listings_approve(struct scp_req *r);
 void listings_reject(struct scp_req *r);
 void listings_assign_agent(struct scp_req *r);
+extern const struct scp_stmt listings_review_stmts[];
 
 /* The configured minimum bid increment as a statement parameter. */
 const char *listings_increment(void);
-/* The route's :id when it is a uuid; else answers 404 and returns NULL. */
-const char *listings_id(struct scp_req *r);
 
 #endif

@@ -15,9 +15,14 @@
 #include "scp_upload.h"
 #include "scp_validate.h"
 
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+const struct scp_stmt listings_submit_stmts[] = {
+	{ "listing_submit", "SELECT scp_listing_submit($1, $2::jsonb, $3)" },
+	SCP_STMT_END,
+};
 
 #define SUBMIT_MAX_BODY (40u << 20)	/* nginx's client_max_body_size of /listings */
 #define PHOTO_MAX_BYTES (5u << 20)
@@ -60,7 +65,8 @@ static bool text_ok(const char *s)
 }
 
 /*
- * A plain field by its snake_case name (DESIGN §4) or the seed's camelCase one.  An
+ * A plain field by its snake_case name (DESIGN §4) or the seed's camelCase one (libscp
+ * folds the names of query strings and JSON bodies, not those of multipart parts).  An
  * empty value is absent: HTML forms send every optional input.
  */
 static const char *raw(struct scp_req *r, const struct scp_multipart *m, const char *snake,
@@ -175,17 +181,9 @@ static bool boolean(struct scp_req *r, const struct scp_multipart *m, const char
 static const char *date(struct scp_req *r, const struct scp_multipart *m, const char *snake,
 			const char *camel)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	const char *v = raw(r, m, snake, camel);
-	int y, mo, d;
-	char tail;
 
-	if (!v)
-		return NULL;
-	if (strlen(v) >= 10 && v[4] == '-' && v[7] == '-' &&
-	    sscanf(v, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) == 3 && strlen(v) == 10 &&
-	    y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1] &&
-	    (mo != 2 || d < 29 || (y % 4 == 0 && (y % 100 || y % 400 == 0))))
+	if (!v || scp_valid_date(v))
 		return v;
 	scp_field_error(r, snake, "must be a date YYYY-MM-DD");
 	return NULL;
