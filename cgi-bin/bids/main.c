@@ -1,7 +1,7 @@
 /*
  * scp-bids: placing bids on live auctions and reading them back (bids.c).
  *
- * A bid is one call of scp_bid_place() (sql/003_auctions.sql), which locks the
+ * A bid is one call of scp_bid_place() (sql/functions/65_bids.sql), which locks the
  * listing row: bids on one auction are decided one after the other inside PostgreSQL,
  * an instant win closes the auction and creates its order in the same transaction,
  * and every bid that was answered 201 is a row.
