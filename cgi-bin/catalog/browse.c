@@ -10,6 +10,61 @@
 
 #include <string.h>
 
+const struct scp_stmt cat_browse_stmts[] = {
+	/*
+	 * The catalog of accepted links.  $1 consumer, $2 supplier (NULL: every linked
+	 * supplier), $3 search, $4 category, $5 sort key, $6 descending, $7 page, $8 size,
+	 * $9/$10 price range, $11 in stock.  Answers the link status and whether the
+	 * supplier exists too, so 403 and 404 cost no second trip.
+	 */
+	{ "catalog",
+	  "WITH f AS (SELECT" CAT_PRODUCT_COLUMNS " FROM consumer_links l"
+	  "             JOIN products p ON p.supplier_id = l.supplier_id"
+	  "            WHERE l.consumer_id = $1 AND l.status = 'accepted'"
+	  "              AND ($2::uuid IS NULL OR l.supplier_id = $2)"
+	  "              AND p.deleted_at IS NULL AND p.is_active"
+	  CAT_PRODUCT_FILTERS("$3", "$4", "$9", "$10", "$11") ")"
+	  " SELECT CASE WHEN $2::uuid IS NULL THEN 'accepted' ELSE l.status END,"
+	  "        $2::uuid IS NULL OR s.id IS NOT NULL,"
+	  CAT_PAGE_OF(CAT_PAGE_JSON(CAT_PRODUCT_ORDER("$5::text", "$6::boolean"), "$7", "$8"),
+	          "(SELECT count(*) FROM f)", "$7", "$8")
+	  " LEFT JOIN suppliers s ON s.id = $2::uuid"
+	  " LEFT JOIN consumer_links l ON l.consumer_id = $1 AND l.supplier_id = $2::uuid" },
+	/*
+	 * The same page in the catalog's default order (by name, no filter), the hot path:
+	 * one probe finds the supplier, its kept product count and its catalog version
+	 * (catalog_sizes), one the link, and only once the link is accepted (a CASE runs
+	 * its subqueries lazily) the page is read off products_catalog_idx.  json_agg takes
+	 * the rows in the order the subquery's ORDER BY … LIMIT hands them over (a plain
+	 * aggregate over one subquery does not reorder), which spares a sort inside the
+	 * aggregate.  $1 consumer, $2 supplier, $3 page, $4 size.  No row: no such supplier.
+	 */
+	{ "catalog_page",
+	  "SELECT l.status, c.version,"
+	  "       CASE WHEN l.status = 'accepted' THEN scp_page_json("
+	  "         (SELECT json_agg(x.api_view)"
+	  "            FROM (SELECT p.api_view FROM products p"
+	  "                   WHERE p.supplier_id = $2 AND p.deleted_at IS NULL AND p.is_active"
+	  "                   ORDER BY lower(p.name), p.id"
+	  "                   LIMIT $4::int OFFSET ($3::int - 1) * $4::int) x),"
+	  "         c.listed, $3::int, $4::int) END"
+	  "  FROM catalog_sizes c"
+	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
+	  " WHERE c.supplier_id = $2" },
+	/* The same without the page: is a kept page (page_cache.h) still current? */
+	{ "catalog_head",
+	  "SELECT l.status, c.version FROM catalog_sizes c"
+	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
+	  " WHERE c.supplier_id = $2" },
+	{ "catalog_product",
+	  "SELECT p.api_view FROM products p"
+	  " JOIN consumer_links l ON l.supplier_id = p.supplier_id AND l.consumer_id = $1"
+	  "                      AND l.status = 'accepted'"
+	  " WHERE p.id = $2 AND p.deleted_at IS NULL AND p.is_active" },
+
+	SCP_STMT_END,
+};
+
 static const char *const sort_keys[] = {
 	"name", "price", "stock_level", "created_at", "updated_at", NULL,
 };

@@ -15,6 +15,39 @@
 
 #include <string.h>
 
+const struct scp_stmt cat_links_stmts[] = {
+	{ "link_request", "SELECT scp_link_request($1, $2, $3)" },
+	{ "link_move", "SELECT scp_link_move($1, $2, $3, $4, $5::text[], $6)" },
+	/* $1 consumer, $2 status, $3 page, $4 size: blocked links are not shown. */
+	{ "links_consumer",
+	  "WITH f AS (SELECT l AS r FROM consumer_links l"
+	  "            WHERE l.consumer_id = $1 AND l.status <> 'blocked'"
+	  "              AND ($2::text IS NULL OR l.status = $2)),"
+	  " p AS (SELECT r FROM f ORDER BY (r).requested_at DESC, (r).id DESC"
+	  "        LIMIT $4::int OFFSET ($3::int - 1) * $4::int)"
+	  " SELECT" CAT_PAGE_OF("(SELECT json_agg(scp_link_json(p.r)"
+	  "                  ORDER BY (p.r).requested_at DESC, (p.r).id DESC) FROM p)",
+	  "(SELECT count(*) FROM f)", "$3", "$4") },
+	/* $1 supplier, $2 status, $3 page, $4 size, $5 search (the consumer's name…). */
+	{ "links_supplier",
+	  "WITH f AS (SELECT l AS r FROM consumer_links l JOIN users u ON u.id = l.consumer_id"
+	  "            WHERE l.supplier_id = $1 AND ($2::text IS NULL OR l.status = $2)"
+	  "              AND ($5::text IS NULL OR u.email ILIKE scp_like($5)"
+	  "                   OR u.company_name ILIKE scp_like($5)"
+	  "                   OR concat_ws(' ', u.first_name, u.last_name) ILIKE scp_like($5))),"
+	  " p AS (SELECT r FROM f ORDER BY (r).requested_at DESC, (r).id DESC"
+	  "        LIMIT $4::int OFFSET ($3::int - 1) * $4::int)"
+	  " SELECT" CAT_PAGE_OF("(SELECT json_agg(scp_link_json(p.r)"
+	  "                  ORDER BY (p.r).requested_at DESC, (p.r).id DESC) FROM p)",
+	  "(SELECT count(*) FROM f)", "$3", "$4") },
+	/* $1 supplier or NULL, $2 consumer or NULL, $3 link. */
+	{ "link_get",
+	  "SELECT scp_link_json(l) FROM consumer_links l"
+	  " WHERE l.id = $3 AND (l.supplier_id = $1::uuid"
+	  "                      OR (l.consumer_id = $2::uuid AND l.status <> 'blocked'))" },
+	SCP_STMT_END,
+};
+
 /* The optional {"message": "..."} of a request; false when an answer was sent. */
 static bool request_message(struct scp_req *r, const char **msg)
 {

@@ -12,6 +12,35 @@
 
 #include <string.h>
 
+const struct scp_stmt cat_products_stmts[] = {
+	/*
+	 * The supplier's products.  $1 supplier, $2 search, $3 category, $4 is_active,
+	 * $5 low_stock, $6 sort key, $7 descending, $8 page, $9 size, $10/$11 price range,
+	 * $12 in stock.
+	 */
+	{ "products_list",
+	  "WITH s AS (SELECT low_stock_threshold FROM suppliers WHERE id = $1),"
+	  " f AS (SELECT" CAT_PRODUCT_COLUMNS " FROM products p, s"
+	  "        WHERE p.supplier_id = $1 AND p.deleted_at IS NULL"
+	  CAT_PRODUCT_FILTERS("$2", "$3", "$10", "$11", "$12")
+	  "          AND ($4::boolean IS NULL OR p.is_active = $4)"
+	  "          AND ($5::boolean IS NOT TRUE OR p.stock_level <= s.low_stock_threshold))"
+	  " SELECT" CAT_PAGE_OF(CAT_PAGE_JSON(CAT_PRODUCT_ORDER("$6::text", "$7::boolean"), "$8", "$9"),
+	  "(SELECT count(*) FROM f)", "$8", "$9") },
+	{ "product_create", "SELECT scp_product_create($1, $2::jsonb)" },
+	{ "product_get",
+	  "SELECT api_view FROM products WHERE id = $2 AND supplier_id = $1 AND deleted_at IS NULL" },
+	{ "product_update", "SELECT scp_product_update($1, $2, $3::jsonb)" },
+	/* Soft delete: order lines keep naming the product; every list forgets it. */
+	{ "product_delete",
+	  "UPDATE products SET deleted_at = now(), is_active = false, updated_at = now()"
+	  " WHERE id = $2 AND supplier_id = $1 AND deleted_at IS NULL RETURNING id" },
+	{ "products_bulk",
+	  "SELECT scp_products_bulk_update($1, $2::uuid[], $3::bigint, $4::int, $5::int)" },
+
+	SCP_STMT_END,
+};
+
 /* Bounds shared with the CHECK constraints of sql/002_b2b.sql. */
 #define PRICE_MAX 10000000000LL	/* 100 000 000.00 */
 #define STOCK_MAX 1000000000LL
