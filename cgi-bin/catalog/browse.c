@@ -6,7 +6,7 @@
 #include "catalog.h"
 #include "page_cache.h"
 #include "scp_page.h"
-#include "scp_validate.h"
+#include "scp_query.h"
 
 #include <string.h>
 
@@ -138,12 +138,12 @@ static void catalog_page(struct scp_req *r, const char *supplier)
 	const char *q, *cat, *key, *desc, *min, *max, *instock;
 	PGresult *res;
 
-	if (!scp_page_parse(r, &pg) || !cat_query_search(r, &q) ||
-	    !cat_query_money(r, "min_price", &min) || !cat_query_money(r, "max_price", &max) ||
-	    !cat_query_bool(r, "in_stock", &instock) ||
+	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q) ||
+	    !scp_query_money(r, "min_price", &min) || !scp_query_money(r, "max_price", &max) ||
+	    !scp_query_bool(r, "in_stock", &instock) ||
 	    !cat_query_sort(r, sort_keys, "name", false, &key, &desc))
 		return;
-	cat = cat_query_text(r, "category");
+	cat = scp_req_query(r, "category", NULL);
 	if (supplier && !q && !cat && !min && !max && !instock && !strcmp(key, "name") &&
 	    !strcmp(desc, "f")) {
 		default_page(r, supplier, &pg);
@@ -160,31 +160,21 @@ static void catalog_page(struct scp_req *r, const char *supplier)
 
 void cat_catalog_supplier(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
-
-	if (id)
-		catalog_page(r, id);
+	catalog_page(r, r->params[0]);
 }
 
 void cat_catalog(struct scp_req *r)
 {
-	const char *sup = cat_query_text(r, "supplier_id");
+	const char *sup;
 
-	if (sup && !scp_valid_uuid(sup)) {
-		scp_bad_request(r, "supplier_id must be a UUID");
-		return;
-	}
-	catalog_page(r, sup);
+	if (scp_query_uuid(r, "supplier_id", &sup))
+		catalog_page(r, sup);
 }
 
 void cat_catalog_product(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "catalog_product", r->auth.user_id, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "catalog_product", r->auth.user_id, id);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }

@@ -117,27 +117,12 @@ void cat_upload(struct scp_req *r);
 const char *cat_image_url(struct scp_req *r, const char *url);
 
 /* util.c */
-/* Path capture i as a UUID; otherwise answers 404 and returns NULL. */
-const char *cat_id(struct scp_req *r, int i);
-/* ?name= as text; NULL when absent or empty. */
-const char *cat_query_text(struct scp_req *r, const char *name);
-/*
- * ?name= as a boolean ("true"/"1"/"false"/"0") → "t"/"f" in *out, NULL when absent.
- * Answers 400 and returns false on any other value.
- */
-bool cat_query_bool(struct scp_req *r, const char *name, const char **out);
 /*
  * ?sort_by= (one of keys, default def; a leading '-' means descending) and ?sort_order=
  * / ?order= (asc | desc).  Answers 400 on an unknown key.
  */
 bool cat_query_sort(struct scp_req *r, const char *const *keys, const char *def,
 		    bool def_desc, const char **key, const char **desc);
-/* ?name= as an amount in minor units (text for a parameter); NULL when absent. */
-bool cat_query_money(struct scp_req *r, const char *name, const char **out);
-/* ?search= (or ?q=), at most 200 characters; NULL when absent or empty. */
-bool cat_query_search(struct scp_req *r, const char **out);
-/* A JSON body that may be absent: *b is NULL then.  False when an answer was sent. */
-bool cat_optional_json(struct scp_req *r, json_object **b);
 /* The JSON text of o (a fresh object) in the arena; releases o. */
 const char *cat_json_text(struct scp_req *r, json_object *o);
 /* Is the field present in b, and is it JSON null?  0 absent, 1 null, 2 a value. */

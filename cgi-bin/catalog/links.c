@@ -10,6 +10,7 @@
 #include "catalog.h"
 #include "scp_json.h"
 #include "scp_page.h"
+#include "scp_query.h"
 #include "scp_route.h"
 #include "scp_validate.h"
 
@@ -51,13 +52,11 @@ const struct scp_stmt cat_links_stmts[] = {
 /* The optional {"message": "..."} of a request; false when an answer was sent. */
 static bool request_message(struct scp_req *r, const char **msg)
 {
-	json_object *b;
+	json_object *b = scp_req_json_opt(r);
 
-	*msg = NULL;
-	if (!cat_optional_json(r, &b))
+	if (!b)
 		return false;
-	if (b)
-		*msg = scp_field_str(r, b, "message", false, 0, 1000);
+	*msg = scp_field_str(r, b, "message", false, 0, 1000);
 	return !scp_fields_send(r);
 }
 
@@ -71,10 +70,10 @@ static void link_request(struct scp_req *r, const char *supplier, const char *ms
 
 void cat_link_request(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0), *msg;
+	const char *msg;
 
-	if (id && request_message(r, &msg))
-		link_request(r, id, msg);
+	if (request_message(r, &msg))
+		link_request(r, r->params[0], msg);
 }
 
 /* POST /links/requests {supplier_id, message} (seed 003). */
@@ -95,32 +94,24 @@ void cat_link_request_body(struct scp_req *r)
 
 /*
  * ?status= among choices (NULL-terminated); NULL when absent; 400 otherwise.  Seed 003's
- * words for the same states are accepted too.
+ * words for the same states, "approved" and "denied", are among the choices and read
+ * as "accepted" and "rejected".
  */
 static bool status_filter(struct scp_req *r, const char *const *choices, const char **out)
 {
-	const char *s = scp_req_query_param(r, "status");
-
-	*out = NULL;
-	if (!s || !*s)
-		return true;
-	if (!strcmp(s, "approved"))
-		s = "accepted";
-	else if (!strcmp(s, "denied"))
-		s = "rejected";
-	for (const char *const *c = choices; *c; c++) {
-		if (!strcmp(s, *c)) {
-			*out = *c;
-			return true;
-		}
-	}
-	scp_bad_request(r, scp_arena_printf(r->arena, "unknown status %s", s));
-	return false;
+	if (!scp_query_enum(r, "status", choices, out))
+		return false;
+	if (*out && !strcmp(*out, "approved"))
+		*out = "accepted";
+	else if (*out && !strcmp(*out, "denied"))
+		*out = "rejected";
+	return true;
 }
 
 void cat_links_consumer(struct scp_req *r)
 {
-	static const char *const states[] = { "pending", "accepted", "rejected", NULL };
+	static const char *const states[] = { "pending", "accepted", "rejected", "approved",
+					      "denied", NULL };
 	struct scp_page pg;
 	const char *st;
 	PGresult *res;
@@ -134,13 +125,14 @@ void cat_links_consumer(struct scp_req *r)
 
 void cat_links_supplier(struct scp_req *r)
 {
-	static const char *const states[] = { "pending", "accepted", "rejected", "blocked", NULL };
+	static const char *const states[] = { "pending", "accepted", "rejected", "blocked",
+					      "approved", "denied", NULL };
 	struct scp_page pg;
 	const char *st, *q;
 	PGresult *res;
 
 	if (!scp_page_parse(r, &pg) || !status_filter(r, states, &st) ||
-	    !cat_query_search(r, &q))
+	    !scp_query_search(r, &q))
 		return;
 	res = scp_q(r, "links_supplier", r->auth.supplier_id, st, pg.page_text, pg.size_text, q);
 	if (res)
@@ -157,14 +149,10 @@ void cat_links_any(struct scp_req *r)
 
 void cat_link_get(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
 	bool consumer = r->auth.role_bit == SCP_R_CONSUMER;
-	PGresult *res;
+	PGresult *res = scp_q(r, "link_get", consumer ? NULL : r->auth.supplier_id,
+			      consumer ? r->auth.user_id : NULL, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "link_get", consumer ? NULL : r->auth.supplier_id,
-		    consumer ? r->auth.user_id : NULL, id);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -172,13 +160,9 @@ void cat_link_get(struct scp_req *r)
 /* Move link :id of the caller's supplier from one of from (an array literal) to to. */
 static void link_move(struct scp_req *r, const char *from, const char *to)
 {
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "link_move", r->params[0], r->auth.supplier_id,
+			      r->auth.user_id, r->auth.role, from, to);
 
-	if (!id)
-		return;
-	res = scp_q(r, "link_move", id, r->auth.supplier_id, r->auth.user_id, r->auth.role,
-		    from, to);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }

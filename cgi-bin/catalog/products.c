@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "scp_json.h"
 #include "scp_page.h"
+#include "scp_query.h"
 #include "scp_route.h"
 #include "scp_validate.h"
 
@@ -60,15 +61,16 @@ void cat_products_list(struct scp_req *r)
 	const char *q, *cat, *active, *low, *key, *desc, *min, *max, *instock;
 	PGresult *res;
 
-	if (!scp_page_parse(r, &pg) || !cat_query_search(r, &q) ||
-	    !cat_query_bool(r, "is_active", &active) || !cat_query_bool(r, "low_stock", &low) ||
-	    !cat_query_bool(r, "in_stock", &instock) ||
-	    !cat_query_money(r, "min_price", &min) || !cat_query_money(r, "max_price", &max) ||
+	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q) ||
+	    !scp_query_bool(r, "is_active", &active) || !scp_query_bool(r, "low_stock", &low) ||
+	    !scp_query_bool(r, "in_stock", &instock) ||
+	    !scp_query_money(r, "min_price", &min) || !scp_query_money(r, "max_price", &max) ||
 	    !cat_query_sort(r, sort_keys, "created_at", true, &key, &desc))
 		return;
-	if (!active && !cat_query_bool(r, "active", &active))
+	/* ?active= is another name for ?is_active=. */
+	if (!active && !scp_query_bool(r, "active", &active))
 		return;
-	cat = cat_query_text(r, "category");
+	cat = scp_req_query(r, "category", NULL);
 	res = scp_q(r, "products_list", r->auth.supplier_id, q, cat, active, low, key, desc,
 		    pg.page_text, pg.size_text, min, max, instock);
 	if (res)
@@ -154,28 +156,24 @@ void cat_product_create(struct scp_req *r)
 
 void cat_product_get(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "product_get", r->auth.supplier_id, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "product_get", r->auth.supplier_id, id);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
 
 void cat_product_update(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0), *d;
-	json_object *b;
+	json_object *b = scp_req_json(r);
+	const char *d;
 	PGresult *res;
 
-	if (!id || !(b = scp_req_json(r)))
+	if (!b)
 		return;
 	d = cat_json_text(r, product_fields(r, b, false));
 	if (scp_fields_send(r))
 		return;
-	res = scp_q(r, "product_update", r->auth.supplier_id, id, d);
+	res = scp_q(r, "product_update", r->auth.supplier_id, r->params[0], d);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -183,12 +181,8 @@ void cat_product_update(struct scp_req *r)
 void cat_product_delete(struct scp_req *r)
 {
 	static const char ok[] = "{\"success\":true,\"message\":\"product deleted\"}";
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "product_delete", r->auth.supplier_id, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "product_delete", r->auth.supplier_id, id);
 	if (!res)
 		return;
 	if (PQntuples(res) == 1)

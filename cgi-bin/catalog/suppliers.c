@@ -1,6 +1,7 @@
 /* Supplier discovery and public profiles; the staff's own profile (GET·PUT /supplier/me). */
 #include "catalog.h"
 #include "scp_page.h"
+#include "scp_query.h"
 #include "scp_route.h"
 #include "scp_validate.h"
 
@@ -43,7 +44,7 @@ void cat_suppliers_list(struct scp_req *r)
 	const char *q;
 	PGresult *res;
 
-	if (!scp_page_parse(r, &pg) || !cat_query_search(r, &q))
+	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q))
 		return;
 	res = scp_q(r, "suppliers_list", consumer_of(r), q, pg.page_text, pg.size_text);
 	if (res)
@@ -52,12 +53,8 @@ void cat_suppliers_list(struct scp_req *r)
 
 void cat_supplier_get(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "supplier_get", r->params[0], consumer_of(r));
 
-	if (!id)
-		return;
-	res = scp_q(r, "supplier_get", id, consumer_of(r));
 	if (res)
 		scp_send_row_json(r, 200, res);
 }

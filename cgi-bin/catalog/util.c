@@ -1,4 +1,4 @@
-/* Small helpers the catalog handlers share: path ids, query parameters, field copies. */
+/* Small helpers the catalog handlers share: the sort parameters, field copies. */
 #include "catalog.h"
 #include "scp_json.h"
 #include "scp_money.h"
@@ -6,41 +6,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-const char *cat_id(struct scp_req *r, int i)
-{
-	/* A malformed id names nothing: 404, as for an id that does not exist. */
-	if (i >= r->nparams || !scp_valid_uuid(r->params[i])) {
-		scp_not_found(r);
-		return NULL;
-	}
-	return r->params[i];
-}
-
-const char *cat_query_text(struct scp_req *r, const char *name)
-{
-	const char *v = scp_req_query_param(r, name);
-
-	return v && *v ? v : NULL;
-}
-
-bool cat_query_bool(struct scp_req *r, const char *name, const char **out)
-{
-	const char *v = scp_req_query_param(r, name);
-
-	*out = NULL;
-	if (!v || !*v)
-		return true;
-	if (!strcmp(v, "true") || !strcmp(v, "1")) {
-		*out = "t";
-	} else if (!strcmp(v, "false") || !strcmp(v, "0")) {
-		*out = "f";
-	} else {
-		scp_bad_request(r, scp_arena_printf(r->arena, "%s must be true or false", name));
-		return false;
-	}
-	return true;
-}
 
 bool cat_query_sort(struct scp_req *r, const char *const *keys, const char *def,
 		    bool def_desc, const char **key, const char **desc)
@@ -78,40 +43,6 @@ bool cat_query_sort(struct scp_req *r, const char *const *keys, const char *def,
 	}
 	scp_bad_request(r, scp_arena_printf(r->arena, "cannot sort by %s", k));
 	return false;
-}
-
-bool cat_query_money(struct scp_req *r, const char *name, const char **out)
-{
-	const char *v = scp_req_query_param(r, name);
-	int64_t minor;
-
-	*out = NULL;
-	if (!v || !*v)
-		return true;
-	if (!scp_money_parse(v, &minor) || minor < 0) {
-		scp_bad_request(r, scp_arena_printf(r->arena, "%s must be an amount like 12.50",
-						    name));
-		return false;
-	}
-	*out = scp_arena_printf(r->arena, "%lld", (long long)minor);
-	return true;
-}
-
-bool cat_query_search(struct scp_req *r, const char **out)
-{
-	const char *v = scp_req_query_param(r, "search");
-
-	if (!v)
-		v = scp_req_query_param(r, "q");
-	*out = NULL;
-	if (!v || !*v)
-		return true;
-	if (scp_utf8_len(v) > 200) {
-		scp_bad_request(r, "search must be at most 200 characters");
-		return false;
-	}
-	*out = v;
-	return true;
 }
 
 const char *cat_json_text(struct scp_req *r, json_object *o)
@@ -191,15 +122,4 @@ void cat_copy_int(struct scp_req *r, json_object *b, json_object *set, const cha
 	}
 	if (scp_field_int(r, b, field, false, min, max, &n))
 		json_object_object_add(set, field, json_object_new_int64(n));
-}
-
-bool cat_optional_json(struct scp_req *r, json_object **b)
-{
-	const char *cl = scp_req_param(r, "CONTENT_LENGTH");
-
-	*b = NULL;
-	if (!cl || !*cl || !strcmp(cl, "0"))
-		return true;
-	*b = scp_req_json(r);
-	return *b != NULL;
 }
