@@ -10,24 +10,27 @@
 
 #include <string.h>
 
+/* By name unless ?sort_by= says otherwise. */
+#define CATALOG_ORDER(X) CAT_PRODUCT_ORDER_BY("$5", X)
+
 const struct scp_stmt cat_browse_stmts[] = {
 	/*
 	 * The catalog of accepted links.  $1 consumer, $2 supplier (NULL: every linked
-	 * supplier), $3 search, $4 category, $5 sort key, $6 descending, $7 page, $8 size,
-	 * $9/$10 price range, $11 in stock.  Answers the link status and whether the
-	 * supplier exists too, so 403 and 404 cost no second trip.
+	 * supplier), $3 search, $4 category, $5 sort key, $6 page, $7 size, $8/$9 price
+	 * range, $10 in stock.  Answers the link status and whether the supplier exists
+	 * too, so 403 and 404 cost no second trip.
 	 */
 	{ "catalog",
-	  "WITH f AS (SELECT" CAT_PRODUCT_COLUMNS " FROM consumer_links l"
-	  "             JOIN products p ON p.supplier_id = l.supplier_id"
-	  "            WHERE l.consumer_id = $1 AND l.status = 'accepted'"
-	  "              AND ($2::uuid IS NULL OR l.supplier_id = $2)"
-	  "              AND p.deleted_at IS NULL AND p.is_active"
-	  CAT_PRODUCT_FILTERS("$3", "$4", "$9", "$10", "$11") ")"
+	  SCP_PAGE_WITH("SELECT" CAT_PRODUCT_KEYS " FROM consumer_links l"
+			" JOIN products p ON p.supplier_id = l.supplier_id"
+			" WHERE l.consumer_id = $1 AND l.status = 'accepted'"
+			"   AND ($2::uuid IS NULL OR l.supplier_id = $2)"
+			"   AND p.deleted_at IS NULL AND p.is_active"
+			CAT_PRODUCT_FILTERS("$3", "$4", "$8", "$9", "$10"),
+			CATALOG_ORDER, "$6", "$7")
 	  " SELECT CASE WHEN $2::uuid IS NULL THEN 'accepted' ELSE l.status END,"
-	  "        $2::uuid IS NULL OR s.id IS NOT NULL,"
-	  CAT_PAGE_OF(CAT_PAGE_JSON(CAT_PRODUCT_ORDER("$5::text", "$6::boolean"), "$7", "$8"),
-	          "(SELECT count(*) FROM f)", "$7", "$8")
+	  "        $2::uuid IS NULL OR s.id IS NOT NULL," SCP_PAGE_JSON("$6", "$7")
+	  SCP_PAGE_FROM(CAT_PRODUCT_FROM, CAT_PRODUCT_ROW, CATALOG_ORDER)
 	  " LEFT JOIN suppliers s ON s.id = $2::uuid"
 	  " LEFT JOIN consumer_links l ON l.consumer_id = $1 AND l.supplier_id = $2::uuid" },
 	/*
@@ -61,12 +64,7 @@ const struct scp_stmt cat_browse_stmts[] = {
 	  " JOIN consumer_links l ON l.supplier_id = p.supplier_id AND l.consumer_id = $1"
 	  "                      AND l.status = 'accepted'"
 	  " WHERE p.id = $2 AND p.deleted_at IS NULL AND p.is_active" },
-
 	SCP_STMT_END,
-};
-
-static const char *const sort_keys[] = {
-	"name", "price", "stock_level", "created_at", "updated_at", NULL,
 };
 
 /*
@@ -135,21 +133,20 @@ static void default_page(struct scp_req *r, const char *supplier, const struct s
 static void catalog_page(struct scp_req *r, const char *supplier)
 {
 	struct scp_page pg;
-	const char *q, *cat, *key, *desc, *min, *max, *instock;
+	const char *q, *cat, *key, *min, *max, *instock;
 	PGresult *res;
 
 	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q) ||
 	    !scp_query_money(r, "min_price", &min) || !scp_query_money(r, "max_price", &max) ||
 	    !scp_query_bool(r, "in_stock", &instock) ||
-	    !cat_query_sort(r, sort_keys, "name", false, &key, &desc))
+	    !scp_page_sort(r, cat_product_sorts, "name", &key))
 		return;
 	cat = scp_req_query(r, "category", NULL);
-	if (supplier && !q && !cat && !min && !max && !instock && !strcmp(key, "name") &&
-	    !strcmp(desc, "f")) {
+	if (supplier && !q && !cat && !min && !max && !instock && !strcmp(key, "name")) {
 		default_page(r, supplier, &pg);
 		return;
 	}
-	res = scp_q(r, "catalog", r->auth.user_id, supplier, q, cat, key, desc, pg.page_text,
+	res = scp_q(r, "catalog", r->auth.user_id, supplier, q, cat, key, pg.page_text,
 		    pg.size_text, min, max, instock);
 	if (!res)
 		return;

@@ -11,6 +11,7 @@
 
 #include "scp_db.h"
 #include "scp_http.h"
+#include "scp_page.h"
 
 /* Largest uploaded image (DESIGN §7: size limits in nginx and in code). */
 #define CAT_IMAGE_MAX (5 * 1024 * 1024)
@@ -18,26 +19,14 @@
 #define CAT_IMAGE_DIR "images"
 
 /*
- * A product list reads the stored view (api_view) and the sort keys only; the rows of
- * one page are then ordered by ?sort_by= K (a text parameter), descending when D.  One
- * CASE per key and direction keeps it a single prepared statement; the id breaks ties
- * so pages never overlap.  (products.c and browse.c)
+ * A product list (products.c, browse.c) filters products p down to their ids and sort
+ * keys (CAT_PRODUCT_KEYS); the page's rows then answer their stored view (api_view).
  */
-#define CAT_PRODUCT_COLUMNS \
-	" p.api_view AS j, p.id, lower(p.name) AS name_k, p.price_minor, p.stock_level," \
-	" p.created_at, p.updated_at"
-#define CAT_PRODUCT_ORDER(K, D) \
-	" CASE WHEN " K " = 'name' AND NOT " D " THEN name_k END," \
-	" CASE WHEN " K " = 'name' AND " D " THEN name_k END DESC," \
-	" CASE WHEN " K " = 'price' AND NOT " D " THEN price_minor END," \
-	" CASE WHEN " K " = 'price' AND " D " THEN price_minor END DESC," \
-	" CASE WHEN " K " = 'stock_level' AND NOT " D " THEN stock_level END," \
-	" CASE WHEN " K " = 'stock_level' AND " D " THEN stock_level END DESC," \
-	" CASE WHEN " K " = 'created_at' AND NOT " D " THEN created_at END," \
-	" CASE WHEN " K " = 'created_at' AND " D " THEN created_at END DESC," \
-	" CASE WHEN " K " = 'updated_at' AND NOT " D " THEN updated_at END," \
-	" CASE WHEN " K " = 'updated_at' AND " D " THEN updated_at END DESC," \
-	" id"
+#define CAT_PRODUCT_KEYS \
+	" p.id, lower(p.name) AS name_k, p.price_minor, p.stock_level, p.created_at," \
+	" p.updated_at"
+#define CAT_PRODUCT_FROM "p JOIN products x ON x.id = p.id"
+#define CAT_PRODUCT_ROW "x.api_view"
 
 /* Filters every product list shares: search, category, price range, in stock. */
 #define CAT_PRODUCT_FILTERS(Q, CAT, MIN, MAX, INSTOCK) \
@@ -48,22 +37,23 @@
 	" AND (" MAX "::bigint IS NULL OR p.price_minor <= " MAX ")" \
 	" AND (" INSTOCK "::boolean IS NULL OR (p.stock_level > 0) = " INSTOCK ")"
 
-/* The rows of page P of size S of f, ordered as ORDER, as a JSON array (or NULL). */
-#define CAT_PAGE_JSON(ORDER, P, S) \
-	"(SELECT json_agg(j ORDER BY rn) FROM" \
-	" (SELECT j, row_number() OVER (ORDER BY" ORDER ") AS rn FROM f" \
-	"   ORDER BY" ORDER " LIMIT " S "::int OFFSET (" P "::int - 1) * " S "::int) x)"
-
 /*
- * The list answer of page P of size S from the results R (a JSON array) and the total
- * N, both SQL expressions, usually subqueries.  They are computed in a subquery that
- * OFFSET 0 keeps from being flattened, so that scp_page_json receives plain columns
- * and is inlined: given subqueries, PostgreSQL would parse and plan its body on every
- * call, a third of the time of a catalog page.
+ * The ?sort_by= keys of every product list (a sort table, see scp_page.h), each
+ * ascending or, with '-', descending; cat_product_sorts holds their names.
  */
-#define CAT_PAGE_OF(R, N, P, S) \
-	" scp_page_json(pg.r, pg.n, " P "::int, " S "::int)" \
-	" FROM (SELECT " R " AS r, " N " AS n OFFSET 0) pg"
+#define CAT_PRODUCT_SORTS(S, K, X) \
+	S(K, X, "name", "name_k", "") S(K, X, "-name", "name_k", " DESC") \
+	S(K, X, "price", "price_minor", "") S(K, X, "-price", "price_minor", " DESC") \
+	S(K, X, "stock_level", "stock_level", "") \
+	S(K, X, "-stock_level", "stock_level", " DESC") \
+	S(K, X, "created_at", "created_at", "") S(K, X, "-created_at", "created_at", " DESC") \
+	S(K, X, "updated_at", "updated_at", "") S(K, X, "-updated_at", "updated_at", " DESC")
+/*
+ * The ORDER BY of a product list sorted by the key in text parameter K: one CASE per
+ * key keeps it one prepared statement; the id breaks ties, so pages never overlap.
+ */
+#define CAT_PRODUCT_ORDER_BY(K, X) SCP_ORDER_BY(CAT_PRODUCT_SORTS, K "::text", X) " " X "id"
+extern const char *const cat_product_sorts[];
 
 /*
  * Each resource file owns the statements its handlers run, in one table ending with
@@ -117,12 +107,6 @@ void cat_upload(struct scp_req *r);
 const char *cat_image_url(struct scp_req *r, const char *url);
 
 /* util.c */
-/*
- * ?sort_by= (one of keys, default def; a leading '-' means descending) and ?sort_order=
- * / ?order= (asc | desc).  Answers 400 on an unknown key.
- */
-bool cat_query_sort(struct scp_req *r, const char *const *keys, const char *def,
-		    bool def_desc, const char **key, const char **desc);
 /* The JSON text of o (a fresh object) in the arena; releases o. */
 const char *cat_json_text(struct scp_req *r, json_object *o);
 /* Is the field present in b, and is it JSON null?  0 absent, 1 null, 2 a value. */

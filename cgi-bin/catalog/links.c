@@ -16,31 +16,26 @@
 
 #include <string.h>
 
+/* A list of links: newest request first (the id breaks ties), $3 page, $4 size. */
+#define LINKS_ORDER(X) X "requested_at DESC, " X "id DESC"
+#define LINKS_PAGED(FILTER) \
+	SCP_PAGED("SELECT l.id, l.requested_at FROM consumer_links l" FILTER, LINKS_ORDER, \
+		  "p JOIN consumer_links l ON l.id = p.id", "scp_link_json(l)", "$3", "$4")
+
 const struct scp_stmt cat_links_stmts[] = {
 	{ "link_request", "SELECT scp_link_request($1, $2, $3)" },
 	{ "link_move", "SELECT scp_link_move($1, $2, $3, $4, $5::text[], $6)" },
-	/* $1 consumer, $2 status, $3 page, $4 size: blocked links are not shown. */
+	/* $1 consumer, $2 status: blocked links are not shown. */
 	{ "links_consumer",
-	  "WITH f AS (SELECT l AS r FROM consumer_links l"
-	  "            WHERE l.consumer_id = $1 AND l.status <> 'blocked'"
-	  "              AND ($2::text IS NULL OR l.status = $2)),"
-	  " p AS (SELECT r FROM f ORDER BY (r).requested_at DESC, (r).id DESC"
-	  "        LIMIT $4::int OFFSET ($3::int - 1) * $4::int)"
-	  " SELECT" CAT_PAGE_OF("(SELECT json_agg(scp_link_json(p.r)"
-	  "                  ORDER BY (p.r).requested_at DESC, (p.r).id DESC) FROM p)",
-	  "(SELECT count(*) FROM f)", "$3", "$4") },
-	/* $1 supplier, $2 status, $3 page, $4 size, $5 search (the consumer's name…). */
+	  LINKS_PAGED(" WHERE l.consumer_id = $1 AND l.status <> 'blocked'"
+		      "   AND ($2::text IS NULL OR l.status = $2)") },
+	/* $1 supplier, $2 status, $5 search (the consumer's name, company or email). */
 	{ "links_supplier",
-	  "WITH f AS (SELECT l AS r FROM consumer_links l JOIN users u ON u.id = l.consumer_id"
-	  "            WHERE l.supplier_id = $1 AND ($2::text IS NULL OR l.status = $2)"
-	  "              AND ($5::text IS NULL OR u.email ILIKE scp_like($5)"
-	  "                   OR u.company_name ILIKE scp_like($5)"
-	  "                   OR concat_ws(' ', u.first_name, u.last_name) ILIKE scp_like($5))),"
-	  " p AS (SELECT r FROM f ORDER BY (r).requested_at DESC, (r).id DESC"
-	  "        LIMIT $4::int OFFSET ($3::int - 1) * $4::int)"
-	  " SELECT" CAT_PAGE_OF("(SELECT json_agg(scp_link_json(p.r)"
-	  "                  ORDER BY (p.r).requested_at DESC, (p.r).id DESC) FROM p)",
-	  "(SELECT count(*) FROM f)", "$3", "$4") },
+	  LINKS_PAGED(" JOIN users u ON u.id = l.consumer_id"
+		      " WHERE l.supplier_id = $1 AND ($2::text IS NULL OR l.status = $2)"
+		      "   AND ($5::text IS NULL OR u.email ILIKE scp_like($5)"
+		      "        OR u.company_name ILIKE scp_like($5)"
+		      "        OR concat_ws(' ', u.first_name, u.last_name) ILIKE scp_like($5))") },
 	/* $1 supplier or NULL, $2 consumer or NULL, $3 link. */
 	{ "link_get",
 	  "SELECT scp_link_json(l) FROM consumer_links l"

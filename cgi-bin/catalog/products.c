@@ -13,21 +13,22 @@
 
 #include <string.h>
 
+/* The supplier's list, newest first unless ?sort_by= says otherwise. */
+#define PRODUCTS_ORDER(X) CAT_PRODUCT_ORDER_BY("$6", X)
+
 const struct scp_stmt cat_products_stmts[] = {
 	/*
 	 * The supplier's products.  $1 supplier, $2 search, $3 category, $4 is_active,
-	 * $5 low_stock, $6 sort key, $7 descending, $8 page, $9 size, $10/$11 price range,
-	 * $12 in stock.
+	 * $5 low_stock, $6 sort key, $7 page, $8 size, $9/$10 price range, $11 in stock.
 	 */
 	{ "products_list",
-	  "WITH s AS (SELECT low_stock_threshold FROM suppliers WHERE id = $1),"
-	  " f AS (SELECT" CAT_PRODUCT_COLUMNS " FROM products p, s"
-	  "        WHERE p.supplier_id = $1 AND p.deleted_at IS NULL"
-	  CAT_PRODUCT_FILTERS("$2", "$3", "$10", "$11", "$12")
-	  "          AND ($4::boolean IS NULL OR p.is_active = $4)"
-	  "          AND ($5::boolean IS NOT TRUE OR p.stock_level <= s.low_stock_threshold))"
-	  " SELECT" CAT_PAGE_OF(CAT_PAGE_JSON(CAT_PRODUCT_ORDER("$6::text", "$7::boolean"), "$8", "$9"),
-	  "(SELECT count(*) FROM f)", "$8", "$9") },
+	  SCP_PAGED("SELECT" CAT_PRODUCT_KEYS
+		    " FROM products p, (SELECT low_stock_threshold FROM suppliers WHERE id = $1) s"
+		    " WHERE p.supplier_id = $1 AND p.deleted_at IS NULL"
+		    CAT_PRODUCT_FILTERS("$2", "$3", "$9", "$10", "$11")
+		    "   AND ($4::boolean IS NULL OR p.is_active = $4)"
+		    "   AND ($5::boolean IS NOT TRUE OR p.stock_level <= s.low_stock_threshold)",
+		    PRODUCTS_ORDER, CAT_PRODUCT_FROM, CAT_PRODUCT_ROW, "$7", "$8") },
 	{ "product_create", "SELECT scp_product_create($1, $2::jsonb)" },
 	{ "product_get",
 	  "SELECT api_view FROM products WHERE id = $2 AND supplier_id = $1 AND deleted_at IS NULL" },
@@ -51,27 +52,30 @@ const struct scp_stmt cat_products_stmts[] = {
 #define PRICE_WHY "must be a number greater than 0 and at most 100000000, with at most 2 decimals"
 #define DISCOUNT_WHY "must be a percentage from 0 to 100 with at most 2 decimals"
 
-static const char *const sort_keys[] = {
-	"name", "price", "stock_level", "created_at", "updated_at", NULL,
-};
+const char *const cat_product_sorts[] = { SCP_SORT_NAMES(CAT_PRODUCT_SORTS) NULL };
 
 void cat_products_list(struct scp_req *r)
 {
 	struct scp_page pg;
-	const char *q, *cat, *active, *low, *key, *desc, *min, *max, *instock;
+	const char *q, *cat, *active, *low, *key, *min, *max, *instock;
+	/*
+	 * Newest first; ?sort_order= alone turns that (scp_page_sort keeps the direction
+	 * of a default named with '-').
+	 */
+	const char *def = scp_req_query(r, "sort_order", "order") ? "created_at" : "-created_at";
 	PGresult *res;
 
 	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q) ||
 	    !scp_query_bool(r, "is_active", &active) || !scp_query_bool(r, "low_stock", &low) ||
 	    !scp_query_bool(r, "in_stock", &instock) ||
 	    !scp_query_money(r, "min_price", &min) || !scp_query_money(r, "max_price", &max) ||
-	    !cat_query_sort(r, sort_keys, "created_at", true, &key, &desc))
+	    !scp_page_sort(r, cat_product_sorts, def, &key))
 		return;
 	/* ?active= is another name for ?is_active=. */
 	if (!active && !scp_query_bool(r, "active", &active))
 		return;
 	cat = scp_req_query(r, "category", NULL);
-	res = scp_q(r, "products_list", r->auth.supplier_id, q, cat, active, low, key, desc,
+	res = scp_q(r, "products_list", r->auth.supplier_id, q, cat, active, low, key,
 		    pg.page_text, pg.size_text, min, max, instock);
 	if (res)
 		scp_send_row_json(r, 200, res);

@@ -7,20 +7,20 @@
 
 #include <string.h>
 
+/* By name; the id breaks ties. */
+#define SUPPLIERS_ORDER(X) X "k, " X "id"
+
 const struct scp_stmt cat_suppliers_stmts[] = {
 	/* $1 calling consumer (or NULL), $2 search, $3 page, $4 page size. */
 	{ "suppliers_list",
-	  "WITH f AS (SELECT s AS r, lower(s.name) AS k, s.id, l.id AS link_id,"
-	  "                  l.status AS link_status"
-	  "             FROM suppliers s LEFT JOIN consumer_links l"
-	  "               ON l.supplier_id = s.id AND l.consumer_id = $1::uuid"
-	  "            WHERE l.status IS DISTINCT FROM 'blocked'"
-	  "              AND ($2::text IS NULL OR s.name ILIKE scp_like($2)"
-	  "                   OR s.description ILIKE scp_like($2))),"
-	  " p AS (SELECT * FROM f ORDER BY k, id LIMIT $4::int OFFSET ($3::int - 1) * $4::int)"
-	  " SELECT" CAT_PAGE_OF("(SELECT json_agg(scp_supplier_json(p.r, p.link_id, p.link_status)"
-	  "                                  ORDER BY p.k, p.id) FROM p)",
-	  "(SELECT count(*) FROM f)", "$3", "$4") },
+	  SCP_PAGED("SELECT s.id, lower(s.name) AS k, l.id AS link_id, l.status AS link_status"
+		    " FROM suppliers s LEFT JOIN consumer_links l"
+		    "   ON l.supplier_id = s.id AND l.consumer_id = $1::uuid"
+		    " WHERE l.status IS DISTINCT FROM 'blocked'"
+		    "   AND ($2::text IS NULL OR s.name ILIKE scp_like($2)"
+		    "        OR s.description ILIKE scp_like($2))",
+		    SUPPLIERS_ORDER, "p JOIN suppliers s ON s.id = p.id",
+		    "scp_supplier_json(s, p.link_id, p.link_status)", "$3", "$4") },
 	/* $1 supplier, $2 calling consumer (or NULL): a blocked consumer finds nothing. */
 	{ "supplier_get",
 	  "SELECT scp_supplier_json(s, l.id, l.status) FROM suppliers s"

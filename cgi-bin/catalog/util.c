@@ -1,49 +1,7 @@
-/* Small helpers the catalog handlers share: the sort parameters, field copies. */
+/* Small helpers the catalog handlers share: copies of checked fields into a JSON object. */
 #include "catalog.h"
 #include "scp_json.h"
-#include "scp_money.h"
 #include "scp_validate.h"
-
-#include <stdio.h>
-#include <string.h>
-
-bool cat_query_sort(struct scp_req *r, const char *const *keys, const char *def,
-		    bool def_desc, const char **key, const char **desc)
-{
-	const char *k = scp_req_query_param(r, "sort_by");
-	const char *o = scp_req_query_param(r, "sort_order");
-	bool d = def_desc;
-
-	if (!o)
-		o = scp_req_query_param(r, "order");
-	if (!k || !*k) {
-		k = def;
-	} else if (*k == '-') {
-		k++;
-		d = true;
-	} else {
-		d = false;
-	}
-	if (o && *o) {
-		if (!strcmp(o, "desc")) {
-			d = true;
-		} else if (!strcmp(o, "asc")) {
-			d = false;
-		} else {
-			scp_bad_request(r, "sort_order must be asc or desc");
-			return false;
-		}
-	}
-	for (const char *const *c = keys; *c; c++) {
-		if (!strcmp(k, *c)) {
-			*key = *c;
-			*desc = d ? "t" : "f";
-			return true;
-		}
-	}
-	scp_bad_request(r, scp_arena_printf(r->arena, "cannot sort by %s", k));
-	return false;
-}
 
 const char *cat_json_text(struct scp_req *r, json_object *o)
 {
