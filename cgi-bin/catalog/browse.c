@@ -6,12 +6,65 @@
 #include "catalog.h"
 #include "page_cache.h"
 #include "scp_page.h"
-#include "scp_validate.h"
+#include "scp_query.h"
 
 #include <string.h>
 
-static const char *const sort_keys[] = {
-	"name", "price", "stock_level", "created_at", "updated_at", NULL,
+/* By name unless ?sort_by= says otherwise. */
+#define CATALOG_ORDER(X) CAT_PRODUCT_ORDER_BY("$5", X)
+
+const struct scp_stmt cat_browse_stmts[] = {
+	/*
+	 * The catalog of accepted links.  $1 consumer, $2 supplier (NULL: every linked
+	 * supplier), $3 search, $4 category, $5 sort key, $6 page, $7 size, $8/$9 price
+	 * range, $10 in stock.  Answers the link status and whether the supplier exists
+	 * too, so 403 and 404 cost no second trip.
+	 */
+	{ "catalog",
+	  SCP_PAGE_WITH("SELECT" CAT_PRODUCT_KEYS " FROM consumer_links l"
+			" JOIN products p ON p.supplier_id = l.supplier_id"
+			" WHERE l.consumer_id = $1 AND l.status = 'accepted'"
+			"   AND ($2::uuid IS NULL OR l.supplier_id = $2)"
+			"   AND p.deleted_at IS NULL AND p.is_active"
+			CAT_PRODUCT_FILTERS("$3", "$4", "$8", "$9", "$10"),
+			CATALOG_ORDER, "$6", "$7")
+	  " SELECT CASE WHEN $2::uuid IS NULL THEN 'accepted' ELSE l.status END,"
+	  "        $2::uuid IS NULL OR s.id IS NOT NULL," SCP_PAGE_JSON("$6", "$7")
+	  SCP_PAGE_FROM(CAT_PRODUCT_FROM, CAT_PRODUCT_ROW, CATALOG_ORDER)
+	  " LEFT JOIN suppliers s ON s.id = $2::uuid"
+	  " LEFT JOIN consumer_links l ON l.consumer_id = $1 AND l.supplier_id = $2::uuid" },
+	/*
+	 * The same page in the catalog's default order (by name, no filter), the hot path:
+	 * one probe finds the supplier, its kept product count and its catalog version
+	 * (catalog_sizes), one the link, and only once the link is accepted (a CASE runs
+	 * its subqueries lazily) the page is read off products_catalog_idx.  json_agg takes
+	 * the rows in the order the subquery's ORDER BY … LIMIT hands them over (a plain
+	 * aggregate over one subquery does not reorder), which spares a sort inside the
+	 * aggregate.  $1 consumer, $2 supplier, $3 page, $4 size.  No row: no such supplier.
+	 */
+	{ "catalog_page",
+	  "SELECT l.status, c.version,"
+	  "       CASE WHEN l.status = 'accepted' THEN scp_page_json("
+	  "         (SELECT json_agg(x.api_view)"
+	  "            FROM (SELECT p.api_view FROM products p"
+	  "                   WHERE p.supplier_id = $2 AND p.deleted_at IS NULL AND p.is_active"
+	  "                   ORDER BY lower(p.name), p.id"
+	  "                   LIMIT $4::int OFFSET ($3::int - 1) * $4::int) x),"
+	  "         c.listed, $3::int, $4::int) END"
+	  "  FROM catalog_sizes c"
+	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
+	  " WHERE c.supplier_id = $2" },
+	/* The same without the page: is a kept page (page_cache.h) still current? */
+	{ "catalog_head",
+	  "SELECT l.status, c.version FROM catalog_sizes c"
+	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
+	  " WHERE c.supplier_id = $2" },
+	{ "catalog_product",
+	  "SELECT p.api_view FROM products p"
+	  " JOIN consumer_links l ON l.supplier_id = p.supplier_id AND l.consumer_id = $1"
+	  "                      AND l.status = 'accepted'"
+	  " WHERE p.id = $2 AND p.deleted_at IS NULL AND p.is_active" },
+	SCP_STMT_END,
 };
 
 /*
@@ -80,21 +133,20 @@ static void default_page(struct scp_req *r, const char *supplier, const struct s
 static void catalog_page(struct scp_req *r, const char *supplier)
 {
 	struct scp_page pg;
-	const char *q, *cat, *key, *desc, *min, *max, *instock;
+	const char *q, *cat, *key, *min, *max, *instock;
 	PGresult *res;
 
-	if (!scp_page_parse(r, &pg) || !cat_query_search(r, &q) ||
-	    !cat_query_money(r, "min_price", &min) || !cat_query_money(r, "max_price", &max) ||
-	    !cat_query_bool(r, "in_stock", &instock) ||
-	    !cat_query_sort(r, sort_keys, "name", false, &key, &desc))
+	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q) ||
+	    !scp_query_money(r, "min_price", &min) || !scp_query_money(r, "max_price", &max) ||
+	    !scp_query_bool(r, "in_stock", &instock) ||
+	    !scp_page_sort(r, cat_product_sorts, "name", &key))
 		return;
-	cat = cat_query_text(r, "category");
-	if (supplier && !q && !cat && !min && !max && !instock && !strcmp(key, "name") &&
-	    !strcmp(desc, "f")) {
+	cat = scp_req_query(r, "category", NULL);
+	if (supplier && !q && !cat && !min && !max && !instock && !strcmp(key, "name")) {
 		default_page(r, supplier, &pg);
 		return;
 	}
-	res = scp_q(r, "catalog", r->auth.user_id, supplier, q, cat, key, desc, pg.page_text,
+	res = scp_q(r, "catalog", r->auth.user_id, supplier, q, cat, key, pg.page_text,
 		    pg.size_text, min, max, instock);
 	if (!res)
 		return;
@@ -105,31 +157,21 @@ static void catalog_page(struct scp_req *r, const char *supplier)
 
 void cat_catalog_supplier(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
-
-	if (id)
-		catalog_page(r, id);
+	catalog_page(r, r->params[0]);
 }
 
 void cat_catalog(struct scp_req *r)
 {
-	const char *sup = cat_query_text(r, "supplier_id");
+	const char *sup;
 
-	if (sup && !scp_valid_uuid(sup)) {
-		scp_bad_request(r, "supplier_id must be a UUID");
-		return;
-	}
-	catalog_page(r, sup);
+	if (scp_query_uuid(r, "supplier_id", &sup))
+		catalog_page(r, sup);
 }
 
 void cat_catalog_product(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "catalog_product", r->auth.user_id, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "catalog_product", r->auth.user_id, id);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }

@@ -9,12 +9,60 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "scp_db.h"
 #include "scp_http.h"
+#include "scp_page.h"
 
 /* Largest uploaded image (DESIGN §7: size limits in nginx and in code). */
 #define CAT_IMAGE_MAX (5 * 1024 * 1024)
 /* Uploaded images live in media_dir/CAT_IMAGE_DIR, served as /media/CAT_IMAGE_DIR/… */
 #define CAT_IMAGE_DIR "images"
+
+/*
+ * A product list (products.c, browse.c) filters products p down to their ids and sort
+ * keys (CAT_PRODUCT_KEYS); the page's rows then answer their stored view (api_view).
+ */
+#define CAT_PRODUCT_KEYS \
+	" p.id, lower(p.name) AS name_k, p.price_minor, p.stock_level, p.created_at," \
+	" p.updated_at"
+#define CAT_PRODUCT_FROM "p JOIN products x ON x.id = p.id"
+#define CAT_PRODUCT_ROW "x.api_view"
+
+/* Filters every product list shares: search, category, price range, in stock. */
+#define CAT_PRODUCT_FILTERS(Q, CAT, MIN, MAX, INSTOCK) \
+	" AND (" Q "::text IS NULL OR p.name ILIKE scp_like(" Q ") OR p.sku ILIKE scp_like(" Q ")" \
+	"      OR p.description ILIKE scp_like(" Q "))" \
+	" AND (" CAT "::text IS NULL OR lower(p.category) = lower(" CAT "))" \
+	" AND (" MIN "::bigint IS NULL OR p.price_minor >= " MIN ")" \
+	" AND (" MAX "::bigint IS NULL OR p.price_minor <= " MAX ")" \
+	" AND (" INSTOCK "::boolean IS NULL OR (p.stock_level > 0) = " INSTOCK ")"
+
+/*
+ * The ?sort_by= keys of every product list (a sort table, see scp_page.h), each
+ * ascending or, with '-', descending; cat_product_sorts holds their names.
+ */
+#define CAT_PRODUCT_SORTS(S, K, X) \
+	S(K, X, "name", "name_k", "") S(K, X, "-name", "name_k", " DESC") \
+	S(K, X, "price", "price_minor", "") S(K, X, "-price", "price_minor", " DESC") \
+	S(K, X, "stock_level", "stock_level", "") \
+	S(K, X, "-stock_level", "stock_level", " DESC") \
+	S(K, X, "created_at", "created_at", "") S(K, X, "-created_at", "created_at", " DESC") \
+	S(K, X, "updated_at", "updated_at", "") S(K, X, "-updated_at", "updated_at", " DESC")
+/*
+ * The ORDER BY of a product list sorted by the key in text parameter K: one CASE per
+ * key keeps it one prepared statement; the id breaks ties, so pages never overlap.
+ */
+#define CAT_PRODUCT_ORDER_BY(K, X) SCP_ORDER_BY(CAT_PRODUCT_SORTS, K "::text", X) " " X "id"
+extern const char *const cat_product_sorts[];
+
+/*
+ * Each resource file owns the statements its handlers run, in one table ending with
+ * SCP_STMT_END; main.c lists the tables.
+ */
+extern const struct scp_stmt cat_suppliers_stmts[];
+extern const struct scp_stmt cat_products_stmts[];
+extern const struct scp_stmt cat_browse_stmts[];
+extern const struct scp_stmt cat_links_stmts[];
 
 /* suppliers.c */
 void cat_suppliers_list(struct scp_req *r);
@@ -59,27 +107,6 @@ void cat_upload(struct scp_req *r);
 const char *cat_image_url(struct scp_req *r, const char *url);
 
 /* util.c */
-/* Path capture i as a UUID; otherwise answers 404 and returns NULL. */
-const char *cat_id(struct scp_req *r, int i);
-/* ?name= as text; NULL when absent or empty. */
-const char *cat_query_text(struct scp_req *r, const char *name);
-/*
- * ?name= as a boolean ("true"/"1"/"false"/"0") → "t"/"f" in *out, NULL when absent.
- * Answers 400 and returns false on any other value.
- */
-bool cat_query_bool(struct scp_req *r, const char *name, const char **out);
-/*
- * ?sort_by= (one of keys, default def; a leading '-' means descending) and ?sort_order=
- * / ?order= (asc | desc).  Answers 400 on an unknown key.
- */
-bool cat_query_sort(struct scp_req *r, const char *const *keys, const char *def,
-		    bool def_desc, const char **key, const char **desc);
-/* ?name= as an amount in minor units (text for a parameter); NULL when absent. */
-bool cat_query_money(struct scp_req *r, const char *name, const char **out);
-/* ?search= (or ?q=), at most 200 characters; NULL when absent or empty. */
-bool cat_query_search(struct scp_req *r, const char **out);
-/* A JSON body that may be absent: *b is NULL then.  False when an answer was sent. */
-bool cat_optional_json(struct scp_req *r, json_object **b);
 /* The JSON text of o (a fresh object) in the arena; releases o. */
 const char *cat_json_text(struct scp_req *r, json_object *o);
 /* Is the field present in b, and is it JSON null?  0 absent, 1 null, 2 a value. */

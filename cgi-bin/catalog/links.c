@@ -10,21 +10,48 @@
 #include "catalog.h"
 #include "scp_json.h"
 #include "scp_page.h"
+#include "scp_query.h"
 #include "scp_route.h"
 #include "scp_validate.h"
 
 #include <string.h>
 
+/* A list of links: newest request first (the id breaks ties), $3 page, $4 size. */
+#define LINKS_ORDER(X) X "requested_at DESC, " X "id DESC"
+#define LINKS_PAGED(FILTER) \
+	SCP_PAGED("SELECT l.id, l.requested_at FROM consumer_links l" FILTER, LINKS_ORDER, \
+		  "p JOIN consumer_links l ON l.id = p.id", "scp_link_json(l)", "$3", "$4")
+
+const struct scp_stmt cat_links_stmts[] = {
+	{ "link_request", "SELECT scp_link_request($1, $2, $3)" },
+	{ "link_move", "SELECT scp_link_move($1, $2, $3, $4, $5::text[], $6)" },
+	/* $1 consumer, $2 status: blocked links are not shown. */
+	{ "links_consumer",
+	  LINKS_PAGED(" WHERE l.consumer_id = $1 AND l.status <> 'blocked'"
+		      "   AND ($2::text IS NULL OR l.status = $2)") },
+	/* $1 supplier, $2 status, $5 search (the consumer's name, company or email). */
+	{ "links_supplier",
+	  LINKS_PAGED(" JOIN users u ON u.id = l.consumer_id"
+		      " WHERE l.supplier_id = $1 AND ($2::text IS NULL OR l.status = $2)"
+		      "   AND ($5::text IS NULL OR u.email ILIKE scp_like($5)"
+		      "        OR u.company_name ILIKE scp_like($5)"
+		      "        OR concat_ws(' ', u.first_name, u.last_name) ILIKE scp_like($5))") },
+	/* $1 supplier or NULL, $2 consumer or NULL, $3 link. */
+	{ "link_get",
+	  "SELECT scp_link_json(l) FROM consumer_links l"
+	  " WHERE l.id = $3 AND (l.supplier_id = $1::uuid"
+	  "                      OR (l.consumer_id = $2::uuid AND l.status <> 'blocked'))" },
+	SCP_STMT_END,
+};
+
 /* The optional {"message": "..."} of a request; false when an answer was sent. */
 static bool request_message(struct scp_req *r, const char **msg)
 {
-	json_object *b;
+	json_object *b = scp_req_json_opt(r);
 
-	*msg = NULL;
-	if (!cat_optional_json(r, &b))
+	if (!b)
 		return false;
-	if (b)
-		*msg = scp_field_str(r, b, "message", false, 0, 1000);
+	*msg = scp_field_str(r, b, "message", false, 0, 1000);
 	return !scp_fields_send(r);
 }
 
@@ -38,10 +65,10 @@ static void link_request(struct scp_req *r, const char *supplier, const char *ms
 
 void cat_link_request(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0), *msg;
+	const char *msg;
 
-	if (id && request_message(r, &msg))
-		link_request(r, id, msg);
+	if (request_message(r, &msg))
+		link_request(r, r->params[0], msg);
 }
 
 /* POST /links/requests {supplier_id, message} (seed 003). */
@@ -62,32 +89,24 @@ void cat_link_request_body(struct scp_req *r)
 
 /*
  * ?status= among choices (NULL-terminated); NULL when absent; 400 otherwise.  Seed 003's
- * words for the same states are accepted too.
+ * words for the same states, "approved" and "denied", are among the choices and read
+ * as "accepted" and "rejected".
  */
 static bool status_filter(struct scp_req *r, const char *const *choices, const char **out)
 {
-	const char *s = scp_req_query_param(r, "status");
-
-	*out = NULL;
-	if (!s || !*s)
-		return true;
-	if (!strcmp(s, "approved"))
-		s = "accepted";
-	else if (!strcmp(s, "denied"))
-		s = "rejected";
-	for (const char *const *c = choices; *c; c++) {
-		if (!strcmp(s, *c)) {
-			*out = *c;
-			return true;
-		}
-	}
-	scp_bad_request(r, scp_arena_printf(r->arena, "unknown status %s", s));
-	return false;
+	if (!scp_query_enum(r, "status", choices, out))
+		return false;
+	if (*out && !strcmp(*out, "approved"))
+		*out = "accepted";
+	else if (*out && !strcmp(*out, "denied"))
+		*out = "rejected";
+	return true;
 }
 
 void cat_links_consumer(struct scp_req *r)
 {
-	static const char *const states[] = { "pending", "accepted", "rejected", NULL };
+	static const char *const states[] = { "pending", "accepted", "rejected", "approved",
+					      "denied", NULL };
 	struct scp_page pg;
 	const char *st;
 	PGresult *res;
@@ -101,13 +120,14 @@ void cat_links_consumer(struct scp_req *r)
 
 void cat_links_supplier(struct scp_req *r)
 {
-	static const char *const states[] = { "pending", "accepted", "rejected", "blocked", NULL };
+	static const char *const states[] = { "pending", "accepted", "rejected", "blocked",
+					      "approved", "denied", NULL };
 	struct scp_page pg;
 	const char *st, *q;
 	PGresult *res;
 
 	if (!scp_page_parse(r, &pg) || !status_filter(r, states, &st) ||
-	    !cat_query_search(r, &q))
+	    !scp_query_search(r, &q))
 		return;
 	res = scp_q(r, "links_supplier", r->auth.supplier_id, st, pg.page_text, pg.size_text, q);
 	if (res)
@@ -124,14 +144,10 @@ void cat_links_any(struct scp_req *r)
 
 void cat_link_get(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
 	bool consumer = r->auth.role_bit == SCP_R_CONSUMER;
-	PGresult *res;
+	PGresult *res = scp_q(r, "link_get", consumer ? NULL : r->auth.supplier_id,
+			      consumer ? r->auth.user_id : NULL, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "link_get", consumer ? NULL : r->auth.supplier_id,
-		    consumer ? r->auth.user_id : NULL, id);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -139,13 +155,9 @@ void cat_link_get(struct scp_req *r)
 /* Move link :id of the caller's supplier from one of from (an array literal) to to. */
 static void link_move(struct scp_req *r, const char *from, const char *to)
 {
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "link_move", r->params[0], r->auth.supplier_id,
+			      r->auth.user_id, r->auth.role, from, to);
 
-	if (!id)
-		return;
-	res = scp_q(r, "link_move", id, r->auth.supplier_id, r->auth.user_id, r->auth.role,
-		    from, to);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }

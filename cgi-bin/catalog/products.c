@@ -7,10 +7,41 @@
 #include "catalog.h"
 #include "scp_json.h"
 #include "scp_page.h"
+#include "scp_query.h"
 #include "scp_route.h"
 #include "scp_validate.h"
 
 #include <string.h>
+
+/* The supplier's list, newest first unless ?sort_by= says otherwise. */
+#define PRODUCTS_ORDER(X) CAT_PRODUCT_ORDER_BY("$6", X)
+
+const struct scp_stmt cat_products_stmts[] = {
+	/*
+	 * The supplier's products.  $1 supplier, $2 search, $3 category, $4 is_active,
+	 * $5 low_stock, $6 sort key, $7 page, $8 size, $9/$10 price range, $11 in stock.
+	 */
+	{ "products_list",
+	  SCP_PAGED("SELECT" CAT_PRODUCT_KEYS
+		    " FROM products p, (SELECT low_stock_threshold FROM suppliers WHERE id = $1) s"
+		    " WHERE p.supplier_id = $1 AND p.deleted_at IS NULL"
+		    CAT_PRODUCT_FILTERS("$2", "$3", "$9", "$10", "$11")
+		    "   AND ($4::boolean IS NULL OR p.is_active = $4)"
+		    "   AND ($5::boolean IS NOT TRUE OR p.stock_level <= s.low_stock_threshold)",
+		    PRODUCTS_ORDER, CAT_PRODUCT_FROM, CAT_PRODUCT_ROW, "$7", "$8") },
+	{ "product_create", "SELECT scp_product_create($1, $2::jsonb)" },
+	{ "product_get",
+	  "SELECT api_view FROM products WHERE id = $2 AND supplier_id = $1 AND deleted_at IS NULL" },
+	{ "product_update", "SELECT scp_product_update($1, $2, $3::jsonb)" },
+	/* Soft delete: order lines keep naming the product; every list forgets it. */
+	{ "product_delete",
+	  "UPDATE products SET deleted_at = now(), is_active = false, updated_at = now()"
+	  " WHERE id = $2 AND supplier_id = $1 AND deleted_at IS NULL RETURNING id" },
+	{ "products_bulk",
+	  "SELECT scp_products_bulk_update($1, $2::uuid[], $3::bigint, $4::int, $5::int)" },
+
+	SCP_STMT_END,
+};
 
 /* Bounds shared with the CHECK constraints of sql/002_b2b.sql. */
 #define PRICE_MAX 10000000000LL	/* 100 000 000.00 */
@@ -21,26 +52,30 @@
 #define PRICE_WHY "must be a number greater than 0 and at most 100000000, with at most 2 decimals"
 #define DISCOUNT_WHY "must be a percentage from 0 to 100 with at most 2 decimals"
 
-static const char *const sort_keys[] = {
-	"name", "price", "stock_level", "created_at", "updated_at", NULL,
-};
+const char *const cat_product_sorts[] = { SCP_SORT_NAMES(CAT_PRODUCT_SORTS) NULL };
 
 void cat_products_list(struct scp_req *r)
 {
 	struct scp_page pg;
-	const char *q, *cat, *active, *low, *key, *desc, *min, *max, *instock;
+	const char *q, *cat, *active, *low, *key, *min, *max, *instock;
+	/*
+	 * Newest first; ?sort_order= alone turns that (scp_page_sort keeps the direction
+	 * of a default named with '-').
+	 */
+	const char *def = scp_req_query(r, "sort_order", "order") ? "created_at" : "-created_at";
 	PGresult *res;
 
-	if (!scp_page_parse(r, &pg) || !cat_query_search(r, &q) ||
-	    !cat_query_bool(r, "is_active", &active) || !cat_query_bool(r, "low_stock", &low) ||
-	    !cat_query_bool(r, "in_stock", &instock) ||
-	    !cat_query_money(r, "min_price", &min) || !cat_query_money(r, "max_price", &max) ||
-	    !cat_query_sort(r, sort_keys, "created_at", true, &key, &desc))
+	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q) ||
+	    !scp_query_bool(r, "is_active", &active) || !scp_query_bool(r, "low_stock", &low) ||
+	    !scp_query_bool(r, "in_stock", &instock) ||
+	    !scp_query_money(r, "min_price", &min) || !scp_query_money(r, "max_price", &max) ||
+	    !scp_page_sort(r, cat_product_sorts, def, &key))
 		return;
-	if (!active && !cat_query_bool(r, "active", &active))
+	/* ?active= is another name for ?is_active=. */
+	if (!active && !scp_query_bool(r, "active", &active))
 		return;
-	cat = cat_query_text(r, "category");
-	res = scp_q(r, "products_list", r->auth.supplier_id, q, cat, active, low, key, desc,
+	cat = scp_req_query(r, "category", NULL);
+	res = scp_q(r, "products_list", r->auth.supplier_id, q, cat, active, low, key,
 		    pg.page_text, pg.size_text, min, max, instock);
 	if (res)
 		scp_send_row_json(r, 200, res);
@@ -125,28 +160,24 @@ void cat_product_create(struct scp_req *r)
 
 void cat_product_get(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "product_get", r->auth.supplier_id, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "product_get", r->auth.supplier_id, id);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
 
 void cat_product_update(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0), *d;
-	json_object *b;
+	json_object *b = scp_req_json(r);
+	const char *d;
 	PGresult *res;
 
-	if (!id || !(b = scp_req_json(r)))
+	if (!b)
 		return;
 	d = cat_json_text(r, product_fields(r, b, false));
 	if (scp_fields_send(r))
 		return;
-	res = scp_q(r, "product_update", r->auth.supplier_id, id, d);
+	res = scp_q(r, "product_update", r->auth.supplier_id, r->params[0], d);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -154,12 +185,8 @@ void cat_product_update(struct scp_req *r)
 void cat_product_delete(struct scp_req *r)
 {
 	static const char ok[] = "{\"success\":true,\"message\":\"product deleted\"}";
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "product_delete", r->auth.supplier_id, r->params[0]);
 
-	if (!id)
-		return;
-	res = scp_q(r, "product_delete", r->auth.supplier_id, id);
 	if (!res)
 		return;
 	if (PQntuples(res) == 1)

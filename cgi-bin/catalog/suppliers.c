@@ -1,10 +1,36 @@
 /* Supplier discovery and public profiles; the staff's own profile (GET·PUT /supplier/me). */
 #include "catalog.h"
 #include "scp_page.h"
+#include "scp_query.h"
 #include "scp_route.h"
 #include "scp_validate.h"
 
 #include <string.h>
+
+/* By name; the id breaks ties. */
+#define SUPPLIERS_ORDER(X) X "k, " X "id"
+
+const struct scp_stmt cat_suppliers_stmts[] = {
+	/* $1 calling consumer (or NULL), $2 search, $3 page, $4 page size. */
+	{ "suppliers_list",
+	  SCP_PAGED("SELECT s.id, lower(s.name) AS k, l.id AS link_id, l.status AS link_status"
+		    " FROM suppliers s LEFT JOIN consumer_links l"
+		    "   ON l.supplier_id = s.id AND l.consumer_id = $1::uuid"
+		    " WHERE l.status IS DISTINCT FROM 'blocked'"
+		    "   AND ($2::text IS NULL OR s.name ILIKE scp_like($2)"
+		    "        OR s.description ILIKE scp_like($2))",
+		    SUPPLIERS_ORDER, "p JOIN suppliers s ON s.id = p.id",
+		    "scp_supplier_json(s, p.link_id, p.link_status)", "$3", "$4") },
+	/* $1 supplier, $2 calling consumer (or NULL): a blocked consumer finds nothing. */
+	{ "supplier_get",
+	  "SELECT scp_supplier_json(s, l.id, l.status) FROM suppliers s"
+	  " LEFT JOIN consumer_links l ON l.supplier_id = s.id AND l.consumer_id = $2::uuid"
+	  " WHERE s.id = $1 AND l.status IS DISTINCT FROM 'blocked'" },
+	{ "profile_get", "SELECT scp_supplier_profile_json(s) FROM suppliers s WHERE s.id = $1" },
+	{ "profile_update", "SELECT scp_supplier_update($1, $2::jsonb)" },
+
+	SCP_STMT_END,
+};
 
 /* The caller when it is a consumer: its link status then shows on every supplier. */
 static const char *consumer_of(struct scp_req *r)
@@ -18,7 +44,7 @@ void cat_suppliers_list(struct scp_req *r)
 	const char *q;
 	PGresult *res;
 
-	if (!scp_page_parse(r, &pg) || !cat_query_search(r, &q))
+	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q))
 		return;
 	res = scp_q(r, "suppliers_list", consumer_of(r), q, pg.page_text, pg.size_text);
 	if (res)
@@ -27,12 +53,8 @@ void cat_suppliers_list(struct scp_req *r)
 
 void cat_supplier_get(struct scp_req *r)
 {
-	const char *id = cat_id(r, 0);
-	PGresult *res;
+	PGresult *res = scp_q(r, "supplier_get", r->params[0], consumer_of(r));
 
-	if (!id)
-		return;
-	res = scp_q(r, "supplier_get", id, consumer_of(r));
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
