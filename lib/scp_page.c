@@ -50,9 +50,9 @@ bool scp_page_sort(struct scp_req *r, const char *const *names, const char *def,
 	const char *o = scp_req_query(r, "sort_order", "order");
 	bool desc = false;
 
-	if (!k) {
+	if (!k)
 		k = def;
-	} else if (*k == '-') {
+	if (*k == '-') {
 		k++;
 		desc = true;
 	}

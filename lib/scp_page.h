@@ -50,7 +50,8 @@ bool scp_page_parse(struct scp_req *r, struct scp_page *p);
 /*
  * Read ?sort_by and ?sort_order into one of the names of a sort table: "key", or
  * "-key" for descending (a key with a fixed direction, such as "newest", ignores
- * ?sort_order).  Absent: def.  Not in the table: 400, and false.
+ * ?sort_order).  Absent: def, which may name a direction too ("-created_at"), turned
+ * by ?sort_order alone.  Not in the table: 400, and false.
  */
 bool scp_page_sort(struct scp_req *r, const char *const *names, const char *def,
 		   const char **key);

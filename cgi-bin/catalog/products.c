@@ -43,7 +43,7 @@ const struct scp_stmt cat_products_stmts[] = {
 	SCP_STMT_END,
 };
 
-/* Bounds shared with the CHECK constraints of sql/002_b2b.sql. */
+/* Bounds shared with the CHECK constraints of sql/002_b2b.sql (the products table). */
 #define PRICE_MAX 10000000000LL	/* 100 000 000.00 */
 #define STOCK_MAX 1000000000LL
 #define MOQ_MAX 1000000LL
@@ -58,18 +58,13 @@ void cat_products_list(struct scp_req *r)
 {
 	struct scp_page pg;
 	const char *q, *cat, *active, *low, *key, *min, *max, *instock;
-	/*
-	 * Newest first; ?sort_order= alone turns that (scp_page_sort keeps the direction
-	 * of a default named with '-').
-	 */
-	const char *def = scp_req_query(r, "sort_order", "order") ? "created_at" : "-created_at";
 	PGresult *res;
 
 	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q) ||
 	    !scp_query_bool(r, "is_active", &active) || !scp_query_bool(r, "low_stock", &low) ||
 	    !scp_query_bool(r, "in_stock", &instock) ||
 	    !scp_query_money(r, "min_price", &min) || !scp_query_money(r, "max_price", &max) ||
-	    !scp_page_sort(r, cat_product_sorts, def, &key))
+	    !scp_page_sort(r, cat_product_sorts, "-created_at", &key))	/* newest first */
 		return;
 	/* ?active= is another name for ?is_active=. */
 	if (!active && !scp_query_bool(r, "active", &active))
