@@ -1,7 +1,7 @@
 /*
  * The profiles (scp_profile.h): each product's dialect of the canonical API, as data.
  * A route is named by its method and pattern exactly as in its family's route table;
- * tests/t/09-profiles.t checks that every pattern named here exists.
+ * tests/t/core-010-profiles.t checks that every pattern named here exists.
  */
 #include "scp_profile.h"
 

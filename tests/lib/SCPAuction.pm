@@ -1,5 +1,5 @@
 package SCPAuction;
-# Helpers of the auction tests (tests/t/2NN-*.t): real small PNG images, multipart
+# Helpers of the auction tests (tests/t/{listings,bids,orders,agents,admin}-2NN-*.t): real small PNG images, multipart
 # bodies, valid IMEIs, users of each SELLIKO role, and listings brought to a state.
 use strict;
 use warnings;

@@ -1,5 +1,5 @@
 package SCPB2B;
-# Helpers for the B2B tests (tests/t/1NN-*.t): suppliers with staff, products, consumers
+# Helpers for the B2B tests (tests/t/{catalog,orders}-1NN-*.t): suppliers with staff, products, consumers
 # linked to them, orders.  Everything goes through the HTTP API, as a client would.
 use strict;
 use warnings;
