@@ -1,5 +1,6 @@
 #include "scp_multipart.h"
 #include "scp_arena.h"
+#include "scp_text.h"
 
 #include <string.h>
 #include <strings.h>
@@ -33,6 +34,19 @@ static const char *param(struct scp_arena *a, const char *line, size_t n, const 
 	return NULL;
 }
 
+/* A part's name in snake_case ("devicePhoto0" → "device_photo0"), as for JSON keys. */
+static const char *snake(struct scp_arena *a, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	char *out;
+
+	if (!name || !scp_is_camel(name, n))
+		return name;
+	out = scp_arena_alloc(a, 2 * n + 1);
+	scp_snake_fold(name, n, out, 2 * n + 1);
+	return out;
+}
+
 static const char *parse_headers(struct scp_arena *a, const char *h, size_t n,
 				 struct scp_part *part)
 {
@@ -47,7 +61,7 @@ static const char *parse_headers(struct scp_arena *a, const char *h, size_t n,
 				v++;
 			if (strncasecmp(v, "form-data", 9))
 				return "part is not form-data";
-			part->name = param(a, h, len, "name");
+			part->name = snake(a, param(a, h, len, "name"));
 			part->filename = param(a, h, len, "filename");
 		} else if (len > 13 && !strncasecmp(h, "Content-Type:", 13)) {
 			const char *v = h + 13;

@@ -2,6 +2,7 @@
  * scp_multipart: multipart/form-data bodies (RFC 7578), parsed in place.
  *
  * Parts point into the request body (no copies); names and filenames are arena strings.
+ * Names are folded to snake_case, as JSON keys and query names are (scp_http.h).
  * Only what a browser or mobile client sends is accepted: a boundary from the
  * Content-Type, parts with a Content-Disposition of form-data and a name.
  */

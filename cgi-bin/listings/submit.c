@@ -43,46 +43,27 @@ struct submission {
 /* Strict UTF-8 without NUL or other control characters but tab and newlines. */
 static bool text_ok(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
-			(*p & 0xF8) == 0xF0 ? 3 : -1;
-
-		if (n < 0 || (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
 			return false;
-		if ((n == 1 && *p < 0xC2) || (n == 3 && *p > 0xF4))
-			return false;
-		for (int i = 1; i <= n; i++)
-			if ((p[i] & 0xC0) != 0x80)
-				return false;
-		if ((n == 2 && *p == 0xE0 && p[1] < 0xA0) || (n == 2 && *p == 0xED && p[1] > 0x9F) ||
-		    (n == 3 && *p == 0xF0 && p[1] < 0x90) || (n == 3 && *p == 0xF4 && p[1] > 0x8F))
-			return false;
-		p += n + 1;
-	}
-	return true;
+	return scp_utf8_valid(s, strlen(s));
 }
 
 /*
- * A plain field by its snake_case name (DESIGN §4) or the seed's camelCase one (libscp
- * folds the names of query strings and JSON bodies, not those of multipart parts).  An
- * empty value is absent: HTML forms send every optional input.
+ * A plain field by its snake_case name (DESIGN §4; libscp folds the seed's camelCase
+ * names).  An empty value is absent: HTML forms send every optional input.
  */
-static const char *raw(struct scp_req *r, const struct scp_multipart *m, const char *snake,
-		       const char *camel)
+static const char *raw(struct scp_req *r, const struct scp_multipart *m, const char *snake)
 {
 	const char *v = scp_multipart_field(r->arena, m, snake);
 
-	if ((!v || !*v) && camel)
-		v = scp_multipart_field(r->arena, m, camel);
 	return v && *v ? v : NULL;
 }
 
 static const char *text(struct scp_req *r, const struct scp_multipart *m, const char *snake,
-			const char *camel, bool required, size_t max)
+			bool required, size_t max)
 {
-	const char *v = raw(r, m, snake, camel);
+	const char *v = raw(r, m, snake);
 
 	if (!v) {
 		if (required)
@@ -132,9 +113,9 @@ static bool imei_ok(const char *s)
 }
 
 static const char *imei(struct scp_req *r, const struct scp_multipart *m, const char *snake,
-			const char *camel, bool required)
+			bool required)
 {
-	const char *v = text(r, m, snake, camel, required, 15);
+	const char *v = text(r, m, snake, required, 15);
 
 	if (v && !imei_ok(v)) {
 		scp_field_error(r, snake, "must be 15 digits with a valid check digit");
@@ -145,9 +126,9 @@ static const char *imei(struct scp_req *r, const struct scp_multipart *m, const 
 
 /* "Excellent", "excellent", "EXCELLENT" → "Excellent". */
 static const char *choice(struct scp_req *r, const struct scp_multipart *m, const char *snake,
-			  const char *camel, const char *const *choices, const char *msg)
+			  const char *const *choices, const char *msg)
 {
-	const char *v = text(r, m, snake, camel, true, 32);
+	const char *v = text(r, m, snake, true, 32);
 
 	if (!v)
 		return NULL;
@@ -158,12 +139,11 @@ static const char *choice(struct scp_req *r, const struct scp_multipart *m, cons
 	return NULL;
 }
 
-static bool boolean(struct scp_req *r, const struct scp_multipart *m, const char *snake,
-		    const char *camel)
+static bool boolean(struct scp_req *r, const struct scp_multipart *m, const char *snake)
 {
 	static const char *const yes[] = { "true", "1", "yes", "on", NULL };
 	static const char *const no[] = { "false", "0", "no", "off", NULL };
-	const char *v = raw(r, m, snake, camel);
+	const char *v = raw(r, m, snake);
 
 	if (!v)
 		return false;
@@ -178,10 +158,9 @@ static bool boolean(struct scp_req *r, const struct scp_multipart *m, const char
 }
 
 /* A calendar date YYYY-MM-DD. */
-static const char *date(struct scp_req *r, const struct scp_multipart *m, const char *snake,
-			const char *camel)
+static const char *date(struct scp_req *r, const struct scp_multipart *m, const char *snake)
 {
-	const char *v = raw(r, m, snake, camel);
+	const char *v = raw(r, m, snake);
 
 	if (!v || scp_valid_date(v))
 		return v;
@@ -203,11 +182,11 @@ static void step_device(struct scp_req *r, const struct scp_multipart *m, struct
 {
 	static const char *const conditions[] = { "Excellent", "Good", "Fair", "Poor", NULL };
 
-	doc_str(b, "brand", text(r, m, "brand", NULL, true, 50));
-	doc_str(b, "model", text(r, m, "model", NULL, true, 100));
-	doc_str(b, "storage", text(r, m, "storage", NULL, true, 30));
-	doc_str(b, "color", text(r, m, "color", NULL, true, 30));
-	doc_str(b, "condition", choice(r, m, "condition", NULL, conditions,
+	doc_str(b, "brand", text(r, m, "brand", true, 50));
+	doc_str(b, "model", text(r, m, "model", true, 100));
+	doc_str(b, "storage", text(r, m, "storage", true, 30));
+	doc_str(b, "color", text(r, m, "color", true, 30));
+	doc_str(b, "condition", choice(r, m, "condition", conditions,
 				       "must be one of: Excellent Good Fair Poor"));
 }
 
@@ -215,9 +194,9 @@ static void step_device(struct scp_req *r, const struct scp_multipart *m, struct
 static void step_technical(struct scp_req *r, const struct scp_multipart *m,
 			   struct scp_buf *b)
 {
-	const char *i1 = imei(r, m, "imei1", NULL, true), *i2 = imei(r, m, "imei2", NULL, false);
-	const char *bh = text(r, m, "battery_health", "batteryHealth", true, 12);
-	const char *price = text(r, m, "asking_price", "askingPrice", true, 20);
+	const char *i1 = imei(r, m, "imei1", true), *i2 = imei(r, m, "imei2", false);
+	const char *bh = text(r, m, "battery_health", true, 12);
+	const char *price = text(r, m, "asking_price", true, 20);
 	int64_t minor = 0;
 	long health = 0;
 
@@ -240,15 +219,15 @@ static void step_technical(struct scp_req *r, const struct scp_multipart *m,
 				"must be an amount from %s to %s with at most 2 decimals", lo, hi));
 	}
 	scp_buf_addf(b, ",\"asking_price\":%lld", (long long)minor);
-	doc_str(b, "description", text(r, m, "description", NULL, true, 2000));
+	doc_str(b, "description", text(r, m, "description", true, 2000));
 }
 
 /* Step 3 without the files: the warranty, whose details count only when it is true. */
 static void step_warranty(struct scp_req *r, const struct scp_multipart *m, struct scp_buf *b)
 {
-	bool warranty = boolean(r, m, "has_warranty", "hasWarranty");
-	const char *type = text(r, m, "warranty_type", "warrantyType", false, 100);
-	const char *expiry = date(r, m, "warranty_expiry", "warrantyExpiry");
+	bool warranty = boolean(r, m, "has_warranty");
+	const char *type = text(r, m, "warranty_type", false, 100);
+	const char *expiry = date(r, m, "warranty_expiry");
 
 	scp_buf_addf(b, ",\"has_warranty\":%s", warranty ? "true" : "false");
 	doc_str(b, "warranty_type", warranty ? type : NULL);
@@ -261,24 +240,24 @@ static void step_pickup(struct scp_req *r, const struct scp_multipart *m, struct
 	static const char *const slots[] = { "morning", "afternoon", "evening", NULL };
 	const char *pin;
 
-	doc_str(b, "street_address", text(r, m, "street_address", "streetAddress", true, 200));
-	doc_str(b, "city", text(r, m, "city", NULL, true, 100));
-	doc_str(b, "state", text(r, m, "state", NULL, true, 100));
-	pin = text(r, m, "pincode", NULL, true, 6);
+	doc_str(b, "street_address", text(r, m, "street_address", true, 200));
+	doc_str(b, "city", text(r, m, "city", true, 100));
+	doc_str(b, "state", text(r, m, "state", true, 100));
+	pin = text(r, m, "pincode", true, 6);
 	if (pin && (!digits(pin, 6) || pin[0] == '0')) {
 		scp_field_error(r, "pincode", "must be a 6-digit PIN code");
 		pin = NULL;
 	}
 	doc_str(b, "pincode", pin);
-	doc_str(b, "landmark", text(r, m, "landmark", NULL, false, 200));
-	doc_str(b, "pickup_time", choice(r, m, "pickup_time", "pickupTime", slots,
+	doc_str(b, "landmark", text(r, m, "landmark", false, 200));
+	doc_str(b, "pickup_time", choice(r, m, "pickup_time", slots,
 					 "must be one of: morning afternoon evening"));
 }
 
-/* device_photo0…5 (or devicePhoto0…5, or repeated device_photos / device_photos[]). */
+/* device_photo0…5 (devicePhoto0…5 arrive folded), or repeated device_photos[]. */
 static bool is_photo_name(const char *n)
 {
-	if ((!strncmp(n, "device_photo", 12) || !strncmp(n, "devicePhoto", 11))) {
+	if (!strncmp(n, "device_photo", 12)) {
 		const char *d = n + (n[6] == '_' ? 12 : 11);
 
 		return (d[0] >= '0' && d[0] <= '9' && !d[1]) || !strcmp(d, "s") || !strcmp(d, "s[]");
@@ -324,7 +303,7 @@ static void read_files(struct scp_req *r, const struct scp_multipart *m, struct 
 
 		if (!p->filename)
 			continue;
-		if (!strcmp(p->name, "bill_photo") || !strcmp(p->name, "billPhoto"))
+		if (!strcmp(p->name, "bill_photo"))
 			take_bill(r, p, s);
 		else if (is_photo_name(p->name) && p->len && ++seen <= PHOTOS_MAX)
 			take_photo(r, p, s);
