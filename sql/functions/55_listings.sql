@@ -141,10 +141,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'listing not found';
     END IF;
-    IF l.status <> 'pending' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409',
-            MESSAGE = format('cannot move from %s to live', l.status);
-    END IF;
+    PERFORM scp_state_check('listing', l.status, 'live');
     -- By default the seller's asking price wins at once, and bidding opens at
     -- auction_start_percent of it.
     p_instant := coalesce(p_instant, l.asking_price);
@@ -180,10 +177,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'listing not found';
     END IF;
-    IF l.status <> 'pending' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409',
-            MESSAGE = format('cannot move from %s to rejected', l.status);
-    END IF;
+    PERFORM scp_state_check('listing', l.status, 'rejected');
     UPDATE listings SET status = 'rejected', rejected_at = now(), rejected_by = p_admin,
            rejection_reason = p_reason, updated_at = now()
      WHERE id = p_id RETURNING * INTO l;
