@@ -19,12 +19,24 @@ struct key {
 	const char *def;
 	long min, max;
 	bool secret;
+	bool sql;	/* SET as scp.<name> on every database connection */
 	const char *help;
 };
 
-#define S(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, h }
-#define X(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, true, h }
-#define N(n, d, lo, hi, h) { #n, NUM, offsetof(struct scp_config, n), #d, lo, hi, false, h }
+static bool loaded;
+
+#define S(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, false, h }
+#define X(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, true, false, h }
+#define N(n, d, lo, hi, h) \
+	{ #n, NUM, offsetof(struct scp_config, n), #d, lo, hi, false, false, h }
+/*
+ * A number SQL reads too: scp_db sets it as scp.<name> on every connection it opens,
+ * and functions read it with scp_setting_int('<name>') (sql/functions/10_core.sql, whose
+ * fallback for a session without it, psql, must be the same default as here).  Making
+ * a key visible to SQL is changing its N to Q.
+ */
+#define Q(n, d, lo, hi, h) \
+	{ #n, NUM, offsetof(struct scp_config, n), #d, lo, hi, false, true, h }
 
 static const struct key keys[] = {
 	S(database_url, "dbname=scp", "libpq connection string or URI"),
@@ -32,16 +44,16 @@ static const struct key keys[] = {
 	S(jwt_issuer, "scp", "iss claim of access tokens"),
 	S(jwt_audience, "scp-api", "aud claim of access tokens"),
 	N(access_ttl, 900, 60, 86400, "access token lifetime, seconds"),
-	N(refresh_ttl, 604800, 300, 7776000, "refresh token lifetime, seconds"),
+	Q(refresh_ttl, 604800, 300, 7776000, "refresh token lifetime, seconds"),
 	N(workers, 4, 1, 256, "worker processes per family"),
 	S(socket_dir, "/run/scp", "directory of the FastCGI sockets"),
 	S(log_level, "info", "debug, info, warn or error"),
 	N(password_cost, 5, 1, 11, "yescrypt cost factor of new password hashes"),
 	N(max_body, 1048576, 1024, 67108864, "largest JSON request body, bytes"),
-	N(otp_ttl, 300, 30, 3600, "OTP lifetime, seconds"),
-	N(otp_max_attempts, 5, 1, 20, "wrong codes before an OTP is void"),
-	N(otp_sends_per_minute, 3, 1, 100, "OTP sends per phone per minute"),
-	N(otp_verifies_per_5min, 5, 1, 100, "OTP verifications per phone per 5 minutes"),
+	Q(otp_ttl, 300, 30, 3600, "OTP lifetime, seconds"),
+	Q(otp_max_attempts, 5, 1, 20, "wrong codes before an OTP is void"),
+	Q(otp_sends_per_minute, 3, 1, 100, "OTP sends per phone per minute"),
+	Q(otp_verifies_per_5min, 5, 1, 100, "OTP verifications per phone per 5 minutes"),
 	S(whatsapp_transport, "log", "log (write to outbox_log) or http (WhatsApp Cloud API)"),
 	S(whatsapp_api_url, "https://graph.facebook.com", "WhatsApp Cloud API base URL"),
 	S(whatsapp_api_version, "v17.0", "Graph API version"),
@@ -55,19 +67,19 @@ static const struct key keys[] = {
 	S(media_dir, "/var/lib/scp/media", "where uploads are stored"),
 	S(public_url, "http://127.0.0.1:8080", "the site's external base URL"),
 	N(port, 8080, 1, 65535, "HTTP port of nginx (scripts/serve)"),
-	N(bid_min_increment, 10000, 1, 100000000,
+	Q(bid_min_increment, 10000, 1, 100000000,
 	  "smallest raise over an auction's highest bid, minor units (10000 = 100.00)"),
 	N(listing_price_min, 100000, 1, 100000000000, "lowest asking price of a listing, minor units"),
 	N(listing_price_max, 100000000, 1, 100000000000,
 	  "highest asking price of a listing, minor units"),
-	N(auction_start_percent, 50, 1, 100,
+	Q(auction_start_percent, 50, 1, 100,
 	  "opening bid of an approved auction, percent of the asking price (admin may override)"),
-	N(auction_commission_bp, 1000, 0, 10000,
+	Q(auction_commission_bp, 1000, 0, 10000,
 	  "platform commission on an auction's final price, basis points (1000 = 10%)"),
-	N(agent_commission, 20000, 0, 100000000, "paid to the agent of a completed pickup, minor units"),
-	N(platform_fee, 4900, 0, 100000000, "fixed fee per auction order paid by the buyer, minor units"),
+	Q(agent_commission, 20000, 0, 100000000, "paid to the agent of a completed pickup, minor units"),
+	Q(platform_fee, 4900, 0, 100000000, "fixed fee per auction order paid by the buyer, minor units"),
 	N(auction_sweep_ms, 1000, 100, 60000, "how often scp-worker closes ended auctions, ms"),
-	N(auction_ending_notice, 900, 60, 86400,
+	Q(auction_ending_notice, 900, 60, 86400,
 	  "seconds before an auction's end when the auction_ending event fires"),
 };
 
@@ -184,6 +196,7 @@ bool scp_config_load(const char *path, struct scp_buf *errs)
 	bool ok = true, explicit = path != NULL || getenv("SCP_CONFIG");
 
 	scp_config_free();
+	loaded = true;
 	for (size_t i = 0; i < NKEYS; i++)
 		set_value(&keys[i], keys[i].def, "default", errs);
 	ok = load_file(path ? path : scp_config_default_path(), explicit, errs);
@@ -250,8 +263,23 @@ void scp_config_dump(struct scp_buf *out)
 	}
 }
 
+bool scp_config_sql_key(size_t i, const char **name, long *value)
+{
+	if (!loaded)
+		return false;
+	for (size_t k = 0; k < NKEYS; k++) {
+		if (keys[k].sql && i-- == 0) {
+			*name = keys[k].name;
+			*value = *num_slot(&keys[k]);
+			return true;
+		}
+	}
+	return false;
+}
+
 void scp_config_free(void)
 {
+	loaded = false;
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].kind == STR) {
 			free(*str_slot(&keys[i]));

@@ -66,6 +66,12 @@ bool scp_config_load(const char *path, struct scp_buf *errs);
 bool scp_config_validate(struct scp_buf *errs);
 /* Print every key with its effective value (secrets masked) and a word of help. */
 void scp_config_dump(struct scp_buf *out);
+/*
+ * The i-th (from 0) of the keys SQL reads as current_setting('scp.<name>'), the ones
+ * marked Q in scp_config.c: false past the last, and before scp_config_load (SQL then
+ * falls back to its built-in defaults).  scp_db sets them on every connection.
+ */
+bool scp_config_sql_key(size_t i, const char **name, long *value);
 /* The path used when none is given: $SCP_CONFIG or /etc/scp/scp.conf. */
 const char *scp_config_default_path(void);
 void scp_config_free(void);

@@ -1,10 +1,16 @@
 #include "scp_db.h"
+#include "scp_buf.h"
+#include "scp_config.h"
 #include "scp_log.h"
 
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* More SQL-visible settings than this is a build error (see session_setup). */
+#define MAX_SETTINGS 32
 
 static long long now_ms(void)
 {
@@ -51,10 +57,44 @@ static void drop(struct scp_db *db)
 	db->conn = NULL;
 }
 
+/*
+ * The session's settings, in one round trip: UTC, so that timestamps leave as RFC 3339
+ * with a +00:00 offset, and every configuration key SQL reads (scp_config_sql_key) as
+ * scp.<key>, so that functions find it with current_setting() instead of taking it as a
+ * parameter of each call (DESIGN §3).  Session-level: a rollback keeps them.
+ */
+static bool session_setup(PGconn *c)
+{
+	struct scp_buf sql = SCP_BUF_INIT;
+	char values[MAX_SETTINGS][24];
+	const char *params[MAX_SETTINGS];
+	const char *name;
+	long v;
+	int n = 0;
+	PGresult *r;
+	bool ok;
+
+	scp_buf_adds(&sql, "SELECT set_config('TimeZone', 'UTC', false)");
+	for (size_t i = 0; scp_config_sql_key(i, &name, &v); i++) {
+		if (n == MAX_SETTINGS)
+			abort();
+		snprintf(values[n], sizeof(values[n]), "%ld", v);
+		params[n] = values[n];
+		n++;
+		scp_buf_addf(&sql, ", set_config('scp.%s', $%d, false)", name, n);
+	}
+	r = PQexecParams(c, sql.ptr, n, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		scp_error("session settings: %s", PQerrorMessage(c));
+	PQclear(r);
+	scp_buf_release(&sql);
+	return ok;
+}
+
 static bool connect_now(struct scp_db *db)
 {
 	long long t = now_ms();
-	PGresult *r;
 
 	/* While the server is away, try at most every 250 ms so requests fail fast. */
 	if (t < db->next_try_ms)
@@ -66,10 +106,7 @@ static bool connect_now(struct scp_db *db)
 		drop(db);
 		return false;
 	}
-	/* Timestamps leave in UTC so they are RFC 3339 with a Z-equivalent offset. */
-	r = PQexec(db->conn, "SET TIME ZONE 'UTC'");
-	PQclear(r);
-	if (!prepare_all(db)) {
+	if (!session_setup(db->conn) || !prepare_all(db)) {
 		drop(db);
 		return false;
 	}

@@ -2,7 +2,9 @@
  * scp_db: one persistent PostgreSQL connection per worker.
  *
  * Statements are declared in static tables ({name, sql}) and prepared once per
- * connection, right after it opens.  A lost connection is noticed before the next
+ * connection, right after it opens.  Before that the connection sets its time zone to
+ * UTC and every configuration key SQL reads as scp.<key> (scp_config_sql_key: the keys
+ * marked Q in scp_config.c), with the values of scp_cfg at that moment.  A lost connection is noticed before the next
  * request (the server's goodbye makes the idle socket readable) and reopened; while
  * the server cannot be reached, calls fail fast with SCP_DB_DOWN and the HTTP layer
  * answers 503 with Retry-After.  A connection left inside a transaction is rolled back

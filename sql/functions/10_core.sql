@@ -62,3 +62,27 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT (left(j::text, -1) || ', ' || to_json(p_key)::text || ' : '
             || coalesce(p_value::text, 'null') || '}')::json
 $$;
+
+-- A configuration value (DESIGN §3): every connection of lib/scp_db.c sets the keys
+-- marked Q in lib/scp_config.c as scp.<key>, so functions read them here instead of
+-- taking them as parameters.  A session without them (psql, a migration, scpctl) gets
+-- the built-in default, the same as scp_config.c's (tests/t/08-sql-settings.t compares
+-- the two).  A key with neither is a caller's typo: it fails.  Inlined, and STABLE as
+-- current_setting is: one lookup in the session's settings, no query.
+CREATE OR REPLACE FUNCTION scp_setting_int(p_key text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('scp.' || p_key, true), ''),
+        CASE p_key
+            WHEN 'refresh_ttl' THEN '604800'
+            WHEN 'otp_ttl' THEN '300'
+            WHEN 'otp_max_attempts' THEN '5'
+            WHEN 'otp_sends_per_minute' THEN '3'
+            WHEN 'otp_verifies_per_5min' THEN '5'
+            WHEN 'bid_min_increment' THEN '10000'
+            WHEN 'auction_start_percent' THEN '50'
+            WHEN 'auction_commission_bp' THEN '1000'
+            WHEN 'agent_commission' THEN '20000'
+            WHEN 'platform_fee' THEN '4900'
+            WHEN 'auction_ending_notice' THEN '900'
+            ELSE 'no such setting: scp.' || p_key END)::bigint
+$$;

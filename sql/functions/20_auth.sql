@@ -21,7 +21,8 @@ END $$;
 CREATE OR REPLACE TRIGGER users_api_view BEFORE INSERT OR UPDATE ON users
     FOR EACH ROW EXECUTE FUNCTION scp_users_api_view();
 
--- Open a session with its first refresh token; returns the session id.
+-- Open a session with its first refresh token, both living p_ttl seconds (refresh_ttl);
+-- returns the session id.
 CREATE OR REPLACE FUNCTION scp_session_open(p_user uuid, p_refresh_hash text, p_ttl int)
 RETURNS uuid LANGUAGE plpgsql AS $$
 DECLARE
@@ -37,18 +38,22 @@ END $$;
 
 -- Sign in by password: a session, and the user as of after it (last_login_at set).
 CREATE OR REPLACE FUNCTION scp_login(p_user uuid, p_refresh_hash text, p_ttl int)
+    -- unused: p_ttl (the setting refresh_ttl), removed with its C caller
 RETURNS TABLE (session_id uuid, user_json json)
 LANGUAGE plpgsql AS $$
 DECLARE
-    sid uuid := scp_session_open(p_user, p_refresh_hash, p_ttl);
+    sid uuid := scp_session_open(p_user, p_refresh_hash,
+                                 scp_setting_int('refresh_ttl')::int);
 BEGIN
     RETURN QUERY SELECT sid, scp_user_json(u) FROM users u WHERE u.id = p_user;
 END $$;
 
 -- Rotate a refresh token.  Outcomes: ok, invalid, raced (a concurrent rotation of the
 -- same token won less than p_grace seconds ago: refused, family kept), reused (an old
--- token came back: the whole family is revoked), disabled.
+-- token came back: the whole family is revoked), disabled.  The new token lives as
+-- long as its session.
 CREATE OR REPLACE FUNCTION scp_refresh(p_old text, p_new text, p_ttl int, p_grace int)
+    -- unused: p_ttl (the session's expiry is the token's), removed with its C caller
 RETURNS TABLE (outcome text, user_id uuid, role text, supplier_id uuid, session_id uuid,
                user_json json)
 LANGUAGE plpgsql AS $$
@@ -84,10 +89,13 @@ BEGIN
     RETURN QUERY SELECT 'ok', u.id, u.role, u.supplier_id, t.session_id, scp_user_json(u);
 END $$;
 
--- Issue an OTP for a phone: at most p_per_minute per phone per minute.  The code
--- travels in the job's payload to the sender; the table keeps only its hash.
+-- Issue an OTP for a phone, living otp_ttl seconds: at most otp_sends_per_minute per
+-- phone per minute.  The code travels in the job's payload to the sender; the table
+-- keeps only its hash.
 CREATE OR REPLACE FUNCTION scp_otp_send(p_phone text, p_code_hash text, p_code text, p_ttl int,
                                         p_per_minute int)
+    -- unused: p_ttl, p_per_minute (the settings otp_ttl, otp_sends_per_minute), removed
+    -- with their C caller
 RETURNS TABLE (otp_id uuid, expires_at timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -98,23 +106,27 @@ BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('otp:' || p_phone, 0));
     SELECT count(*), min(created_at) INTO recent, oldest FROM otps
         WHERE phone = p_phone AND created_at > now() - interval '1 minute';
-    IF recent >= p_per_minute THEN
+    IF recent >= scp_setting_int('otp_sends_per_minute') THEN
         RAISE EXCEPTION USING ERRCODE = 'SC429',
             MESSAGE = 'too many codes requested for this phone; try again later',
             HINT = greatest(1, ceil(extract(epoch FROM oldest + interval '1 minute' - now())))::int::text;
     END IF;
     INSERT INTO otps (phone, code_hash, expires_at)
-        VALUES (p_phone, p_code_hash, now() + make_interval(secs => p_ttl)) RETURNING * INTO o;
+        VALUES (p_phone, p_code_hash, now() + make_interval(secs => scp_setting_int('otp_ttl')))
+        RETURNING * INTO o;
     PERFORM scp_job_enqueue('whatsapp_otp',
         jsonb_build_object('phone', p_phone, 'code', p_code, 'otp_id', o.id));
     RETURN QUERY SELECT o.id, o.expires_at;
 END $$;
 
 -- Check an OTP.  Outcomes: ok (with a new session for the user, created as a client on
--- first sign-in), invalid, expired (none live, or its attempts are spent), disabled.
+-- first sign-in), invalid, expired (none live, or its otp_max_attempts are spent),
+-- disabled.  At most otp_verifies_per_5min checks per phone per 5 minutes.
 CREATE OR REPLACE FUNCTION scp_otp_verify(p_phone text, p_otp_id uuid, p_code_hash text,
                                           p_max_attempts int, p_limit int, p_refresh_hash text,
                                           p_ttl int)
+    -- unused: p_max_attempts, p_limit, p_ttl (the settings otp_max_attempts,
+    -- otp_verifies_per_5min, refresh_ttl), removed with their C caller
 RETURNS TABLE (outcome text, user_id uuid, role text, supplier_id uuid, session_id uuid,
                user_json json)
 LANGUAGE plpgsql AS $$
@@ -127,7 +139,7 @@ BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('otp:' || p_phone, 0));
     SELECT count(*) INTO n FROM otp_verifications v
         WHERE v.phone = p_phone AND v.at > now() - interval '5 minutes';
-    IF n >= p_limit THEN
+    IF n >= scp_setting_int('otp_verifies_per_5min') THEN
         RAISE EXCEPTION USING ERRCODE = 'SC429',
             MESSAGE = 'too many verification attempts; try again later', HINT = '300';
     END IF;
@@ -135,7 +147,7 @@ BEGIN
     SELECT * INTO o FROM otps
         WHERE phone = p_phone AND used_at IS NULL AND (p_otp_id IS NULL OR id = p_otp_id)
         ORDER BY created_at DESC LIMIT 1 FOR UPDATE;
-    IF NOT FOUND OR o.expires_at <= now() OR o.attempts >= p_max_attempts THEN
+    IF NOT FOUND OR o.expires_at <= now() OR o.attempts >= scp_setting_int('otp_max_attempts') THEN
         RETURN QUERY SELECT 'expired', NULL::uuid, NULL, NULL::uuid, NULL::uuid, NULL::json;
         RETURN;
     END IF;
@@ -160,7 +172,7 @@ BEGIN
         RETURN QUERY SELECT 'disabled', NULL::uuid, NULL, NULL::uuid, NULL::uuid, NULL::json;
         RETURN;
     END IF;
-    sid := scp_session_open(u.id, p_refresh_hash, p_ttl);
+    sid := scp_session_open(u.id, p_refresh_hash, scp_setting_int('refresh_ttl')::int);
     SELECT * INTO u FROM users WHERE id = u.id;
     RETURN QUERY SELECT 'ok', u.id, u.role, u.supplier_id, sid, scp_user_json(u);
 END $$;
@@ -169,6 +181,7 @@ END $$;
 CREATE OR REPLACE FUNCTION scp_signup(p_email text, p_hash text, p_role text, p_first text,
                                       p_last text, p_company text, p_phone text,
                                       p_supplier_name text, p_refresh_hash text, p_ttl int)
+    -- unused: p_ttl (the setting refresh_ttl), removed with its C caller
 RETURNS TABLE (user_id uuid, role text, supplier_id uuid, session_id uuid, user_json json)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -183,7 +196,7 @@ BEGIN
                        phone_number, supplier_id)
         VALUES (p_email, p_hash, p_role, p_first, p_last, p_company, p_phone, sup)
         RETURNING * INTO u;
-    sid := scp_session_open(u.id, p_refresh_hash, p_ttl);
+    sid := scp_session_open(u.id, p_refresh_hash, scp_setting_int('refresh_ttl')::int);
     SELECT * INTO u FROM users WHERE id = u.id;
     RETURN QUERY SELECT u.id, u.role, u.supplier_id, sid, scp_user_json(u);
 END $$;

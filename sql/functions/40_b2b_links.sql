@@ -23,6 +23,7 @@ CREATE OR REPLACE FUNCTION scp_link_request(p_consumer uuid, p_supplier uuid, p_
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l consumer_links;
+    prev text;
 BEGIN
     PERFORM 1 FROM suppliers WHERE id = p_supplier;
     IF NOT FOUND THEN
@@ -39,16 +40,16 @@ BEGIN
         ELSIF l.status = 'pending' THEN
             RAISE EXCEPTION USING ERRCODE = 'SC410',
                 MESSAGE = 'a link request to this supplier is already pending';
-        ELSIF l.status = 'accepted' THEN
-            RAISE EXCEPTION USING ERRCODE = 'SC409',
-                MESSAGE = 'cannot move from accepted to pending: already linked';
         END IF;
+        PERFORM scp_state_check('consumer_link', l.status, 'pending',
+                                CASE WHEN l.status = 'accepted' THEN 'already linked' END);
+        prev := l.status;
         UPDATE consumer_links SET status = 'pending', message = p_message,
                requested_at = now(), approved_at = NULL, decided_at = NULL,
                decided_by = NULL, updated_at = now()
             WHERE id = l.id RETURNING * INTO l;
         INSERT INTO consumer_link_events (link_id, from_status, to_status, actor_id, actor_role)
-            VALUES (l.id, 'rejected', 'pending', p_consumer, 'consumer');
+            VALUES (l.id, prev, 'pending', p_consumer, 'consumer');
     ELSE
         INSERT INTO consumer_link_events (link_id, from_status, to_status, actor_id, actor_role)
             VALUES (l.id, NULL, 'pending', p_consumer, 'consumer');
@@ -56,9 +57,11 @@ BEGIN
     RETURN scp_link_json(l);
 END $$;
 
--- A supplier moves a link of its own from one of p_from to p_to (the action decides
--- which states it starts from: approve pending, unblock blocked...).  Another
--- supplier's link is not found; any other state is 409 INVALID_STATE.
+-- A supplier moves a link of its own to p_to.  Another supplier's link is not found; a
+-- move the machine (state_moves) forbids is 409 INVALID_STATE.  p_from is the action's
+-- own narrowing within the machine's moves, not a second list of them: approve and
+-- unblock both lead to accepted, from pending and from blocked only, so the action is
+-- told by where it may start (see docs/decisions.md, state machines).
 CREATE OR REPLACE FUNCTION scp_link_move(p_link uuid, p_supplier uuid, p_actor uuid,
                                          p_role text, p_from text[], p_to text)
 RETURNS json LANGUAGE plpgsql AS $$
@@ -71,6 +74,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'link not found';
     END IF;
+    PERFORM scp_state_check('consumer_link', l.status, p_to);
     IF NOT l.status = ANY (p_from) THEN
         RAISE EXCEPTION USING ERRCODE = 'SC409',
             MESSAGE = format('cannot move from %s to %s', l.status, p_to);

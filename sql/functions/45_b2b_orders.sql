@@ -151,10 +151,12 @@ BEGIN
     RETURN QUERY SELECT scp_catalog_order_full(o), NULL::json;
 END $$;
 
--- Lock an order for a move and check it may leave its state for p_to.  The order is
--- found by supplier (staff) or by consumer (the consumer's own); anything else is 404.
+-- Lock an order for a move and check it may leave its state for p_to (state_moves).
+-- The order is found by supplier (staff) or by consumer (the consumer's own); anything
+-- else is 404.
 CREATE OR REPLACE FUNCTION scp_catalog_order_lock(p_order uuid, p_supplier uuid,
                                                   p_consumer uuid, p_from text[], p_to text)
+    -- unused: p_from (state_moves decides), removed with scp_catalog_order_move's
 RETURNS catalog_orders LANGUAGE plpgsql AS $$
 DECLARE
     o catalog_orders;
@@ -165,10 +167,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'order not found';
     END IF;
-    IF NOT o.status = ANY (p_from) THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409',
-            MESSAGE = format('cannot move from %s to %s', o.status, p_to);
-    END IF;
+    PERFORM scp_state_check('catalog_order', o.status, p_to);
     RETURN o;
 END $$;
 
@@ -195,6 +194,7 @@ END $$;
 CREATE OR REPLACE FUNCTION scp_catalog_order_move(p_order uuid, p_supplier uuid,
                                                   p_consumer uuid, p_actor uuid, p_role text,
                                                   p_from text[], p_to text, p_reason text)
+    -- unused: p_from (state_moves decides), removed with its C caller
 RETURNS json LANGUAGE sql AS $$
     SELECT scp_catalog_order_set(scp_catalog_order_lock(p_order, p_supplier, p_consumer,
                                                         p_from, p_to),
@@ -217,7 +217,7 @@ DECLARE
     want int;
     took int;
 BEGIN
-    o := scp_catalog_order_lock(p_order, p_supplier, NULL, '{pending}', 'accepted');
+    o := scp_catalog_order_lock(p_order, p_supplier, NULL, NULL, 'accepted');
     PERFORM 1 FROM products
         WHERE id IN (SELECT product_id FROM catalog_order_items WHERE order_id = o.id)
         ORDER BY id FOR UPDATE;

@@ -25,11 +25,13 @@ CREATE OR REPLACE TRIGGER listings_photos
 -- pickup also see the IMEIs, the full pickup address and the bill.  The counters come
 -- from the caller, so that the body has no subquery and PostgreSQL inlines it into the
 -- lists (a SQL function with a subquery is run call by call, 2-3 times slower).
--- json_build_object takes at most 100 arguments: this one has 46 keys; to add more than
--- four, build a second object and join them with scp_au_extend().
+-- min_next_bid takes the setting bid_min_increment.  json_build_object takes at most
+-- 100 arguments: this one has 46 keys; to add more than four, build a second object and
+-- join them with scp_au_extend().
 CREATE OR REPLACE FUNCTION scp_listing_json(l listings, p_private boolean, p_increment bigint,
                                             p_views bigint, p_watchers bigint,
                                             p_watching boolean)
+    -- unused: p_increment (the setting bid_min_increment), removed with its C callers
 RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
         'id', l.id, 'client_id', l.client_id,
@@ -63,7 +65,8 @@ RETURNS json LANGUAGE sql STABLE AS $$
         'current_bid', scp_au_money(l.current_bid),
         'bid_count', l.bid_count, 'total_bids', l.bid_count,
         'min_next_bid', CASE WHEN l.status = 'live'
-                             THEN scp_au_money(scp_au_min_next(l, p_increment)) END,
+                             THEN scp_au_money(scp_au_min_next(l,
+                                      scp_setting_int('bid_min_increment'))) END,
         'time_left', CASE WHEN l.status = 'live' THEN greatest(0,
             floor(extract(epoch FROM l.auction_end_time - now()) / 60))::int END,
         'time_left_seconds', CASE WHEN l.status = 'live' THEN greatest(0,
@@ -92,14 +95,16 @@ $$;
 -- The same for one listing, counters included (single-row answers).
 CREATE OR REPLACE FUNCTION scp_listing_json(l listings, p_private boolean, p_viewer uuid,
                                             p_increment bigint)
+    -- unused: p_increment (the setting bid_min_increment), removed with its C caller
 RETURNS json LANGUAGE sql STABLE AS $$
-    SELECT scp_listing_json(l, p_private, p_increment, scp_listing_views(l.id),
+    SELECT scp_listing_json(l, p_private, NULL, scp_listing_views(l.id),
                             scp_listing_watchers(l.id), scp_listing_watching(l.id, p_viewer))
 $$;
 
 -- Insert a listing from the checked fields of a submission (one JSON document) and, in
 -- the same transaction, queue the thumbnails and the listing_submitted event.
 CREATE OR REPLACE FUNCTION scp_listing_submit(p_client uuid, p jsonb, p_increment bigint)
+    -- unused: p_increment (the setting bid_min_increment), removed with its C caller
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
@@ -124,15 +129,17 @@ BEGIN
     PERFORM scp_job_enqueue('listing_submitted',
         jsonb_build_object('listing_id', l.id, 'client_id', l.client_id,
                            'topic', '/ws/admin', 'brand', l.brand, 'model', l.model));
-    RETURN scp_listing_json(l, true, p_client, p_increment);
+    RETURN scp_listing_json(l, true, p_client, NULL);
 END $$;
 
 -- Approve a pending listing: it goes live for p_hours, and an auction_ending job is
--- queued p_notice seconds before its end.
+-- queued auction_ending_notice seconds before its end.
 CREATE OR REPLACE FUNCTION scp_listing_approve(p_id uuid, p_admin uuid, p_hours int,
                                                p_start bigint, p_instant bigint,
                                                p_start_percent int, p_increment bigint,
                                                p_notice int)
+    -- unused: p_start_percent, p_increment, p_notice (the settings auction_start_percent,
+    -- bid_min_increment, auction_ending_notice), removed with their C caller
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
@@ -141,15 +148,12 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'listing not found';
     END IF;
-    IF l.status <> 'pending' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409',
-            MESSAGE = format('cannot move from %s to live', l.status);
-    END IF;
+    PERFORM scp_state_check('listing', l.status, 'live');
     -- By default the seller's asking price wins at once, and bidding opens at
     -- auction_start_percent of it.
     p_instant := coalesce(p_instant, l.asking_price);
-    p_start := coalesce(p_start, least(p_instant,
-                        greatest(1, (l.asking_price * p_start_percent + 50) / 100)));
+    p_start := coalesce(p_start, least(p_instant, greatest(1,
+                        (l.asking_price * scp_setting_int('auction_start_percent') + 50) / 100)));
     IF p_start > p_instant THEN
         RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'starting_price',
             MESSAGE = 'must not exceed the instant-win price';
@@ -162,16 +166,18 @@ BEGIN
     PERFORM scp_job_enqueue('auction_ending',
         jsonb_build_object('listing_id', l.id, 'auction_end_time', l.auction_end_time,
                            'topic', '/ws/listings/' || l.id),
-        greatest(now(), l.auction_end_time - make_interval(secs => p_notice)));
+        greatest(now(), l.auction_end_time
+                        - make_interval(secs => scp_setting_int('auction_ending_notice'))));
     PERFORM scp_job_enqueue('listing_approved',
         jsonb_build_object('listing_id', l.id, 'user_id', l.client_id,
                            'topic', '/ws/users/' || l.client_id,
                            'auction_end_time', l.auction_end_time));
-    RETURN scp_listing_json(l, true, p_admin, p_increment);
+    RETURN scp_listing_json(l, true, p_admin, NULL);
 END $$;
 
 CREATE OR REPLACE FUNCTION scp_listing_reject(p_id uuid, p_admin uuid, p_reason text,
                                               p_increment bigint)
+    -- unused: p_increment (the setting bid_min_increment), removed with its C caller
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
@@ -180,15 +186,12 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'listing not found';
     END IF;
-    IF l.status <> 'pending' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409',
-            MESSAGE = format('cannot move from %s to rejected', l.status);
-    END IF;
+    PERFORM scp_state_check('listing', l.status, 'rejected');
     UPDATE listings SET status = 'rejected', rejected_at = now(), rejected_by = p_admin,
            rejection_reason = p_reason, updated_at = now()
      WHERE id = p_id RETURNING * INTO l;
     PERFORM scp_job_enqueue('listing_rejected',
         jsonb_build_object('listing_id', l.id, 'user_id', l.client_id,
                            'topic', '/ws/users/' || l.client_id, 'reason', p_reason));
-    RETURN scp_listing_json(l, true, p_admin, p_increment);
+    RETURN scp_listing_json(l, true, p_admin, NULL);
 END $$;

@@ -50,10 +50,10 @@ BEGIN
     RETURN oid;
 END $$;
 
--- Move an auction order.  p_role decides which moves are allowed (agent: pickup to
--- delivery, only with an open task on it; vendor: its own order, delivered → completed;
--- admin: completed and cancelled).  Visibility failures answer 404, a wrong role 403,
--- a move the state machine forbids 409.
+-- Move an auction order.  p_role decides who may move it where (agent: pickup to
+-- delivery, only with an open task on it; vendor: its own order, to completed; admin:
+-- completed and cancelled); state_moves decides which moves exist.  Visibility failures
+-- answer 404, a wrong role 403, a move the state machine forbids 409.
 CREATE OR REPLACE FUNCTION scp_auction_order_move(p_id uuid, p_user uuid, p_role text,
                                                   p_status text, p_notes text, p_lat numeric,
                                                   p_lng numeric)
@@ -61,7 +61,6 @@ RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     o auction_orders;
     allowed boolean;
-    nxt text;
 BEGIN
     SELECT * INTO o FROM auction_orders WHERE id = p_id FOR UPDATE;
     IF NOT FOUND OR NOT (p_role = 'admin'
@@ -90,16 +89,7 @@ BEGIN
             MESSAGE = format('cannot move from %s to %s: accept the pickup task first',
                              o.status, p_status);
     END IF;
-    nxt := CASE o.status WHEN 'pending_pickup' THEN 'picked_up'
-                         WHEN 'picked_up' THEN 'in_transit'
-                         WHEN 'in_transit' THEN 'delivered'
-                         WHEN 'delivered' THEN 'completed' END;
-    -- nxt is NULL from a final state: IS DISTINCT FROM, never a NULL comparison.
-    IF p_status IS DISTINCT FROM nxt AND NOT (p_status = 'cancelled'
-            AND o.status IN ('pending_pickup', 'picked_up', 'in_transit')) THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409',
-            MESSAGE = format('cannot move from %s to %s', o.status, p_status);
-    END IF;
+    PERFORM scp_state_check('auction_order', o.status, p_status);
     UPDATE auction_orders SET status = p_status, updated_at = now(),
            picked_up_at = CASE WHEN p_status = 'picked_up' THEN now() ELSE picked_up_at END,
            in_transit_at = CASE WHEN p_status = 'in_transit' THEN now() ELSE in_transit_at END,

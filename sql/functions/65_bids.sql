@@ -19,16 +19,21 @@ $$;
 -- Place a bid.  The listing row is locked, so the bids of one auction run one after
 -- the other: each sees the last one's result, and only one can win.  The deadline is
 -- checked with the clock after the lock is held: a bid that waited on the lock past
--- the end, or on the closing sweep, is refused.
+-- the end, or on the closing sweep, is refused.  The increment and an order's money
+-- are the settings bid_min_increment, auction_commission_bp, agent_commission and
+-- platform_fee.
 CREATE OR REPLACE FUNCTION scp_bid_place(p_listing uuid, p_vendor uuid, p_amount bigint,
                                          p_increment bigint, p_rate_bp int, p_agent bigint,
                                          p_fee bigint)
+    -- unused: p_increment, p_rate_bp, p_agent, p_fee (the settings above), removed with
+    -- their C caller
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
     b bids;
     minimum bigint;
     win boolean;
+    increment bigint := scp_setting_int('bid_min_increment');
 BEGIN
     SELECT * INTO l FROM listings WHERE id = p_listing FOR UPDATE;
     IF NOT FOUND OR l.status IN ('pending', 'rejected') THEN
@@ -39,7 +44,7 @@ BEGIN
             MESSAGE = format('the auction has ended (listing is %s)',
                              CASE WHEN l.status = 'live' THEN 'closing' ELSE l.status END);
     END IF;
-    minimum := scp_au_min_next(l, p_increment);
+    minimum := scp_au_min_next(l, increment);
     IF p_amount < minimum THEN
         RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'amount',
             MESSAGE = format('must be at least %s', scp_au_money(minimum));
@@ -54,7 +59,9 @@ BEGIN
            closed_at = CASE WHEN win THEN now() END
      WHERE id = p_listing RETURNING * INTO l;
     IF win THEN
-        PERFORM scp_auction_order_create(l, b, p_rate_bp, p_agent, p_fee, 'instant win');
+        PERFORM scp_auction_order_create(l, b, scp_setting_int('auction_commission_bp')::int,
+                                         scp_setting_int('agent_commission'),
+                                         scp_setting_int('platform_fee'), 'instant win');
     ELSE
         PERFORM scp_job_enqueue('new_bid',
             jsonb_build_object('listing_id', l.id, 'bid_id', b.id,
@@ -68,15 +75,17 @@ BEGIN
         'listing', json_build_object('id', l.id, 'status', l.status,
             'current_bid', scp_au_money(l.current_bid), 'bid_count', l.bid_count,
             'min_next_bid', CASE WHEN l.status = 'live'
-                                 THEN scp_au_money(scp_au_min_next(l, p_increment)) END,
+                                 THEN scp_au_money(scp_au_min_next(l, increment)) END,
             'auction_end_time', l.auction_end_time)));
 END $$;
 
 -- Close ended auctions (scp-worker, every second or so): sold to the highest bid, with
 -- its order, or expired without bids.  Rows a bid holds are skipped and taken on the
--- next pass.  Returns how many were closed.
+-- next pass.  Returns how many were closed.  An order's money: the settings
+-- auction_commission_bp, agent_commission, platform_fee.
 CREATE OR REPLACE FUNCTION scp_auction_close_due(p_rate_bp int, p_agent bigint, p_fee bigint,
                                                  p_limit int)
+    -- unused: p_rate_bp, p_agent, p_fee (the settings above), removed with their C caller
 RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
@@ -99,8 +108,9 @@ BEGIN
             UPDATE listings SET status = 'sold', winning_bid_id = b.id, closed_at = now(),
                    updated_at = now()
              WHERE id = l.id RETURNING * INTO l;
-            PERFORM scp_auction_order_create(l, b, p_rate_bp, p_agent, p_fee,
-                                             'auction closed');
+            PERFORM scp_auction_order_create(l, b,
+                scp_setting_int('auction_commission_bp')::int, scp_setting_int('agent_commission'),
+                scp_setting_int('platform_fee'), 'auction closed');
         END IF;
         n := n + 1;
     END LOOP;

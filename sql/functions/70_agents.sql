@@ -82,18 +82,12 @@ RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     t agent_tasks;
     ostatus text;
-    frm text;
 BEGIN
     SELECT * INTO t FROM agent_tasks WHERE id = p_id AND agent_id = p_agent FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'task not found';
     END IF;
-    frm := CASE p_to WHEN 'accepted' THEN 'assigned' WHEN 'in_progress' THEN 'accepted'
-                     ELSE 'in_progress' END;
-    IF t.status <> frm THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409',
-            MESSAGE = format('cannot move from %s to %s', t.status, p_to);
-    END IF;
+    PERFORM scp_state_check('agent_task', t.status, p_to);
     IF p_to = 'completed' AND t.order_id IS NOT NULL THEN
         SELECT status INTO ostatus FROM auction_orders WHERE id = t.order_id;
         IF ostatus NOT IN ('delivered', 'completed') THEN
