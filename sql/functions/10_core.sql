@@ -66,7 +66,7 @@ $$;
 -- A configuration value (DESIGN §3): every connection of lib/scp_db.c sets the keys
 -- marked Q in lib/scp_config.c as scp.<key>, so functions read them here instead of
 -- taking them as parameters.  A session without them (psql, a migration, scpctl) gets
--- the built-in default, the same as scp_config.c's (tests/t/08-sql-settings.t compares
+-- the built-in default, the same as scp_config.c's (tests/t/core-009-sql-settings.t compares
 -- the two).  A key with neither is a caller's typo: it fails.  Inlined, and STABLE as
 -- current_setting is: one lookup in the session's settings, no query.
 CREATE OR REPLACE FUNCTION scp_setting_int(p_key text) RETURNS bigint

@@ -2,7 +2,8 @@
 # sql/functions/12_state_moves.sql is its only source (every migrate makes the table equal
 # to that list), and scp_state_check() is the one check every machine's move function
 # calls.  Each machine's own answers (messages, 404s, roles) are tested in its own file
-# (130-links, 140-orders, 220-approval, 270-auction-orders, 280-agents).
+# (catalog-130-links, orders-140-orders, listings-220-approval, orders-270-auction-orders,
+# agents-280-tasks).
 use strict;
 use warnings;
 use FindBin;
