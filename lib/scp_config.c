@@ -21,14 +21,15 @@ struct key {
 	bool secret;
 	bool sql;	/* SET as scp.<name> on every database connection */
 	const char *help;
+	const char *const *choices;	/* a STR that must be one of these, or NULL */
 };
 
 static bool loaded;
 
-#define S(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, false, h }
-#define X(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, true, false, h }
+#define S(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, false, h, NULL }
+#define X(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, true, false, h, NULL }
 #define N(n, d, lo, hi, h) \
-	{ #n, NUM, offsetof(struct scp_config, n), #d, lo, hi, false, false, h }
+	{ #n, NUM, offsetof(struct scp_config, n), #d, lo, hi, false, false, h, NULL }
 /*
  * A number SQL reads too: scp_db sets it as scp.<name> on every connection it opens,
  * and functions read it with scp_setting_int('<name>') (sql/functions/10_core.sql, whose
@@ -36,7 +37,17 @@ static bool loaded;
  * a key visible to SQL is changing its N to Q.
  */
 #define Q(n, d, lo, hi, h) \
-	{ #n, NUM, offsetof(struct scp_config, n), #d, lo, hi, false, true, h }
+	{ #n, NUM, offsetof(struct scp_config, n), #d, lo, hi, false, true, h, NULL }
+/*
+ * Text SQL reads too, with scp_setting_text('<name>') (the same fallback rule as Q, in
+ * the same file); TC is text that must be one of the choices c (a NULL-terminated
+ * array), checked when the value is read, like a number's range.
+ */
+#define T(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, true, h, NULL }
+#define TC(n, d, c, h) \
+	{ #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, true, h, c }
+
+static const char *const refresh_rotations[] = { "rotate", "reuse", NULL };
 
 static const struct key keys[] = {
 	S(database_url, "dbname=scp", "libpq connection string or URI"),
@@ -45,6 +56,9 @@ static const struct key keys[] = {
 	S(jwt_audience, "scp-api", "aud claim of access tokens"),
 	N(access_ttl, 900, 60, 86400, "access token lifetime, seconds"),
 	Q(refresh_ttl, 604800, 300, 7776000, "refresh token lifetime, seconds"),
+	TC(refresh_rotation, "rotate", refresh_rotations,
+	   "rotate (a refresh token is single use; reusing an old one ends the session)"
+	   " or reuse (one token per session, valid until the session ends)"),
 	N(workers, 4, 1, 256, "worker processes per family"),
 	S(socket_dir, "/run/scp", "directory of the FastCGI sockets"),
 	S(log_level, "info", "debug, info, warn or error"),
@@ -65,7 +79,9 @@ static const struct key keys[] = {
 	N(job_max_attempts, 8, 1, 100, "attempts before a job becomes a dead letter"),
 	N(http_timeout_ms, 10000, 100, 120000, "outbound HTTP timeout"),
 	S(media_dir, "/var/lib/scp/media", "where uploads are stored"),
-	S(public_url, "http://127.0.0.1:8080", "the site's external base URL"),
+	T(public_url, "",
+	  "the site's external base URL (https://api.example.com): uploaded files' URLs"
+	  " are answered under it; empty: answered relative (/media/…)"),
 	N(port, 8080, 1, 65535, "HTTP port of nginx (scripts/serve)"),
 	Q(bid_min_increment, 10000, 1, 100000000,
 	  "smallest raise over an auction's highest bid, minor units (10000 = 100.00)"),
@@ -103,11 +119,28 @@ static const struct key *find_key(const char *name)
 	return NULL;
 }
 
+static bool one_of(const char *const *choices, const char *val)
+{
+	for (; *choices; choices++)
+		if (!strcmp(*choices, val))
+			return true;
+	return false;
+}
+
 static bool set_value(const struct key *k, const char *val, const char *where,
 		      struct scp_buf *errs)
 {
 	if (k->kind == STR) {
-		char *copy = strdup(val);
+		char *copy;
+
+		if (k->choices && !one_of(k->choices, val)) {
+			scp_buf_addf(errs, "%s: %s must be one of", where, k->name);
+			for (const char *const *c = k->choices; *c; c++)
+				scp_buf_addf(errs, "%s %s", c == k->choices ? "" : ",", *c);
+			scp_buf_addf(errs, ", not \"%s\"\n", val);
+			return false;
+		}
+		copy = strdup(val);
 
 		if (!copy)
 			abort();
@@ -240,6 +273,13 @@ bool scp_config_validate(struct scp_buf *errs)
 		scp_buf_addf(errs, "log_level: must be debug, info, warn or error\n");
 		ok = false;
 	}
+	if (*scp_cfg.public_url && ((strncmp(scp_cfg.public_url, "http://", 7) &&
+				     strncmp(scp_cfg.public_url, "https://", 8)) ||
+				    scp_cfg.public_url[strlen(scp_cfg.public_url) - 1] == '/')) {
+		scp_buf_addf(errs, "public_url: must be empty or an http(s) URL without a "
+			     "trailing slash, such as https://api.example.com\n");
+		ok = false;
+	}
 	if (!*scp_cfg.database_url) {
 		scp_buf_addf(errs, "database_url: must not be empty\n");
 		ok = false;
@@ -263,14 +303,15 @@ void scp_config_dump(struct scp_buf *out)
 	}
 }
 
-bool scp_config_sql_key(size_t i, const char **name, long *value)
+bool scp_config_sql_key(size_t i, const char **name, const char **text, long *num)
 {
 	if (!loaded)
 		return false;
 	for (size_t k = 0; k < NKEYS; k++) {
 		if (keys[k].sql && i-- == 0) {
 			*name = keys[k].name;
-			*value = *num_slot(&keys[k]);
+			*text = keys[k].kind == STR ? *str_slot(&keys[k]) : NULL;
+			*num = keys[k].kind == NUM ? *num_slot(&keys[k]) : 0;
 			return true;
 		}
 	}

@@ -21,6 +21,7 @@ struct scp_config {
 	char *jwt_audience;
 	long access_ttl;		/* seconds */
 	long refresh_ttl;		/* seconds */
+	char *refresh_rotation;		/* rotate or reuse */
 	long workers;
 	char *socket_dir;
 	char *log_level;		/* debug, info, warn, error */
@@ -41,7 +42,7 @@ struct scp_config {
 	long job_max_attempts;
 	long http_timeout_ms;
 	char *media_dir;
-	char *public_url;
+	char *public_url;		/* "" when unset: uploaded files' URLs stay relative */
 	long port;			/* where scripts/serve's nginx listens */
 	/* auctions (SELLIKO); money in minor units */
 	long bid_min_increment;
@@ -68,10 +69,11 @@ bool scp_config_validate(struct scp_buf *errs);
 void scp_config_dump(struct scp_buf *out);
 /*
  * The i-th (from 0) of the keys SQL reads as current_setting('scp.<name>'), the ones
- * marked Q in scp_config.c: false past the last, and before scp_config_load (SQL then
- * falls back to its built-in defaults).  scp_db sets them on every connection.
+ * marked Q (numbers: *num, *text NULL) or T/TC (text: *text) in scp_config.c: false
+ * past the last, and before scp_config_load (SQL then falls back to its built-in
+ * defaults).  scp_db sets them on every connection.
  */
-bool scp_config_sql_key(size_t i, const char **name, long *value);
+bool scp_config_sql_key(size_t i, const char **name, const char **text, long *num);
 /* The path used when none is given: $SCP_CONFIG or /etc/scp/scp.conf. */
 const char *scp_config_default_path(void);
 void scp_config_free(void);

@@ -68,18 +68,18 @@ static bool session_setup(PGconn *c)
 	struct scp_buf sql = SCP_BUF_INIT;
 	char values[MAX_SETTINGS][24];
 	const char *params[MAX_SETTINGS];
-	const char *name;
+	const char *name, *text;
 	long v;
 	int n = 0;
 	PGresult *r;
 	bool ok;
 
 	scp_buf_adds(&sql, "SELECT set_config('TimeZone', 'UTC', false)");
-	for (size_t i = 0; scp_config_sql_key(i, &name, &v); i++) {
+	for (size_t i = 0; scp_config_sql_key(i, &name, &text, &v); i++) {
 		if (n == MAX_SETTINGS)
 			abort();
 		snprintf(values[n], sizeof(values[n]), "%ld", v);
-		params[n] = values[n];
+		params[n] = text ? text : values[n];
 		n++;
 		scp_buf_addf(&sql, ", set_config('scp.%s', $%d, false)", name, n);
 	}

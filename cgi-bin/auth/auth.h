@@ -14,6 +14,8 @@ void auth_signup(struct scp_req *r);
 void auth_login(struct scp_req *r);
 void auth_refresh(struct scp_req *r);
 void auth_logout(struct scp_req *r);
+/* POST /supplier/register: an owner and its new supplier, as sign-up. */
+void auth_supplier_register(struct scp_req *r);
 /* A fresh opaque refresh token (hex) and its stored hash. */
 void auth_new_refresh(struct scp_req *r, char **token, char **hash);
 /*

@@ -9,9 +9,12 @@ static const struct scp_route routes[] = {
 	{ "POST", "/api/v1/auth/signup", auth_signup, SCP_PUBLIC },
 	{ "POST", "/api/v1/auth/register", auth_signup, SCP_PUBLIC },
 	{ "POST", "/api/v1/auth/login", auth_login, SCP_PUBLIC },
+	/* The supplier portal's sign-up: an owner with a new supplier. */
+	{ "POST", "/api/v1/supplier/register", auth_supplier_register, SCP_PUBLIC },
 	{ "POST", "/api/v1/auth/refresh", auth_refresh, SCP_PUBLIC },
 	{ "POST", "/api/v1/auth/refresh-token", auth_refresh, SCP_PUBLIC },
-	{ "POST", "/api/v1/auth/logout", auth_logout, SCP_AUTH },
+	/* Public: logout answers 200 whatever the token (session.c says why). */
+	{ "POST", "/api/v1/auth/logout", auth_logout, SCP_PUBLIC },
 	{ "GET", "/api/v1/auth/me", auth_me, SCP_AUTH },
 	{ "GET", "/api/v1/users/me", auth_me, SCP_AUTH },
 	{ "PATCH", "/api/v1/users/me", auth_update_me, SCP_AUTH },

@@ -1,4 +1,6 @@
-/* Password sign-up and sign-in, refresh-token rotation, logout. */
+/*
+ * Password sign-up and sign-in, refresh (rotated, or reused: refresh_rotation), logout.
+ */
 #include "auth.h"
 #include "scp_config.h"
 #include "scp_hmac.h"
@@ -11,6 +13,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 const struct scp_stmt auth_session_stmts[] = {
@@ -24,10 +27,20 @@ const struct scp_stmt auth_session_stmts[] = {
 	  " FROM scp_signin_check('login', lower($1))"
 	  " LEFT JOIN users u ON lower(u.email) = lower($1)" },
 	{ "login_failed", "SELECT scp_signin_failed('login', lower($1))" },
+	{ "login_recheck", "SELECT scp_signin_check('login', lower($1))" },
+	/* The user's uploaded-file URLs leave absolute (scp_media_abs, 10_core.sql). */
 	{ "session_open",
-	  "SELECT l.* FROM scp_signin_passed('login', lower($4)), scp_login($1, $2, $3) l" },
-	{ "signup", "SELECT * FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)" },
-	{ "refresh", "SELECT * FROM scp_refresh($1, $2, $3, $4)" },
+	  "SELECT l.session_id, scp_media_abs(l.user_json)"
+	  " FROM scp_signin_passed('login', lower($4)), scp_login($1, $2, $3) l" },
+	{ "signup",
+	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, scp_media_abs(x.user_json)"
+	  " FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) x" },
+	{ "supplier_register",
+	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, scp_media_abs(x.user_json)"
+	  " FROM scp_supplier_register($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) x" },
+	{ "refresh",
+	  "SELECT x.outcome, x.user_id, x.role, x.supplier_id, x.session_id,"
+	  " scp_media_abs(x.user_json) FROM scp_refresh($1, $2, $3, $4) x" },
 	{ "logout",
 	  "UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout'"
 	  " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL" },
@@ -117,6 +130,46 @@ void auth_signup(struct scp_req *r)
 			 PQgetvalue(res, 0, 3), refresh, PQgetvalue(res, 0, 4));
 }
 
+/*
+ * POST /supplier/register (the supplier portal's sign-up page): an owner with a new
+ * supplier, as POST /auth/signup with role owner, and the company's contact details.
+ * Answers 201 with the sign-up body.
+ */
+void auth_supplier_register(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r);
+	const char *email, *password, *first, *last, *company, *cemail, *desc, *phone, *addr;
+	char hash[SCP_HASH_MAX], *refresh, *rhash;
+	PGresult *res;
+
+	if (!b)
+		return;
+	company = scp_field_str(r, b, "company_name", true, 1, 200);
+	cemail = scp_field_email(r, b, "company_email", true);
+	desc = scp_field_str(r, b, "description", false, 0, 2000);
+	phone = scp_field_phone(r, b, "phone_number", false);
+	addr = scp_field_str(r, b, "address", false, 0, 500);
+	email = scp_field_email(r, b, "owner_email", true);
+	password = scp_field_password(r, b, "password", true);
+	first = scp_field_str(r, b, "owner_first_name", true, 1, 100);
+	last = scp_field_str(r, b, "owner_last_name", true, 1, 100);
+	if (scp_fields_send(r))
+		return;
+	if (!scp_password_hash(password, scp_cfg.password_cost, hash)) {
+		scp_send_internal(r);
+		return;
+	}
+	auth_new_refresh(r, &refresh, &rhash);
+	r->conflict_message = "owner_email is already taken";
+	res = scp_q(r, "supplier_register", email, hash, first, last, company, cemail, desc, phone,
+		    addr, rhash);
+	if (!res)
+		return;
+	auth_send_tokens(r, 201, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+			 PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3), refresh,
+			 PQgetvalue(res, 0, 4));
+}
+
 /* The login "role" may name the exact role, or "supplier" for any supplier staff. */
 static bool role_matches(const char *asked, const char *actual)
 {
@@ -137,13 +190,43 @@ static void login_failed(struct scp_req *r, const char *email)
 		scp_unauthorized(r, "invalid email or password");
 }
 
+/*
+ * "this account is a manager" (an owner, …), details {"role": "manager"}: the role is
+ * one of the users table's (a CHECK), plain letters and underscores.
+ */
+static void role_mismatch(struct scp_req *r, const char *urole)
+{
+	const char *article = strchr("aeiou", urole[0]) ? "an" : "a";
+
+	scp_send_error(r, 403, "ROLE_MISMATCH",
+		       scp_arena_printf(r->arena, "this account is %s %s", article, urole),
+		       scp_arena_printf(r->arena, "{\"role\":\"%s\"}", urole));
+}
+
+/*
+ * The right password, but the account cannot sign in as asked (disabled, or another
+ * role than the login's "role"): 403, neither counted as a failure nor ending the
+ * email's streak.  The 403 tells the caller the password was right, so it must not go
+ * out while a concurrent failure has locked the email (429 then, as a wrong password
+ * would get): the lock is checked again first.
+ */
+static void login_refused(struct scp_req *r, const char *email, const char *status,
+			  const char *urole)
+{
+	if (!scp_q(r, "login_recheck", email))
+		return;
+	if (strcmp(status, "active"))
+		scp_forbidden(r, "this account is disabled");
+	else
+		role_mismatch(r, urole);
+}
+
 void auth_login(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *email, *password, *role, *uid, *urole, *usup;
+	const char *email, *password, *role, *uid, *urole, *usup, *status;
 	char *refresh, *rhash;
 	PGresult *res, *ses;
-	bool ok;
 
 	if (!b)
 		return;
@@ -162,17 +245,16 @@ void auth_login(struct scp_req *r)
 		login_failed(r, email);
 		return;
 	}
-	ok = scp_password_verify(password, PQgetvalue(res, 0, 1));
+	if (!scp_password_verify(password, PQgetvalue(res, 0, 1))) {
+		login_failed(r, email);
+		return;
+	}
 	uid = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 0));
 	urole = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 2));
 	usup = PQgetisnull(res, 0, 3) ? NULL : scp_arena_strdup(r->arena, PQgetvalue(res, 0, 3));
-	ok = ok && role_matches(role, urole);
-	if (ok && strcmp(PQgetvalue(res, 0, 4), "active")) {
-		scp_forbidden(r, "this account is disabled");
-		return;
-	}
-	if (!ok) {
-		login_failed(r, email);
+	status = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 4));
+	if (strcmp(status, "active") || !role_matches(role, urole)) {
+		login_refused(r, email, status, urole);
 		return;
 	}
 	auth_new_refresh(r, &refresh, &rhash);
@@ -202,10 +284,12 @@ void auth_refresh(struct scp_req *r)
 	if (!res)
 		return;
 	outcome = PQgetvalue(res, 0, 0);
-	if (!strcmp(outcome, "ok")) {
+	/* "kept": refresh_rotation = reuse, the client's token stays the session's. */
+	if (!strcmp(outcome, "ok") || !strcmp(outcome, "kept")) {
 		auth_send_tokens(r, 200, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
 				 PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
-				 PQgetvalue(res, 0, 4), refresh, PQgetvalue(res, 0, 5));
+				 PQgetvalue(res, 0, 4), strcmp(outcome, "ok") ? old : refresh,
+				 PQgetvalue(res, 0, 5));
 	} else {
 		if (!strcmp(outcome, "reused"))
 			scp_warn("refresh token reuse: session %s revoked", PQgetvalue(res, 0, 4));
@@ -213,12 +297,39 @@ void auth_refresh(struct scp_req *r)
 	}
 }
 
+/*
+ * The session the bearer token names, when the token is well formed, signed by us and
+ * unexpired; else NULL (r->auth stays empty).  The route is public: logout answers the
+ * same whatever the token (see auth_logout).
+ */
+static bool logout_caller(struct scp_req *r)
+{
+	const char *h = scp_req_param(r, "HTTP_AUTHORIZATION");
+	struct scp_claims c;
+
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return false;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	if (scp_token_verify(r->arena, h, time(NULL), &c) || !scp_valid_uuid(c.sub) ||
+	    !scp_valid_uuid(c.sid))
+		return false;
+	r->auth.user_id = c.sub;
+	r->auth.sid = c.sid;
+	return true;
+}
+
+/*
+ * Revocation is idempotent (RFC 7009 §2.2): with no token, a malformed, unknown,
+ * expired or already revoked one, the caller is signed out as far as the server can
+ * tell, so the answer is the same 200.  A live token ends its session.
+ */
 void auth_logout(struct scp_req *r)
 {
-	PGresult *res = scp_q(r, "logout", r->auth.sid, r->auth.user_id);
 	static const char ok[] = "{\"success\":true}";
 
-	if (!res)
+	if (logout_caller(r) && !scp_q(r, "logout", r->auth.sid, r->auth.user_id))
 		return;
 	scp_send(r, 200, ok, sizeof(ok) - 1);
 }

@@ -29,7 +29,7 @@ const struct scp_stmt cat_browse_stmts[] = {
 			CAT_PRODUCT_FILTERS("$3", "$4", "$8", "$9", "$10"),
 			CATALOG_ORDER, "$6", "$7")
 	  " SELECT CASE WHEN $2::uuid IS NULL THEN 'accepted' ELSE l.status END,"
-	  "        $2::uuid IS NULL OR s.id IS NOT NULL," SCP_PAGE_JSON("$6", "$7")
+	  "        $2::uuid IS NULL OR s.id IS NOT NULL, scp_media_abs(" SCP_PAGE_JSON("$6", "$7") ")"
 	  SCP_PAGE_FROM(CAT_PRODUCT_FROM, CAT_PRODUCT_ROW, CATALOG_ORDER)
 	  " LEFT JOIN suppliers s ON s.id = $2::uuid"
 	  " LEFT JOIN consumer_links l ON l.consumer_id = $1 AND l.supplier_id = $2::uuid" },
@@ -44,13 +44,13 @@ const struct scp_stmt cat_browse_stmts[] = {
 	 */
 	{ "catalog_page",
 	  "SELECT l.status, c.version,"
-	  "       CASE WHEN l.status = 'accepted' THEN scp_page_json("
+	  "       CASE WHEN l.status = 'accepted' THEN scp_media_abs(scp_page_json("
 	  "         (SELECT json_agg(x.api_view)"
 	  "            FROM (SELECT p.api_view FROM products p"
 	  "                   WHERE p.supplier_id = $2 AND p.deleted_at IS NULL AND p.is_active"
 	  "                   ORDER BY lower(p.name), p.id"
 	  "                   LIMIT $4::int OFFSET ($3::int - 1) * $4::int) x),"
-	  "         c.listed, $3::int, $4::int) END"
+	  "         c.listed, $3::int, $4::int)) END"
 	  "  FROM catalog_sizes c"
 	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
 	  " WHERE c.supplier_id = $2" },
@@ -60,10 +60,23 @@ const struct scp_stmt cat_browse_stmts[] = {
 	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
 	  " WHERE c.supplier_id = $2" },
 	{ "catalog_product",
-	  "SELECT p.api_view FROM products p"
+	  "SELECT scp_media_abs(p.api_view) FROM products p"
 	  " JOIN consumer_links l ON l.supplier_id = p.supplier_id AND l.consumer_id = $1"
 	  "                      AND l.status = 'accepted'"
 	  " WHERE p.id = $2 AND p.deleted_at IS NULL AND p.is_active" },
+	/*
+	 * The categories of the listed products of the consumer's ($1) accepted
+	 * suppliers ($2: one of them, or NULL), once each whatever their case, sorted.
+	 */
+	{ "catalog_categories",
+	  "SELECT json_build_object('categories',"
+	  "       coalesce(json_agg(c.name ORDER BY lower(c.name), c.name), '[]'))"
+	  "  FROM (SELECT min(p.category) AS name FROM consumer_links l"
+	  "          JOIN products p ON p.supplier_id = l.supplier_id"
+	  "         WHERE l.consumer_id = $1 AND l.status = 'accepted'"
+	  "           AND ($2::uuid IS NULL OR l.supplier_id = $2)"
+	  "           AND p.deleted_at IS NULL AND p.is_active AND p.category <> ''"
+	  "         GROUP BY lower(p.category)) c" },
 	SCP_STMT_END,
 };
 
@@ -172,6 +185,19 @@ void cat_catalog_product(struct scp_req *r)
 {
 	PGresult *res = scp_q(r, "catalog_product", r->auth.user_id, r->params[0]);
 
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+/* GET /consumer/products/categories[?supplier_id=]: {categories: [string]}. */
+void cat_catalog_categories(struct scp_req *r)
+{
+	const char *sup;
+	PGresult *res;
+
+	if (!scp_query_uuid(r, "supplier_id", &sup))
+		return;
+	res = scp_q(r, "catalog_categories", r->auth.user_id, sup);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }

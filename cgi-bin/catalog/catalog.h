@@ -19,6 +19,16 @@
 #define CAT_IMAGE_DIR "images"
 
 /*
+ * Uploaded files' URLs (image_url, logo_url…) are stored relative (/media/…) and leave
+ * absolute under public_url: every answer of the family passes through
+ * scp_media_abs() (sql/functions/10_core.sql), in SQL, the stored documents included.
+ * CAT_PAGED is SCP_PAGED (scp_page.h) with that on the page.
+ */
+#define CAT_PAGED(FILTER, ORDER, FROM, ROW, P, S) \
+	SCP_PAGE_WITH(FILTER, ORDER, P, S) " SELECT scp_media_abs(" SCP_PAGE_JSON(P, S) ")" \
+	SCP_PAGE_FROM(FROM, ROW, ORDER)
+
+/*
  * A product list (products.c, browse.c) filters products p down to their ids and sort
  * keys (CAT_PRODUCT_KEYS); the page's rows then answer their stored view (api_view).
  */
@@ -67,6 +77,7 @@ extern const struct scp_stmt cat_links_stmts[];
 /* suppliers.c */
 void cat_suppliers_list(struct scp_req *r);
 void cat_supplier_get(struct scp_req *r);
+void cat_suppliers_linked(struct scp_req *r);
 void cat_profile_get(struct scp_req *r);
 void cat_profile_update(struct scp_req *r);
 
@@ -84,6 +95,7 @@ void cat_products_any(struct scp_req *r);
 void cat_catalog_supplier(struct scp_req *r);
 void cat_catalog(struct scp_req *r);
 void cat_catalog_product(struct scp_req *r);
+void cat_catalog_categories(struct scp_req *r);
 
 /* links.c */
 void cat_link_request(struct scp_req *r);
@@ -97,6 +109,7 @@ void cat_link_reject(struct scp_req *r);
 void cat_link_block(struct scp_req *r);
 void cat_link_unblock(struct scp_req *r);
 void cat_link_set_status(struct scp_req *r);
+void cat_link_withdraw(struct scp_req *r);
 
 /* uploads.c */
 void cat_upload(struct scp_req *r);

@@ -2,10 +2,12 @@
  * Consumer ↔ supplier links (DESIGN §6):
  *
  *   pending → accepted (approve) | rejected (reject);  accepted → blocked (block);
- *   blocked → accepted (unblock);  rejected → pending (the consumer asks again).
+ *   blocked → accepted (unblock, or approve);  rejected → accepted (approve: the
+ *   supplier changes its mind) | pending (the consumer asks again).
  *
- * Each move is one call of scp_link_move, which locks the link, checks the state the
- * action starts from and records who moved it and when.
+ * Each move is one call of scp_link_move with the target state only; the machine
+ * (state_moves) decides where it may start.  A consumer may withdraw a pending request
+ * (the link is then gone).
  */
 #include "catalog.h"
 #include "scp_json.h"
@@ -19,12 +21,13 @@
 /* A list of links: newest request first (the id breaks ties), $3 page, $4 size. */
 #define LINKS_ORDER(X) X "requested_at DESC, " X "id DESC"
 #define LINKS_PAGED(FILTER) \
-	SCP_PAGED("SELECT l.id, l.requested_at FROM consumer_links l" FILTER, LINKS_ORDER, \
+	CAT_PAGED("SELECT l.id, l.requested_at FROM consumer_links l" FILTER, LINKS_ORDER, \
 		  "p JOIN consumer_links l ON l.id = p.id", "scp_link_json(l)", "$3", "$4")
 
 const struct scp_stmt cat_links_stmts[] = {
-	{ "link_request", "SELECT scp_link_request($1, $2, $3)" },
-	{ "link_move", "SELECT scp_link_move($1, $2, $3, $4, $5::text[], $6)" },
+	{ "link_request", "SELECT scp_media_abs(scp_link_request($1, $2, $3))" },
+	{ "link_move", "SELECT scp_media_abs(scp_link_move($1, $2, $3, $4, $5))" },
+	{ "link_withdraw", "SELECT scp_link_withdraw($1, $2)" },
 	/* $1 consumer, $2 status: blocked links are not shown. */
 	{ "links_consumer",
 	  LINKS_PAGED(" WHERE l.consumer_id = $1 AND l.status <> 'blocked'"
@@ -38,7 +41,7 @@ const struct scp_stmt cat_links_stmts[] = {
 		      "        OR concat_ws(' ', u.first_name, u.last_name) ILIKE scp_like($5))") },
 	/* $1 supplier or NULL, $2 consumer or NULL, $3 link. */
 	{ "link_get",
-	  "SELECT scp_link_json(l) FROM consumer_links l"
+	  "SELECT scp_media_abs(scp_link_json(l)) FROM consumer_links l"
 	  " WHERE l.id = $3 AND (l.supplier_id = $1::uuid"
 	  "                      OR (l.consumer_id = $2::uuid AND l.status <> 'blocked'))" },
 	SCP_STMT_END,
@@ -103,10 +106,14 @@ static bool status_filter(struct scp_req *r, const char *const *choices, const c
 	return true;
 }
 
+/*
+ * GET /consumer/links, /consumer/link-requests: a blocked link is not shown (the
+ * consumer sees nothing of that supplier), so ?status=blocked finds none.
+ */
 void cat_links_consumer(struct scp_req *r)
 {
-	static const char *const states[] = { "pending", "accepted", "rejected", "approved",
-					      "denied", NULL };
+	static const char *const states[] = { "pending", "accepted", "rejected", "blocked",
+					      "approved", "denied", NULL };
 	struct scp_page pg;
 	const char *st;
 	PGresult *res;
@@ -152,11 +159,11 @@ void cat_link_get(struct scp_req *r)
 		scp_send_row_json(r, 200, res);
 }
 
-/* Move link :id of the caller's supplier from one of from (an array literal) to to. */
-static void link_move(struct scp_req *r, const char *from, const char *to)
+/* Move link :id of the caller's supplier to state to, if the machine allows it. */
+static void link_move(struct scp_req *r, const char *to)
 {
 	PGresult *res = scp_q(r, "link_move", r->params[0], r->auth.supplier_id,
-			      r->auth.user_id, r->auth.role, from, to);
+			      r->auth.user_id, r->auth.role, to);
 
 	if (res)
 		scp_send_row_json(r, 200, res);
@@ -164,25 +171,25 @@ static void link_move(struct scp_req *r, const char *from, const char *to)
 
 void cat_link_approve(struct scp_req *r)
 {
-	link_move(r, "{pending}", "accepted");
+	link_move(r, "accepted");
 }
 
 void cat_link_reject(struct scp_req *r)
 {
-	link_move(r, "{pending}", "rejected");
+	link_move(r, "rejected");
 }
 
 void cat_link_block(struct scp_req *r)
 {
-	link_move(r, "{accepted}", "blocked");
+	link_move(r, "blocked");
 }
 
 void cat_link_unblock(struct scp_req *r)
 {
-	link_move(r, "{blocked}", "accepted");
+	link_move(r, "accepted");
 }
 
-/* PATCH /links/:id/status {status} (seed 003): the target decides the allowed sources. */
+/* PATCH /links/:id/status {status} (seed 003): the target, in either vocabulary. */
 void cat_link_set_status(struct scp_req *r)
 {
 	static const char *const targets[] = { "accepted", "approved", "rejected", "denied",
@@ -195,10 +202,18 @@ void cat_link_set_status(struct scp_req *r)
 	to = scp_field_enum(r, b, "status", true, targets);
 	if (scp_fields_send(r))
 		return;
-	if (!strcmp(to, "accepted") || !strcmp(to, "approved"))
-		link_move(r, "{pending,blocked}", "accepted");
-	else if (!strcmp(to, "blocked"))
-		link_move(r, "{accepted}", "blocked");
-	else
-		link_move(r, "{pending}", "rejected");
+	if (!strcmp(to, "approved"))
+		to = "accepted";
+	else if (!strcmp(to, "denied"))
+		to = "rejected";
+	link_move(r, to);
+}
+
+/* DELETE /consumer/link-requests/:id: the consumer withdraws a pending request. */
+void cat_link_withdraw(struct scp_req *r)
+{
+	static const char ok[] = "{\"success\":true,\"message\":\"link request withdrawn\"}";
+
+	if (scp_q(r, "link_withdraw", r->params[0], r->auth.user_id))
+		scp_send(r, 200, ok, sizeof(ok) - 1);
 }

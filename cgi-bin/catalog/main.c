@@ -27,11 +27,16 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/suppliers/:id/products", cat_catalog_supplier, CONSUMER },
 	{ "GET", "/api/v1/consumer/suppliers/:id/products", cat_catalog_supplier, CONSUMER },
 	{ "GET", "/api/v1/consumer/products", cat_catalog, CONSUMER },
+	/* Before /consumer/products/:id, whose :id must be a UUID ("categories" is not). */
+	{ "GET", "/api/v1/consumer/products/categories", cat_catalog_categories, CONSUMER },
 	{ "GET", "/api/v1/consumer/products/:id", cat_catalog_product, CONSUMER },
 	{ "GET", "/api/v1/catalog", cat_catalog, CONSUMER },
 	{ "GET", "/api/v1/catalog/:id", cat_catalog_product, CONSUMER },
 	{ "GET", "/api/v1/consumer/links", cat_links_consumer, CONSUMER },
 	{ "GET", "/api/v1/consumer/supplier-links", cat_links_consumer, CONSUMER },
+	{ "GET", "/api/v1/consumer/link-requests", cat_links_consumer, CONSUMER },
+	{ "DELETE", "/api/v1/consumer/link-requests/:id", cat_link_withdraw, CONSUMER },
+	{ "GET", "/api/v1/consumer/linked-suppliers", cat_suppliers_linked, CONSUMER },
 
 	/* The supplier's own profile. */
 	{ "GET", "/api/v1/supplier/me", cat_profile_get, STAFF },

@@ -13,7 +13,7 @@
 const struct scp_stmt cat_suppliers_stmts[] = {
 	/* $1 calling consumer (or NULL), $2 search, $3 page, $4 page size. */
 	{ "suppliers_list",
-	  SCP_PAGED("SELECT s.id, lower(s.name) AS k, l.id AS link_id, l.status AS link_status"
+	  CAT_PAGED("SELECT s.id, lower(s.name) AS k, l.id AS link_id, l.status AS link_status"
 		    " FROM suppliers s LEFT JOIN consumer_links l"
 		    "   ON l.supplier_id = s.id AND l.consumer_id = $1::uuid"
 		    " WHERE l.status IS DISTINCT FROM 'blocked'"
@@ -21,13 +21,23 @@ const struct scp_stmt cat_suppliers_stmts[] = {
 		    "        OR s.description ILIKE scp_like($2))",
 		    SUPPLIERS_ORDER, "p JOIN suppliers s ON s.id = p.id",
 		    "scp_supplier_json(s, p.link_id, p.link_status)", "$3", "$4") },
+	/* The suppliers that accepted consumer $1, by name; $2 search, $3 page, $4 size. */
+	{ "suppliers_linked",
+	  CAT_PAGED("SELECT s.id, lower(s.name) AS k, l.id AS link_id, l.status AS link_status"
+		    " FROM consumer_links l JOIN suppliers s ON s.id = l.supplier_id"
+		    " WHERE l.consumer_id = $1 AND l.status = 'accepted'"
+		    "   AND ($2::text IS NULL OR s.name ILIKE scp_like($2)"
+		    "        OR s.description ILIKE scp_like($2))",
+		    SUPPLIERS_ORDER, "p JOIN suppliers s ON s.id = p.id",
+		    "scp_supplier_json(s, p.link_id, p.link_status)", "$3", "$4") },
 	/* $1 supplier, $2 calling consumer (or NULL): a blocked consumer finds nothing. */
 	{ "supplier_get",
-	  "SELECT scp_supplier_json(s, l.id, l.status) FROM suppliers s"
+	  "SELECT scp_media_abs(scp_supplier_json(s, l.id, l.status)) FROM suppliers s"
 	  " LEFT JOIN consumer_links l ON l.supplier_id = s.id AND l.consumer_id = $2::uuid"
 	  " WHERE s.id = $1 AND l.status IS DISTINCT FROM 'blocked'" },
-	{ "profile_get", "SELECT scp_supplier_profile_json(s) FROM suppliers s WHERE s.id = $1" },
-	{ "profile_update", "SELECT scp_supplier_update($1, $2::jsonb)" },
+	{ "profile_get",
+	  "SELECT scp_media_abs(scp_supplier_profile_json(s)) FROM suppliers s WHERE s.id = $1" },
+	{ "profile_update", "SELECT scp_media_abs(scp_supplier_update($1, $2::jsonb))" },
 
 	SCP_STMT_END,
 };
@@ -47,6 +57,20 @@ void cat_suppliers_list(struct scp_req *r)
 	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q))
 		return;
 	res = scp_q(r, "suppliers_list", consumer_of(r), q, pg.page_text, pg.size_text);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+/* GET /consumer/linked-suppliers: the suppliers whose catalog the consumer may see. */
+void cat_suppliers_linked(struct scp_req *r)
+{
+	struct scp_page pg;
+	const char *q;
+	PGresult *res;
+
+	if (!scp_page_parse(r, &pg) || !scp_query_search(r, &q))
+		return;
+	res = scp_q(r, "suppliers_linked", r->auth.user_id, q, pg.page_text, pg.size_text);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }

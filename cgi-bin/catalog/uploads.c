@@ -69,6 +69,26 @@ static bool upload_data(struct scp_req *r, const char **data, size_t *len)
 	return false;
 }
 
+/*
+ * 201 {success, data: {url}, url, absolute_url, content_type, size}: url is the form
+ * that is stored (/media/…, what other requests may send back); data.url and
+ * absolute_url are under public_url, as every other answer shows uploaded files (the
+ * supplier portal reads data.url), or relative while public_url is empty.
+ */
+static void upload_answer(struct scp_req *r, const char *rel, enum scp_file_type t, size_t len)
+{
+	const char *abs = scp_arena_printf(r->arena, "%s/media/%s",
+					   scp_cfg.public_url ? scp_cfg.public_url : "", rel);
+
+	scp_buf_reset(r->out);
+	scp_buf_adds(r->out, "{\"success\":true,\"data\":{\"url\":");
+	scp_buf_add_json_str(r->out, abs);
+	scp_buf_addf(r->out, "},\"url\":\"/media/%s\",\"absolute_url\":", rel);
+	scp_buf_add_json_str(r->out, abs);
+	scp_buf_addf(r->out, ",\"content_type\":\"%s\",\"size\":%zu}", scp_upload_mime(t), len);
+	scp_send_out(r, 201);
+}
+
 void cat_upload(struct scp_req *r)
 {
 	const char *data;
@@ -97,13 +117,7 @@ void cat_upload(struct scp_req *r)
 		scp_send_internal(r);
 		return;
 	}
-	scp_buf_reset(r->out);
-	scp_buf_addf(r->out, "{\"url\":\"/media/%s\",\"absolute_url\":", rel);
-	scp_buf_add_json_str(r->out, scp_arena_printf(r->arena, "%s/media/%s",
-						      scp_cfg.public_url ? scp_cfg.public_url : "",
-						      rel));
-	scp_buf_addf(r->out, ",\"content_type\":\"%s\",\"size\":%zu}", scp_upload_mime(t), len);
-	scp_send_out(r, 201);
+	upload_answer(r, rel, t, len);
 }
 
 /* Is name "<32 lowercase hex>.<jpg|png|webp>", the shape scp_upload_store writes? */

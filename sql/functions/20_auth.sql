@@ -48,10 +48,14 @@ BEGIN
     RETURN QUERY SELECT sid, scp_user_json(u) FROM users u WHERE u.id = p_user;
 END $$;
 
--- Rotate a refresh token.  Outcomes: ok, invalid, raced (a concurrent rotation of the
--- same token won less than p_grace seconds ago: refused, family kept), reused (an old
--- token came back: the whole family is revoked), disabled.  The new token lives as
--- long as its session.
+-- Refresh.  With refresh_rotation = rotate (the default) the token is rotated:
+-- outcomes ok (p_new is the session's next token), invalid, raced (a concurrent
+-- rotation of the same token won less than p_grace seconds ago: refused, family kept),
+-- reused (an old token came back: the whole family is revoked), disabled.  The new
+-- token lives as long as its session.  With reuse, the token is not spent: outcomes
+-- kept (p_new is not stored; the client keeps its token), invalid, disabled; a token a
+-- rotation spent earlier is only invalid (there is no theft to detect without
+-- rotation).  docs/decisions.md weighs the two.
 CREATE OR REPLACE FUNCTION scp_refresh(p_old text, p_new text, p_ttl int, p_grace int)
     -- unused: p_ttl (the session's expiry is the token's), removed with its C caller
 RETURNS TABLE (outcome text, user_id uuid, role text, supplier_id uuid, session_id uuid,
@@ -61,27 +65,42 @@ DECLARE
     t refresh_tokens;
     u users;
 BEGIN
-    UPDATE refresh_tokens r SET used_at = now()
-        WHERE r.token_hash = p_old AND r.used_at IS NULL AND r.expires_at > now()
-        RETURNING * INTO t;
-    IF NOT FOUND THEN
-        SELECT * INTO t FROM refresh_tokens r WHERE r.token_hash = p_old;
-        IF NOT FOUND OR t.used_at IS NULL THEN
+    IF scp_setting_text('refresh_rotation') = 'reuse' THEN
+        -- Read only: concurrent refreshes of one token all succeed.
+        SELECT * INTO t FROM refresh_tokens r
+            WHERE r.token_hash = p_old AND r.used_at IS NULL AND r.expires_at > now();
+        IF NOT FOUND THEN
             RETURN QUERY SELECT 'invalid', NULL::uuid, NULL, NULL::uuid, NULL::uuid, NULL::json;
-        ELSIF t.used_at > now() - make_interval(secs => p_grace) THEN
-            RETURN QUERY SELECT 'raced', NULL::uuid, NULL, NULL::uuid, NULL::uuid, NULL::json;
-        ELSE
-            UPDATE sessions s SET revoked_at = now(), revoked_reason = 'refresh token reuse'
-                WHERE s.id = t.session_id AND s.revoked_at IS NULL;
-            RETURN QUERY SELECT 'reused', NULL::uuid, NULL, NULL::uuid, t.session_id, NULL::json;
+            RETURN;
         END IF;
-        RETURN;
+    ELSE
+        UPDATE refresh_tokens r SET used_at = now()
+            WHERE r.token_hash = p_old AND r.used_at IS NULL AND r.expires_at > now()
+            RETURNING * INTO t;
+        IF NOT FOUND THEN
+            SELECT * INTO t FROM refresh_tokens r WHERE r.token_hash = p_old;
+            IF NOT FOUND OR t.used_at IS NULL THEN
+                RETURN QUERY SELECT 'invalid', NULL::uuid, NULL, NULL::uuid, NULL::uuid, NULL::json;
+            ELSIF t.used_at > now() - make_interval(secs => p_grace) THEN
+                RETURN QUERY SELECT 'raced', NULL::uuid, NULL, NULL::uuid, NULL::uuid, NULL::json;
+            ELSE
+                UPDATE sessions s SET revoked_at = now(), revoked_reason = 'refresh token reuse'
+                    WHERE s.id = t.session_id AND s.revoked_at IS NULL;
+                RETURN QUERY SELECT 'reused', NULL::uuid, NULL, NULL::uuid, t.session_id,
+                                    NULL::json;
+            END IF;
+            RETURN;
+        END IF;
     END IF;
     SELECT us.* INTO u FROM sessions s JOIN users us ON us.id = s.user_id
         WHERE s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > now()
           AND us.status = 'active';
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'disabled', NULL::uuid, NULL, NULL::uuid, NULL::uuid, NULL::json;
+        RETURN;
+    END IF;
+    IF t.used_at IS NULL AND scp_setting_text('refresh_rotation') = 'reuse' THEN
+        RETURN QUERY SELECT 'kept', u.id, u.role, u.supplier_id, t.session_id, scp_user_json(u);
         RETURN;
     END IF;
     INSERT INTO refresh_tokens (session_id, token_hash, expires_at)
@@ -199,6 +218,26 @@ BEGIN
     sid := scp_session_open(u.id, p_refresh_hash, scp_setting_int('refresh_ttl')::int);
     SELECT * INTO u FROM users WHERE id = u.id;
     RETURN QUERY SELECT u.id, u.role, u.supplier_id, sid, scp_user_json(u);
+END $$;
+
+-- A supplier registers (POST /supplier/register): an owner signs up with its new
+-- supplier (scp_signup), which gets the company's contact details in the same
+-- transaction.  Answers as scp_signup.
+CREATE OR REPLACE FUNCTION scp_supplier_register(p_email text, p_hash text, p_first text,
+                                                 p_last text, p_company text, p_company_email text,
+                                                 p_description text, p_phone text, p_address text,
+                                                 p_refresh_hash text)
+RETURNS TABLE (user_id uuid, role text, supplier_id uuid, session_id uuid, user_json json)
+LANGUAGE plpgsql AS $$
+DECLARE
+    x record;
+BEGIN
+    SELECT * INTO STRICT x FROM scp_signup(p_email, p_hash, 'owner', p_first, p_last, p_company,
+                                           NULL, p_company, p_refresh_hash, NULL);
+    UPDATE suppliers SET email = p_company_email, description = p_description,
+           phone_number = p_phone, address = p_address, updated_at = now()
+        WHERE id = x.supplier_id;
+    RETURN QUERY SELECT x.user_id, x.role, x.supplier_id, x.session_id, x.user_json;
 END $$;
 
 -- The owner changes a staff member of its supplier: d may hold first_name, last_name,

@@ -8,14 +8,16 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT p_price - round(p_price::numeric * p_discount_bp / 10000)::bigint
 $$;
 
--- The supplier as everybody may see it; link_* describe the calling consumer's link.
--- product_count is the kept count of catalog_sizes (005_catalog_sizes.sql says why).
+-- The supplier as everybody may see it; link_* describe the calling consumer's link,
+-- is_linked whether it is accepted (false for anyone else).  product_count is the kept
+-- count of catalog_sizes (005_catalog_sizes.sql says why).
 CREATE OR REPLACE FUNCTION scp_supplier_json(s suppliers, p_link_id uuid, p_link_status text)
 RETURNS json LANGUAGE sql STABLE AS $$
     SELECT row_to_json(ROW(s.id, s.name, s.description, s.logo_url, s.email, s.phone_number,
         s.address, s.currency, scp_amount(s.tax_rate_bp), scp_amount(s.shipping_fee_minor),
         (SELECT c.listed::bigint FROM catalog_sizes c WHERE c.supplier_id = s.id),
-        p_link_id, p_link_status, s.created_at)::scp_supplier_view)
+        p_link_id, p_link_status, s.created_at,
+        coalesce(p_link_status = 'accepted', false))::scp_supplier_view)
 $$;
 
 -- The profile as its own staff see it: the public view plus what only they manage.

@@ -119,7 +119,14 @@ $r = $s->post('/api/v1/auth/login', { email => $email, password => 'password123'
 is $r->{status}, 200, 'role that matches';
 $r = $s->post('/api/v1/auth/login', { email => $email, password => 'password123',
                                       role => 'supplier' });
-is $r->{status}, 401, 'role that does not match is 401';
+is_deeply [ $r->{status}, $r->{json}{error}{code}, $r->{json}{error}{message},
+            $r->{json}{error}{details} ],
+    [ 403, 'ROLE_MISMATCH', 'this account is a consumer', { role => 'consumer' } ],
+    'role that does not match, right password: 403 ROLE_MISMATCH naming the role';
+$r = $s->post('/api/v1/auth/login', { email => $email, password => 'password124',
+                                      role => 'supplier' });
+is_deeply [ $r->{status}, $r->{json}{error}{message} ], [ 401, 'invalid email or password' ],
+    'role that does not match, wrong password: 401';
 $r = $s->post('/api/v1/auth/login', { email => $email, password => 'password124' });
 is $r->{status}, 401, 'wrong password: 401';
 is $r->{json}{error}{code}, 'UNAUTHORIZED', 'UNAUTHORIZED';

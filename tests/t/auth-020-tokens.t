@@ -155,8 +155,16 @@ is $r->{status}, 200, 'logout';
 is $me->(token => $l->{access_token})->{status}, 401, 'the access token stops on the next request';
 is $s->post('/api/v1/auth/refresh', { refresh_token => $l->{refresh_token} })->{status}, 401,
     'and its refresh token too';
-is $s->post('/api/v1/auth/logout', {}, token => $l->{access_token})->{status}, 401,
-    'logging out twice: 401';
-is $s->post('/api/v1/auth/logout', {})->{status}, 401, 'logout without a token: 401';
+# Revocation is idempotent (RFC 7009): whatever the token, the answer is 200.
+for my $case ([ 'logging out twice', token => $l->{access_token} ],
+              [ 'without a token' ],
+              [ 'with a junk token', token => 'junk' ],
+              [ 'with a malformed header', headers => { Authorization => 'Basic abc' } ],
+              [ 'with an empty bearer', headers => { Authorization => 'Bearer ' } ]) {
+    my ($name, %o) = @$case;
+    $r = $s->post('/api/v1/auth/logout', {}, %o);
+    is_deeply [ $r->{status}, $r->{json} ], [ 200, { success => JSON::PP::true } ],
+        "logout $name: 200 {success: true}";
+}
 
 done_testing;

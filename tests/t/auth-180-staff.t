@@ -149,8 +149,16 @@ is api_error($s->post('/api/v1/auth/login', { email => 'sam@farm.example', passw
     '403 FORBIDDEN', 'and they cannot sign in';
 is $s->sql("SELECT count(*) FROM sessions WHERE user_id = :'p1' AND revoked_at IS NULL", $sam->{id}), 0,
     'their sessions are revoked';
-is scalar(grep { $_->{status} eq 'deactivated' } @{ $s->get($U, token => $T)->{json} }), 1,
-    'the list shows them deactivated';
+is scalar(grep { $_->{id} eq $sam->{id} } @{ $s->get($U, token => $T)->{json} }), 0,
+    'the list leaves them out';
+is scalar(grep { $_->{status} eq 'deactivated' }
+          @{ $s->get("$U?include_inactive=true", token => $T)->{json} }), 1,
+    '?include_inactive=true shows them deactivated';
+is scalar(grep { $_->{id} eq $sam->{id} }
+          @{ $s->get("$U?include_inactive=false", token => $T)->{json} }), 0,
+    '?include_inactive=false leaves them out';
+is api_error($s->get("$U?include_inactive=maybe", token => $T)), '400 BAD_REQUEST',
+    '?include_inactive=maybe: 400';
 $r = $s->patch("$U/$sam->{id}", { is_active => JSON::PP::true, password => 'brandnew123' }, token => $T);
 is_deeply [ $r->{status}, $r->{json}{status} ], [ 200, 'active' ], 'reactivated with a new password';
 is $s->post('/api/v1/auth/login', { email => 'sam@farm.example', password => 'brandnew123' })->{status},

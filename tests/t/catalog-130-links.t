@@ -84,7 +84,9 @@ is api_error($s->post("$L/$link->{id}/approve", undef, token => $con->{token})),
 is api_error($s->post("$L/$link->{id}/approve", undef, token => $other->{token})), '404 NOT_FOUND',
     'another supplier\'s link: 404';
 is $s->get("$L/$link->{id}", token => $T)->{json}{status}, 'pending', 'and it did not change';
-for my $bad ([ 'block', 'pending', 'blocked' ], [ 'unblock', 'pending', 'accepted' ]) {
+# (unblock a pending link is allowed: actions name only their target, and unblock, like
+# approve, leads to accepted; see the third consumer below.)
+for my $bad ([ 'block', 'pending', 'blocked' ]) {
     my ($action, $from, $to) = @$bad;
     $r = $s->post("$L/$link->{id}/$action", undef, token => $T);
     is api_error($r), '409 INVALID_STATE', "$action a $from link: 409";
@@ -94,6 +96,8 @@ $r = $s->post("$L/$link->{id}/approve", undef, token => $mgr->{token});
 is $r->{status}, 200, 'a manager approves';
 is $r->{json}{status}, 'accepted', 'accepted';
 ok $r->{json}{approved_at}, 'approved_at set';
+is_deeply [ @{ $r->{json} }{qw(rejected_at blocked_at)} ], [ undef, undef ], 'no rejection, no block';
+is $r->{json}{responded_at}, $r->{json}{decided_at}, 'responded_at is the decision\'s time';
 for my $bad ([ 'approve', 'accepted', 'accepted' ], [ 'reject', 'accepted', 'rejected' ],
              [ 'unblock', 'accepted', 'accepted' ]) {
     my ($action, $from, $to) = @$bad;
@@ -143,8 +147,7 @@ $r = $s->post("$L/$link->{id}/block", undef, token => $T);
 is_deeply [ $r->{status}, $r->{json}{status} ], [ 200, 'blocked' ], 'block';
 is api_error($s->post("$L/$link->{id}/block", undef, token => $T)), '409 INVALID_STATE',
     'block twice: 409';
-is api_error($s->post("$L/$link->{id}/approve", undef, token => $T)), '409 INVALID_STATE',
-    'approve a blocked link: 409 (unblock is the way back)';
+ok $r->{json}{blocked_at}, 'blocked_at set';
 is api_error($catalog->($con->{token}, '')), '404 NOT_FOUND', 'blocked: the catalog is not found';
 is api_error($s->get("/api/v1/consumer/products/$cod->{id}", token => $con->{token})),
     '404 NOT_FOUND', 'nor its products';
@@ -174,14 +177,19 @@ is $moves->($link->{id}),
     'every move recorded with who';
 is $s->sql("SELECT count(*) FROM consumer_link_events WHERE link_id = :'p1' AND actor_id IS NOT NULL"
     . " AND at IS NOT NULL", $link->{id}), 4, 'and when';
+# Approve is "to accepted" too, from wherever the machine allows: a blocked link as well.
+$s->post("$L/$link->{id}/block", undef, token => $T);
+$r = $s->post("$L/$link->{id}/approve", undef, token => $T);
+is_deeply [ $r->{status}, $r->{json}{status} ], [ 200, 'accepted' ], 'approve a blocked link: accepted';
+ok $r->{json}{approved_at} gt $r->{json}{requested_at} && $r->{json}{blocked_at},
+    '  approved_at is the latest approval; blocked_at stays the latest block';
 
 # --- reject, and ask again ------------------------------------------------------------------------------------
 my $c2 = new_consumer($s);
 my $l2 = $s->post("/api/v1/consumer/suppliers/$sup->{id}/link-request", undef, token => $c2->{token})->{json};
 $r = $s->post("$L/$l2->{id}/reject", undef, token => $T);
 is_deeply [ $r->{status}, $r->{json}{status} ], [ 200, 'rejected' ], 'reject';
-is api_error($s->post("$L/$l2->{id}/approve", undef, token => $T)), '409 INVALID_STATE',
-    'approve a rejected link: 409';
+ok $r->{json}{rejected_at}, 'rejected_at set';
 is api_error($s->post("$L/$l2->{id}/block", undef, token => $T)), '409 INVALID_STATE',
     'block a rejected link: 409';
 is $s->get('/api/v1/consumer/links?status=rejected', token => $c2->{token})->{json}{pagination}{total},
@@ -193,6 +201,16 @@ is_deeply [ $r->{status}, $r->{json}{status}, $r->{json}{id} ], [ 201, 'pending'
     'asking again after a rejection: pending again, same link';
 is $moves->($l2->{id}), '->pending:consumer pending>rejected:owner rejected>pending:consumer',
     'recorded';
+is $r->{json}{rejected_at}, undef, 'a new request clears the old decision';
+# The supplier changes its mind: a rejected link is approved directly (the portal's
+# "Approve" button on a rejected request).
+$s->post("$L/$l2->{id}/reject", undef, token => $T);
+$r = $s->post("$L/$l2->{id}/approve", undef, token => $mgr->{token});
+is_deeply [ $r->{status}, $r->{json}{status} ], [ 200, 'accepted' ], 'approve a rejected link: accepted';
+ok $r->{json}{approved_at} && $r->{json}{rejected_at}, '  with approved_at and rejected_at';
+is $catalog->($c2->{token}, '')->{status}, 200, '  and the catalog opens';
+is $moves->($l2->{id}), '->pending:consumer pending>rejected:owner rejected>pending:consumer'
+    . ' pending>rejected:owner rejected>accepted:manager', '  recorded';
 
 # --- concurrent requests: exactly one link ---------------------------------------------------------------
 my $c3 = new_consumer($s);
@@ -202,6 +220,12 @@ my @res = parallel(10, sub {
 is_deeply [ sort @res ], [ 201, (409) x 9 ], '10 concurrent requests: one 201, nine 409';
 is $s->sql("SELECT count(*) FROM consumer_links WHERE consumer_id = :'p1'", $c3->{id}), 1,
     'one link row';
+my $l3 = $s->get('/api/v1/consumer/links', token => $c3->{token})->{json}{results}[0]{id};
+$r = $s->post("$L/$l3/unblock", undef, token => $T);
+is_deeply [ $r->{status}, $r->{json}{status} ], [ 200, 'accepted' ],
+    'unblock a pending link: accepted (the same move as approve)';
+is api_error($s->post("$L/$l3/reject", undef, token => $T)), '409 INVALID_STATE',
+    'reject an accepted link: 409';
 
 # --- seed 003's paths --------------------------------------------------------------------------------------
 my $c4 = new_consumer($s);

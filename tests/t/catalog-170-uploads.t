@@ -50,6 +50,9 @@ for my $kind (sort keys %img) {
     is $r->{json}{content_type}, $mime{$kind}, '  typed by its magic bytes, not the client\'s word';
     is $r->{json}{size}, length $img{$kind}, '  its size';
     like $r->{json}{absolute_url}, qr{^http://127\.0\.0\.1:\d+\Q$r->{json}{url}\E$}, '  and an absolute URL';
+    is_deeply [ $r->{json}{success}, $r->{json}{data} ],
+        [ JSON::PP::true, { url => $r->{json}{absolute_url} } ],
+        '  success, and data.url absolute (the portal reads it)';
     $url{$kind} = $r->{json}{url};
     my $g = $s->get($r->{json}{url});
     is $g->{status}, 200, '  nginx serves it';
@@ -103,17 +106,68 @@ is api_error($s->get('/api/v1/uploads', token => $T)), '405 METHOD_NOT_ALLOWED',
 # --- only uploaded images as product images and logos -----------------------------------------------------
 $r = $s->post('/api/v1/supplier/products', { name => 'Pictured', price => 1, image_url => $url{jpeg} },
               token => $T);
-is_deeply [ $r->{status}, $r->{json}{image_url} ], [ 201, $url{jpeg} ], 'a product with an uploaded image';
+is_deeply [ $r->{status}, $r->{json}{image_url} ], [ 201, $s->url . $url{jpeg} ],
+    'a product with an uploaded image, answered absolute under public_url';
+my $pid = $r->{json}{id};
 my $abs = $s->url . $url{png};
-$r = $s->req('PUT', "/api/v1/supplier/products/$r->{json}{id}", { image_url => $abs }, token => $T);
-is_deeply [ $r->{status}, $r->{json}{image_url} ], [ 200, $url{png} ],
-    'the absolute form is accepted and stored relative';
+$r = $s->req('PUT', "/api/v1/supplier/products/$pid", { image_url => $abs }, token => $T);
+is_deeply [ $r->{status}, $r->{json}{image_url} ], [ 200, $abs ], 'the absolute form is accepted';
+is $s->sql("SELECT image_url FROM products WHERE id = :'p1'", $pid), $url{png}, '  and stored relative';
 $r = $s->req('PUT', '/api/v1/supplier/me', { logo_url => $url{webp} }, token => $T);
-is_deeply [ $r->{status}, $r->{json}{logo_url} ], [ 200, $url{webp} ], 'a logo too';
+is_deeply [ $r->{status}, $r->{json}{logo_url} ], [ 200, $s->url . $url{webp} ], 'a logo too';
+is $s->sql("SELECT logo_url FROM suppliers WHERE id = :'p1'", $sup->{id}), $url{webp},
+    '  stored relative';
+
+# Every answer that shows an uploaded file shows it absolute.
+link_up($s, $sup, $con);
+my $A = $s->url;
+is $s->get("/api/v1/supplier/products/$pid", token => $T)->{json}{image_url}, $abs, 'GET product';
+is $s->get('/api/v1/supplier/products', token => $T)->{json}{results}[0]{image_url}, $abs,
+    'the supplier\'s list';
+is $s->get("/api/v1/consumer/products/$pid", token => $con->{token})->{json}{image_url}, $abs,
+    'a catalog product';
+for my $round (1, 2) {    # rendered, then kept by the page cache
+    my $p = $s->get("/api/v1/consumer/suppliers/$sup->{id}/products", token => $con->{token});
+    is $p->{json}{results}[0]{image_url}, $abs, "the catalog page ($round)";
+}
+is $s->get("/api/v1/consumer/products?search=Pictured", token => $con->{token})
+    ->{json}{results}[0]{image_url}, $abs, 'a filtered catalog';
+is $s->get("/api/v1/suppliers/$sup->{id}")->{json}{logo_url}, "$A$url{webp}", 'a public profile';
+is((grep { $_->{id} eq $sup->{id} } @{ $s->get('/api/v1/suppliers?page_size=100')->{json}{results} })[0]
+   {logo_url}, "$A$url{webp}", 'discovery');
+is $s->get('/api/v1/supplier/me', token => $T)->{json}{logo_url}, "$A$url{webp}", 'the own profile';
+is $s->get('/api/v1/consumer/linked-suppliers', token => $con->{token})->{json}{results}[0]{logo_url},
+    "$A$url{webp}", 'linked suppliers';
+my $lk = $s->get('/api/v1/consumer/link-requests', token => $con->{token})->{json}{results}[0];
+is_deeply [ $lk->{supplier_logo_url}, $lk->{supplier}{logo_url} ], [ "$A$url{webp}", "$A$url{webp}" ],
+    'link requests';
+is $s->get('/api/v1/supplier/consumer-links', token => $T)->{json}{results}[0]{supplier}{logo_url},
+    "$A$url{webp}", 'the supplier\'s links';
+$r = $s->post('/api/v1/supplier/products/bulk-update', { product_ids => [$pid], stock_level => 3 },
+              token => $T);
+is $r->{json}{results}[0]{image_url}, $abs, 'bulk update';
+$s->sql("UPDATE users SET profile_image_url = :'p1' WHERE id = :'p2'", $url{png}, $rep->{id});
+my $staff = $s->get('/api/v1/supplier/users', token => $T)->{json};
+is((grep { $_->{id} eq $rep->{id} } @$staff)[0]{profile_image_url}, $abs, 'staff');
+$r = $s->post('/api/v1/auth/login', { email => $rep->{email}, password => 'password123' });
+is $r->{json}{user}{profile_image_url}, $abs, 'the user of a login';
+is $s->post('/api/v1/auth/refresh', { refresh_token => $r->{json}{refresh_token} })
+    ->{json}{user}{profile_image_url}, $abs, 'and of a refresh';
 for my $bad ('/media/images/' . ('0' x 32) . '.png', 'https://elsewhere.example/a.png',
              '/media/images/x.png', "$url{png}/../../scp.conf", 'javascript:alert(1)') {
     is_deeply field_errors($s->post('/api/v1/supplier/products', { name => 'x', price => 1,
         image_url => $bad }, token => $T)), ['image_url'], "refused image_url $bad";
 }
+
+# Without public_url the URLs stay relative, as they are stored.
+$s->stop;
+$s = SCPTest->start(env => { SCP_PUBLIC_URL => '' });
+my $sup2 = new_supplier($s);
+$r = upload($sup2->{token}, file => [ $img{png}, 'x.png' ]);
+is_deeply [ $r->{status}, $r->{json}{data}{url}, $r->{json}{absolute_url} ],
+    [ 201, $r->{json}{url}, $r->{json}{url} ], 'public_url empty: data.url is relative';
+$r = $s->post('/api/v1/supplier/products', { name => 'Rel', price => 1, image_url => $r->{json}{url} },
+              token => $sup2->{token});
+like $r->{json}{image_url}, qr{^/media/images/}, '  and so is a product image';
 
 done_testing;

@@ -26,15 +26,15 @@ for my $f (sort keys %machine_of) {
     my $text = code(slurp("$top/sql/functions/$f"));
     like $text, qr/\bscp_state_check\('\Q$machine_of{$f}\E',/, "$f checks its moves with scp_state_check";
 }
-# The message of a refused move is written once.  The links' action narrowing (approve
-# and unblock both lead to accepted) is the one other place that refuses with it.
+# The message of a refused move is written once (link actions, like every machine's,
+# send only their target state).
 my %plain;
 for my $f (glob("$top/sql/functions/*.sql")) {
     my $n = () = code(slurp($f)) =~ /'cannot move from %s to %s'/g;
     (my $b = $f) =~ s{.*/}{};
     $plain{$b} = $n if $n;
 }
-is_deeply \%plain, { '12_state_moves.sql' => 1, '40_b2b_links.sql' => 1 },
+is_deeply \%plain, { '12_state_moves.sql' => 1 },
     'no other function refuses a move its own way';
 
 # ---- the table is DESIGN §6 ----------------------------------------------------------------

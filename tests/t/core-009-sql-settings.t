@@ -34,6 +34,15 @@ is_deeply [ sort grep { !exists $c_default{$_} } keys %read ], [],
     'every key a function reads is one that scp_db sets';
 is_deeply [ sort grep { !$read{$_} } keys %c_default ], [], 'and every key it sets is read';
 
+# Text keys (T, TC): scp_setting_text's fallbacks are scp_config.c's defaults.
+my %t_default = slurp("$top/lib/scp_config.c") =~ /^\s*TC?\((\w+),\s*"([^"]*)"/mg;
+ok keys(%t_default) >= 2, scalar(keys %t_default) . ' SQL-visible text keys in scp_config.c';
+my ($tcase) = slurp("$top/sql/functions/10_core.sql")
+    =~ /FUNCTION scp_setting_text\(.*?CASE p_key(.*?)END/s;
+my %sql_t_default = ($tcase // '') =~ /WHEN '(\w+)' THEN '([^']*)'/g;
+is_deeply \%sql_t_default, \%t_default,
+    'scp_setting_text falls back to exactly the text keys and defaults of scp_config.c';
+
 # Values unlike the defaults, each within its range.
 my %value = (refresh_ttl => 86400, otp_ttl => 120, otp_max_attempts => 3,
              otp_sends_per_minute => 2, otp_verifies_per_5min => 4, bid_min_increment => 25000,
