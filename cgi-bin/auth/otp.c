@@ -12,8 +12,8 @@
 #include <string.h>
 
 const struct scp_stmt auth_otp_stmts[] = {
-	{ "otp_send", "SELECT otp_id, expires_at FROM scp_otp_send($1, $2, $3, $4, $5)" },
-	{ "otp_verify", "SELECT * FROM scp_otp_verify($1, $2, $3, $4, $5, $6, $7)" },
+	{ "otp_send", "SELECT otp_id, expires_at FROM scp_otp_send($1, $2, $3)" },
+	{ "otp_verify", "SELECT * FROM scp_otp_verify($1, $2, $3, $4)" },
 	SCP_STMT_END,
 };
 
@@ -43,9 +43,7 @@ void auth_send_otp(struct scp_req *r)
 	if (scp_fields_send(r))
 		return;
 	scp_random_digits(code, OTP_DIGITS);
-	res = scp_q(r, "otp_send", phone, code_hash(r, phone, code), code,
-		    scp_arena_printf(r->arena, "%ld", scp_cfg.otp_ttl),
-		    scp_arena_printf(r->arena, "%ld", scp_cfg.otp_sends_per_minute));
+	res = scp_q(r, "otp_send", phone, code_hash(r, phone, code), code);
 	if (!res)
 		return;
 	scp_buf_reset(r->out);
@@ -84,10 +82,7 @@ void auth_verify_otp(struct scp_req *r)
 	if (scp_fields_send(r))
 		return;
 	auth_new_refresh(r, &refresh, &rhash);
-	res = scp_q(r, "otp_verify", phone, otp_id, code_hash(r, phone, otp),
-		    scp_arena_printf(r->arena, "%ld", scp_cfg.otp_max_attempts),
-		    scp_arena_printf(r->arena, "%ld", scp_cfg.otp_verifies_per_5min), rhash,
-		    scp_arena_printf(r->arena, "%ld", scp_cfg.refresh_ttl));
+	res = scp_q(r, "otp_verify", phone, otp_id, code_hash(r, phone, otp), rhash);
 	if (!res)
 		return;
 	outcome = PQgetvalue(res, 0, 0);

@@ -31,16 +31,16 @@ const struct scp_stmt auth_session_stmts[] = {
 	/* The user's uploaded-file URLs leave absolute (scp_media_abs, 10_core.sql). */
 	{ "session_open",
 	  "SELECT l.session_id, scp_media_abs(l.user_json)"
-	  " FROM scp_signin_passed('login', lower($4)), scp_login($1, $2, $3) l" },
+	  " FROM scp_signin_passed('login', lower($3)), scp_login($1, $2) l" },
 	{ "signup",
 	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, scp_media_abs(x.user_json)"
-	  " FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) x" },
+	  " FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9) x" },
 	{ "supplier_register",
 	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, scp_media_abs(x.user_json)"
 	  " FROM scp_supplier_register($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) x" },
 	{ "refresh",
 	  "SELECT x.outcome, x.user_id, x.role, x.supplier_id, x.session_id,"
-	  " scp_media_abs(x.user_json) FROM scp_refresh($1, $2, $3, $4) x" },
+	  " scp_media_abs(x.user_json) FROM scp_refresh($1, $2, $3) x" },
 	{ "logout",
 	  "UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout'"
 	  " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL" },
@@ -86,11 +86,6 @@ void auth_send_tokens(struct scp_req *r, int status, const char *user_id, const 
 	scp_send_out(r, status);
 }
 
-static const char *ttl_text(struct scp_req *r)
-{
-	return scp_arena_printf(r->arena, "%ld", scp_cfg.refresh_ttl);
-}
-
 static const char *const signup_roles[] = { "consumer", "owner", "client", "vendor", NULL };
 
 void auth_signup(struct scp_req *r)
@@ -122,7 +117,7 @@ void auth_signup(struct scp_req *r)
 	}
 	auth_new_refresh(r, &refresh, &rhash);
 	res = scp_q(r, "signup", email, hash, role, first, last, company, phone,
-		    strcmp(role, "owner") ? NULL : sname, rhash, ttl_text(r));
+		    strcmp(role, "owner") ? NULL : sname, rhash);
 	if (!res)
 		return;
 	auth_send_tokens(r, 201, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
@@ -259,7 +254,7 @@ void auth_login(struct scp_req *r)
 	}
 	auth_new_refresh(r, &refresh, &rhash);
 	/* Ends the email's streak of failures, unless it was locked meanwhile (429). */
-	ses = scp_q(r, "session_open", uid, rhash, ttl_text(r), email);
+	ses = scp_q(r, "session_open", uid, rhash, email);
 	if (!ses)
 		return;
 	auth_send_tokens(r, 200, uid, urole, usup, PQgetvalue(ses, 0, 0), refresh,
@@ -279,8 +274,7 @@ void auth_refresh(struct scp_req *r)
 	if (scp_fields_send(r))
 		return;
 	auth_new_refresh(r, &refresh, &rhash);
-	res = scp_q(r, "refresh", refresh_hash_of(r, old), rhash, ttl_text(r),
-		    REFRESH_RACE_GRACE);
+	res = scp_q(r, "refresh", refresh_hash_of(r, old), rhash, REFRESH_RACE_GRACE);
 	if (!res)
 		return;
 	outcome = PQgetvalue(res, 0, 0);

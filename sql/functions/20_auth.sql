@@ -37,8 +37,8 @@ BEGIN
 END $$;
 
 -- Sign in by password: a session, and the user as of after it (last_login_at set).
-CREATE OR REPLACE FUNCTION scp_login(p_user uuid, p_refresh_hash text, p_ttl int)
-    -- unused: p_ttl (the setting refresh_ttl), removed with its C caller
+DROP FUNCTION IF EXISTS scp_login(uuid, text, int);	-- took the refresh_ttl setting
+CREATE OR REPLACE FUNCTION scp_login(p_user uuid, p_refresh_hash text)
 RETURNS TABLE (session_id uuid, user_json json)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -56,8 +56,8 @@ END $$;
 -- kept (p_new is not stored; the client keeps its token), invalid, disabled; a token a
 -- rotation spent earlier is only invalid (there is no theft to detect without
 -- rotation).  docs/decisions.md weighs the two.
-CREATE OR REPLACE FUNCTION scp_refresh(p_old text, p_new text, p_ttl int, p_grace int)
-    -- unused: p_ttl (the session's expiry is the token's), removed with its C caller
+DROP FUNCTION IF EXISTS scp_refresh(text, text, int, int);	-- took an unused ttl
+CREATE OR REPLACE FUNCTION scp_refresh(p_old text, p_new text, p_grace int)
 RETURNS TABLE (outcome text, user_id uuid, role text, supplier_id uuid, session_id uuid,
                user_json json)
 LANGUAGE plpgsql AS $$
@@ -111,10 +111,8 @@ END $$;
 -- Issue an OTP for a phone, living otp_ttl seconds: at most otp_sends_per_minute per
 -- phone per minute.  The code travels in the job's payload to the sender; the table
 -- keeps only its hash.
-CREATE OR REPLACE FUNCTION scp_otp_send(p_phone text, p_code_hash text, p_code text, p_ttl int,
-                                        p_per_minute int)
-    -- unused: p_ttl, p_per_minute (the settings otp_ttl, otp_sends_per_minute), removed
-    -- with their C caller
+DROP FUNCTION IF EXISTS scp_otp_send(text, text, text, int, int);	-- took the settings
+CREATE OR REPLACE FUNCTION scp_otp_send(p_phone text, p_code_hash text, p_code text)
 RETURNS TABLE (otp_id uuid, expires_at timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -141,11 +139,9 @@ END $$;
 -- Check an OTP.  Outcomes: ok (with a new session for the user, created as a client on
 -- first sign-in), invalid, expired (none live, or its otp_max_attempts are spent),
 -- disabled.  At most otp_verifies_per_5min checks per phone per 5 minutes.
+DROP FUNCTION IF EXISTS scp_otp_verify(text, uuid, text, int, int, text, int);	-- settings
 CREATE OR REPLACE FUNCTION scp_otp_verify(p_phone text, p_otp_id uuid, p_code_hash text,
-                                          p_max_attempts int, p_limit int, p_refresh_hash text,
-                                          p_ttl int)
-    -- unused: p_max_attempts, p_limit, p_ttl (the settings otp_max_attempts,
-    -- otp_verifies_per_5min, refresh_ttl), removed with their C caller
+                                          p_refresh_hash text)
 RETURNS TABLE (outcome text, user_id uuid, role text, supplier_id uuid, session_id uuid,
                user_json json)
 LANGUAGE plpgsql AS $$
@@ -197,10 +193,10 @@ BEGIN
 END $$;
 
 -- Sign up: a consumer, client or vendor; an owner brings a new supplier.
+DROP FUNCTION IF EXISTS scp_signup(text, text, text, text, text, text, text, text, text, int);
 CREATE OR REPLACE FUNCTION scp_signup(p_email text, p_hash text, p_role text, p_first text,
                                       p_last text, p_company text, p_phone text,
-                                      p_supplier_name text, p_refresh_hash text, p_ttl int)
-    -- unused: p_ttl (the setting refresh_ttl), removed with its C caller
+                                      p_supplier_name text, p_refresh_hash text)
 RETURNS TABLE (user_id uuid, role text, supplier_id uuid, session_id uuid, user_json json)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -233,7 +229,7 @@ DECLARE
     x record;
 BEGIN
     SELECT * INTO STRICT x FROM scp_signup(p_email, p_hash, 'owner', p_first, p_last, p_company,
-                                           NULL, p_company, p_refresh_hash, NULL);
+                                           NULL, p_company, p_refresh_hash);
     UPDATE suppliers SET email = p_company_email, description = p_description,
            phone_number = p_phone, address = p_address, updated_at = now()
         WHERE id = x.supplier_id;
