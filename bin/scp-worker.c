@@ -51,6 +51,8 @@ static const struct kind kinds[] = {
 	{ "listing_rejected", worker_event },
 	{ "task_assigned", worker_event },
 	{ "order_updated", worker_event },
+	{ "message_new", worker_event },
+	{ "complaint_escalated", worker_event },
 };
 
 static void on_stop(int sig)

@@ -1,0 +1,278 @@
+-- Conversations and their messages (the messages family, sql/040_messages.sql).
+--
+-- A caller is a consumer (p_consumer set, p_supplier NULL) or a staff member of a
+-- supplier (p_supplier set, p_consumer NULL); the C side passes exactly one.  Anyone
+-- who is not a participant finds nothing (404), and so does a consumer its supplier
+-- has blocked, as everywhere else.  Each write is one function: it locks the
+-- conversation, checks, writes, and queues its message_new event in the same
+-- transaction, so a change that rolls back notifies nobody.
+
+CREATE OR REPLACE FUNCTION scp_person_name(u users) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(concat_ws(' ', u.first_name, u.last_name), ''), u.company_name,
+                    u.email, u.phone_number)
+$$;
+
+-- May this caller see the conversation?  Never NULL (one of the ids is): a NULL would
+-- pass an IF NOT … test.
+CREATE OR REPLACE FUNCTION scp_conversation_visible(c conversations, p_consumer uuid,
+                                                    p_supplier uuid)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT c.supplier_id IS NOT DISTINCT FROM p_supplier AND p_supplier IS NOT NULL
+        OR (c.consumer_id IS NOT DISTINCT FROM p_consumer AND p_consumer IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM consumer_links l
+                             WHERE l.consumer_id = c.consumer_id
+                               AND l.supplier_id = c.supplier_id AND l.status = 'blocked'))
+$$;
+
+-- The conversation as the caller's side sees it: the consumer's unread count or the
+-- supplier's; assignee, tags and notes are the staff's and left out for the consumer.
+CREATE OR REPLACE FUNCTION scp_conversation_json(c conversations, p_side text)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s suppliers;
+    u users;
+    j jsonb;
+BEGIN
+    SELECT * INTO s FROM suppliers WHERE id = c.supplier_id;
+    SELECT * INTO u FROM users WHERE id = c.consumer_id;
+    j := jsonb_build_object('id', c.id, 'supplier_id', c.supplier_id,
+        'consumer_id', c.consumer_id, 'order_id', c.order_id,
+        'order_number', upper(left(c.order_id::text, 8)), 'status', c.status,
+        'sales_rep_id', c.sales_rep_id,
+        'supplier_name', s.name, 'supplier_logo_url', s.logo_url,
+        'supplier', jsonb_build_object('id', s.id, 'name', s.name, 'logo_url', s.logo_url),
+        'consumer_name', scp_person_name(u), 'consumer_company_name', u.company_name,
+        'consumer_avatar_url', u.profile_image_url,
+        'consumer', jsonb_build_object('id', u.id, 'name', scp_person_name(u),
+            'first_name', u.first_name, 'last_name', u.last_name,
+            'company_name', u.company_name, 'email', u.email,
+            'phone_number', u.phone_number, 'avatar_url', u.profile_image_url),
+        'last_message', c.last_message, 'last_message_time', c.last_message_at,
+        'unread_count', CASE WHEN p_side = 'consumer' THEN c.consumer_unread
+                             ELSE c.supplier_unread END,
+        'has_active_complaint', EXISTS (SELECT 1 FROM complaints k
+                                         WHERE k.conversation_id = c.id
+                                           AND k.status IN ('open', 'escalated')),
+        'created_at', c.created_at, 'updated_at', c.updated_at);
+    IF p_side = 'supplier' THEN
+        j := j || jsonb_build_object('assignee_id', c.assignee_id,
+            'assignee', (SELECT jsonb_build_object('id', a.id, 'name', scp_person_name(a),
+                                                   'role', a.role)
+                         FROM users a WHERE a.id = c.assignee_id),
+            'tags', to_jsonb(c.tags), 'notes', c.notes);
+    END IF;
+    RETURN j::json;
+END $$;
+
+CREATE OR REPLACE FUNCTION scp_chat_message_json(m chat_messages)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', m.id, 'conversation_id', m.conversation_id,
+        'sender_id', m.sender_id, 'sender_role', m.sender_role,
+        'sender_side', m.sender_side,
+        'sender_name', (SELECT scp_person_name(u) FROM users u WHERE u.id = m.sender_id),
+        'type', m.type, 'content', m.content, 'attachment_url', m.attachment_url,
+        'file_url', m.attachment_url, 'order_id', m.order_id, 'is_read', m.is_read,
+        'read_at', m.read_at, 'created_at', m.created_at, 'timestamp', m.created_at)
+$$;
+
+-- Lock a conversation the caller takes part in, or 404.
+CREATE OR REPLACE FUNCTION scp_conversation_lock(p_conv uuid, p_consumer uuid,
+                                                 p_supplier uuid)
+RETURNS conversations LANGUAGE plpgsql AS $$
+DECLARE
+    c conversations;
+BEGIN
+    SELECT * INTO c FROM conversations WHERE id = p_conv FOR UPDATE;
+    IF NOT FOUND OR NOT scp_conversation_visible(c, p_consumer, p_supplier) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'conversation not found';
+    END IF;
+    RETURN c;
+END $$;
+
+-- A consumer opens (or finds again) its conversation with a supplier, optionally about
+-- one of its orders with it and with a named sales rep of it.  The supplier comes from
+-- the order when not named.  Needs an accepted link (none, pending, rejected: 403;
+-- blocked or unknown supplier: 404).  created is false when the conversation existed.
+CREATE OR REPLACE FUNCTION scp_conversation_open(p_consumer uuid, p_supplier uuid,
+                                                 p_order uuid, p_rep uuid)
+RETURNS TABLE (created boolean, body json) LANGUAGE plpgsql AS $$
+DECLARE
+    sup uuid := p_supplier;
+    o_sup uuid;
+    link text;
+    c conversations;
+BEGIN
+    IF p_order IS NOT NULL THEN
+        SELECT o.supplier_id INTO o_sup FROM catalog_orders o
+            WHERE o.id = p_order AND o.consumer_id = p_consumer;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'order_id',
+                MESSAGE = 'no such order of yours';
+        END IF;
+        IF sup IS NULL THEN
+            sup := o_sup;
+        ELSIF sup <> o_sup THEN
+            RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'order_id',
+                MESSAGE = 'is an order with another supplier';
+        END IF;
+    END IF;
+    SELECT l.status INTO link FROM consumer_links l
+        WHERE l.consumer_id = p_consumer AND l.supplier_id = sup;
+    IF NOT EXISTS (SELECT 1 FROM suppliers WHERE id = sup) OR link = 'blocked' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'supplier not found';
+    END IF;
+    IF link IS DISTINCT FROM 'accepted' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC403',
+            MESSAGE = 'a conversation needs an accepted link with this supplier';
+    END IF;
+    IF p_rep IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u
+            WHERE u.id = p_rep AND u.supplier_id = sup AND u.role = 'sales_rep'
+              AND u.status = 'active') THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'sales_rep_id',
+            MESSAGE = 'is not a sales rep of this supplier';
+    END IF;
+    INSERT INTO conversations (consumer_id, supplier_id, order_id, sales_rep_id, assignee_id)
+        VALUES (p_consumer, sup, p_order, p_rep, p_rep)
+        ON CONFLICT DO NOTHING RETURNING * INTO c;
+    IF FOUND THEN
+        RETURN QUERY SELECT true, scp_conversation_json(c, 'consumer');
+        RETURN;
+    END IF;
+    SELECT * INTO STRICT c FROM conversations
+        WHERE consumer_id = p_consumer AND supplier_id = sup
+          AND order_id IS NOT DISTINCT FROM p_order;
+    RETURN QUERY SELECT false, scp_conversation_json(c, 'consumer');
+END $$;
+
+-- PATCH: the keys present in p_set change (status through the conversation machine;
+-- the same status again changes nothing).  Staff may set everything; C lets a consumer
+-- send only {status: closed}.  assignee_id must be an active staff member of the
+-- supplier (null clears it); tags and notes were checked by the caller.
+CREATE OR REPLACE FUNCTION scp_conversation_update(p_conv uuid, p_consumer uuid,
+                                                   p_supplier uuid, p_set jsonb)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    c conversations;
+    st text;
+    who uuid;
+BEGIN
+    c := scp_conversation_lock(p_conv, p_consumer, p_supplier);
+    st := p_set->>'status';
+    IF st IS NOT NULL AND st <> c.status THEN
+        PERFORM scp_state_check('conversation', c.status, st);
+        c.status := st;
+    END IF;
+    IF p_set ? 'assignee_id' THEN
+        who := (p_set->>'assignee_id')::uuid;
+        IF who IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u
+                WHERE u.id = who AND u.supplier_id = c.supplier_id AND u.status = 'active') THEN
+            RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'assignee_id',
+                MESSAGE = 'is not a staff member of this supplier';
+        END IF;
+        c.assignee_id := who;
+    END IF;
+    IF p_set ? 'tags' THEN
+        c.tags := ARRAY(SELECT jsonb_array_elements_text(p_set->'tags'));
+    END IF;
+    IF p_set ? 'notes' THEN
+        c.notes := p_set->>'notes';
+    END IF;
+    UPDATE conversations SET status = c.status, assignee_id = c.assignee_id, tags = c.tags,
+           notes = c.notes, updated_at = now()
+        WHERE id = c.id RETURNING * INTO c;
+    RETURN scp_conversation_json(c, CASE WHEN p_consumer IS NULL THEN 'supplier'
+                                         ELSE 'consumer' END);
+END $$;
+
+-- The seq below which a page of history starts: ?before=<message id> of this
+-- conversation (400 if it names none), or past the newest.  Also the participant check
+-- of a history read (404), so that the read is one statement.
+CREATE OR REPLACE FUNCTION scp_chat_cursor(p_conv uuid, p_consumer uuid, p_supplier uuid,
+                                           p_before uuid)
+RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    c conversations;
+    s bigint;
+BEGIN
+    SELECT * INTO c FROM conversations WHERE id = p_conv;
+    IF NOT FOUND OR NOT scp_conversation_visible(c, p_consumer, p_supplier) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'conversation not found';
+    END IF;
+    IF p_before IS NULL THEN
+        RETURN 9223372036854775807;
+    END IF;
+    SELECT m.seq INTO s FROM chat_messages m WHERE m.id = p_before AND m.conversation_id = p_conv;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC400',
+            MESSAGE = 'before names no message of this conversation';
+    END IF;
+    RETURN s;
+END $$;
+
+-- Send a message.  A closed conversation opens again (the machine's closed → open); an
+-- order named must be one between the two parties.  The other side's unread count
+-- grows, and one message_new job goes to the other participants: the supplier's channel
+-- for a consumer's message, the consumer's and the supplier's (the other staff) for a
+-- staff member's.
+CREATE OR REPLACE FUNCTION scp_chat_send(p_conv uuid, p_consumer uuid, p_supplier uuid,
+                                         p_sender uuid, p_role text, p_type text,
+                                         p_content text, p_attachment text, p_order uuid)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    side text := CASE WHEN p_consumer IS NULL THEN 'supplier' ELSE 'consumer' END;
+    c conversations;
+    m chat_messages;
+    j json;
+BEGIN
+    c := scp_conversation_lock(p_conv, p_consumer, p_supplier);
+    IF p_order IS NOT NULL AND NOT EXISTS (SELECT 1 FROM catalog_orders o
+            WHERE o.id = p_order AND o.consumer_id = c.consumer_id
+              AND o.supplier_id = c.supplier_id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'order_id',
+            MESSAGE = 'is not an order between this consumer and supplier';
+    END IF;
+    IF c.status = 'closed' THEN
+        PERFORM scp_state_check('conversation', 'closed', 'open');
+    END IF;
+    INSERT INTO chat_messages (conversation_id, sender_id, sender_role, sender_side, type,
+                               content, attachment_url, order_id)
+        VALUES (c.id, p_sender, p_role, side, p_type, coalesce(p_content, ''), p_attachment,
+                p_order)
+        RETURNING * INTO m;
+    UPDATE conversations SET status = 'open',
+           last_message = coalesce(left(nullif(m.content, ''), 200), '[' || m.type || ']'),
+           last_message_at = m.created_at, last_activity_at = m.created_at,
+           consumer_unread = consumer_unread + (side = 'supplier')::int,
+           supplier_unread = supplier_unread + (side = 'consumer')::int,
+           updated_at = now()
+        WHERE id = c.id;
+    j := scp_chat_message_json(m);
+    PERFORM scp_job_enqueue('message_new', jsonb_build_object(
+        'conversation_id', c.id, 'supplier_id', c.supplier_id, 'consumer_id', c.consumer_id,
+        'message', j::jsonb,
+        'topics', CASE WHEN side = 'consumer'
+                       THEN jsonb_build_array('/ws/suppliers/' || c.supplier_id)
+                       ELSE jsonb_build_array('/ws/users/' || c.consumer_id,
+                                              '/ws/suppliers/' || c.supplier_id) END));
+    RETURN j;
+END $$;
+
+-- Mark the other side's messages read, and the caller's side's unread count 0.
+CREATE OR REPLACE FUNCTION scp_chat_read(p_conv uuid, p_consumer uuid, p_supplier uuid)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    side text := CASE WHEN p_consumer IS NULL THEN 'supplier' ELSE 'consumer' END;
+    c conversations;
+    n int;
+BEGIN
+    c := scp_conversation_lock(p_conv, p_consumer, p_supplier);
+    UPDATE chat_messages SET is_read = true, read_at = now()
+        WHERE conversation_id = c.id AND sender_side <> side AND NOT is_read;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    UPDATE conversations
+       SET consumer_unread = CASE WHEN side = 'consumer' THEN 0 ELSE consumer_unread END,
+           supplier_unread = CASE WHEN side = 'supplier' THEN 0 ELSE supplier_unread END
+     WHERE id = c.id;
+    RETURN json_build_object('conversation_id', c.id, 'marked_read', n, 'unread_count', 0);
+END $$;
