@@ -23,7 +23,7 @@
 struct scp_db *worker_db;
 
 const struct scp_stmt worker_auction_stmts[] = {
-	{ "auction_close_due", "SELECT scp_auction_close_due($1, $2, $3, 100)" },
+	{ "auction_close_due", "SELECT scp_auction_close_due(100)" },
 	/* Still live and still ending when the job was queued (not re-timed, not sold). */
 	{ "auction_still_ending",
 	  "SELECT greatest(0, floor(extract(epoch FROM auction_end_time - now())))::int"
@@ -45,17 +45,12 @@ static long long now_ms(void)
 void worker_auction_sweep(struct scp_db *db)
 {
 	static long long next;
-	char rate[24], agent[24], fee[24];
 	PGresult *res;
 
 	if (now_ms() < next)
 		return;
 	next = now_ms() + scp_cfg.auction_sweep_ms;
-	snprintf(rate, sizeof(rate), "%ld", scp_cfg.auction_commission_bp);
-	snprintf(agent, sizeof(agent), "%ld", scp_cfg.agent_commission);
-	snprintf(fee, sizeof(fee), "%ld", scp_cfg.platform_fee);
-	if (scp_db_exec(db, "auction_close_due", 3, (const char *const[]){ rate, agent, fee },
-			&res) != SCP_DB_OK) {
+	if (scp_db_exec(db, "auction_close_due", 0, NULL, &res) != SCP_DB_OK) {
 		if (res)
 			scp_error("auction_close_due: %s", PQresultErrorMessage(res));
 	} else if (strcmp(PQgetvalue(res, 0, 0), "0")) {

@@ -16,7 +16,7 @@
 #define BID_ORDER(X) X "created_at DESC, " X "id"
 
 const struct scp_stmt bids_bids_stmts[] = {
-	{ "bid_place", "SELECT scp_bid_place($1, $2, $3, $4, $5, $6, $7)" },
+	{ "bid_place", "SELECT scp_bid_place($1, $2, $3)" },
 	/* $1 viewer, $2 admin?, $3 listing, $4 status, $5 vendor, $6 page, $7 size */
 	{ "bids_list",
 	  SCP_PAGED("SELECT b.id, b.created_at FROM bids b JOIN listings l ON l.id = b.listing_id"
@@ -45,7 +45,7 @@ void bids_place(struct scp_req *r)
 	json_object *b = scp_req_json(r), *v;
 	const char *listing;
 	int64_t amount = 0;
-	char am[24], inc[24], rate[24], agent[24], fee[24];
+	char am[24];
 	PGresult *res;
 
 	if (!b)
@@ -63,11 +63,7 @@ void bids_place(struct scp_req *r)
 	if (scp_fields_send(r))
 		return;
 	snprintf(am, sizeof(am), "%lld", (long long)amount);
-	snprintf(inc, sizeof(inc), "%ld", scp_cfg.bid_min_increment);
-	snprintf(rate, sizeof(rate), "%ld", scp_cfg.auction_commission_bp);
-	snprintf(agent, sizeof(agent), "%ld", scp_cfg.agent_commission);
-	snprintf(fee, sizeof(fee), "%ld", scp_cfg.platform_fee);
-	res = scp_q(r, "bid_place", listing, r->auth.user_id, am, inc, rate, agent, fee);
+	res = scp_q(r, "bid_place", listing, r->auth.user_id, am);
 	if (res)
 		scp_send_row_json(r, 201, res);
 }

@@ -25,7 +25,4 @@ void listings_reject(struct scp_req *r);
 void listings_assign_agent(struct scp_req *r);
 extern const struct scp_stmt listings_review_stmts[];
 
-/* The configured minimum bid increment as a statement parameter. */
-const char *listings_increment(void);
-
 #endif

@@ -4,14 +4,14 @@
  * and watching.  Every answer is built by PostgreSQL (scp_listing_json).
  */
 #include "listings.h"
-#include "scp_config.h"
+#include "market_cache.h"
 #include "scp_page.h"
 #include "scp_query.h"
 #include "scp_validate.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * The lists are SCP_PAGED statements: f keeps the id and the sort keys of every match,
@@ -42,9 +42,67 @@
 #define MARKET_ORDER(X) SCP_ORDER_BY(MARKET_SORTS, "$7", X) " " X "approved_at DESC, " X "id"
 
 /*
- * The views, watchers and "is the viewer watching" of listing l, for scp_listing_json():
- * written here rather than inside it, so that it stays inlinable.
+ * The marketplace without a search or a price range: one statement per filter shape and
+ * order, named market_<shape>_<sort>, so that each has a plain ORDER BY that an index of
+ * live listings can hand over in order (listings_live_new_idx, listings_live_end_idx,
+ * listings_live_condition_idx) and filters without "$n IS NULL OR", whose generic plan
+ * is the good one: planned once per connection, then run.  The total is the kept count
+ * of market_counts minus the few live listings already past their end, which the
+ * closing sweep has not taken yet (030_marketplace.sql).  LIMIT and OFFSET are
+ * subqueries so that a custom plan cannot see the page size either: its cost then
+ * equals the generic plan's, and after five runs PostgreSQL keeps the generic plan
+ * instead of planning the statement (10 ms of its 11) on every call.  The second column is the
+ * marketplace version read in the same snapshot, for market_cache.h.
+ * $1 viewer, $2 brand, $3 condition, $4 page, $5 size.
  */
+#define MARKET_NEWEST(X) X "approved_at DESC, " X "id"
+#define MARKET_ENDING(X) X "auction_end_time, " X "approved_at DESC, " X "id"
+#define MARKET_LOWEST(X) X "price, " X "approved_at DESC, " X "id"
+#define MARKET_HIGHEST(X) X "price DESC, " X "approved_at DESC, " X "id"
+#define BRAND_IS(p) " AND lower(l.brand) = lower(" p ")"
+#define CONDITION_IS(p) " AND l.condition = " p
+#define MARKET_MATCHES(b, c) \
+	" AND (" b "::text IS NULL OR lower(l.brand) = lower(" b "))" \
+	" AND (" c "::text IS NULL OR l.condition = " c ")"
+#define MARKET_TOTAL \
+	"(SELECT coalesce(sum(c.live), 0) FROM market_counts c" \
+	"  WHERE ($2::text IS NULL OR c.brand_key = lower($2))" \
+	"    AND ($3::text IS NULL OR c.condition = $3))" \
+	" - (SELECT count(*) FROM listings l WHERE l.status = 'live'" \
+	"     AND l.auction_end_time <= now()" MARKET_MATCHES("$2", "$3") ")"
+#define MARKET_STMT(name, filter, ORDER) \
+	{ name, \
+	  "WITH p AS (SELECT " MARKET_KEYS " FROM listings l" \
+	  "  WHERE l.status = 'live' AND l.auction_end_time > now()" filter \
+	  "  ORDER BY " ORDER("") " LIMIT (SELECT $5::int)" \
+	  "  OFFSET (SELECT ($4::int - 1) * $5::int))" \
+	  " SELECT" SCP_PAGE_JSON("$4", "$5") ", pg.v" \
+	  " FROM (SELECT (SELECT json_agg(" PAGE_ROW("false") " ORDER BY " ORDER("p.") ")" \
+	  "   FROM " PAGE_ROWS("$1::uuid") ") AS r, " MARKET_TOTAL " AS n," \
+	  "  (SELECT sum(n) FROM market_versions) AS v OFFSET 0) pg" }
+#define MARKET_SHAPE(shape, filter) \
+	MARKET_STMT("market_" shape "_newest", filter, MARKET_NEWEST), \
+	MARKET_STMT("market_" shape "_ending-soon", filter, MARKET_ENDING), \
+	MARKET_STMT("market_" shape "_lowest-price", filter, MARKET_LOWEST), \
+	MARKET_STMT("market_" shape "_highest-price", filter, MARKET_HIGHEST)
+
+/*
+ * The rows of a page p with their views, watchers and "is the viewer watching", for
+ * scp_listing_json(): read for the page's ids at once (two small aggregates over the
+ * counters' primary keys) rather than by two subqueries per row, and written here rather
+ * than inside it, so that it stays inlinable.
+ */
+#define PAGE_ROWS(viewer) \
+	"p JOIN listings l ON l.id = p.id" \
+	" LEFT JOIN (SELECT v.listing_id, sum(v.n)::bigint AS n FROM listing_views v" \
+	"   WHERE v.listing_id IN (SELECT id FROM p) GROUP BY 1) v ON v.listing_id = p.id" \
+	" LEFT JOIN (SELECT w.listing_id, count(*) AS n, bool_or(w.user_id = " viewer ") AS mine" \
+	"   FROM listing_watchers w WHERE w.listing_id IN (SELECT id FROM p) GROUP BY 1) w" \
+	"   ON w.listing_id = p.id"
+#define PAGE_ROW(priv) \
+	"scp_listing_json(l, " priv ", coalesce(v.n, 0), coalesce(w.n, 0), coalesce(w.mine, false))"
+
+/* The same for one listing l. */
 #define COUNTERS(viewer) \
 	"(SELECT coalesce(sum(n), 0)::bigint FROM listing_views v WHERE v.listing_id = l.id)," \
 	" (SELECT count(*) FROM listing_watchers w WHERE w.listing_id = l.id)," \
@@ -57,18 +115,18 @@
 	" l.color, l.description)), lower(" p ")) > 0)"
 
 const struct scp_stmt listings_read_stmts[] = {
-	/* $1 viewer, $2 admin?, $3 status, $4 search, $5 client, $6 sort, $7 page, $8 size,
-	 * $9 increment */
+	/* $1 viewer, $2 admin?, $3 status, $4 search, $5 client, $6 sort, $7 page, $8 size */
 	{ "listings_list",
 	  SCP_PAGED("SELECT " LIST_KEYS " FROM listings l"
 		    " WHERE ($2::boolean OR l.client_id = $1::uuid)"
 		    " AND ($3::text IS NULL OR l.status = $3)"
 		    " AND ($5::uuid IS NULL OR l.client_id = $5) AND " SEARCH("$4"),
-		    LIST_ORDER, "p JOIN listings l ON l.id = p.id",
-		    "scp_listing_json(l, true, $9::bigint, " COUNTERS("$1::uuid") ")",
-		    "$7", "$8") },
-	/* $1 viewer, $2 search, $3 brand, $4 condition, $5 min, $6 max, $7 sort, $8 page,
-	 * $9 size, $10 increment */
+		    LIST_ORDER, PAGE_ROWS("$1::uuid"), PAGE_ROW("true"), "$7", "$8") },
+	/*
+	 * The marketplace with a search or a price range: every match is read and counted.
+	 * $1 viewer, $2 search, $3 brand, $4 condition, $5 min, $6 max, $7 sort, $8 page,
+	 * $9 size
+	 */
 	{ "marketplace",
 	  SCP_PAGED("SELECT " MARKET_KEYS " FROM listings l"
 		    " WHERE l.status = 'live' AND l.auction_end_time > now() AND " SEARCH("$2")
@@ -76,9 +134,12 @@ const struct scp_stmt listings_read_stmts[] = {
 		    " AND ($4::text IS NULL OR l.condition = $4)"
 		    " AND ($5::bigint IS NULL OR coalesce(l.current_bid, l.starting_price) >= $5)"
 		    " AND ($6::bigint IS NULL OR coalesce(l.current_bid, l.starting_price) <= $6)",
-		    MARKET_ORDER, "p JOIN listings l ON l.id = p.id",
-		    "scp_listing_json(l, false, $10::bigint, " COUNTERS("$1::uuid") ")",
-		    "$8", "$9") },
+		    MARKET_ORDER, PAGE_ROWS("$1::uuid"), PAGE_ROW("false"), "$8", "$9") },
+	MARKET_SHAPE("all", ""),
+	MARKET_SHAPE("brand", BRAND_IS("$2")),
+	MARKET_SHAPE("condition", CONDITION_IS("$3")),
+	MARKET_SHAPE("both", BRAND_IS("$2") CONDITION_IS("$3")),
+	{ "market_version", "SELECT sum(n) FROM market_versions" },
 	/*
 	 * One listing with its 50 highest bids.  Its owner, admins and its pickup agent see
 	 * everything at any status; others see auctions only (live, sold, expired), and
@@ -93,8 +154,7 @@ const struct scp_stmt listings_read_stmts[] = {
 	  "   SELECT id, pg_backend_pid() % 16, 1 FROM s"
 	  "   WHERE NOT private AND status IN ('live', 'sold', 'expired')"
 	  "   ON CONFLICT (listing_id, shard) DO UPDATE SET n = listing_views.n + 1)"
-	  " SELECT scp_au_extend(scp_listing_json(l, s.private, $4::bigint, "
-	  COUNTERS("$2::uuid") "),"
+	  " SELECT scp_au_extend(scp_listing_json(l, s.private, " COUNTERS("$2::uuid") "),"
 	  "  json_build_object('bids', coalesce((SELECT json_agg(j ORDER BY amount DESC) FROM"
 	  "   (SELECT scp_bid_json(b, l, $2::uuid, $3::text = 'admin') AS j, b.amount"
 	  "    FROM bids b WHERE b.listing_id = l.id ORDER BY b.amount DESC LIMIT 50) x),"
@@ -123,14 +183,6 @@ const struct scp_stmt listings_read_stmts[] = {
 	  "  - (SELECT count(*) FROM d)) FROM l" },
 	SCP_STMT_END,
 };
-
-const char *listings_increment(void)
-{
-	static char text[24];
-
-	snprintf(text, sizeof(text), "%ld", scp_cfg.bid_min_increment);
-	return text;
-}
 
 /*
  * Put the value of ?name (in every spelling of the name) through fold before a reader
@@ -196,7 +248,7 @@ void listings_list(struct scp_req *r)
 	    !scp_page_parse(r, &pg))
 		return;
 	res = scp_q(r, "listings_list", r->auth.user_id, role_flag(r), status, words, client,
-		    sort, pg.page_text, pg.size_text, listings_increment());
+		    sort, pg.page_text, pg.size_text);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
@@ -210,15 +262,14 @@ void listings_pending(struct scp_req *r)
 	if (!search(r, &words) || !scp_page_parse(r, &pg))
 		return;
 	res = scp_q(r, "listings_list", r->auth.user_id, "t", "pending", words, NULL, "oldest",
-		    pg.page_text, pg.size_text, listings_increment());
+		    pg.page_text, pg.size_text);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
 
 void listings_get(struct scp_req *r)
 {
-	PGresult *res = scp_q(r, "listing_get", r->params[0], r->auth.user_id, r->auth.role,
-			      listings_increment());
+	PGresult *res = scp_q(r, "listing_get", r->params[0], r->auth.user_id, r->auth.role);
 
 	if (res)
 		scp_send_row_json(r, 200, res);
@@ -234,11 +285,38 @@ static const char *capitalized(struct scp_req *r, const char *v)
 	return s;
 }
 
+/*
+ * An anonymous page in the marketplace's default view (no filter), kept by this worker
+ * while the marketplace version is unchanged, within the second it was rendered in
+ * (market_cache.h): a kept page costs one small statement.
+ */
+static void market_kept(struct scp_req *r, const char *stmt, const char *sort,
+			const struct scp_page *pg)
+{
+	time_t now = time(NULL);
+	const struct market_page *kept = market_page_find(sort, pg->page, pg->size, now);
+	PGresult *res;
+
+	if (kept) {
+		if (!(res = scp_q(r, "market_version")))
+			return;
+		if (!strcmp(PQgetvalue(res, 0, 0), kept->version)) {
+			scp_send(r, 200, kept->body, kept->len);
+			return;
+		}
+	}
+	if (!(res = scp_q(r, stmt, NULL, NULL, NULL, pg->page_text, pg->size_text)))
+		return;
+	market_page_keep(sort, pg->page, pg->size, PQgetvalue(res, 0, 1), now,
+			 PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	scp_send(r, 200, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+}
+
 void listings_marketplace(struct scp_req *r)
 {
 	static const char *const sorts[] = { SCP_SORT_NAMES(MARKET_SORTS) NULL };
 	static const char *const conditions[] = { "Excellent", "Good", "Fair", "Poor", NULL };
-	const char *sort, *cond, *lo, *hi, *words;
+	const char *sort, *cond, *lo, *hi, *words, *brand, *shape, *stmt;
 	struct scp_page pg;
 	PGresult *res;
 
@@ -249,10 +327,23 @@ void listings_marketplace(struct scp_req *r)
 	    !scp_query_money(r, "min_price", &lo) || !scp_query_money(r, "max_price", &hi) ||
 	    !search(r, &words) || !scp_page_parse(r, &pg))
 		return;
-	res = scp_q(r, "marketplace", r->auth.user_id, words, scp_req_query(r, "brand", NULL),
-		    cond, lo, hi, sort, pg.page_text, pg.size_text, listings_increment());
+	brand = scp_req_query(r, "brand", NULL);
+	if (words || lo || hi) {
+		res = scp_q(r, "marketplace", r->auth.user_id, words, brand, cond, lo, hi, sort,
+			    pg.page_text, pg.size_text);
+		if (res)
+			scp_send_row_json(r, 200, res);
+		return;
+	}
+	shape = brand ? (cond ? "both" : "brand") : (cond ? "condition" : "all");
+	stmt = scp_arena_printf(r->arena, "market_%s_%s", shape, sort);
+	if (!brand && !cond && !r->auth.user_id) {
+		market_kept(r, stmt, sort, &pg);
+		return;
+	}
+	res = scp_q(r, stmt, r->auth.user_id, brand, cond, pg.page_text, pg.size_text);
 	if (res)
-		scp_send_row_json(r, 200, res);
+		scp_send(r, 200, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
 }
 
 /*

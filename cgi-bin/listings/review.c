@@ -11,8 +11,8 @@
 #include <string.h>
 
 const struct scp_stmt listings_review_stmts[] = {
-	{ "listing_approve", "SELECT scp_listing_approve($1, $2, $3, $4, $5, $6, $7, $8)" },
-	{ "listing_reject", "SELECT scp_listing_reject($1, $2, $3, $4)" },
+	{ "listing_approve", "SELECT scp_listing_approve($1, $2, $3, $4, $5)" },
+	{ "listing_reject", "SELECT scp_listing_reject($1, $2, $3)" },
 	{ "agent_assign", "SELECT scp_agent_assign($1, $2, $3, $4, $5, $6)" },
 	SCP_STMT_END,
 };
@@ -34,8 +34,7 @@ static const char *money(struct scp_req *r, json_object *b, const char *field)
 
 static void reject(struct scp_req *r, const char *id, const char *reason)
 {
-	PGresult *res = scp_q(r, "listing_reject", id, r->auth.user_id, reason,
-			      listings_increment());
+	PGresult *res = scp_q(r, "listing_reject", id, r->auth.user_id, reason);
 
 	if (res)
 		scp_send_row_json(r, 200, res);
@@ -61,7 +60,7 @@ void listings_approve(struct scp_req *r)
 	json_object *b = scp_req_json_opt(r);
 	int64_t hours = 24;
 	bool approved;
-	char h[24], pct[24], notice[24];
+	char h[24];
 	PGresult *res;
 
 	if (!b)
@@ -78,10 +77,7 @@ void listings_approve(struct scp_req *r)
 		return;
 	}
 	snprintf(h, sizeof(h), "%lld", (long long)hours);
-	snprintf(pct, sizeof(pct), "%ld", scp_cfg.auction_start_percent);
-	snprintf(notice, sizeof(notice), "%ld", scp_cfg.auction_ending_notice);
-	res = scp_q(r, "listing_approve", id, r->auth.user_id, h, start, instant, pct,
-		    listings_increment(), notice);
+	res = scp_q(r, "listing_approve", id, r->auth.user_id, h, start, instant);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }

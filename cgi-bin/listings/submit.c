@@ -20,7 +20,7 @@
 #include <strings.h>
 
 const struct scp_stmt listings_submit_stmts[] = {
-	{ "listing_submit", "SELECT scp_listing_submit($1, $2::jsonb, $3)" },
+	{ "listing_submit", "SELECT scp_listing_submit($1, $2::jsonb)" },
 	SCP_STMT_END,
 };
 
@@ -395,7 +395,7 @@ void listings_submit(struct scp_req *r)
 		goto out;
 	}
 	scp_buf_addc(&s.doc, '}');
-	res = scp_q(r, "listing_submit", r->auth.user_id, s.doc.ptr, listings_increment());
+	res = scp_q(r, "listing_submit", r->auth.user_id, s.doc.ptr);
 	if (!res) {
 		unstore(&s);	/* the answer (503, 500…) is sent; nothing may stay */
 		goto out;

@@ -32,10 +32,10 @@ const struct scp_stmt orders_auction_stmts[] = {
 		    "  'storage', l.storage, 'color', l.color, 'condition', l.condition,"
 		    "  'photo', '/media/' || l.device_photos[1])))",
 		    "$8", "$9") },
-	/* The order with its listing and the people of it.  $3 order, $4 increment */
+	/* The order with its listing and the people of it.  $3 order */
 	{ "auction_order_get",
 	  "SELECT scp_au_extend(scp_auction_order_json(o), json_build_object("
-	  "  'listing', scp_listing_json(l, $2::text <> 'vendor', $1::uuid, $4::bigint),"
+	  "  'listing', scp_listing_json(l, $2::text <> 'vendor', $1::uuid),"
 	  "  'client', scp_user_json(c), 'vendor', scp_user_json(v),"
 	  "  'agent', (SELECT scp_user_json(a) FROM users a WHERE a.id = o.agent_id)))"
 	  " FROM auction_orders o JOIN listings l ON l.id = o.listing_id"
@@ -68,11 +68,9 @@ void ord_auction_list(struct scp_req *r)
 
 void ord_auction_get(struct scp_req *r)
 {
-	char inc[24];
-	PGresult *res;
+	PGresult *res = scp_q(r, "auction_order_get", r->auth.user_id, r->auth.role,
+			      r->params[0]);
 
-	snprintf(inc, sizeof(inc), "%ld", scp_cfg.bid_min_increment);
-	res = scp_q(r, "auction_order_get", r->auth.user_id, r->auth.role, r->params[0], inc);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }

@@ -28,10 +28,10 @@ CREATE OR REPLACE TRIGGER listings_photos
 -- min_next_bid takes the setting bid_min_increment.  json_build_object takes at most
 -- 100 arguments: this one has 46 keys; to add more than four, build a second object and
 -- join them with scp_au_extend().
-CREATE OR REPLACE FUNCTION scp_listing_json(l listings, p_private boolean, p_increment bigint,
-                                            p_views bigint, p_watchers bigint,
-                                            p_watching boolean)
-    -- unused: p_increment (the setting bid_min_increment), removed with its C callers
+-- The signature lost p_increment (the setting bid_min_increment is read instead).
+DROP FUNCTION IF EXISTS scp_listing_json(listings, boolean, bigint, bigint, bigint, boolean);
+CREATE OR REPLACE FUNCTION scp_listing_json(l listings, p_private boolean, p_views bigint,
+                                            p_watchers bigint, p_watching boolean)
 RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
         'id', l.id, 'client_id', l.client_id,
@@ -92,19 +92,20 @@ LANGUAGE sql STABLE AS $$
                                             WHERE listing_id = p_id AND user_id = p_viewer)
 $$;
 
--- The same for one listing, counters included (single-row answers).
-CREATE OR REPLACE FUNCTION scp_listing_json(l listings, p_private boolean, p_viewer uuid,
-                                            p_increment bigint)
-    -- unused: p_increment (the setting bid_min_increment), removed with its C caller
+-- The same for one listing, counters included (single-row answers).  The signature lost
+-- p_increment.
+DROP FUNCTION IF EXISTS scp_listing_json(listings, boolean, uuid, bigint);
+CREATE OR REPLACE FUNCTION scp_listing_json(l listings, p_private boolean, p_viewer uuid)
 RETURNS json LANGUAGE sql STABLE AS $$
-    SELECT scp_listing_json(l, p_private, NULL, scp_listing_views(l.id),
+    SELECT scp_listing_json(l, p_private, scp_listing_views(l.id),
                             scp_listing_watchers(l.id), scp_listing_watching(l.id, p_viewer))
 $$;
 
 -- Insert a listing from the checked fields of a submission (one JSON document) and, in
 -- the same transaction, queue the thumbnails and the listing_submitted event.
-CREATE OR REPLACE FUNCTION scp_listing_submit(p_client uuid, p jsonb, p_increment bigint)
-    -- unused: p_increment (the setting bid_min_increment), removed with its C caller
+-- The signature lost p_increment (the setting bid_min_increment is read instead).
+DROP FUNCTION IF EXISTS scp_listing_submit(uuid, jsonb, bigint);
+CREATE OR REPLACE FUNCTION scp_listing_submit(p_client uuid, p jsonb)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
@@ -129,17 +130,16 @@ BEGIN
     PERFORM scp_job_enqueue('listing_submitted',
         jsonb_build_object('listing_id', l.id, 'client_id', l.client_id,
                            'topic', '/ws/admin', 'brand', l.brand, 'model', l.model));
-    RETURN scp_listing_json(l, true, p_client, NULL);
+    RETURN scp_listing_json(l, true, p_client);
 END $$;
 
 -- Approve a pending listing: it goes live for p_hours, and an auction_ending job is
 -- queued auction_ending_notice seconds before its end.
+-- The signature lost p_start_percent, p_increment and p_notice (the settings
+-- auction_start_percent, bid_min_increment, auction_ending_notice are read instead).
+DROP FUNCTION IF EXISTS scp_listing_approve(uuid, uuid, int, bigint, bigint, int, bigint, int);
 CREATE OR REPLACE FUNCTION scp_listing_approve(p_id uuid, p_admin uuid, p_hours int,
-                                               p_start bigint, p_instant bigint,
-                                               p_start_percent int, p_increment bigint,
-                                               p_notice int)
-    -- unused: p_start_percent, p_increment, p_notice (the settings auction_start_percent,
-    -- bid_min_increment, auction_ending_notice), removed with their C caller
+                                               p_start bigint, p_instant bigint)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
@@ -172,12 +172,12 @@ BEGIN
         jsonb_build_object('listing_id', l.id, 'user_id', l.client_id,
                            'topic', '/ws/users/' || l.client_id,
                            'auction_end_time', l.auction_end_time));
-    RETURN scp_listing_json(l, true, p_admin, NULL);
+    RETURN scp_listing_json(l, true, p_admin);
 END $$;
 
-CREATE OR REPLACE FUNCTION scp_listing_reject(p_id uuid, p_admin uuid, p_reason text,
-                                              p_increment bigint)
-    -- unused: p_increment (the setting bid_min_increment), removed with its C caller
+-- The signature lost p_increment.
+DROP FUNCTION IF EXISTS scp_listing_reject(uuid, uuid, text, bigint);
+CREATE OR REPLACE FUNCTION scp_listing_reject(p_id uuid, p_admin uuid, p_reason text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
@@ -193,5 +193,54 @@ BEGIN
     PERFORM scp_job_enqueue('listing_rejected',
         jsonb_build_object('listing_id', l.id, 'user_id', l.client_id,
                            'topic', '/ws/users/' || l.client_id, 'reason', p_reason));
-    RETURN scp_listing_json(l, true, p_admin, NULL);
+    RETURN scp_listing_json(l, true, p_admin);
 END $$;
+
+-- The marketplace's kept counts and version (030_marketplace.sql says why).  A live
+-- listing counts in its (brand, condition) row; the version rises with every change of a
+-- listing that is or was live, and of its watchers.  Lock order: the listing row (held
+-- by the statement that changed it), then its count row, then the version shard, so no
+-- two writers wait on each other in a circle (the closing sweep, which closes several
+-- listings in one transaction, takes their count rows first, in key order).
+CREATE OR REPLACE FUNCTION scp_market_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE market_versions SET n = n + 1 WHERE shard = pg_backend_pid() % 32;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION scp_market_count() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was_live boolean := false;
+    now_live boolean := false;
+    moved boolean := false;
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        was_live := OLD.status = 'live';
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        now_live := NEW.status = 'live';
+    END IF;
+    IF was_live AND now_live THEN
+        moved := lower(OLD.brand) <> lower(NEW.brand) OR OLD.condition <> NEW.condition;
+    END IF;
+    IF was_live AND (NOT now_live OR moved) THEN
+        UPDATE market_counts SET live = live - 1
+         WHERE brand_key = lower(OLD.brand) AND condition = OLD.condition;
+    END IF;
+    IF now_live AND (NOT was_live OR moved) THEN
+        INSERT INTO market_counts AS c (brand_key, condition, live)
+            VALUES (lower(NEW.brand), NEW.condition, 1)
+            ON CONFLICT (brand_key, condition) DO UPDATE SET live = c.live + 1;
+    END IF;
+    UPDATE market_versions SET n = n + 1 WHERE shard = pg_backend_pid() % 32;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER listings_market_insert AFTER INSERT ON listings
+    FOR EACH ROW WHEN (NEW.status = 'live') EXECUTE FUNCTION scp_market_count();
+CREATE OR REPLACE TRIGGER listings_market_update AFTER UPDATE ON listings
+    FOR EACH ROW WHEN (OLD.status = 'live' OR NEW.status = 'live')
+    EXECUTE FUNCTION scp_market_count();
+CREATE OR REPLACE TRIGGER listings_market_delete AFTER DELETE ON listings
+    FOR EACH ROW WHEN (OLD.status = 'live') EXECUTE FUNCTION scp_market_count();
+CREATE OR REPLACE TRIGGER listing_watchers_market AFTER INSERT OR DELETE ON listing_watchers
+    FOR EACH ROW EXECUTE FUNCTION scp_market_version_bump();

@@ -16,26 +16,15 @@ RETURNS json LANGUAGE sql STABLE AS $$
         'timestamp', b.created_at, 'created_at', b.created_at)
 $$;
 
--- Place a bid.  The listing row is locked, so the bids of one auction run one after
--- the other: each sees the last one's result, and only one can win.  The deadline is
--- checked with the clock after the lock is held: a bid that waited on the lock past
--- the end, or on the closing sweep, is refused.  The increment and an order's money
--- are the settings bid_min_increment, auction_commission_bp, agent_commission and
--- platform_fee.
-CREATE OR REPLACE FUNCTION scp_bid_place(p_listing uuid, p_vendor uuid, p_amount bigint,
-                                         p_increment bigint, p_rate_bp int, p_agent bigint,
-                                         p_fee bigint)
-    -- unused: p_increment, p_rate_bp, p_agent, p_fee (the settings above), removed with
-    -- their C caller
+-- Why a bid was refused: the listing as it is now says it (404, 409, or 422 naming the
+-- minimum).  Only called once the guarded update matched nothing; the minimum only
+-- rises, so what refused the bid still refuses it.
+CREATE OR REPLACE FUNCTION scp_bid_refused(p_listing uuid, p_amount bigint, p_increment bigint)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
-    b bids;
-    minimum bigint;
-    win boolean;
-    increment bigint := scp_setting_int('bid_min_increment');
 BEGIN
-    SELECT * INTO l FROM listings WHERE id = p_listing FOR UPDATE;
+    SELECT * INTO l FROM listings WHERE id = p_listing;
     IF NOT FOUND OR l.status IN ('pending', 'rejected') THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'listing not found';
     END IF;
@@ -44,59 +33,97 @@ BEGIN
             MESSAGE = format('the auction has ended (listing is %s)',
                              CASE WHEN l.status = 'live' THEN 'closing' ELSE l.status END);
     END IF;
-    minimum := scp_au_min_next(l, increment);
-    IF p_amount < minimum THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'amount',
-            MESSAGE = format('must be at least %s', scp_au_money(minimum));
-    END IF;
-    win := p_amount >= l.instant_win_price;
-    INSERT INTO bids (listing_id, vendor_id, amount, is_instant_win)
-        VALUES (p_listing, p_vendor, p_amount, win) RETURNING * INTO b;
-    UPDATE listings SET current_bid = p_amount, current_bid_id = b.id,
-           current_bidder_id = p_vendor, bid_count = bid_count + 1, updated_at = now(),
-           status = CASE WHEN win THEN 'sold' ELSE 'live' END,
-           winning_bid_id = CASE WHEN win THEN b.id END,
-           closed_at = CASE WHEN win THEN now() END
-     WHERE id = p_listing RETURNING * INTO l;
-    IF win THEN
-        PERFORM scp_auction_order_create(l, b, scp_setting_int('auction_commission_bp')::int,
-                                         scp_setting_int('agent_commission'),
-                                         scp_setting_int('platform_fee'), 'instant win');
-    ELSE
-        PERFORM scp_job_enqueue('new_bid',
-            jsonb_build_object('listing_id', l.id, 'bid_id', b.id,
-                               'amount', scp_au_money(b.amount),
-                               'new_highest_bid', scp_au_money(l.current_bid),
-                               'total_bids', l.bid_count, 'topic', '/ws/listings/' || l.id));
-    END IF;
-    RETURN scp_au_extend(scp_bid_json(b, l, p_vendor, false), json_build_object(
-        'message', CASE WHEN win THEN 'instant win: the auction is yours'
+    RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'amount',
+        MESSAGE = format('must be at least %s', scp_au_money(scp_au_min_next(l, p_increment)));
+END $$;
+
+-- Place a bid: one statement.  The guarded update of the listing decides it (live, not
+-- past its end by the clock, at least the minimum): concurrent bids on one auction queue
+-- on that row only, and each re-checks the guard against the row its predecessor left
+-- (READ COMMITTED's re-evaluation of the WHERE), so exactly one of two equal bids wins
+-- and an instant win closes the auction for everyone behind it.  The bid row, its
+-- new_bid job (whose insert notifies scp-worker) or, for an instant win, the order and
+-- auction_won, are written by the same statement; nothing runs between taking the lock
+-- and the end of the statement but those inserts.  A refusal matched no row and wrote
+-- nothing; scp_bid_refused() then says why.  The increment and an order's money are the
+-- settings bid_min_increment, auction_commission_bp, agent_commission and platform_fee.
+-- The signature lost p_increment, p_rate_bp, p_agent, p_fee (read as settings instead).
+DROP FUNCTION IF EXISTS scp_bid_place(uuid, uuid, bigint, bigint, int, bigint, bigint);
+CREATE OR REPLACE FUNCTION scp_bid_place(p_listing uuid, p_vendor uuid, p_amount bigint)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    increment bigint := scp_setting_int('bid_min_increment');
+    bid uuid := gen_random_uuid();
+    answer json;
+BEGIN
+    WITH u AS (
+        UPDATE listings x SET current_bid = p_amount, current_bid_id = bid,
+               current_bidder_id = p_vendor, bid_count = x.bid_count + 1, updated_at = now(),
+               status = CASE WHEN p_amount >= x.instant_win_price THEN 'sold' ELSE 'live' END,
+               winning_bid_id = CASE WHEN p_amount >= x.instant_win_price THEN bid END,
+               closed_at = CASE WHEN p_amount >= x.instant_win_price THEN now() END
+         WHERE x.id = p_listing AND x.status = 'live'
+           AND x.auction_end_time > clock_timestamp()
+           AND p_amount >= scp_au_min_next(x, increment)
+        RETURNING x AS l),
+    i AS (
+        INSERT INTO bids AS y (id, listing_id, vendor_id, amount, is_instant_win)
+        SELECT bid, p_listing, p_vendor, p_amount, (u.l).status = 'sold' FROM u
+        RETURNING y AS b),
+    e AS (
+        INSERT INTO jobs (kind, payload)
+        SELECT 'new_bid', jsonb_build_object('listing_id', p_listing, 'bid_id', bid,
+                   'amount', scp_au_money(p_amount), 'new_highest_bid', scp_au_money(p_amount),
+                   'total_bids', (u.l).bid_count, 'topic', '/ws/listings/' || p_listing)
+          FROM u WHERE (u.l).status = 'live'
+        RETURNING 1),
+    o AS (
+        SELECT scp_auction_order_create(u.l, i.b,
+                   scp_setting_int('auction_commission_bp')::int,
+                   scp_setting_int('agent_commission'), scp_setting_int('platform_fee'),
+                   'instant win') AS id
+          FROM u, i WHERE (u.l).status = 'sold')
+    SELECT scp_au_extend(scp_bid_json(i.b, u.l, p_vendor, false), json_build_object(
+        'message', CASE WHEN (u.l).status = 'sold' THEN 'instant win: the auction is yours'
                         ELSE 'bid placed; you are the highest bidder' END,
-        'listing', json_build_object('id', l.id, 'status', l.status,
-            'current_bid', scp_au_money(l.current_bid), 'bid_count', l.bid_count,
-            'min_next_bid', CASE WHEN l.status = 'live'
-                                 THEN scp_au_money(scp_au_min_next(l, increment)) END,
-            'auction_end_time', l.auction_end_time)));
+        'listing', json_build_object('id', p_listing, 'status', (u.l).status,
+            'current_bid', scp_au_money(p_amount), 'bid_count', (u.l).bid_count,
+            'min_next_bid', CASE WHEN (u.l).status = 'live'
+                                 THEN scp_au_money(scp_au_min_next(u.l, increment)) END,
+            'auction_end_time', (u.l).auction_end_time)))
+      INTO answer
+      FROM u, i
+     WHERE (SELECT count(*) FROM e) + (SELECT count(*) FROM o) = 1;
+    RETURN coalesce(answer, scp_bid_refused(p_listing, p_amount, increment));
 END $$;
 
 -- Close ended auctions (scp-worker, every second or so): sold to the highest bid, with
 -- its order, or expired without bids.  Rows a bid holds are skipped and taken on the
--- next pass.  Returns how many were closed.  An order's money: the settings
--- auction_commission_bp, agent_commission, platform_fee.
-CREATE OR REPLACE FUNCTION scp_auction_close_due(p_rate_bp int, p_agent bigint, p_fee bigint,
-                                                 p_limit int)
-    -- unused: p_rate_bp, p_agent, p_fee (the settings above), removed with their C caller
+-- next pass.  Returns how many were closed.  The marketplace count rows of the batch are
+-- locked first, in key order, so that two sweeps (several scp-workers) never wait on
+-- each other's.  An order's money: the settings auction_commission_bp,
+-- agent_commission, platform_fee.  The signature lost p_rate_bp, p_agent, p_fee.
+DROP FUNCTION IF EXISTS scp_auction_close_due(int, bigint, bigint, int);
+CREATE OR REPLACE FUNCTION scp_auction_close_due(p_limit int)
 RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
+    due listings[];
     l listings;
     b bids;
-    n int := 0;
 BEGIN
-    FOR l IN SELECT * FROM listings
-              WHERE status = 'live' AND auction_end_time <= clock_timestamp()
-              ORDER BY auction_end_time LIMIT p_limit
-              FOR UPDATE SKIP LOCKED
-    LOOP
+    SELECT array_agg(x ORDER BY x.auction_end_time) INTO due
+      FROM (SELECT * FROM listings
+             WHERE status = 'live' AND auction_end_time <= clock_timestamp()
+             ORDER BY auction_end_time LIMIT p_limit
+             FOR UPDATE SKIP LOCKED) x;
+    IF due IS NULL THEN
+        RETURN 0;
+    END IF;
+    PERFORM 1 FROM market_counts c
+      WHERE (c.brand_key, c.condition) IN (SELECT lower(d.brand), d.condition
+                                             FROM unnest(due) d)
+      ORDER BY c.brand_key, c.condition FOR UPDATE;
+    FOREACH l IN ARRAY due LOOP
         IF l.current_bid_id IS NULL THEN
             UPDATE listings SET status = 'expired', closed_at = now(), updated_at = now()
              WHERE id = l.id;
@@ -112,7 +139,6 @@ BEGIN
                 scp_setting_int('auction_commission_bp')::int, scp_setting_int('agent_commission'),
                 scp_setting_int('platform_fee'), 'auction closed');
         END IF;
-        n := n + 1;
     END LOOP;
-    RETURN n;
+    RETURN cardinality(due);
 END $$;
