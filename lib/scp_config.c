@@ -79,7 +79,7 @@ static const struct key keys[] = {
 	N(job_max_attempts, 8, 1, 100, "attempts before a job becomes a dead letter"),
 	N(http_timeout_ms, 10000, 100, 120000, "outbound HTTP timeout"),
 	S(media_dir, "/var/lib/scp/media", "where uploads are stored"),
-	T(public_url, "",
+	S(public_url, "",
 	  "the site's external base URL (https://api.example.com): uploaded files' URLs"
 	  " are answered under it; empty: answered relative (/media/…)"),
 	N(port, 8080, 1, 65535, "HTTP port of nginx (scripts/serve)"),

@@ -331,8 +331,38 @@ void scp_add_header(struct scp_req *r, const char *fmt, ...)
 	scp_buf_add(r->headers, "\r\n", 2);
 }
 
-/* A profiled answer; the worker keeps its capacity, as for out. */
+/* A profiled answer, and one with absolute media URLs; the worker keeps their capacity. */
 static struct scp_buf profiled = SCP_BUF_INIT;
+static struct scp_buf absolute = SCP_BUF_INIT;
+
+/*
+ * Uploaded files are stored and rendered relative ("/media/images/…"); they leave
+ * absolute under public_url, which the portal's <img src> on its own origin and the
+ * apps' image loaders need.  Every JSON string that starts with /media/ is rewritten
+ * here, at the output stage, so no statement or stored document has to know the
+ * public address (it may change without rewriting a row).  Returns false when the body
+ * has no such string (the common case: one memmem over it).
+ */
+static bool absolute_media(const char *body, size_t len, struct scp_buf *out)
+{
+	static const char mark[] = "\"/media/";
+	const char *base = scp_cfg.public_url, *p = body, *end = body + len, *hit;
+
+	if (!base || !*base || !(hit = memmem(p, len, mark, sizeof(mark) - 1)))
+		return false;
+	scp_buf_reset(out);
+	do {
+		/* Not an escaped quote inside another string. */
+		bool quoted = hit == body || hit[-1] != '\\';
+
+		scp_buf_add(out, p, (size_t)(hit - p) + 1);
+		if (quoted)
+			scp_buf_adds(out, base);
+		p = hit + 1;
+	} while ((hit = memmem(p, (size_t)(end - p), mark, sizeof(mark) - 1)));
+	scp_buf_add(out, p, (size_t)(end - p));
+	return true;
+}
 
 void scp_send(struct scp_req *r, int status, const char *body, size_t len)
 {
@@ -355,6 +385,10 @@ void scp_send(struct scp_req *r, int status, const char *body, size_t len)
 		if (len)
 			scp_buf_add(r->out, body, len);
 		body = r->out->ptr;
+	}
+	if (len && absolute_media(body, len, &absolute)) {
+		body = absolute.ptr;
+		len = absolute.len;
 	}
 	/* The one output stage of profiles: successes only, errors keep their envelope. */
 	if (r->profile && status < 400 && len &&

@@ -28,19 +28,18 @@ const struct scp_stmt auth_session_stmts[] = {
 	  " LEFT JOIN users u ON lower(u.email) = lower($1)" },
 	{ "login_failed", "SELECT scp_signin_failed('login', lower($1))" },
 	{ "login_recheck", "SELECT scp_signin_check('login', lower($1))" },
-	/* The user's uploaded-file URLs leave absolute (scp_media_abs, 10_core.sql). */
 	{ "session_open",
-	  "SELECT l.session_id, scp_media_abs(l.user_json)"
+	  "SELECT l.session_id, l.user_json"
 	  " FROM scp_signin_passed('login', lower($3)), scp_login($1, $2) l" },
 	{ "signup",
-	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, scp_media_abs(x.user_json)"
+	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, x.user_json"
 	  " FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9) x" },
 	{ "supplier_register",
-	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, scp_media_abs(x.user_json)"
+	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, x.user_json"
 	  " FROM scp_supplier_register($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) x" },
 	{ "refresh",
 	  "SELECT x.outcome, x.user_id, x.role, x.supplier_id, x.session_id,"
-	  " scp_media_abs(x.user_json) FROM scp_refresh($1, $2, $3) x" },
+	  " x.user_json FROM scp_refresh($1, $2, $3) x" },
 	{ "logout",
 	  "UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout'"
 	  " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL" },

@@ -16,22 +16,22 @@
 
 const struct scp_stmt auth_staff_stmts[] = {
 	/*
-	 * scp_staff_update is in sql/functions/20_auth.sql; uploaded-file URLs leave
-	 * absolute (scp_media_abs).  $2: deactivated members too (?include_inactive=true);
+	 * scp_staff_update is in sql/functions/20_auth.sql.  $2: deactivated members too
+	 * (?include_inactive=true);
 	 * else they are left out, as the portal's team page shows whatever it gets.
 	 */
 	{ "staff_list",
-	  "SELECT scp_media_abs(coalesce(json_agg(scp_user_json(u) ORDER BY u.created_at, u.id),"
-	  " '[]')) FROM users u WHERE u.supplier_id = $1"
+	  "SELECT coalesce(json_agg(scp_user_json(u) ORDER BY u.created_at, u.id),"
+	  " '[]') FROM users u WHERE u.supplier_id = $1"
 	  " AND ($2::boolean OR u.status <> 'deactivated')" },
 	{ "staff_get",
-	  "SELECT scp_media_abs(scp_user_json(u)) FROM users u"
+	  "SELECT scp_user_json(u) FROM users u"
 	  " WHERE u.supplier_id = $1 AND u.id = $2" },
 	{ "staff_create",
 	  "INSERT INTO users AS u (supplier_id, email, password_hash, role, first_name,"
 	  " last_name, phone_number) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-	  " RETURNING scp_media_abs(scp_user_json(u))" },
-	{ "staff_update", "SELECT scp_media_abs(scp_staff_update($1, $2, $3::jsonb))" },
+	  " RETURNING scp_user_json(u)" },
+	{ "staff_update", "SELECT scp_staff_update($1, $2, $3::jsonb)" },
 	SCP_STMT_END,
 };
 

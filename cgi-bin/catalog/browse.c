@@ -29,7 +29,7 @@ const struct scp_stmt cat_browse_stmts[] = {
 			CAT_PRODUCT_FILTERS("$3", "$4", "$8", "$9", "$10"),
 			CATALOG_ORDER, "$6", "$7")
 	  " SELECT CASE WHEN $2::uuid IS NULL THEN 'accepted' ELSE l.status END,"
-	  "        $2::uuid IS NULL OR s.id IS NOT NULL, scp_media_abs(" SCP_PAGE_JSON("$6", "$7") ")"
+	  "        $2::uuid IS NULL OR s.id IS NOT NULL, " SCP_PAGE_JSON("$6", "$7") ""
 	  SCP_PAGE_FROM(CAT_PRODUCT_FROM, CAT_PRODUCT_ROW, CATALOG_ORDER)
 	  " LEFT JOIN suppliers s ON s.id = $2::uuid"
 	  " LEFT JOIN consumer_links l ON l.consumer_id = $1 AND l.supplier_id = $2::uuid" },
@@ -44,13 +44,13 @@ const struct scp_stmt cat_browse_stmts[] = {
 	 */
 	{ "catalog_page",
 	  "SELECT l.status, c.version,"
-	  "       CASE WHEN l.status = 'accepted' THEN scp_media_abs(scp_page_json("
+	  "       CASE WHEN l.status = 'accepted' THEN scp_page_json("
 	  "         (SELECT json_agg(x.api_view)"
 	  "            FROM (SELECT p.api_view FROM products p"
 	  "                   WHERE p.supplier_id = $2 AND p.deleted_at IS NULL AND p.is_active"
 	  "                   ORDER BY lower(p.name), p.id"
 	  "                   LIMIT $4::int OFFSET ($3::int - 1) * $4::int) x),"
-	  "         c.listed, $3::int, $4::int)) END"
+	  "         c.listed, $3::int, $4::int) END"
 	  "  FROM catalog_sizes c"
 	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
 	  " WHERE c.supplier_id = $2" },
@@ -60,7 +60,7 @@ const struct scp_stmt cat_browse_stmts[] = {
 	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
 	  " WHERE c.supplier_id = $2" },
 	{ "catalog_product",
-	  "SELECT scp_media_abs(p.api_view) FROM products p"
+	  "SELECT p.api_view FROM products p"
 	  " JOIN consumer_links l ON l.supplier_id = p.supplier_id AND l.consumer_id = $1"
 	  "                      AND l.status = 'accepted'"
 	  " WHERE p.id = $2 AND p.deleted_at IS NULL AND p.is_active" },

@@ -19,16 +19,6 @@
 #define CAT_IMAGE_DIR "images"
 
 /*
- * Uploaded files' URLs (image_url, logo_url…) are stored relative (/media/…) and leave
- * absolute under public_url: every answer of the family passes through
- * scp_media_abs() (sql/functions/10_core.sql), in SQL, the stored documents included.
- * CAT_PAGED is SCP_PAGED (scp_page.h) with that on the page.
- */
-#define CAT_PAGED(FILTER, ORDER, FROM, ROW, P, S) \
-	SCP_PAGE_WITH(FILTER, ORDER, P, S) " SELECT scp_media_abs(" SCP_PAGE_JSON(P, S) ")" \
-	SCP_PAGE_FROM(FROM, ROW, ORDER)
-
-/*
  * A product list (products.c, browse.c) filters products p down to their ids and sort
  * keys (CAT_PRODUCT_KEYS); the page's rows then answer their stored view (api_view).
  */

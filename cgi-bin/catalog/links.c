@@ -21,12 +21,12 @@
 /* A list of links: newest request first (the id breaks ties), $3 page, $4 size. */
 #define LINKS_ORDER(X) X "requested_at DESC, " X "id DESC"
 #define LINKS_PAGED(FILTER) \
-	CAT_PAGED("SELECT l.id, l.requested_at FROM consumer_links l" FILTER, LINKS_ORDER, \
+	SCP_PAGED("SELECT l.id, l.requested_at FROM consumer_links l" FILTER, LINKS_ORDER, \
 		  "p JOIN consumer_links l ON l.id = p.id", "scp_link_json(l)", "$3", "$4")
 
 const struct scp_stmt cat_links_stmts[] = {
-	{ "link_request", "SELECT scp_media_abs(scp_link_request($1, $2, $3))" },
-	{ "link_move", "SELECT scp_media_abs(scp_link_move($1, $2, $3, $4, $5))" },
+	{ "link_request", "SELECT scp_link_request($1, $2, $3)" },
+	{ "link_move", "SELECT scp_link_move($1, $2, $3, $4, $5)" },
 	{ "link_withdraw", "SELECT scp_link_withdraw($1, $2)" },
 	/* $1 consumer, $2 status: blocked links are not shown. */
 	{ "links_consumer",
@@ -41,7 +41,7 @@ const struct scp_stmt cat_links_stmts[] = {
 		      "        OR concat_ws(' ', u.first_name, u.last_name) ILIKE scp_like($5))") },
 	/* $1 supplier or NULL, $2 consumer or NULL, $3 link. */
 	{ "link_get",
-	  "SELECT scp_media_abs(scp_link_json(l)) FROM consumer_links l"
+	  "SELECT scp_link_json(l) FROM consumer_links l"
 	  " WHERE l.id = $3 AND (l.supplier_id = $1::uuid"
 	  "                      OR (l.consumer_id = $2::uuid AND l.status <> 'blocked'))" },
 	SCP_STMT_END,

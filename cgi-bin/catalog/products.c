@@ -22,25 +22,25 @@ const struct scp_stmt cat_products_stmts[] = {
 	 * $5 low_stock, $6 sort key, $7 page, $8 size, $9/$10 price range, $11 in stock.
 	 */
 	{ "products_list",
-	  CAT_PAGED("SELECT" CAT_PRODUCT_KEYS
+	  SCP_PAGED("SELECT" CAT_PRODUCT_KEYS
 		    " FROM products p, (SELECT low_stock_threshold FROM suppliers WHERE id = $1) s"
 		    " WHERE p.supplier_id = $1 AND p.deleted_at IS NULL"
 		    CAT_PRODUCT_FILTERS("$2", "$3", "$9", "$10", "$11")
 		    "   AND ($4::boolean IS NULL OR p.is_active = $4)"
 		    "   AND ($5::boolean IS NOT TRUE OR p.stock_level <= s.low_stock_threshold)",
 		    PRODUCTS_ORDER, CAT_PRODUCT_FROM, CAT_PRODUCT_ROW, "$7", "$8") },
-	{ "product_create", "SELECT scp_media_abs(scp_product_create($1, $2::jsonb))" },
+	{ "product_create", "SELECT scp_product_create($1, $2::jsonb)" },
 	{ "product_get",
-	  "SELECT scp_media_abs(api_view) FROM products"
+	  "SELECT api_view FROM products"
 	  " WHERE id = $2 AND supplier_id = $1 AND deleted_at IS NULL" },
-	{ "product_update", "SELECT scp_media_abs(scp_product_update($1, $2, $3::jsonb))" },
+	{ "product_update", "SELECT scp_product_update($1, $2, $3::jsonb)" },
 	/* Soft delete: order lines keep naming the product; every list forgets it. */
 	{ "product_delete",
 	  "UPDATE products SET deleted_at = now(), is_active = false, updated_at = now()"
 	  " WHERE id = $2 AND supplier_id = $1 AND deleted_at IS NULL RETURNING id" },
 	{ "products_bulk",
-	  "SELECT scp_media_abs(scp_products_bulk_update($1, $2::uuid[], $3::bigint, $4::int,"
-	  " $5::int))" },
+	  "SELECT scp_products_bulk_update($1, $2::uuid[], $3::bigint, $4::int,"
+	  " $5::int)" },
 
 	SCP_STMT_END,
 };

@@ -13,7 +13,7 @@
 const struct scp_stmt cat_suppliers_stmts[] = {
 	/* $1 calling consumer (or NULL), $2 search, $3 page, $4 page size. */
 	{ "suppliers_list",
-	  CAT_PAGED("SELECT s.id, lower(s.name) AS k, l.id AS link_id, l.status AS link_status"
+	  SCP_PAGED("SELECT s.id, lower(s.name) AS k, l.id AS link_id, l.status AS link_status"
 		    " FROM suppliers s LEFT JOIN consumer_links l"
 		    "   ON l.supplier_id = s.id AND l.consumer_id = $1::uuid"
 		    " WHERE l.status IS DISTINCT FROM 'blocked'"
@@ -23,7 +23,7 @@ const struct scp_stmt cat_suppliers_stmts[] = {
 		    "scp_supplier_json(s, p.link_id, p.link_status)", "$3", "$4") },
 	/* The suppliers that accepted consumer $1, by name; $2 search, $3 page, $4 size. */
 	{ "suppliers_linked",
-	  CAT_PAGED("SELECT s.id, lower(s.name) AS k, l.id AS link_id, l.status AS link_status"
+	  SCP_PAGED("SELECT s.id, lower(s.name) AS k, l.id AS link_id, l.status AS link_status"
 		    " FROM consumer_links l JOIN suppliers s ON s.id = l.supplier_id"
 		    " WHERE l.consumer_id = $1 AND l.status = 'accepted'"
 		    "   AND ($2::text IS NULL OR s.name ILIKE scp_like($2)"
@@ -32,12 +32,12 @@ const struct scp_stmt cat_suppliers_stmts[] = {
 		    "scp_supplier_json(s, p.link_id, p.link_status)", "$3", "$4") },
 	/* $1 supplier, $2 calling consumer (or NULL): a blocked consumer finds nothing. */
 	{ "supplier_get",
-	  "SELECT scp_media_abs(scp_supplier_json(s, l.id, l.status)) FROM suppliers s"
+	  "SELECT scp_supplier_json(s, l.id, l.status) FROM suppliers s"
 	  " LEFT JOIN consumer_links l ON l.supplier_id = s.id AND l.consumer_id = $2::uuid"
 	  " WHERE s.id = $1 AND l.status IS DISTINCT FROM 'blocked'" },
 	{ "profile_get",
-	  "SELECT scp_media_abs(scp_supplier_profile_json(s)) FROM suppliers s WHERE s.id = $1" },
-	{ "profile_update", "SELECT scp_media_abs(scp_supplier_update($1, $2::jsonb))" },
+	  "SELECT scp_supplier_profile_json(s) FROM suppliers s WHERE s.id = $1" },
+	{ "profile_update", "SELECT scp_supplier_update($1, $2::jsonb)" },
 
 	SCP_STMT_END,
 };

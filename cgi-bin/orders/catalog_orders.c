@@ -4,8 +4,10 @@
  * Each move is one call that locks the order, checks its state, and records who moved
  * it and when; accepting also takes the stock of every line, all or nothing.
  *
- * Only supplier_id, items[].product_id, items[].quantity and notes are read from a new
- * order: prices, totals, status or stock sent by the client never take effect.
+ * Only supplier_id, items[].product_id, items[].quantity, notes and the delivery the
+ * consumer asks for (shipping_address, delivery_date, delivery_start_time,
+ * delivery_end_time, preferred_settlement) are read from a new order: prices, totals,
+ * status or stock sent by the client never take effect.
  */
 #include "orders.h"
 #include "scp_json.h"
@@ -14,6 +16,7 @@
 #include "scp_validate.h"
 
 #include <string.h>
+#include <time.h>
 
 #define ITEMS_MAX 100
 #define QUANTITY_MAX 100000
@@ -21,6 +24,8 @@
 static const char *const statuses[] = {
 	"pending", "accepted", "rejected", "cancelled", "in_progress", "completed", NULL,
 };
+/* The orders still under way, GET /consumer/orders/current. */
+#define ACTIVE_STATUSES "{pending,accepted,in_progress}"
 
 /* Newest first; the id keeps pages from overlapping. */
 #define ORDER_NEWEST(X) X "created_at DESC, " X "id DESC"
@@ -40,15 +45,15 @@ static const char *const statuses[] = {
 const struct scp_stmt orders_catalog_stmts[] = {
 	{ "order_create",
 	  "SELECT order_json, errors"
-	  " FROM scp_catalog_order_create($1, $2::uuid, $3::uuid[], $4::int[], $5)" },
+	  " FROM scp_catalog_order_create($1, $2::uuid, $3::uuid[], $4::int[], $5, $6::json,"
+	  " $7::date, $8::time, $9::time, $10)" },
 	{ "orders_consumer", ORDERS_PAGE("consumer_id", "supplier_id") },
 	{ "orders_supplier", ORDERS_PAGE("supplier_id", "consumer_id") },
 	/* $1 consumer or NULL, $2 supplier or NULL, $3 order. */
 	{ "order_get",
 	  "SELECT scp_catalog_order_full(o) FROM catalog_orders o"
 	  " WHERE o.id = $3 AND (o.consumer_id = $1::uuid OR o.supplier_id = $2::uuid)" },
-	{ "order_move",
-	  "SELECT scp_catalog_order_move($1, $2, $3, $4, $5, $6::text[], $7, $8)" },
+	{ "order_move", "SELECT scp_catalog_order_move($1, $2, $3, $4, $5, $6, $7)" },
 	{ "order_accept", "SELECT ok, body, message FROM scp_catalog_order_accept($1, $2, $3, $4)" },
 	SCP_STMT_END,
 };
@@ -123,10 +128,151 @@ static bool order_lines(struct scp_req *r, json_object *b, const char **ids, con
 	return !r->nfields;
 }
 
+/*
+ * The string member key of the object at prefix ("shipping_address.city" in errors):
+ * min..max characters.  NULL when absent or JSON null (an error if required) or invalid.
+ */
+static const char *member_str(struct scp_req *r, json_object *o, const char *prefix,
+			      const char *key, bool required, size_t min, size_t max)
+{
+	const char *f = scp_arena_printf(r->arena, "%s.%s", prefix, key);
+	json_object *v = scp_json_get(o, key);
+	const char *s;
+	size_t n;
+
+	if (!v) {
+		if (required)
+			scp_field_error(r, f, "is required");
+		return NULL;
+	}
+	s = json_object_get_string(v);
+	if (!json_object_is_type(v, json_type_string) ||
+	    strlen(s) != (size_t)json_object_get_string_len(v)) {
+		scp_field_error(r, f, "must be a string");
+		return NULL;
+	}
+	n = scp_utf8_len(s);
+	if (n < min || n > max) {
+		scp_field_error(r, f, scp_arena_printf(r->arena, "must be %zu to %zu characters",
+						       min, max));
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * shipping_address as the JSON object to store, its members in a fixed order: the five
+ * parts of the address are strings the apps read as non-null (state and postal_code may
+ * be empty: not every country has them), the contact may be left out.  NULL when absent
+ * or invalid (errors on r).
+ */
+static const char *shipping_address(struct scp_req *r, json_object *b)
+{
+	static const struct {
+		const char *key;
+		bool required;
+		size_t min, max;
+	} parts[] = {
+		{ "street", true, 1, 200 }, { "city", true, 1, 100 }, { "state", true, 0, 100 },
+		{ "postal_code", true, 0, 20 }, { "country", true, 1, 100 },
+		{ "contact_name", false, 1, 100 }, { "contact_phone", false, 1, 32 },
+	};
+	json_object *a = scp_json_get(b, "shipping_address");
+	struct scp_buf out = SCP_BUF_INIT;
+	const char *json;
+	int before = r->nfields;
+
+	if (!a)
+		return NULL;
+	if (!scp_json_is(a, json_type_object)) {
+		scp_field_error(r, "shipping_address",
+				"must be an object with street, city, state, postal_code and country");
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const char *v = member_str(r, a, "shipping_address", parts[i].key,
+					   parts[i].required, parts[i].min, parts[i].max);
+
+		scp_buf_adds(&out, i ? "," : "{");
+		scp_buf_add_json_str(&out, parts[i].key);
+		scp_buf_addc(&out, ':');
+		if (v)
+			scp_buf_add_json_str(&out, v);
+		else
+			scp_buf_adds(&out, "null");
+	}
+	scp_buf_addc(&out, '}');
+	json = r->nfields == before ? scp_arena_strdup(r->arena, out.ptr) : NULL;
+	scp_buf_release(&out);
+	return json;
+}
+
+/*
+ * delivery_date: YYYY-MM-DD, today or later.  "Today" is the consumer's, whose time zone
+ * we do not know: a date is refused once it is over everywhere, that is once it is
+ * before today at UTC−12, the last zone to leave a day.
+ */
+static const char *delivery_date(struct scp_req *r, json_object *b)
+{
+	const char *d = scp_field_str(r, b, "delivery_date", false, 1, 10);
+	time_t t = time(NULL) - 12 * 3600;
+	struct tm tm;
+	char earliest[16];
+
+	if (!d)
+		return NULL;
+	if (!scp_valid_date(d)) {
+		scp_field_error(r, "delivery_date", "must be a date, YYYY-MM-DD");
+		return NULL;
+	}
+	gmtime_r(&t, &tm);
+	strftime(earliest, sizeof(earliest), "%Y-%m-%d", &tm);
+	if (strcmp(d, earliest) < 0) {
+		scp_field_error(r, "delivery_date", "must be today or a later day");
+		return NULL;
+	}
+	return d;
+}
+
+/* A time of day, HH:MM (00:00 to 23:59); NULL when absent or invalid. */
+static const char *time_of_day(struct scp_req *r, json_object *b, const char *field)
+{
+	const char *t = scp_field_str(r, b, field, false, 0, 16);
+
+	if (!t)
+		return NULL;
+	if (strlen(t) != 5 || t[2] != ':' || t[0] < '0' || t[0] > '2' || t[1] < '0' ||
+	    t[1] > '9' || (t[0] == '2' && t[1] > '3') || t[3] < '0' || t[3] > '5' ||
+	    t[4] < '0' || t[4] > '9') {
+		scp_field_error(r, field, "must be a time of day, HH:MM");
+		return NULL;
+	}
+	return t;
+}
+
+/* What a new order carries besides its lines; each absent field stays NULL. */
+struct delivery {
+	const char *notes, *address, *date, *start, *end, *settlement;
+};
+
+static void delivery(struct scp_req *r, json_object *b, struct delivery *d)
+{
+	d->notes = scp_field_str(r, b, "notes", false, 0, 1000);
+	d->address = shipping_address(r, b);
+	d->date = delivery_date(r, b);
+	d->start = time_of_day(r, b, "delivery_start_time");
+	d->end = time_of_day(r, b, "delivery_end_time");
+	/* HH:MM compare as text. */
+	if (d->start && d->end && strcmp(d->start, d->end) >= 0)
+		scp_field_error(r, "delivery_end_time", "must be later than delivery_start_time");
+	d->settlement = scp_field_str(r, b, "preferred_settlement", false, 1, 100);
+}
+
 void ord_create(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *sup, *notes, *ids = NULL, *qty = NULL;
+	const char *sup, *ids = NULL, *qty = NULL;
+	struct delivery d;
 	PGresult *res;
 
 	if (!b)
@@ -134,11 +280,12 @@ void ord_create(struct scp_req *r)
 	sup = scp_field_str(r, b, "supplier_id", false, 1, 64);
 	if (sup && !scp_valid_uuid(sup))
 		scp_field_error(r, "supplier_id", "must be a UUID");
-	notes = scp_field_str(r, b, "notes", false, 0, 1000);
+	delivery(r, b, &d);
 	order_lines(r, b, &ids, &qty);
 	if (scp_fields_send(r))
 		return;
-	res = scp_q(r, "order_create", r->auth.user_id, sup, ids, qty, notes);
+	res = scp_q(r, "order_create", r->auth.user_id, sup, ids, qty, d.notes, d.address,
+		    d.date, d.start, d.end, d.settlement);
 	if (!res)
 		return;
 	if (!PQgetisnull(res, 0, 1))
@@ -168,13 +315,16 @@ static bool status_filter(struct scp_req *r, const char **out)
 	return true;
 }
 
-static void list(struct scp_req *r, const char *stmt, const char *scope, const char *other)
+/* A page of the caller's orders in the given statuses ("{a,b}"; NULL: ?status=). */
+static void list(struct scp_req *r, const char *stmt, const char *scope, const char *other,
+		 const char *only)
 {
 	struct scp_page pg;
-	const char *st, *party;
+	const char *st = only, *party;
 	PGresult *res;
 
-	if (!scp_page_parse(r, &pg) || !status_filter(r, &st) || !scp_query_uuid(r, other, &party))
+	if (!scp_page_parse(r, &pg) || (!only && !status_filter(r, &st)) ||
+	    !scp_query_uuid(r, other, &party))
 		return;
 	res = scp_q(r, stmt, scope, st, party, pg.page_text, pg.size_text);
 	if (res)
@@ -183,12 +333,17 @@ static void list(struct scp_req *r, const char *stmt, const char *scope, const c
 
 void ord_list_consumer(struct scp_req *r)
 {
-	list(r, "orders_consumer", r->auth.user_id, "supplier_id");
+	list(r, "orders_consumer", r->auth.user_id, "supplier_id", NULL);
+}
+
+void ord_list_current(struct scp_req *r)
+{
+	list(r, "orders_consumer", r->auth.user_id, "supplier_id", ACTIVE_STATUSES);
 }
 
 void ord_list_supplier(struct scp_req *r)
 {
-	list(r, "orders_supplier", r->auth.supplier_id, "consumer_id");
+	list(r, "orders_supplier", r->auth.supplier_id, "consumer_id", NULL);
 }
 
 static void get(struct scp_req *r, const char *consumer, const char *supplier)
@@ -200,6 +355,16 @@ static void get(struct scp_req *r, const char *consumer, const char *supplier)
 }
 
 void ord_get_consumer(struct scp_req *r)
+{
+	get(r, r->auth.user_id, NULL);
+}
+
+/*
+ * The consumer's order with its moves, oldest first: the single-order document, whose
+ * status_history is built from catalog_order_events.  The mobile app's tracking screen
+ * reads it as an order, so it is one.
+ */
+void ord_track(struct scp_req *r)
 {
 	get(r, r->auth.user_id, NULL);
 }
@@ -226,13 +391,12 @@ static bool reason(struct scp_req *r, const char *alias, const char **out)
 	return !scp_fields_send(r);
 }
 
-/* Move order :id (supplier staff or its consumer) from one of from to to. */
-static void move(struct scp_req *r, bool staff, const char *from, const char *to,
-		 const char *why)
+/* Move order :id (supplier staff or its consumer) to; state_moves says from where. */
+static void move(struct scp_req *r, bool staff, const char *to, const char *why)
 {
 	PGresult *res = scp_q(r, "order_move", r->params[0], staff ? r->auth.supplier_id : NULL,
 			      staff ? NULL : r->auth.user_id, r->auth.user_id, r->auth.role,
-			      from, to, why);
+			      to, why);
 
 	if (res)
 		scp_send_row_json(r, 200, res);
@@ -243,7 +407,7 @@ void ord_cancel(struct scp_req *r)
 	const char *why;
 
 	if (reason(r, "cancellation_reason", &why))
-		move(r, false, "{pending}", "cancelled", why);
+		move(r, false, "cancelled", why);
 }
 
 void ord_reject(struct scp_req *r)
@@ -251,17 +415,17 @@ void ord_reject(struct scp_req *r)
 	const char *why;
 
 	if (reason(r, "rejection_reason", &why))
-		move(r, true, "{pending}", "rejected", why);
+		move(r, true, "rejected", why);
 }
 
 void ord_start(struct scp_req *r)
 {
-	move(r, true, "{accepted}", "in_progress", NULL);
+	move(r, true, "in_progress", NULL);
 }
 
 void ord_complete(struct scp_req *r)
 {
-	move(r, true, "{in_progress}", "completed", NULL);
+	move(r, true, "completed", NULL);
 }
 
 void ord_accept(struct scp_req *r)

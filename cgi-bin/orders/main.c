@@ -19,7 +19,10 @@ static const struct scp_route routes[] = {
 	/* Catalog orders, the consumer's side (catalog_orders.c). */
 	{ "POST", "/api/v1/consumer/orders", ord_create, CONSUMER | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/consumer/orders", ord_list_consumer, CONSUMER },
+	/* Not an :id (the router wants a UUID there), so a route of its own. */
+	{ "GET", "/api/v1/consumer/orders/current", ord_list_current, CONSUMER },
 	{ "GET", "/api/v1/consumer/orders/:id", ord_get_consumer, CONSUMER },
+	{ "GET", "/api/v1/consumer/orders/:id/track", ord_track, CONSUMER },
 	{ "POST", "/api/v1/consumer/orders/:id/cancel", ord_cancel, CONSUMER },
 
 	/* Catalog orders, the supplier's side: every staff member reads, owners and

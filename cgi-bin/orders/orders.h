@@ -15,7 +15,9 @@
 /* catalog_orders.c: the consumer's side */
 void ord_create(struct scp_req *r);
 void ord_list_consumer(struct scp_req *r);
+void ord_list_current(struct scp_req *r);
 void ord_get_consumer(struct scp_req *r);
+void ord_track(struct scp_req *r);
 void ord_cancel(struct scp_req *r);
 /* catalog_orders.c: the supplier's side */
 void ord_list_supplier(struct scp_req *r);

@@ -96,21 +96,10 @@ LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN p_key IN ('public_url', 'refresh_rotation')
         THEN coalesce(current_setting('scp.' || p_key, true),
             CASE p_key
-                WHEN 'public_url' THEN ''
                 WHEN 'refresh_rotation' THEN 'rotate'
             END)
         ELSE ('no such setting: scp.' || p_key)::int::text END
 $$;
 
--- Uploaded files' URLs as clients need them: absolute, under public_url (every string
--- of the document that starts with /media/; an escaped quote, \", starts none), or
--- unchanged while public_url is empty.  Stored documents (api_view) keep the relative
--- form, so a changed public_url shows at once; answers pass through this on their way
--- out.  Idempotent: an absolute URL does not start with /media/.
-CREATE OR REPLACE FUNCTION scp_media_abs(j json) RETURNS json
-LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN scp_setting_text('public_url') = '' OR j IS NULL THEN j
-        ELSE regexp_replace(j::text, '(^|[^\\])"/media/',
-                            '\1"' || replace(scp_setting_text('public_url'), '\', '\\')
-                            || '/media/', 'g')::json END
-$$;
+-- Answers' media URLs are made absolute by the HTTP layer (lib/scp_http.c).
+DROP FUNCTION IF EXISTS scp_media_abs(json);

@@ -106,6 +106,8 @@ sub fake_control {
 }
 
 sub url  { $_[0]{url} }
+# A URL the stack answered (absolute under public_url) as the path to request again.
+sub path { my ($s, $u) = @_; $u =~ s{^\Q$s->{url}\E}{} if defined $u; $u }
 sub dir  { $_[0]{dir} }
 
 # $s->req(METHOD, PATH, BODY, %opt): BODY a ref (sent as JSON) or a string (raw).

@@ -127,8 +127,9 @@ is $r->{status}, 200, 'complete';
 is $r->{json}{status}, 'completed', 'completed';
 is $r->{json}{commission_earned}, 200, 'commission earned';
 is $r->{json}{notes}, 'Device checked, IMEI matches', 'notes';
-is_deeply $r->{json}{verification_photos}, ['/media/uploads/a.jpg', 'https://cdn.example.com/b.jpg'],
-    'verification photos';
+is_deeply $r->{json}{verification_photos},
+    [$s->url . '/media/uploads/a.jpg', 'https://cdn.example.com/b.jpg'],
+    'verification photos, ours answered absolute under public_url';
 is task($t->{id}, 'fail')->{json}{error}{message}, 'cannot move from completed to failed',
     'completed is final';
 $r = $s->get('/api/v1/agent/tasks', token => $G);

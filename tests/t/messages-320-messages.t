@@ -111,9 +111,9 @@ my $jpeg = "\xFF\xD8\xFF\xE0\x00\x10JFIF\x00" . ("\x01" x 200) . "\xFF\xD9";
 $r = send_form($rep->{token}, file => [ $jpeg, 'fish.jpg', 'image/jpeg' ], type => ['image'],
                content => ['the catch']);
 is $r->{status}, 201, 'a multipart image: 201';
-like $r->{json}{attachment_url}, qr{^/media/chat/[0-9a-f]{32}\.jpg$}, 'stored under /media/chat/';
+like $s->path($r->{json}{attachment_url}), qr{^/media/chat/[0-9a-f]{32}\.jpg$}, 'stored under /media/chat/';
 is $r->{json}{content}, 'the catch', 'with its text';
-is $s->get($r->{json}{attachment_url})->{status}, 200, 'and served';
+is $s->get($s->path($r->{json}{attachment_url}))->{status}, 200, 'and served';
 $r = send_form($rep->{token}, file => [ "%PDF-1.4\n" . ('x' x 100), 'invoice.pdf' ], type => ['file']);
 is $r->{status}, 201, 'a PDF file: 201';
 like $r->{json}{attachment_url}, qr{\.pdf$}, 'a .pdf';
