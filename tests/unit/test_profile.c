@@ -91,6 +91,12 @@ static void test_selliko(void)
 	   "only SELLIKO completes an accepted task through in_progress");
 	ok(render("selliko", "GET", "/x", "\"text\"") == NULL, "a bare string is not rendered");
 	ok(render("selliko", "GET", "/x", "{\"a\":1") == NULL, "nor a truncated object");
+	ok(render("selliko", "GET", "/x", "{\"a\":\"b") == NULL &&
+	   render("selliko", "GET", "/x", "{\"") == NULL &&
+	   render("selliko", "GET", "/x", "[\"a\\\"]") == NULL, "nor an unterminated string");
+	is_str(render("selliko", "GET", "/api/v1/nowhere", "{\"a\\u005fb\":1,\"c_d\":\"\\\\\"}"),
+	       "{\"success\":true,\"a\\u005fb\":1,\"cD\":\"\\\\\"}",
+	       "an escaped key is left as it is; an escaped backslash leaves the quote closing");
 }
 
 static void test_cliick_prokip(void)
