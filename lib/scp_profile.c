@@ -31,6 +31,22 @@ struct pass {
 
 static struct scp_buf pass1 = SCP_BUF_INIT;
 
+/* Byte classes of the scanner: a table, as every byte between strings is looked at. */
+#define C_SPACE 1	/* whitespace between tokens */
+#define C_END 2	/* ends a number or literal */
+static const unsigned char cls[256] = {
+	[' '] = C_SPACE | C_END, ['\t'] = C_SPACE | C_END, ['\r'] = C_SPACE | C_END,
+	['\n'] = C_SPACE | C_END, [','] = C_END, [':'] = C_END, [']'] = C_END, ['}'] = C_END,
+};
+
+/* One byte of pass 1's output; capacity is reserved up front, renames may take it. */
+static inline void put(struct scp_buf *b, char c)
+{
+	if (b->len + 1 >= b->cap)
+		scp_buf_grow(b, 1);
+	b->ptr[b->len++] = c;
+}
+
 const struct scp_profile *scp_profile_find(const char *name)
 {
 	if (!name || !*name || !strcmp(name, "scp"))
@@ -62,25 +78,34 @@ static bool key_is(const char *k, size_t n, const char *want)
 	return n == strlen(want) && !memcmp(k, want, n);
 }
 
-/* A key in the profile's spelling: snake_case → camelCase ("total_pages" → "totalPages"). */
+/*
+ * A key in the profile's spelling: snake_case → camelCase ("total_pages" → "totalPages").
+ * Written through a local pointer (the hottest loop of a render); an escaped key is
+ * left as it is.
+ */
 static void add_key(struct pass *s, const char *k, size_t n)
 {
 	struct scp_buf *b = s->b;
+	char *o;
 
-	scp_buf_grow(b, n + 2);
-	b->ptr[b->len++] = '"';
+	if (b->len + n + 3 > b->cap)
+		scp_buf_grow(b, n + 2);
+	o = b->ptr + b->len;
+	*o++ = '"';
 	for (size_t i = 0; i < n; i++) {
 		char c = k[i];
 
-		if (s->p->camel && c == '_' && i > 0 && i + 1 < n && k[i + 1] >= 'a' &&
-		    k[i + 1] <= 'z') {
-			b->ptr[b->len++] = (char)(k[++i] - 'a' + 'A');
-			continue;
+		if (c == '\\') {
+			scp_buf_add(b, k - 1, n + 2);
+			return;
 		}
-		b->ptr[b->len++] = c;
+		if (c == '_' && s->p->camel && i > 0 && i + 1 < n && k[i + 1] >= 'a' &&
+		    k[i + 1] <= 'z')
+			c = (char)(k[++i] - 'a' + 'A');
+		*o++ = c;
 	}
-	b->ptr[b->len++] = '"';
-	b->ptr[b->len] = '\0';
+	*o++ = '"';
+	b->len = (size_t)(o - b->ptr);
 }
 
 /* The name a key goes by: a rename of the route's rule, pagination's page size, or its own. */
@@ -102,16 +127,24 @@ static void write_key(struct pass *s, const char *k, size_t n)
 	add_key(s, k, n);
 }
 
-/* The end of the string starting at text[i] (its opening quote); len when unterminated. */
+/*
+ * The end of the string starting at text[i] (its opening quote); 0 when unterminated.
+ * memchr finds each quote; an odd run of backslashes before one escapes it.
+ */
 static size_t string_end(const char *text, size_t i, size_t len)
 {
-	for (i++; i < len; i++) {
-		if (text[i] == '\\')
-			i++;
-		else if (text[i] == '"')
-			return i + 1;
+	const char *start = text + i + 1, *p = start, *end = text + len, *q;
+
+	while ((q = memchr(p, '"', (size_t)(end - p)))) {
+		const char *k = q;
+
+		while (k > start && k[-1] == '\\')
+			k--;
+		if (!((q - k) & 1))
+			return (size_t)(q - text) + 1;
+		p = q + 1;
 	}
-	return len;
+	return 0;
 }
 
 static void string_token(struct pass *s, const char *text, size_t i, size_t e)
@@ -137,10 +170,7 @@ static void string_token(struct pass *s, const char *text, size_t i, size_t e)
 		s->top_key = text + i + 1;
 		s->top_key_len = e - i - 2;
 	}
-	if (memchr(text + i, '\\', e - i))
-		scp_buf_add(s->b, text + i, e - i);	/* an escaped key is left as it is */
-	else
-		write_key(s, text + i + 1, e - i - 2);
+	write_key(s, text + i + 1, e - i - 2);
 	s->role_value = key_is(text + i + 1, e - i - 2, "role");
 	s->want_key = false;
 }
@@ -170,24 +200,27 @@ static bool open_container(struct pass *s, bool object)
 /* Pass 1: every token once, in the profile's spelling, compact. */
 static bool rewrite(struct pass *s, const char *text, size_t len)
 {
+	struct scp_buf *b = s->b;
 	size_t i = 0;
 
-	while (i < len && strchr(" \t\r\n", text[i]))
+	while (i < len && cls[(unsigned char)text[i]] & C_SPACE)
 		i++;
 	if (i == len || (text[i] != '{' && text[i] != '['))
 		return false;	/* only objects and arrays are rendered */
+	scp_buf_grow(b, len);	/* the output is no longer, but for renames */
 	while (i < len) {
 		char c = text[i];
 		size_t e;
 
-		switch (c) {
-		case ' ': case '\t': case '\r': case '\n':
+		if (cls[(unsigned char)c] & C_SPACE) {
 			i++;
 			continue;
+		}
+		switch (c) {
 		case '{': case '[':
 			if (!open_container(s, c == '{'))
 				return false;
-			scp_buf_addc(s->b, c);
+			put(b, c);
 			i++;
 			continue;
 		case '}': case ']':
@@ -196,36 +229,39 @@ static bool rewrite(struct pass *s, const char *text, size_t len)
 			if (s->depth == 1)
 				member_end(s);
 			s->depth--;
-			scp_buf_addc(s->b, c);
+			put(b, c);
 			s->role_value = false;
 			i++;
 			continue;
 		case ',':
 			member_end(s);
-			scp_buf_addc(s->b, c);
+			put(b, c);
 			s->want_key = s->depth > 0 && (s->in_object >> (s->depth - 1) & 1);
 			i++;
 			continue;
 		case ':':
-			scp_buf_addc(s->b, c);
+			put(b, c);
 			i++;
 			continue;
 		case '"':
 			e = string_end(text, i, len);
+			if (!e)
+				return false;	/* a truncated document */
 			string_token(s, text, i, e);
 			i = e;
 			continue;
 		default:
 			/* A number, true, false or null: up to the next delimiter. */
-			for (e = i; e < len && !strchr(",:]} \t\r\n", text[e]); e++)
+			for (e = i; e < len && !(cls[(unsigned char)text[e]] & C_END); e++)
 				;
-			scp_buf_add(s->b, text + i, e - i);
+			scp_buf_add(b, text + i, e - i);
 			s->role_value = false;
 			i = e;
 			continue;
 		}
 	}
-	return s->depth == 0 && s->b->len > 0;
+	b->ptr[b->len] = '\0';
+	return s->depth == 0 && b->len > 0;
 }
 
 static bool listed(const char *const *keys, const struct member *m)

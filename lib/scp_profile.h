@@ -60,6 +60,11 @@ struct scp_profile {
 	bool camel;	/* keys in camelCase */
 	bool upper_roles;	/* role values in upper case, in and out */
 	const char *page_size_key;	/* the name of pagination.page_size */
+	/*
+	 * The dialect has no "start" move for agent tasks: completing an accepted task
+	 * passes through in_progress, both moves recorded (cgi-bin/agents/tasks.c).
+	 */
+	bool task_start_on_complete;
 	const struct scp_profile_route *routes;	/* ends with a NULL method */
 };
 

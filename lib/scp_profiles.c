@@ -15,7 +15,8 @@
 
 /*
  * SELLIKO (seed 001, its API section): {success, <named resource>}, camelCase, lists as
- * {<name>: […], pagination: {page, limit, total, totalPages}}, roles in upper case.
+ * {<name>: […], pagination: {page, limit, total, totalPages}}, roles in upper case.  Its
+ * agents accept and complete, with no start between (task_start_on_complete).
  */
 static const struct scp_profile_route selliko_routes[] = {
 	NEST("POST", V1 "/listings", "listing", NULL),
@@ -64,8 +65,8 @@ static const struct scp_profile_route prokip_routes[] = {
 };
 
 const struct scp_profile scp_profiles[] = {
-	{ "selliko", SCP_ENVELOPE_SUCCESS, true, true, "limit", selliko_routes },
-	{ "cliick", SCP_ENVELOPE_DATA, true, false, NULL, cliick_routes },
-	{ "prokip", SCP_ENVELOPE_NONE, true, false, NULL, prokip_routes },
-	{ NULL, 0, false, false, NULL, NULL },
+	{ "selliko", SCP_ENVELOPE_SUCCESS, true, true, "limit", true, selliko_routes },
+	{ "cliick", SCP_ENVELOPE_DATA, true, false, NULL, false, cliick_routes },
+	{ "prokip", SCP_ENVELOPE_NONE, true, false, NULL, false, prokip_routes },
+	{ NULL, 0, false, false, NULL, false, NULL },
 };

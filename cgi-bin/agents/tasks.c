@@ -45,6 +45,18 @@ const struct scp_stmt agents_tasks_stmts[] = {
 	{ "task_move",
 	  "SELECT scp_agent_task_move($1, $2, $3, $4, CASE WHEN $5::jsonb IS NOT NULL THEN"
 	  " ARRAY(SELECT jsonb_array_elements_text($5::jsonb)) END, $6)" },
+	/*
+	 * task_move to completed, an accepted task first moved to in_progress: one
+	 * statement, so a refused completion (the order not delivered) undoes the start.
+	 * The subquery's one row exists before the outer move runs; each move locks the
+	 * task and checks its state, so a concurrent move can only lose cleanly.
+	 */
+	{ "task_start_complete",
+	  "SELECT scp_agent_task_move($1, $2, 'completed', $3, CASE WHEN $4::jsonb IS NOT NULL"
+	  " THEN ARRAY(SELECT jsonb_array_elements_text($4::jsonb)) END, NULL)"
+	  " FROM (SELECT count(scp_agent_task_move(t.id, t.agent_id, 'in_progress', NULL, NULL,"
+	  "  NULL)) FROM agent_tasks t"
+	  "  WHERE t.id = $1::uuid AND t.agent_id = $2::uuid AND t.status = 'accepted') started" },
 	SCP_STMT_END,
 };
 
@@ -132,11 +144,15 @@ static const char *photos(struct scp_req *r, json_object *b)
 	return text;
 }
 
-/* The bodies of complete and fail are optional: an empty body is {}. */
+/*
+ * The bodies of complete and fail are optional: an empty body is {}.  A dialect with no
+ * start move (SELLIKO's guide) completes an accepted task through in_progress.
+ */
 void agents_tasks_complete(struct scp_req *r)
 {
 	json_object *b = scp_req_json_opt(r);
 	const char *notes, *ph;
+	PGresult *res;
 
 	if (!b)
 		return;
@@ -144,7 +160,13 @@ void agents_tasks_complete(struct scp_req *r)
 	ph = photos(r, b);
 	if (scp_fields_send(r))
 		return;
-	move(r, "completed", notes, ph, NULL);
+	if (!r->profile || !r->profile->task_start_on_complete) {
+		move(r, "completed", notes, ph, NULL);
+		return;
+	}
+	res = scp_q(r, "task_start_complete", r->params[0], r->auth.user_id, notes, ph);
+	if (res)
+		scp_send_row_json(r, 200, res);
 }
 
 void agents_tasks_fail(struct scp_req *r)

@@ -157,14 +157,47 @@ static bool boolean(struct scp_req *r, const struct scp_multipart *m, const char
 	return false;
 }
 
-/* A calendar date YYYY-MM-DD. */
+/* What may follow a date in an ISO 8601 timestamp: THH:MM[:SS[.fraction]] and Z or ±HH:MM. */
+static bool time_tail_ok(const char *t)
+{
+	static const char shape[] = "T99:99";
+	size_t i;
+
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == '9' ? t[i] < '0' || t[i] > '9' : t[i] != shape[i])
+			return false;
+	if (t[i] == ':' && t[i + 1] >= '0' && t[i + 1] <= '9' && t[i + 2] >= '0' &&
+	    t[i + 2] <= '9') {
+		i += 3;
+		if (t[i] == '.' && t[i + 1] >= '0' && t[i + 1] <= '9')
+			for (i++; t[i] >= '0' && t[i] <= '9'; i++)
+				;
+	}
+	if (t[i] == 'Z')
+		return !t[i + 1];
+	return (t[i] == '+' || t[i] == '-') && t[i + 1] >= '0' && t[i + 1] <= '9' &&
+	       t[i + 2] >= '0' && t[i + 2] <= '9' && t[i + 3] == ':' && t[i + 4] >= '0' &&
+	       t[i + 4] <= '9' && t[i + 5] >= '0' && t[i + 5] <= '9' && !t[i + 6];
+}
+
+/*
+ * A calendar date YYYY-MM-DD, or a full ISO timestamp whose date it is: SELLIKO's web
+ * client sends a date input's value as new Date(value).toISOString(), which is that
+ * day's UTC midnight ("2026-05-01T00:00:00.000Z" is 2026-05-01).
+ */
 static const char *date(struct scp_req *r, const struct scp_multipart *m, const char *snake)
 {
 	const char *v = raw(r, m, snake);
+	char *day;
 
 	if (!v || scp_valid_date(v))
 		return v;
-	scp_field_error(r, snake, "must be a date YYYY-MM-DD");
+	if (strlen(v) > 10 && strlen(v) <= 40 && time_tail_ok(v + 10)) {
+		day = scp_arena_strndup(r->arena, v, 10);
+		if (scp_valid_date(day))
+			return day;
+	}
+	scp_field_error(r, snake, "must be a date YYYY-MM-DD or an ISO 8601 timestamp");
 	return NULL;
 }
 

@@ -87,9 +87,9 @@ LANGUAGE sql STABLE AS $$
          FROM catalog_order_events e WHERE e.order_id = o.id))
 $$;
 
--- A consumer orders from one supplier.  Checks the link (none, pending or rejected: 403
--- "supplier link not approved"; blocked, or no such supplier: 404, as the supplier's
--- profile answers a blocked consumer), then every line (the supplier's active product,
+-- A consumer orders from one supplier.  Checks the link (none, pending, rejected or
+-- blocked: 403 "supplier link not approved", as seed 000 specifies; no such supplier:
+-- 404), then every line (the supplier's active product,
 -- quantity within minimum and stock).  Line problems come back together as errors
 -- ([{field, message}], a 422) and nothing is written.  The delivery fields and the
 -- address come checked by the caller (cgi-bin/orders/catalog_orders.c); the order takes
@@ -135,7 +135,7 @@ BEGIN
     SELECT * INTO s FROM suppliers WHERE id = sup;
     SELECT l.status INTO link FROM consumer_links l
         WHERE l.consumer_id = p_consumer AND l.supplier_id = sup;
-    IF s.id IS NULL OR link = 'blocked' THEN
+    IF s.id IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'supplier not found';
     END IF;
     IF link IS DISTINCT FROM 'accepted' THEN

@@ -181,15 +181,13 @@ $s->post("$L/$bl->{id}/block", undef, token => $T);
 my $jobs = $s->sql("SELECT count(*) FROM jobs");
 my $nums = $s->sql("SELECT last_no FROM supplier_order_numbers WHERE supplier_id = :'p1'", $sup->{id});
 $count = $s->sql('SELECT count(*) FROM catalog_orders');
-for my $st (qw(none pending rejected)) {
+for my $st (qw(none pending rejected blocked)) {
     $r = new_order($s, $links{$st}, $sup, $oni, 1);
     is api_error($r), '403 FORBIDDEN', "a consumer whose link is $st: 403";
     is $r->{json}{error}{message}, 'supplier link not approved', '  supplier link not approved';
 }
-is api_error(new_order($s, $links{blocked}, $sup, $oni, 1)), '404 NOT_FOUND',
-    'a blocked consumer: 404, as the supplier\'s profile answers it';
 is api_error($s->get("/api/v1/suppliers/$sup->{id}", token => $links{blocked}{token})), '404 NOT_FOUND',
-    '  (the profile: 404)';
+    'a blocked consumer still finds no profile (its order says only "not approved")';
 is api_error(new_order($s, $con, { id => '00000000-0000-4000-8000-000000000000' }, $oni, 1)),
     '404 NOT_FOUND', 'an unknown supplier: 404';
 is api_error($s->post($O, { items => $line }, token => $links{pending}{token})), '403 FORBIDDEN',

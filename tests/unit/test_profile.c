@@ -74,8 +74,29 @@ static void test_selliko(void)
 	is_str(render("selliko", "GET", "/api/v1/nowhere", "{\"_x\":1,\"a__b\":2,\"c_\":3,\"d_1\":4}"),
 	       "{\"success\":true,\"_x\":1,\"a_B\":2,\"c_\":3,\"d_1\":4}",
 	       "odd underscores are left as they are");
+	is_str(render("selliko", "PUT", "/api/v1/agent/tasks/:id/complete",
+		      "{\"id\":\"t\",\"status\":\"completed\",\"commission_earned\":200.00}"),
+	       "{\"success\":true,\"task\":{\"id\":\"t\",\"status\":\"completed\"},"
+	       "\"commissionEarned\":200.00}", "a completed task, commissionEarned beside it");
+	is_str(render("selliko", "GET", "/api/v1/agent/tasks",
+		      "{\"results\":[],\"pagination\":{\"page_size\":20},\"total_commission\":0.00,"
+		      "\"completed_today\":0}"),
+	       "{\"success\":true,\"tasks\":[],\"pagination\":{\"limit\":20},"
+	       "\"totalCommission\":0.00,\"completedToday\":0}", "tasks with their summary");
+	is_str(render("selliko", "PUT", "/api/v1/listings/:id/assign-agent", "{\"id\":\"t\"}"),
+	       "{\"success\":true,\"assignment\":{\"id\":\"t\"}}", "an assignment");
+	ok(scp_profile_find("selliko")->task_start_on_complete &&
+	   !scp_profile_find("cliick")->task_start_on_complete &&
+	   !scp_profile_find("prokip")->task_start_on_complete,
+	   "only SELLIKO completes an accepted task through in_progress");
 	ok(render("selliko", "GET", "/x", "\"text\"") == NULL, "a bare string is not rendered");
 	ok(render("selliko", "GET", "/x", "{\"a\":1") == NULL, "nor a truncated object");
+	ok(render("selliko", "GET", "/x", "{\"a\":\"b") == NULL &&
+	   render("selliko", "GET", "/x", "{\"") == NULL &&
+	   render("selliko", "GET", "/x", "[\"a\\\"]") == NULL, "nor an unterminated string");
+	is_str(render("selliko", "GET", "/api/v1/nowhere", "{\"a\\u005fb\":1,\"c_d\":\"\\\\\"}"),
+	       "{\"success\":true,\"a\\u005fb\":1,\"cD\":\"\\\\\"}",
+	       "an escaped key is left as it is; an escaped backslash leaves the quote closing");
 }
 
 static void test_cliick_prokip(void)
