@@ -41,6 +41,7 @@ struct kind {
 
 static const struct kind kinds[] = {
 	{ "whatsapp_otp", worker_whatsapp_otp },
+	{ "whatsapp_template", worker_whatsapp_template },
 	{ "listing_thumbnails", worker_listing_thumbnails },
 	{ "auction_ending", worker_auction_ending },
 	{ "new_bid", worker_event },
@@ -144,6 +145,7 @@ int main(int argc, char **argv)
 	scp_db_add_statements(&db, sweep_stmts);
 	scp_db_add_statements(&db, worker_auction_stmts);
 	scp_db_add_statements(&db, worker_files_stmts);
+	scp_db_add_statements(&db, worker_whatsapp_stmts);
 	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 

@@ -11,7 +11,10 @@ struct worker_result {
 	bool permanent;		/* retrying cannot help (4xx from the provider) */
 };
 
+/* worker_whatsapp.c: OTP codes and notification templates (jobs whatsapp_otp, whatsapp_template) */
+extern const struct scp_stmt worker_whatsapp_stmts[];
 struct worker_result worker_whatsapp_otp(struct scp_job *job);
+struct worker_result worker_whatsapp_template(struct scp_job *job);
 
 /* worker_auction.c: the closing sweep, auction_ending, real-time events */
 extern struct scp_db *worker_db;	/* the worker's connection, for jobs that query */

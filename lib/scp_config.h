@@ -37,6 +37,8 @@ struct scp_config {
 	char *whatsapp_phone_number_id;
 	char *whatsapp_access_token;
 	char *whatsapp_otp_template;
+	char *whatsapp_verify_token;	/* Meta's webhook handshake; "": refused */
+	char *whatsapp_app_secret;	/* signs Meta's webhooks; "": all refused */
 	char *outbox_log;
 	char *nchan_socket;	/* empty: events go to outbox_log only */
 	long job_max_attempts;

@@ -2,7 +2,8 @@
 # A fake WhatsApp Cloud API on loopback: POST /{version}/{phone_number_id}/messages.
 # Records every request as one JSON line in LOG and answers like the real API:
 #   200 {"messaging_product":"whatsapp","contacts":[{"input":…,"wa_id":…}],
-#        "messages":[{"id":"wamid.…"}]}
+#        "messages":[{"id":"wamid.…","message_status":"accepted"}]}
+# A template message without a name or a language code gets the API's 400 (code 100).
 # A line "STATUS COUNT" in CTL makes the next COUNT requests answer STATUS with the
 # Graph API error shape instead (for retry and dead-letter tests).
 # usage: whatsapp.pl PORT LOG CTL
@@ -24,8 +25,16 @@ FakeHTTP::serve($port, $log, sub {
         unless ($req->{headers}{authorization} // '') =~ /^Bearer \S+/;
     return (404, { error => { message => 'Unknown path', code => 803 } })
         unless $req->{method} eq 'POST' && $req->{path} =~ m{^/v[\d.]+/\d+/messages$};
-    my $to = eval { $req->{json}{to} } // '';
+    my $m = ref $req->{json} eq 'HASH' ? $req->{json} : {};
+    my $to = $m->{to} // '';
+    my $t = ref $m->{template} eq 'HASH' ? $m->{template} : {};
+    return (400, { error => { message => '(#100) Invalid parameter', type => 'OAuthException',
+                              code => 100, fbtrace_id => 'AbC' } })
+        if ($m->{messaging_product} // '') ne 'whatsapp' || $to eq ''
+        || (($m->{type} // '') eq 'template'
+            && (!$t->{name} || ref $t->{language} ne 'HASH' || !$t->{language}{code}));
     return (200, { messaging_product => 'whatsapp',
                    contacts => [{ input => $to, wa_id => $to }],
-                   messages => [{ id => 'wamid.' . join('', map { int rand 10 } 1 .. 20) }] });
+                   messages => [{ id => 'wamid.' . join('', map { int rand 10 } 1 .. 20),
+                                  message_status => 'accepted' }] });
 });

@@ -1,0 +1,30 @@
+/*
+ * The hooks family: webhooks that providers send us, outside /api/v1 (DESIGN §5, §7).
+ *
+ * Every provider signs its deliveries; a handler reads the raw body, verifies the
+ * signature over exactly those bytes (constant time) and only then parses it.  A
+ * delivery that fails the check gets 401 and writes nothing.  What a delivery records
+ * is one SQL statement whose dedupe key is inserted with its side effects, so a
+ * replayed delivery answers 200 and changes nothing.
+ *
+ * Each provider's file holds its handlers and the statements they run, in a table
+ * named hooks_<provider>_stmts that main.c lists in the family.
+ */
+#ifndef SCP_HOOKS_H
+#define SCP_HOOKS_H
+
+#include "scp_db.h"
+#include "scp_http.h"
+
+/*
+ * The largest delivery taken.  Meta batches status updates into one POST and its
+ * documentation puts payloads at up to 3 MB; nginx's location has the same limit.
+ */
+#define HOOKS_BODY_MAX (3 * 1024 * 1024)
+
+/* whatsapp.c: Meta's verification handshake and the Cloud API's status updates */
+void hooks_whatsapp_verify(struct scp_req *r);
+void hooks_whatsapp_event(struct scp_req *r);
+extern const struct scp_stmt hooks_whatsapp_stmts[];
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * scp-hooks: inbound webhooks (DESIGN §5 and §7), outside /api/v1.
+ *
+ * None of these routes has a signed-in caller: a provider proves itself by the
+ * signature of its delivery (or, for Meta's handshake, the verify token), which each
+ * handler checks before anything else.
+ */
+#include "hooks.h"
+#include "scp_app.h"
+
+static const struct scp_route routes[] = {
+	/* WhatsApp Cloud API (whatsapp.c): the subscription handshake, status updates. */
+	{ "GET", "/webhooks/whatsapp", hooks_whatsapp_verify, SCP_PUBLIC | SCP_NO_DB },
+	{ "POST", "/webhooks/whatsapp", hooks_whatsapp_event, SCP_PUBLIC },
+	SCP_ROUTES_END,
+};
+
+static const struct scp_family family = {
+	.name = "hooks",
+	.routes = routes,
+	.stmts = SCP_STMT_TABLES(hooks_whatsapp_stmts),
+};
+
+int main(int argc, char **argv)
+{
+	return scp_app_main(argc, argv, &family);
+}
