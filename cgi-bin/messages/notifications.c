@@ -93,13 +93,36 @@ void notif_prefs_get(struct scp_req *r)
 }
 
 /*
+ * What SQL needs to check the map: its keys, and booleans as they are; any other value
+ * becomes null (refused there as what it is not), so that no text of the caller's, such
+ * as an escaped NUL jsonb would refuse, reaches the statement.
+ */
+static json_object *prefs_shape(json_object *set)
+{
+	json_object *out = json_object_new_object();
+
+	json_object_object_foreach(set, type, chans) {
+		json_object *c = NULL;
+
+		if (json_object_is_type(chans, json_type_object)) {
+			c = json_object_new_object();
+			json_object_object_foreach(chans, ch, v)
+				json_object_object_add(c, ch, json_object_is_type(v, json_type_boolean)
+						   ? json_object_get(v) : NULL);
+		}
+		json_object_object_add(out, type, c);
+	}
+	return out;
+}
+
+/*
  * A partial map {type: {in_app?, whatsapp?}}, bare or as {preferences: {…}}; answers
  * every type's channels.  An unknown type or channel, or a value that is not a
  * boolean, is 422 naming it ("outbid.in_app") and changes nothing.
  */
 void notif_prefs_set(struct scp_req *r)
 {
-	json_object *b = scp_req_json(r), *set;
+	json_object *b = scp_req_json(r), *set, *shape;
 	const char *text;
 	PGresult *res;
 
@@ -114,7 +137,14 @@ void notif_prefs_set(struct scp_req *r)
 	}
 	if (!set)
 		set = b;
-	text = json_object_to_json_string_ext(set, JSON_C_TO_STRING_PLAIN);
+	if (!json_object_is_type(set, json_type_object)) {
+		scp_field_error(r, "body", "must be an object of types");
+		scp_fields_send(r);
+		return;
+	}
+	shape = prefs_shape(set);
+	text = scp_arena_strdup(r->arena, json_object_to_json_string_ext(shape, JSON_C_TO_STRING_PLAIN));
+	json_object_put(shape);
 	res = scp_q(r, "notif_prefs_set", r->auth.user_id, text);
 	if (!res)
 		return;

@@ -314,6 +314,12 @@ for my $c ([ { sms_blast => { in_app => JSON::PP::false } }, ['sms_blast'], 'an 
     is api_error($r), '422 VALIDATION_ERROR', "$name: 422";
     is_deeply field_errors($r), $fields, "... naming @$fields";
 }
+$r = $s->req('PUT', "$N/preferences", '{"message":{"in_app":"\\u0000"}}', token => $con->{token},
+             type => 'application/json');
+is_deeply [ api_error($r), field_errors($r) ], [ '422 VALIDATION_ERROR', ['message.in_app'] ],
+    'an escaped NUL for a boolean: 422, not an error of the database';
+is api_error($s->req('PUT', "$N/preferences", [], token => $con->{token})), '400 BAD_REQUEST',
+    'an array is not a JSON object body: 400';
 is $s->get("$N/preferences", token => $con->{token})->{json}{preferences}{outbid}{in_app}, JSON::PP::true,
     'a refused PUT changes nothing';
 $r = $s->req('PUT', "$N/preferences", { message => { inApp => JSON::PP::true } }, token => $con->{token});
