@@ -31,6 +31,8 @@ static const struct scp_stmt sweep_stmts[] = {
 	  " i AS (DELETE FROM idempotency_keys WHERE created_at < now() - interval '1 day'),"
 	  " c AS (DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day')"
 	  " DELETE FROM jobs WHERE status = 'done' AND finished_at < now() - interval '7 days'" },
+	/* Read notifications older than notification_retention_days. */
+	{ "sweep_notifications", "SELECT scp_notifications_prune()" },
 	SCP_STMT_END,
 };
 
@@ -54,6 +56,7 @@ static const struct kind kinds[] = {
 	{ "order_updated", worker_event },
 	{ "message_new", worker_event },
 	{ "complaint_escalated", worker_event },
+	{ "notification", worker_event },
 };
 
 static void on_stop(int sig)
@@ -89,6 +92,9 @@ static void sweep(struct scp_db *db, time_t *last)
 	PQclear(r);
 	if (scp_db_exec(db, "sweep_otps", 0, NULL, &r) != SCP_DB_OK && r)
 		scp_error("sweep: %s", PQresultErrorMessage(r));
+	PQclear(r);
+	if (scp_db_exec(db, "sweep_notifications", 0, NULL, &r) != SCP_DB_OK && r)
+		scp_error("sweep_notifications: %s", PQresultErrorMessage(r));
 	PQclear(r);
 	worker_files_sweep(db);
 }

@@ -101,6 +101,8 @@ static const struct key keys[] = {
 	N(auction_sweep_ms, 1000, 100, 60000, "how often scp-worker closes ended auctions, ms"),
 	Q(auction_ending_notice, 900, 60, 86400,
 	  "seconds before an auction's end when the auction_ending event fires"),
+	Q(notification_retention_days, 90, 1, 3650,
+	  "read notifications older than this many days are deleted by scp-worker"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -56,6 +56,7 @@ struct scp_config {
 	long platform_fee;
 	long auction_sweep_ms;
 	long auction_ending_notice;	/* seconds */
+	long notification_retention_days;
 };
 
 extern struct scp_config scp_cfg;

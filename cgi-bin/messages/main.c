@@ -1,6 +1,6 @@
 /*
  * scp-messages: conversations between consumers and supplier staff, their messages,
- * complaints and canned replies (DESIGN §5, seeds 000 and 003).
+ * complaints, canned replies and notifications (DESIGN §5, seeds 000, 001 and 003).
  *
  * Roles: a consumer takes part in its own conversations, every staff member of a
  * supplier in that supplier's; anyone else finds nothing (404).  One handler serves
@@ -61,6 +61,24 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/supplier/canned-replies", canned_list, STAFF },
 	{ "POST", "/api/v1/supplier/canned-replies", canned_create, STAFF | SCP_IDEMPOTENT },
 	{ "DELETE", "/api/v1/supplier/canned-replies/:id", canned_delete, STAFF },
+
+	/*
+	 * Notifications (notifications.c): every signed-in user's own, under three
+	 * prefixes (the supplier portal's, the consumer apps'); PATCH …/read is seed 003's.
+	 */
+#define NOTIFICATIONS(PREFIX, ROLES) \
+	{ "GET", PREFIX, notif_list, ROLES }, \
+	{ "PUT", PREFIX "/:id/read", notif_read, ROLES }, \
+	{ "POST", PREFIX "/:id/read", notif_read, ROLES }, \
+	{ "PATCH", PREFIX "/:id/read", notif_read, ROLES }, \
+	{ "PUT", PREFIX "/mark-all-read", notif_read_all, ROLES }, \
+	{ "POST", PREFIX "/mark-all-read", notif_read_all, ROLES }, \
+	{ "GET", PREFIX "/preferences", notif_prefs_get, ROLES }, \
+	{ "PUT", PREFIX "/preferences", notif_prefs_set, ROLES }
+	NOTIFICATIONS("/api/v1/notifications", SCP_AUTH),
+	NOTIFICATIONS("/api/v1/consumer/notifications", CONSUMER),
+	NOTIFICATIONS("/api/v1/supplier/notifications", STAFF),
+#undef NOTIFICATIONS
 	SCP_ROUTES_END,
 };
 
@@ -68,7 +86,8 @@ static const struct scp_family family = {
 	.name = "messages",
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(msg_conversations_stmts, msg_messages_stmts,
-				 msg_complaints_stmts, msg_canned_stmts),
+				 msg_complaints_stmts, msg_canned_stmts,
+				 msg_notifications_stmts),
 };
 
 int main(int argc, char **argv)

@@ -1,7 +1,7 @@
 /*
  * The messages family: conversations between a consumer and a supplier's staff, their
  * messages, complaints (DESIGN §6: open → escalated → resolved → closed, open →
- * resolved) and the staff's canned replies.  The rules live in
+ * resolved), the staff's canned replies and every user's notifications.  The rules live in
  * sql/functions/85_messages.sql and 86_complaints.sql; each handler checks the request
  * in C and runs one statement.
  *
@@ -73,5 +73,13 @@ void canned_list(struct scp_req *r);
 void canned_create(struct scp_req *r);
 void canned_delete(struct scp_req *r);
 extern const struct scp_stmt msg_canned_stmts[];
+
+/* notifications.c: the caller's notifications and its preferences */
+void notif_list(struct scp_req *r);
+void notif_read(struct scp_req *r);
+void notif_read_all(struct scp_req *r);
+void notif_prefs_get(struct scp_req *r);
+void notif_prefs_set(struct scp_req *r);
+extern const struct scp_stmt msg_notifications_stmts[];
 
 #endif

@@ -84,6 +84,7 @@ LANGUAGE sql STABLE AS $$
             WHEN 'agent_commission' THEN '20000'
             WHEN 'platform_fee' THEN '4900'
             WHEN 'auction_ending_notice' THEN '900'
+            WHEN 'notification_retention_days' THEN '90'
             ELSE 'no such setting: scp.' || p_key END)::bigint
 $$;
 

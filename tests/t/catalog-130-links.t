@@ -155,7 +155,8 @@ is api_error($s->get("/api/v1/suppliers/$sup->{id}", token => $con->{token})), '
     'nor the supplier';
 is api_error($s->post("/api/v1/suppliers/$sup->{id}/link-request", undef, token => $con->{token})),
     '404 NOT_FOUND', 'asking again finds no supplier';
-is api_error(new_order($s, $con, $sup, $cod, 1)), '404 NOT_FOUND', 'ordering finds no supplier';
+is api_error(new_order($s, $con, $sup, $cod, 1)), '403 FORBIDDEN',
+    'ordering: 403 "supplier link not approved" (seed 000), nothing more said';
 $r = $s->get('/api/v1/consumer/products?page_size=100', token => $con->{token});
 ok !(grep { $_->{supplier_id} eq $sup->{id} } @{ $r->{json}{results} }),
     'its products left the all-suppliers catalog';

@@ -47,7 +47,8 @@ is_deeply \%sql_t_default, \%t_default,
 my %value = (refresh_ttl => 86400, otp_ttl => 120, otp_max_attempts => 3,
              otp_sends_per_minute => 2, otp_verifies_per_5min => 4, bid_min_increment => 25000,
              auction_start_percent => 40, auction_commission_bp => 800,
-             agent_commission => 15000, platform_fee => 3900, auction_ending_notice => 600);
+             agent_commission => 15000, platform_fee => 3900, auction_ending_notice => 600,
+             notification_retention_days => 30);
 is_deeply [ sort keys %value ], [ sort keys %c_default ], 'this test sets every one of them';
 isnt $value{$_}, $c_default{$_}, "$_: $value{$_}, not the default" for sort keys %value;
 my %env = map { ('SCP_' . uc($_) => $value{$_}) } keys %value;

@@ -60,6 +60,9 @@ is subscribe($s, "/ws/users/$con2->{id}", token => $l->{access_token})->status, 
     'a logged-out session\'s token: 401';
 
 # --- an order's moves reach both sides ----------------------------------------------------------
+# (the consumer's notifications of them share its channel: switched off, tests/t/messages-350-*)
+$s->req('PUT', '/api/v1/notifications/preferences', { order_update => { in_app => JSON::PP::false } },
+        token => $con->{token});
 my $cs = subscribe($s, $U, query_token => $con->{token});
 my $ss = subscribe($s, $S, token => $rep->{token});
 my $ws = subscribe($s, $U, token => $con->{token}, websocket => 1);

@@ -201,6 +201,10 @@ is $s->get("/api/v1/consumer/conversations/$conv->{id}", token => $con->{token})
     'one more thing', 'last_message';
 
 # --- message_new ------------------------------------------------------------------------------
+# The consumers' notifications of messages share their channel: switched off here
+# (tests/t/messages-350-notifications.t hears them).
+$s->req('PUT', '/api/v1/notifications/preferences', { message => { in_app => JSON::PP::false } },
+        token => $_->{token}) for $con, $con2;
 my $cs = subscribe($s, "/ws/users/$con->{id}", token => $con->{token});
 my $ss = subscribe($s, "/ws/suppliers/$sup->{id}", token => $rep->{token});
 my $t0 = time;

@@ -1,0 +1,156 @@
+/*
+ * Notifications: what happened that concerns the caller (a bid on its listing, an
+ * order's move, a message…), newest first, and its preferences per type and channel.
+ * Every user has its own, whatever its role; another user's are not found (404).
+ *
+ * The rows are written by the triggers of sql/functions/87_notifications.sql, in the
+ * transaction of the change they report; this file only reads them and marks them
+ * read.  One handler per action serves /notifications…, /consumer/notifications… and
+ * /supplier/notifications….
+ */
+#include "messages.h"
+#include "scp_json.h"
+#include "scp_page.h"
+#include "scp_query.h"
+
+/*
+ * The types, for ?type=; sql/functions/87_notifications.sql is their source (its
+ * notification_types rows), tests/t/messages-350-notifications.t checks both agree.
+ */
+static const char *const types[] = {
+	"bid_placed", "outbid", "listing_approved", "listing_rejected", "auction_ending",
+	"auction_won", "order_update", "task_assigned", "message", "link_request",
+	"link_response", "complaint_logged", "complaint_escalated", NULL,
+};
+
+/* Newest first; the id keeps pages from overlapping. */
+#define NOTIF_NEWEST(X) X "created_at DESC, " X "id DESC"
+/* $1 user, $2 unread only, $3 type; $4 page, $5 size. */
+#define NOTIF_FILTER \
+	"SELECT n.id, n.created_at FROM notifications n WHERE n.user_id = $1" \
+	" AND ($2::boolean IS NOT TRUE OR NOT n.is_read)" \
+	" AND ($3::text IS NULL OR n.type = $3)"
+
+const struct scp_stmt msg_notifications_stmts[] = {
+	/* The page, with the caller's unread count (of every type) beside it. */
+	{ "notif_list",
+	  SCP_PAGE_WITH(NOTIF_FILTER, NOTIF_NEWEST, "$4", "$5")
+	  " SELECT scp_json_with(" SCP_PAGE_JSON("$4", "$5") ", 'unread_count',"
+	  "  to_json((SELECT count(*) FROM notifications u WHERE u.user_id = $1 AND NOT u.is_read)))"
+	  SCP_PAGE_FROM("p JOIN notifications n ON n.id = p.id", "scp_notification_json(n)",
+			NOTIF_NEWEST) },
+	/* Reading again keeps the first read_at. */
+	{ "notif_read",
+	  "UPDATE notifications SET is_read = true, read_at = coalesce(read_at, now())"
+	  " WHERE id = $1 AND user_id = $2 RETURNING scp_notification_json(notifications)" },
+	{ "notif_read_all",
+	  "WITH m AS (UPDATE notifications SET is_read = true, read_at = now()"
+	  "  WHERE user_id = $1 AND NOT is_read RETURNING 1)"
+	  " SELECT json_build_object('success', true, 'marked_count', count(*)) FROM m" },
+	{ "notif_prefs", "SELECT scp_notification_prefs($1)" },
+	{ "notif_prefs_set", "SELECT prefs, errors FROM scp_notification_prefs_set($1, $2::jsonb)" },
+	SCP_STMT_END,
+};
+
+/* ?unread_only, ?type, pages. */
+void notif_list(struct scp_req *r)
+{
+	struct scp_page pg;
+	const char *unread, *type;
+	PGresult *res;
+
+	if (!scp_page_parse(r, &pg) || !scp_query_bool(r, "unread_only", &unread) ||
+	    !scp_query_enum(r, "type", types, &type))
+		return;
+	res = scp_q(r, "notif_list", r->auth.user_id, unread, type, pg.page_text, pg.size_text);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+void notif_read(struct scp_req *r)
+{
+	PGresult *res = scp_q(r, "notif_read", r->params[0], r->auth.user_id);
+
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+/* {success: true, marked_count}: how many were unread. */
+void notif_read_all(struct scp_req *r)
+{
+	PGresult *res = scp_q(r, "notif_read_all", r->auth.user_id);
+
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+void notif_prefs_get(struct scp_req *r)
+{
+	PGresult *res = scp_q(r, "notif_prefs", r->auth.user_id);
+
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+/*
+ * What SQL needs to check the map: its keys, and booleans as they are; any other value
+ * becomes null (refused there as what it is not), so that no text of the caller's, such
+ * as an escaped NUL jsonb would refuse, reaches the statement.
+ */
+static json_object *prefs_shape(json_object *set)
+{
+	json_object *out = json_object_new_object();
+
+	json_object_object_foreach(set, type, chans) {
+		json_object *c = NULL;
+
+		if (json_object_is_type(chans, json_type_object)) {
+			c = json_object_new_object();
+			json_object_object_foreach(chans, ch, v)
+				json_object_object_add(c, ch, json_object_is_type(v, json_type_boolean)
+						   ? json_object_get(v) : NULL);
+		}
+		json_object_object_add(out, type, c);
+	}
+	return out;
+}
+
+/*
+ * A partial map {type: {in_app?, whatsapp?}}, bare or as {preferences: {…}}; answers
+ * every type's channels.  An unknown type or channel, or a value that is not a
+ * boolean, is 422 naming it ("outbid.in_app") and changes nothing.
+ */
+void notif_prefs_set(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r), *set, *shape;
+	const char *text;
+	PGresult *res;
+
+	if (!b)
+		return;
+	set = b;
+	if (json_object_object_get_ex(b, "preferences", &set) &&
+	    !json_object_is_type(set, json_type_object)) {
+		scp_field_error(r, "preferences", "must be an object of types");
+		scp_fields_send(r);
+		return;
+	}
+	if (!set)
+		set = b;
+	if (!json_object_is_type(set, json_type_object)) {
+		scp_field_error(r, "body", "must be an object of types");
+		scp_fields_send(r);
+		return;
+	}
+	shape = prefs_shape(set);
+	text = scp_arena_strdup(r->arena, json_object_to_json_string_ext(shape, JSON_C_TO_STRING_PLAIN));
+	json_object_put(shape);
+	res = scp_q(r, "notif_prefs_set", r->auth.user_id, text);
+	if (!res)
+		return;
+	if (!PQgetisnull(res, 0, 1))
+		scp_send_error(r, 422, "VALIDATION_ERROR", "the request has invalid fields",
+			       scp_arena_printf(r->arena, "{\"fields\":%s}", PQgetvalue(res, 0, 1)));
+	else
+		scp_send(r, 200, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+}

@@ -1,0 +1,463 @@
+-- Notifications (issue 11): who is told what, derived centrally from the outbox.
+--
+-- Every real-time event is a job written in the transaction of its change (DESIGN §1);
+-- an AFTER INSERT trigger on jobs turns the event kinds that concern users into
+-- notification rows for the users concerned, computed from the payload and the tables
+-- (the previous highest bidder, a supplier's owner and managers…), in that same
+-- transaction: a change that rolls back notifies nobody, and no family's function
+-- changes.  Three things have no event job, and get a trigger on their own table
+-- instead: a link request and its answer (consumer_links), a complaint logged
+-- (complaints).  auction_ending is queued when a listing is approved, to run later: it
+-- is noted when scp-worker has published it (the job's move to done), under the
+-- worker's own check that the auction still ends then.
+--
+-- Each notification row queues a `notification` job to /ws/users/<id> (scp-worker
+-- publishes it after the commit).  A type the user switched off for in_app is not
+-- written at all.  Rules of who gets what: docs/decisions.md, "Notifications".
+
+-- The types, as state_moves is written (12_state_moves.sql): this list is their source.
+-- Rows are only added: a notification of a type once written keeps its type.
+INSERT INTO notification_types (type) VALUES
+    ('bid_placed'), ('outbid'), ('listing_approved'), ('listing_rejected'),
+    ('auction_ending'), ('auction_won'), ('order_update'), ('task_assigned'),
+    ('message'), ('link_request'), ('link_response'), ('complaint_logged'),
+    ('complaint_escalated')
+    ON CONFLICT DO NOTHING;
+
+CREATE OR REPLACE FUNCTION scp_notification_json(n notifications)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', n.id, 'user_id', n.user_id, 'type', n.type,
+        'title', n.title, 'message', n.message, 'body', n.message, 'data', n.data,
+        'priority', n.priority, 'target_id', n.target_id, 'is_read', n.is_read,
+        'read_at', n.read_at, 'created_at', n.created_at)
+$$;
+
+-- Write one notification, unless the user is not active or switched the type off, and
+-- queue its live event.
+CREATE OR REPLACE FUNCTION scp_notify(p_user uuid, p_type text, p_title text,
+                                      p_message text, p_data jsonb, p_priority text,
+                                      p_target uuid)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    n notifications;
+BEGIN
+    IF p_user IS NULL
+       OR NOT EXISTS (SELECT 1 FROM users WHERE id = p_user AND status = 'active')
+       OR EXISTS (SELECT 1 FROM notification_preferences
+                   WHERE user_id = p_user AND type = p_type AND NOT in_app) THEN
+        RETURN;
+    END IF;
+    INSERT INTO notifications (user_id, type, title, message, data, priority, target_id)
+        VALUES (p_user, p_type, p_title, coalesce(p_message, ''),
+                jsonb_strip_nulls(coalesce(p_data, '{}')), coalesce(p_priority, 'normal'),
+                p_target)
+        RETURNING * INTO n;
+    PERFORM scp_job_enqueue('notification', jsonb_build_object(
+        'user_id', p_user, 'notification', scp_notification_json(n)::jsonb,
+        'topic', '/ws/users/' || p_user));
+END $$;
+
+-- The same notification for a supplier's active staff of the given roles, but p_except.
+CREATE OR REPLACE FUNCTION scp_notify_staff(p_supplier uuid, p_roles text[], p_except uuid,
+                                            p_type text, p_title text, p_message text,
+                                            p_data jsonb, p_priority text, p_target uuid)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    u uuid;
+BEGIN
+    FOR u IN SELECT id FROM users WHERE supplier_id = p_supplier AND role = ANY (p_roles)
+                AND status = 'active' AND id IS DISTINCT FROM p_except ORDER BY created_at, id
+    LOOP
+        PERFORM scp_notify(u, p_type, p_title, p_message, p_data, p_priority, p_target);
+    END LOOP;
+END $$;
+
+-- "Samsung Galaxy S21", "INR 12500.00": how the texts name a device and an amount.
+CREATE OR REPLACE FUNCTION scp_notification_device(l listings) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT l.brand || ' ' || l.model
+$$;
+CREATE OR REPLACE FUNCTION scp_notification_money(p_currency text, p_minor bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT p_currency || ' ' || to_char(p_minor / 100.0, 'FM999999999999990.00')
+$$;
+-- A catalog order's number as the apps show it (85_messages.sql: the first 8 of its id).
+CREATE OR REPLACE FUNCTION scp_notification_order_no(p_order uuid) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT upper(left(p_order::text, 8))
+$$;
+
+-- ---- from the outbox -------------------------------------------------------------------
+
+-- A bid: the listing's client (bid_placed) and the bidder it beat (outbid), unless
+-- that is the same vendor raising its own bid.  An instant win (auction_won) outbids
+-- the previous highest bidder too.
+CREATE OR REPLACE FUNCTION scp_notify_outbid(l listings, b bids) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    prev uuid;
+BEGIN
+    SELECT vendor_id INTO prev FROM bids
+     WHERE listing_id = l.id AND amount < b.amount ORDER BY amount DESC LIMIT 1;
+    IF prev IS NOT NULL AND prev <> b.vendor_id THEN
+        PERFORM scp_notify(prev, 'outbid', 'You have been outbid',
+            format('A bid of %s beat yours on %s.',
+                   scp_notification_money(l.currency, b.amount), scp_notification_device(l)),
+            jsonb_build_object('listing_id', l.id, 'bid_id', b.id,
+                               'amount', scp_au_money(b.amount), 'status', l.status),
+            'high', l.id);
+    END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION scp_notifications_from_job() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    p jsonb := NEW.payload;
+    l listings;
+    b bids;
+    o auction_orders;
+    c catalog_orders;
+    m jsonb;
+    actor uuid;
+    who text;
+    u uuid;
+BEGIN
+    CASE NEW.kind
+    WHEN 'new_bid' THEN
+        SELECT * INTO b FROM bids WHERE id = (p->>'bid_id')::uuid;
+        SELECT * INTO l FROM listings WHERE id = b.listing_id;
+        IF FOUND THEN
+            PERFORM scp_notify(l.client_id, 'bid_placed', 'New bid on your listing',
+                format('A bid of %s was placed on your %s.',
+                       scp_notification_money(l.currency, b.amount), scp_notification_device(l)),
+                jsonb_build_object('listing_id', l.id, 'bid_id', b.id,
+                                   'amount', scp_au_money(b.amount), 'total_bids', l.bid_count),
+                'normal', l.id);
+            PERFORM scp_notify_outbid(l, b);
+        END IF;
+
+    WHEN 'auction_won' THEN
+        -- The winner; the seller, whose device is sold and has an order now; on an
+        -- instant win, the bidder it beat.
+        SELECT * INTO b FROM bids WHERE id = (p->>'bid_id')::uuid;
+        SELECT * INTO l FROM listings WHERE id = b.listing_id;
+        IF FOUND THEN
+            PERFORM scp_notify(b.vendor_id, 'auction_won', 'You won the auction',
+                format('You won %s for %s.', scp_notification_device(l),
+                       scp_notification_money(l.currency, b.amount)),
+                jsonb_build_object('listing_id', l.id, 'order_id', p->>'order_id',
+                                   'bid_id', b.id, 'amount', scp_au_money(b.amount)),
+                'high', l.id);
+            PERFORM scp_notify(l.client_id, 'order_update', 'Your device is sold',
+                format('%s sold for %s; a pickup will be arranged.',
+                       scp_notification_device(l), scp_notification_money(l.currency, b.amount)),
+                jsonb_build_object('listing_id', l.id, 'order_id', p->>'order_id',
+                                   'status', 'pending_pickup', 'amount', scp_au_money(b.amount)),
+                'high', (p->>'order_id')::uuid);
+            IF b.is_instant_win THEN
+                PERFORM scp_notify_outbid(l, b);
+            END IF;
+        END IF;
+
+    WHEN 'listing_approved' THEN
+        SELECT * INTO l FROM listings WHERE id = (p->>'listing_id')::uuid;
+        IF FOUND THEN
+            PERFORM scp_notify(l.client_id, 'listing_approved', 'Your listing is live',
+                format('%s was approved; its auction ends at %s.', scp_notification_device(l),
+                       to_char(l.auction_end_time AT TIME ZONE 'UTC',
+                               'YYYY-MM-DD HH24:MI "UTC"')),
+                jsonb_build_object('listing_id', l.id, 'auction_end_time', l.auction_end_time),
+                'normal', l.id);
+        END IF;
+
+    WHEN 'listing_rejected' THEN
+        SELECT * INTO l FROM listings WHERE id = (p->>'listing_id')::uuid;
+        IF FOUND THEN
+            PERFORM scp_notify(l.client_id, 'listing_rejected', 'Your listing was not approved',
+                format('%s was rejected: %s', scp_notification_device(l),
+                       coalesce(l.rejection_reason, p->>'reason', '')),
+                jsonb_build_object('listing_id', l.id, 'reason', l.rejection_reason),
+                'normal', l.id);
+        END IF;
+
+    WHEN 'task_assigned' THEN
+        SELECT * INTO l FROM listings WHERE id = (p->>'listing_id')::uuid;
+        PERFORM scp_notify((p->>'agent_id')::uuid, 'task_assigned', 'New pickup task',
+            format('Pick up %s in %s.', coalesce(scp_notification_device(l), 'a device'),
+                   coalesce(l.city, 'the seller''s city')),
+            jsonb_build_object('task_id', p->>'task_id', 'listing_id', p->>'listing_id',
+                               'order_id', p->>'order_id'),
+            CASE WHEN p->>'priority' IN ('high', 'normal', 'low') THEN p->>'priority'
+                 ELSE 'normal' END,
+            (p->>'task_id')::uuid);
+
+    WHEN 'order_updated' THEN
+        IF p ? 'vendor_id' THEN
+            -- An auction order: its client, vendor and agent, but whoever moved it.
+            SELECT * INTO o FROM auction_orders WHERE id = (p->>'order_id')::uuid;
+            IF NOT FOUND THEN
+                RETURN NULL;
+            END IF;
+            SELECT * INTO l FROM listings WHERE id = o.listing_id;
+            SELECT h.updated_by INTO actor FROM auction_order_history h
+             WHERE h.order_id = o.id ORDER BY h.id DESC LIMIT 1;
+            FOR u IN SELECT DISTINCT x FROM unnest(ARRAY[o.client_id, o.vendor_id, o.agent_id]) x
+                      WHERE x IS NOT NULL AND x IS DISTINCT FROM actor
+            LOOP
+                PERFORM scp_notify(u, 'order_update', 'Order update',
+                    format('The order for %s is now %s.', scp_notification_device(l),
+                           replace(o.status, '_', ' ')),
+                    jsonb_build_object('order_id', o.id, 'listing_id', o.listing_id,
+                                       'status', o.status),
+                    CASE WHEN o.status = 'cancelled' THEN 'high' ELSE 'normal' END, o.id);
+            END LOOP;
+        ELSE
+            -- A catalog order: the other side of whoever moved it.  The consumer places
+            -- and cancels (the supplier's staff are told), the staff decide and fulfil
+            -- (the consumer is told).
+            SELECT * INTO c FROM catalog_orders WHERE id = (p->>'order_id')::uuid;
+            IF NOT FOUND THEN
+                RETURN NULL;
+            END IF;
+            m := jsonb_build_object('order_id', c.id, 'supplier_id', c.supplier_id,
+                                    'consumer_id', c.consumer_id, 'status', p->>'status',
+                                    'from_status', p->>'from_status');
+            IF p->>'from_status' IS NULL OR p->>'status' = 'cancelled' THEN
+                SELECT scp_person_name(x) INTO who FROM users x WHERE x.id = c.consumer_id;
+                PERFORM scp_notify_staff(c.supplier_id, ARRAY['owner', 'manager', 'sales_rep'],
+                    NULL, 'order_update',
+                    CASE WHEN p->>'from_status' IS NULL THEN 'New order' ELSE 'Order cancelled' END,
+                    format(CASE WHEN p->>'from_status' IS NULL
+                                THEN '%s placed order %s (%s %s).'
+                                ELSE '%s cancelled order %s (%s %s).' END,
+                           who, scp_notification_order_no(c.id), c.currency,
+                           to_char(c.total_minor / 100.0, 'FM999999999999990.00')),
+                    m, CASE WHEN p->>'from_status' IS NULL THEN 'high' ELSE 'normal' END, c.id);
+            ELSE
+                SELECT s.name INTO who FROM suppliers s WHERE s.id = c.supplier_id;
+                PERFORM scp_notify(c.consumer_id, 'order_update',
+                    format('Order %s %s', scp_notification_order_no(c.id),
+                           replace(p->>'status', '_', ' ')),
+                    format(CASE p->>'status'
+                               WHEN 'accepted' THEN '%s accepted your order %s.'
+                               WHEN 'rejected' THEN '%s rejected your order %s.'
+                               WHEN 'in_progress' THEN '%s is preparing your order %s.'
+                               WHEN 'completed' THEN '%s completed your order %s.'
+                               ELSE '%s updated your order %s.' END,
+                           who, scp_notification_order_no(c.id))
+                        || coalesce(' ' || (p->>'reason'), ''),
+                    m, CASE WHEN p->>'status' = 'rejected' THEN 'high' ELSE 'normal' END, c.id);
+            END IF;
+        END IF;
+
+    WHEN 'message_new' THEN
+        -- The other side: a consumer's message tells the supplier's staff, a staff
+        -- member's the consumer (not while the supplier blocks it: it no longer sees
+        -- the conversation).
+        m := p->'message';
+        IF m->>'sender_side' = 'consumer' THEN
+            PERFORM scp_notify_staff((p->>'supplier_id')::uuid,
+                ARRAY['owner', 'manager', 'sales_rep'], (m->>'sender_id')::uuid, 'message',
+                'New message from ' || coalesce(m->>'sender_name', 'a customer'),
+                coalesce(nullif(left(m->>'content', 200), ''), 'sent an attachment'),
+                jsonb_build_object('conversation_id', p->>'conversation_id',
+                                   'message_id', m->>'id', 'supplier_id', p->>'supplier_id',
+                                   'consumer_id', p->>'consumer_id'),
+                'normal', (p->>'conversation_id')::uuid);
+        ELSIF NOT EXISTS (SELECT 1 FROM consumer_links k
+                           WHERE k.consumer_id = (p->>'consumer_id')::uuid
+                             AND k.supplier_id = (p->>'supplier_id')::uuid
+                             AND k.status = 'blocked') THEN
+            PERFORM scp_notify((p->>'consumer_id')::uuid, 'message',
+                'New message from ' || coalesce(m->>'sender_name', 'your supplier'),
+                coalesce(nullif(left(m->>'content', 200), ''), 'sent an attachment'),
+                jsonb_build_object('conversation_id', p->>'conversation_id',
+                                   'message_id', m->>'id', 'supplier_id', p->>'supplier_id'),
+                'normal', (p->>'conversation_id')::uuid);
+        END IF;
+
+    WHEN 'complaint_escalated' THEN
+        PERFORM scp_notify_staff((p->>'supplier_id')::uuid, ARRAY['owner', 'manager'],
+            (p->>'escalated_by')::uuid, 'complaint_escalated', 'Complaint escalated',
+            coalesce(p->>'title', 'A complaint was escalated.'),
+            jsonb_build_object('complaint_id', p->>'complaint_id',
+                               'conversation_id', p->>'conversation_id',
+                               'consumer_id', p->>'consumer_id', 'priority', p->>'priority'),
+            'high', (p->>'complaint_id')::uuid);
+    ELSE
+        NULL;
+    END CASE;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER jobs_notifications AFTER INSERT ON jobs
+    FOR EACH ROW
+    WHEN (NEW.kind IN ('new_bid', 'auction_won', 'listing_approved', 'listing_rejected',
+                       'task_assigned', 'order_updated', 'message_new', 'complaint_escalated'))
+    EXECUTE FUNCTION scp_notifications_from_job();
+
+-- auction_ending, once scp-worker has published it (it publishes only while the auction
+-- is live and still ends when the job said): every vendor who bid and every watcher,
+-- but the seller.
+CREATE OR REPLACE FUNCTION scp_notifications_auction_ending() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    l listings;
+    u uuid;
+BEGIN
+    SELECT * INTO l FROM listings WHERE id = (NEW.payload->>'listing_id')::uuid
+       AND status = 'live' AND auction_end_time = (NEW.payload->>'auction_end_time')::timestamptz;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    FOR u IN SELECT x FROM (SELECT vendor_id FROM bids WHERE listing_id = l.id
+                            UNION SELECT user_id FROM listing_watchers WHERE listing_id = l.id) s(x)
+              WHERE x <> l.client_id ORDER BY x
+    LOOP
+        PERFORM scp_notify(u, 'auction_ending', 'Auction ending soon',
+            format('The auction for %s ends at %s.', scp_notification_device(l),
+                   to_char(l.auction_end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')),
+            jsonb_build_object('listing_id', l.id, 'auction_end_time', l.auction_end_time,
+                               'current_bid', scp_au_money(l.current_bid),
+                               'is_highest_bidder', l.current_bidder_id = u),
+            'high', l.id);
+    END LOOP;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER jobs_notifications_ending AFTER UPDATE OF status ON jobs
+    FOR EACH ROW
+    WHEN (NEW.kind = 'auction_ending' AND NEW.status = 'done' AND OLD.status <> 'done')
+    EXECUTE FUNCTION scp_notifications_auction_ending();
+
+-- ---- from tables without an event ---------------------------------------------------------
+
+-- A link request (new, or again after a rejection): the supplier's owner and managers.
+-- A decision to accepted or rejected (approve, reject, unblock, a change of mind): the
+-- consumer.  Blocking tells nobody.
+CREATE OR REPLACE FUNCTION scp_notifications_link() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    who text;
+BEGIN
+    IF NEW.status = 'pending' AND (TG_OP = 'INSERT' OR OLD.status <> 'pending') THEN
+        SELECT coalesce(u.company_name, scp_person_name(u)) INTO who
+          FROM users u WHERE u.id = NEW.consumer_id;
+        PERFORM scp_notify_staff(NEW.supplier_id, ARRAY['owner', 'manager'], NULL,
+            'link_request', 'New link request',
+            format('%s asks to link with you.', who)
+                || coalesce(' "' || left(NEW.message, 200) || '"', ''),
+            jsonb_build_object('link_id', NEW.id, 'consumer_id', NEW.consumer_id,
+                               'supplier_id', NEW.supplier_id),
+            'normal', NEW.id);
+    ELSIF TG_OP = 'UPDATE' AND NEW.status IN ('accepted', 'rejected')
+          AND OLD.status <> NEW.status THEN
+        SELECT s.name INTO who FROM suppliers s WHERE s.id = NEW.supplier_id;
+        PERFORM scp_notify(NEW.consumer_id, 'link_response',
+            CASE NEW.status WHEN 'accepted' THEN 'Link accepted' ELSE 'Link request declined' END,
+            format(CASE NEW.status WHEN 'accepted' THEN '%s accepted your link: its catalog is open to you.'
+                                   ELSE '%s declined your link request.' END, who),
+            jsonb_build_object('link_id', NEW.id, 'supplier_id', NEW.supplier_id,
+                               'status', NEW.status),
+            'normal', NEW.id);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER consumer_links_notifications AFTER INSERT OR UPDATE OF status
+    ON consumer_links FOR EACH ROW EXECUTE FUNCTION scp_notifications_link();
+
+-- A complaint filed by a consumer or logged by staff: the owner and managers, but the
+-- one who logged it.
+CREATE OR REPLACE FUNCTION scp_notifications_complaint() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    who text;
+BEGIN
+    SELECT coalesce(u.company_name, scp_person_name(u)) INTO who
+      FROM users u WHERE u.id = NEW.consumer_id;
+    PERFORM scp_notify_staff(NEW.supplier_id, ARRAY['owner', 'manager'], NEW.filed_by,
+        'complaint_logged', 'New complaint',
+        format('%s: %s', who, NEW.title),
+        jsonb_build_object('complaint_id', NEW.id, 'conversation_id', NEW.conversation_id,
+                           'order_id', NEW.order_id, 'consumer_id', NEW.consumer_id,
+                           'priority', NEW.priority),
+        CASE WHEN NEW.priority IN ('high', 'urgent') THEN 'high' ELSE 'normal' END, NEW.id);
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER complaints_notifications AFTER INSERT ON complaints
+    FOR EACH ROW EXECUTE FUNCTION scp_notifications_complaint();
+
+-- ---- the API's reads and writes ----------------------------------------------------------------
+
+-- Every type with its channels, {type: {in_app, whatsapp}}: on unless switched off.
+CREATE OR REPLACE FUNCTION scp_notification_prefs(p_user uuid) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('preferences', json_object_agg(t.type,
+        json_build_object('in_app', coalesce(p.in_app, true),
+                          'whatsapp', coalesce(p.whatsapp, true)) ORDER BY t.type))
+      FROM notification_types t
+      LEFT JOIN notification_preferences p ON p.user_id = p_user AND p.type = t.type
+$$;
+
+-- Change some of them: p_set is {type: {channel: boolean}}.  Unknown types and
+-- channels, and values that are not booleans, come back as errors ([{field, message}])
+-- and nothing is written.
+CREATE OR REPLACE FUNCTION scp_notification_prefs_set(p_user uuid, p_set jsonb)
+RETURNS TABLE (prefs json, errors json) LANGUAGE plpgsql AS $$
+DECLARE
+    errs jsonb := '[]';
+    t text;
+    v jsonb;
+    ch text;
+    cv jsonb;
+BEGIN
+    IF jsonb_typeof(p_set) <> 'object' THEN
+        RETURN QUERY SELECT NULL::json, json_build_array(json_build_object(
+            'field', 'body', 'message', 'must be an object of types'));
+        RETURN;
+    END IF;
+    FOR t, v IN SELECT * FROM jsonb_each(p_set) LOOP
+        IF NOT EXISTS (SELECT 1 FROM notification_types WHERE type = t) THEN
+            errs := errs || jsonb_build_object('field', t, 'message', 'unknown notification type');
+        ELSIF jsonb_typeof(v) <> 'object' THEN
+            errs := errs || jsonb_build_object('field', t,
+                'message', 'must be an object of channels (in_app, whatsapp)');
+        ELSE
+            FOR ch, cv IN SELECT * FROM jsonb_each(v) LOOP
+                IF ch NOT IN ('in_app', 'whatsapp') THEN
+                    errs := errs || jsonb_build_object('field', t || '.' || ch,
+                        'message', 'unknown channel');
+                ELSIF jsonb_typeof(cv) <> 'boolean' THEN
+                    errs := errs || jsonb_build_object('field', t || '.' || ch,
+                        'message', 'must be true or false');
+                END IF;
+            END LOOP;
+        END IF;
+    END LOOP;
+    IF jsonb_array_length(errs) > 0 THEN
+        RETURN QUERY SELECT NULL::json, errs::json;
+        RETURN;
+    END IF;
+    INSERT INTO notification_preferences AS p (user_id, type, in_app, whatsapp)
+        SELECT p_user, e.key, coalesce((e.value->>'in_app')::boolean, true),
+               coalesce((e.value->>'whatsapp')::boolean, true)
+          FROM jsonb_each(p_set) e
+        ON CONFLICT (user_id, type) DO UPDATE
+           SET in_app = CASE WHEN p_set->EXCLUDED.type ? 'in_app'
+                             THEN EXCLUDED.in_app ELSE p.in_app END,
+               whatsapp = CASE WHEN p_set->EXCLUDED.type ? 'whatsapp'
+                               THEN EXCLUDED.whatsapp ELSE p.whatsapp END,
+               updated_at = now();
+    RETURN QUERY SELECT scp_notification_prefs(p_user), NULL::json;
+END $$;
+
+-- scp-worker's sweep: read notifications older than notification_retention_days go,
+-- at most 10 000 a pass (the sweep runs every minute).
+CREATE OR REPLACE FUNCTION scp_notifications_prune() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+BEGIN
+    DELETE FROM notifications WHERE id IN (
+        SELECT id FROM notifications WHERE is_read
+           AND read_at < now() - make_interval(days => scp_setting_int('notification_retention_days')::int)
+         LIMIT 10000);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;

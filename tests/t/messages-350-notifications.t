@@ -1,0 +1,365 @@
+# Notifications (cgi-bin/messages/notifications.c, sql/functions/87_notifications.sql):
+# every event that concerns a user writes exactly its recipients' notifications in the
+# transaction of the change (bids, outbid, approval, rejection, auction ending, won,
+# catalog and auction orders, tasks, messages, link requests and answers, complaints);
+# a refused action writes none; the list (unread_only, type, pages, unread_count),
+# read, mark-all-read, preferences (off: not written), other users' ids, the live
+# `notification` event on /ws/users/<id>, and the prune of old read ones.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use Time::HiRes qw(time);
+use SCPTest;
+use SCPB2B;
+use SCPAuction qw(submit user_of_role live_listing);
+use SCPEvents qw(subscribe);
+
+my $s = SCPTest->start;
+my $top = $SCPTest::TOP;
+my $nil = '00000000-0000-4000-8000-000000000000';
+my $N = '/api/v1/notifications';
+
+# ---- the cast -----------------------------------------------------------------------------------
+my $client = user_of_role($s, 'client');
+my $admin = user_of_role($s, 'admin');
+my ($v1, $v2, $v3) = map { user_of_role($s, 'vendor') } 1 .. 3;
+my $agent = user_of_role($s, 'agent');
+my $sup = new_supplier($s);
+my $mgr = add_staff($s, $sup, 'manager');
+my $rep = add_staff($s, $sup, 'sales_rep');
+my $other = new_supplier($s);
+my $con = new_consumer($s, company_name => 'Harbour Grill');
+my $con2 = new_consumer($s);
+my %who = ($client->{user}{id} => 'client', $admin->{user}{id} => 'admin',
+           $v1->{user}{id} => 'v1', $v2->{user}{id} => 'v2', $v3->{user}{id} => 'v3',
+           $agent->{user}{id} => 'agent', $sup->{user}{id} => 'owner', $mgr->{id} => 'manager',
+           $rep->{id} => 'rep', $other->{user}{id} => 'other', $con->{id} => 'con',
+           $con2->{id} => 'con2');
+
+# What was written since the last call: "who:type" of each new notification, sorted.
+my $since = $s->sql('SELECT clock_timestamp()');
+sub written {
+    my @rows = $s->sql("SELECT user_id, type FROM notifications WHERE created_at > :'p1'", $since);
+    $since = $s->sql('SELECT clock_timestamp()');
+    return [ sort map { my ($u, $t) = split /\t/; ($who{$u} // $u) . ":$t" } @rows ];
+}
+# The same for what scp-worker writes: from the same mark until there are $n (then a
+# moment more, for any extra), as its transactions commit when they do.
+sub written_by_worker {
+    my ($n) = @_;
+    my $mark = $since;
+    my @rows;
+    $s->wait_until(10, sub {
+        @rows = $s->sql("SELECT user_id, type FROM notifications WHERE created_at > :'p1'", $mark);
+        @rows >= $n });
+    select undef, undef, undef, 0.3;
+    $since = $mark;
+    return written();
+}
+sub tok { $_[0]{access_token} // $_[0]{token} }
+sub bid { $s->post('/api/v1/bids', { listing_id => $_[1], amount => $_[2] }, token => tok($_[0])) }
+
+# ---- auctions ---------------------------------------------------------------------------------------
+my $l = live_listing($s, $client, $admin, starting_price => 10000, instant_win_price => 20000);
+is_deeply written(), ['client:listing_approved'], 'approval: the client';
+my $n = $s->get($N, token => tok($client))->{json}{results}[0];
+is $n->{type}, 'listing_approved', 'listed';
+is $n->{data}{listing_id}, $l->{id}, 'data.listing_id';
+is $n->{target_id}, $l->{id}, 'target_id: the listing';
+is $n->{body}, $n->{message}, 'body is the message';
+ok length $n->{title}, 'a title';
+is $n->{is_read}, JSON::PP::false, 'unread';
+is $n->{read_at}, undef, 'read_at null';
+is $n->{user_id}, $client->{user}{id}, 'user_id';
+is $n->{priority}, 'normal', 'priority';
+
+is bid($v1, $l->{id}, 10000)->{status}, 201, 'v1 bids';
+is_deeply written(), ['client:bid_placed'], 'the first bid: only the client';
+is bid($v2, $l->{id}, 11000)->{status}, 201, 'v2 bids higher';
+is_deeply written(), ['client:bid_placed', 'v1:outbid'], 'a higher bid: the client and the outbid v1';
+is bid($v2, $l->{id}, 12000)->{status}, 201, 'v2 raises its own bid';
+is_deeply written(), ['client:bid_placed'], 'raising one\'s own bid outbids nobody';
+is bid($v1, $l->{id}, 11500)->{status}, 422, 'a bid too low: 422';
+is_deeply written(), [], '... notifies nobody';
+$n = $s->get("$N?type=outbid", token => tok($v1))->{json}{results}[0];
+is $n->{priority}, 'high', 'outbid is high priority';
+is $n->{data}{listing_id}, $l->{id}, 'outbid names the listing';
+
+# auction_ending: bidders and watchers, once scp-worker has published it
+is $s->post("/api/v1/listings/$l->{id}/watch", undef, token => tok($v3))->{status} < 300, 1,
+    'v3 watches';
+$s->sql("UPDATE jobs SET run_at = now() WHERE kind = 'auction_ending' AND payload->>'listing_id' = :'p1'",
+        $l->{id});
+is_deeply written_by_worker(3), ['v1:auction_ending', 'v2:auction_ending', 'v3:auction_ending'],
+    'auction ending: every bidder and watcher, not the seller';
+
+# closing: the winner and the seller
+$s->sql("UPDATE listings SET auction_end_time = now() - interval '1 second' WHERE id = :'p1'", $l->{id});
+is_deeply written_by_worker(2), ['client:order_update', 'v2:auction_won'], 'closing: the winner and the seller';
+$n = $s->get("$N?type=auction_won", token => tok($v2))->{json}{results}[0];
+ok $n->{data}{order_id}, 'auction_won names the order';
+
+# instant win: the winner, the seller, and the bidder it beat
+my $l2 = live_listing($s, $client, $admin, starting_price => 10000, instant_win_price => 20000);
+written();
+bid($v1, $l2->{id}, 10000);
+written();
+is bid($v2, $l2->{id}, 20000)->{status}, 201, 'v2 wins at once';
+is_deeply written(), ['client:order_update', 'v1:outbid', 'v2:auction_won'],
+    'instant win: the winner, the seller, the bidder it beat';
+
+# rejection
+my $sub = submit($s, tok($client));
+is $s->req('PUT', "/api/v1/listings/$sub->{json}{id}/reject", { reason => 'Blurry photos' },
+           token => tok($admin))->{status}, 200, 'a listing rejected';
+is_deeply written(), ['client:listing_rejected'], 'rejection: the client';
+like $s->get("$N?type=listing_rejected", token => tok($client))->{json}{results}[0]{message},
+    qr/Blurry photos/, 'with the reason';
+is $s->req('PUT', "/api/v1/listings/$sub->{json}{id}/reject", { reason => 'again' },
+           token => tok($admin))->{status}, 409, 'rejected again: 409';
+is_deeply written(), [], '... notifies nobody';
+
+# tasks and auction order moves
+my $oid = $s->sql("SELECT id FROM auction_orders WHERE listing_id = :'p1'", $l2->{id});
+my $r = $s->req('PUT', "/api/v1/listings/$l2->{id}/assign-agent", { agent_id => $agent->{user}{id} },
+                token => tok($admin));
+is $r->{status}, 200, 'an agent assigned';
+my $task = $r->{json}{id};
+is_deeply written(), ['agent:task_assigned'], 'task assigned: the agent';
+$n = $s->get($N, token => tok($agent))->{json}{results}[0];
+is $n->{data}{task_id}, $task, 'names the task';
+is $s->req('PUT', "/api/v1/orders/$oid/status", { status => 'picked_up' }, token => tok($agent))->{status},
+    409, 'a move before the task is accepted: 409';
+is_deeply written(), [], '... notifies nobody';
+$s->req('PUT', "/api/v1/agent/tasks/$task/accept", undef, token => tok($agent));
+written();
+is $s->req('PUT', "/api/v1/orders/$oid/status", { status => 'picked_up' }, token => tok($agent))->{status},
+    200, 'the agent picks it up';
+is_deeply written(), ['client:order_update', 'v2:order_update'],
+    'an auction order move: client and vendor, not the agent who made it';
+is $s->req('PUT', "/api/v1/orders/$oid/status", { status => 'cancelled' }, token => tok($admin))->{status},
+    200, 'an admin cancels it';
+is_deeply written(), ['agent:order_update', 'client:order_update', 'v2:order_update'],
+    '... client, vendor and agent';
+
+# ---- B2B ----------------------------------------------------------------------------------------------
+$r = $s->post("/api/v1/suppliers/$sup->{id}/link-request", { message => 'Hello' }, token => $con->{token});
+is $r->{status}, 201, 'a link request';
+my $link = $r->{json}{id};
+is_deeply written(), ['manager:link_request', 'owner:link_request'],
+    'link request: the owner and managers';
+is $s->post("/api/v1/suppliers/$sup->{id}/link-request", {}, token => $con->{token})->{status}, 409,
+    'asked again while pending: 409';
+is_deeply written(), [], '... notifies nobody';
+is $s->post("/api/v1/supplier/consumer-links/$link/approve", undef, token => $sup->{token})->{status},
+    200, 'approved';
+is_deeply written(), ['con:link_response'], 'its answer: the consumer';
+$n = $s->get($N, token => $con->{token})->{json}{results}[0];
+is_deeply [ $n->{type}, $n->{data}{link_id}, $n->{data}{status} ], ['link_response', $link, 'accepted'],
+    'link_response names the link and its status';
+$r = $s->post("/api/v1/suppliers/$sup->{id}/link-request", {}, token => $con2->{token});
+written();
+is $s->post("/api/v1/supplier/consumer-links/$r->{json}{id}/reject", undef, token => $mgr->{token})->{status},
+    200, 'another rejected';
+is_deeply written(), ['con2:link_response'], 'a rejection: that consumer';
+
+my $prod = new_product($s, $sup);
+written();
+my $o = new_order($s, $con, $sup, $prod, 2)->{json};
+is_deeply written(), ['manager:order_update', 'owner:order_update', 'rep:order_update'],
+    'a catalog order placed: the supplier\'s staff';
+is $s->post("/api/v1/supplier/orders/$o->{id}/accept", undef, token => $mgr->{token})->{status}, 200,
+    'accepted';
+is_deeply written(), ['con:order_update'], 'accepted: the consumer';
+$n = $s->get("$N?type=order_update", token => $con->{token})->{json}{results}[0];
+is_deeply [ $n->{data}{order_id}, $n->{data}{status} ], [ $o->{id}, 'accepted' ], 'names the order and status';
+is $s->post("/api/v1/supplier/orders/$o->{id}/accept", undef, token => $mgr->{token})->{status}, 409,
+    'accepted again: 409';
+is_deeply written(), [], '... notifies nobody';
+is new_order($s, $con, $sup, $prod, 100000)->{status}, 422, 'an order beyond the stock: 422';
+is_deeply written(), [], '... notifies nobody';
+
+my $conv = $s->post('/api/v1/consumer/conversations', { supplier_id => $sup->{id} },
+                    token => $con->{token})->{json};
+written();
+is $s->post("/api/v1/consumer/conversations/$conv->{id}/messages", { content => 'Is the hake fresh?' },
+            token => $con->{token})->{status}, 201, 'the consumer writes';
+is_deeply written(), ['manager:message', 'owner:message', 'rep:message'], 'a message: the staff';
+is $s->post("/api/v1/supplier/conversations/$conv->{id}/messages", { content => 'Caught today.' },
+            token => $rep->{token})->{status}, 201, 'a rep answers';
+is_deeply written(), ['con:message'], 'the answer: the consumer';
+$n = $s->get("$N?type=message", token => $con->{token})->{json}{results}[0];
+is $n->{data}{conversation_id}, $conv->{id}, 'names the conversation';
+is $n->{message}, 'Caught today.', 'the text';
+is $s->post("/api/v1/consumer/conversations/$conv->{id}/messages", { content => '' },
+            token => $con->{token})->{status}, 422, 'an empty message: 422';
+is_deeply written(), [], '... notifies nobody';
+
+$r = $s->post('/api/v1/complaints', { supplier_id => $sup->{id}, title => 'Late again',
+                                      description => 'Two hours late.' }, token => $con->{token});
+is $r->{status}, 201, 'a complaint filed';
+is_deeply written(), ['manager:complaint_logged', 'owner:complaint_logged'],
+    'a complaint filed: the owner and managers';
+$r = $s->post('/api/v1/supplier/complaints', { conversation_id => $conv->{id}, consumer_id => $con->{id},
+              title => 'Wrong cut', description => 'Fillets, not steaks.', priority => 'urgent' },
+              token => $rep->{token});
+is $r->{status}, 201, 'a rep logs one';
+my $k = $r->{json}{id};
+is_deeply written(), ['manager:complaint_logged', 'owner:complaint_logged'], '... the owner and managers';
+is $s->post("/api/v1/supplier/complaints/$k/escalate", undef, token => $rep->{token})->{status}, 200,
+    'escalated';
+is_deeply written(), ['manager:complaint_escalated', 'owner:complaint_escalated'],
+    'escalated: the owner and managers';
+is $s->post("/api/v1/supplier/complaints/$k/escalate", undef, token => $rep->{token})->{status}, 409,
+    'escalated again: 409';
+is_deeply written(), [], '... notifies nobody';
+is $s->get("$N?type=complaint_escalated", token => $sup->{token})->{json}{results}[0]{priority}, 'high',
+    'escalation is high priority';
+
+# ---- the list ---------------------------------------------------------------------------------------
+$r = $s->get($N, token => tok($client));
+is $r->{status}, 200, 'GET /notifications';
+my $all = $r->{json}{pagination}{total};
+is $all, 11, 'the client has 11 (2 approvals, 4 bids, a rejection, 4 order updates)';
+is $r->{json}{unread_count}, 11, 'unread_count';
+is $r->{json}{results}[0]{type}, 'order_update', 'newest first: the cancellation';
+ok $r->{json}{results}[0]{created_at} ge $r->{json}{results}[-1]{created_at}, 'newest first';
+$r = $s->get("$N?page_size=2&page=2", token => tok($client));
+is scalar @{ $r->{json}{results} }, 2, 'pages';
+is_deeply [ @{ $r->{json}{pagination} }{qw(page page_size total total_pages)} ], [ 2, 2, $all, 6 ],
+    'pagination';
+is $s->get("$N?type=bid_placed", token => tok($client))->{json}{pagination}{total}, 4, '?type=';
+is $s->get("$N?type=nope", token => tok($client))->{status}, 400, 'an unknown type: 400';
+is $s->get("$N?unread_only=maybe", token => tok($client))->{status}, 400, 'a bad unread_only: 400';
+
+my $first = $s->get($N, token => tok($client))->{json}{results}[0];
+$r = $s->req('PUT', "$N/$first->{id}/read", undef, token => tok($client));
+is $r->{status}, 200, 'PUT …/read';
+is $r->{json}{is_read}, JSON::PP::true, 'is_read';
+ok $r->{json}{read_at}, 'read_at';
+my $read_at = $r->{json}{read_at};
+is $s->post("$N/$first->{id}/read", undef, token => tok($client))->{json}{read_at}, $read_at,
+    'POST …/read again: the first read_at stays';
+is $s->patch("$N/$first->{id}/read", undef, token => tok($client))->{status}, 200, 'PATCH (seed 003)';
+$r = $s->get("$N?unread_only=true", token => tok($client));
+is $r->{json}{pagination}{total}, $all - 1, '?unread_only=true';
+is $r->{json}{unread_count}, $all - 1, 'unread_count drops';
+ok !(grep { $_->{id} eq $first->{id} } @{ $r->{json}{results} }), 'without the read one';
+
+is api_error($s->req('PUT', "$N/$first->{id}/read", undef, token => tok($v1))), '404 NOT_FOUND',
+    'another user\'s notification: 404';
+is api_error($s->req('PUT', "$N/$nil/read", undef, token => tok($client))), '404 NOT_FOUND', 'an unknown id: 404';
+is $s->req('PUT', "$N/not-a-uuid/read", undef, token => tok($client))->{status}, 404, 'a malformed id: 404';
+is $s->get("$N/$first->{id}/read", token => tok($client))->{status}, 405, 'GET …/read: 405';
+is $s->del($N, token => tok($client))->{status}, 405, 'DELETE /notifications: 405';
+is $s->get("$N/mark-all-read", token => tok($client))->{status}, 405, 'GET mark-all-read: 405';
+is $s->post("$N/preferences", {}, token => tok($client))->{status}, 405, 'POST preferences: 405';
+is $s->get($N)->{status}, 401, 'without a token: 401';
+
+$r = $s->req('PUT', "$N/mark-all-read", undef, token => tok($client));
+is $r->{status}, 200, 'mark-all-read';
+is_deeply $r->{json}, { success => JSON::PP::true, marked_count => $all - 1 }, '{success, marked_count}';
+is $s->post("$N/mark-all-read", undef, token => tok($client))->{json}{marked_count}, 0, 'again: 0';
+is $s->get($N, token => tok($client))->{json}{unread_count}, 0, 'none unread';
+is $s->get($N, token => tok($v1))->{json}{unread_count} > 0, 1, 'another user\'s untouched';
+
+# the aliases
+is $s->get('/api/v1/consumer/notifications', token => $con->{token})->{json}{pagination}{total},
+    $s->get($N, token => $con->{token})->{json}{pagination}{total}, '/consumer/notifications';
+is $s->get('/api/v1/supplier/notifications', token => $sup->{token})->{status}, 200, '/supplier/notifications';
+my $cn = $s->get($N, token => $con->{token})->{json}{results}[0];
+is $s->post("/api/v1/consumer/notifications/$cn->{id}/read", undef, token => $con->{token})->{status}, 200,
+    '/consumer/notifications/:id/read';
+is $s->post("/api/v1/supplier/notifications/$cn->{id}/read", undef, token => $sup->{token})->{status}, 404,
+    'the consumer\'s through /supplier/…: 404';
+is $s->get('/api/v1/consumer/notifications', token => $sup->{token})->{status}, 403,
+    '/consumer/notifications is the consumers\'';
+is $s->post('/api/v1/supplier/notifications/mark-all-read', undef, token => $rep->{token})->{status}, 200,
+    '/supplier/notifications/mark-all-read';
+
+# ---- preferences -----------------------------------------------------------------------------------
+$r = $s->get("$N/preferences", token => $con->{token});
+is $r->{status}, 200, 'GET preferences';
+my @types = sort keys %{ $r->{json}{preferences} };
+is scalar @types, 13, 'every type';
+is_deeply [ grep { !$r->{json}{preferences}{$_}{in_app} || !$r->{json}{preferences}{$_}{whatsapp} } @types ],
+    [], 'on by default';
+is_deeply [ grep { $s->get("$N?type=$_", token => $con->{token})->{status} != 200 } @types ], [],
+    'every type of the preferences is a ?type= of the list';
+$r = $s->req('PUT', "$N/preferences", { message => { in_app => JSON::PP::false } }, token => $con->{token});
+is $r->{status}, 200, 'PUT a partial map';
+is_deeply $r->{json}{preferences}{message}, { in_app => JSON::PP::false, whatsapp => JSON::PP::true },
+    'message: in_app off, whatsapp on';
+is $r->{json}{preferences}{order_update}{in_app}, JSON::PP::true, 'the others unchanged';
+$r = $s->req('PUT', "$N/preferences", { preferences => { message => { whatsapp => JSON::PP::false } } },
+             token => $con->{token});
+is_deeply $r->{json}{preferences}{message}, { in_app => JSON::PP::false, whatsapp => JSON::PP::false },
+    'wrapped in preferences; a channel not named keeps its value';
+is_deeply $s->get('/api/v1/consumer/notifications/preferences', token => $con->{token})->{json}{preferences}{message},
+    { in_app => JSON::PP::false, whatsapp => JSON::PP::false }, 'kept';
+written();
+$s->post("/api/v1/supplier/conversations/$conv->{id}/messages", { content => 'Anything else?' },
+         token => $rep->{token});
+is_deeply written(), [], 'a type switched off: not written';
+for my $c ([ { sms_blast => { in_app => JSON::PP::false } }, ['sms_blast'], 'an unknown type' ],
+           [ { message => { sms => JSON::PP::true } }, ['message.sms'], 'an unknown channel' ],
+           [ { message => { in_app => 'no' } }, ['message.in_app'], 'not a boolean' ],
+           [ { message => JSON::PP::true }, ['message'], 'not an object of channels' ],
+           [ { preferences => 'all' }, ['preferences'], 'preferences not an object' ],
+           [ { outbid => { in_app => JSON::PP::false }, bogus => {} }, ['bogus'], 'one bad among good' ]) {
+    my ($body, $fields, $name) = @$c;
+    $r = $s->req('PUT', "$N/preferences", $body, token => $con->{token});
+    is api_error($r), '422 VALIDATION_ERROR', "$name: 422";
+    is_deeply field_errors($r), $fields, "... naming @$fields";
+}
+$r = $s->req('PUT', "$N/preferences", '{"message":{"in_app":"\\u0000"}}', token => $con->{token},
+             type => 'application/json');
+is_deeply [ api_error($r), field_errors($r) ], [ '422 VALIDATION_ERROR', ['message.in_app'] ],
+    'an escaped NUL for a boolean: 422, not an error of the database';
+is api_error($s->req('PUT', "$N/preferences", [], token => $con->{token})), '400 BAD_REQUEST',
+    'an array is not a JSON object body: 400';
+is $s->get("$N/preferences", token => $con->{token})->{json}{preferences}{outbid}{in_app}, JSON::PP::true,
+    'a refused PUT changes nothing';
+$r = $s->req('PUT', "$N/preferences", { message => { inApp => JSON::PP::true } }, token => $con->{token});
+is $r->{json}{preferences}{message}{in_app}, JSON::PP::true, 'camelCase inApp is in_app';
+
+# ---- live: a subscriber of /ws/users/<id> -------------------------------------------------------
+my $sse = subscribe($s, "/ws/users/$con->{id}", token => $con->{token});
+is $sse->status, 200, 'the consumer subscribes';
+my $t0 = time;
+$s->post("/api/v1/supplier/conversations/$conv->{id}/messages", { content => 'Live one' },
+         token => $rep->{token});
+my ($e) = grep { $_->{type} eq 'notification' } $sse->events(2, 1);
+my $lag = time - $t0;
+ok $e, 'the notification event arrives' or diag $s->logs;
+ok $lag <= 1, sprintf('within a second (%.2f s)', $lag);
+is $e->{data}{notification}{type}, 'message', 'its notification';
+is $e->{data}{notification}{message}, 'Live one', 'the text';
+is $e->{data}{notification}{id}, $s->get("$N?type=message", token => $con->{token})->{json}{results}[0]{id},
+    'the notification listed';
+
+# ---- the prune ----------------------------------------------------------------------------------------
+my @ids = map { $_->{id} } @{ $s->get("$N?page_size=3", token => tok($v1))->{json}{results} };
+is scalar @ids, 3, 'three of v1\'s';
+$s->sql("UPDATE notifications SET is_read = true, read_at = now() - interval '100 days' WHERE id = :'p1'", $ids[0]);
+$s->sql("UPDATE notifications SET is_read = true, read_at = now() - interval '40 days' WHERE id = :'p1'", $ids[1]);
+$s->sql("UPDATE notifications SET is_read = true, read_at = now() - interval '20 days' WHERE id = :'p1'", $ids[2]);
+my $v2_unread = $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1' AND NOT is_read",
+                        $v2->{user}{id});
+ok $v2_unread > 0, 'v2 has unread ones';
+$s->sql("UPDATE notifications SET created_at = now() - interval '200 days' WHERE user_id = :'p1'",
+        $v2->{user}{id});
+{
+    local $ENV{SCP_CONFIG} = "$s->{dir}/scp.conf";
+    local $ENV{SCP_NOTIFICATION_RETENTION_DAYS} = 30;
+    system("$top/build/bin/scp-worker", '-1') == 0 or diag 'scp-worker -1 failed';
+}
+my %left = map { $_ => 1 } $s->sql("SELECT id FROM notifications WHERE user_id = :'p1'", $v1->{user}{id});
+ok !$left{$ids[0]} && !$left{$ids[1]}, 'read more than notification_retention_days ago: pruned';
+ok $left{$ids[2]}, 'read more recently: kept';
+is $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1'", $v2->{user}{id}), $v2_unread,
+    'unread ones are kept, however old';
+
+done_testing;
