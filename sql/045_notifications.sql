@@ -32,12 +32,13 @@ CREATE INDEX notifications_unread_idx ON notifications (user_id, created_at DESC
 -- the prune of old read notifications (scp-worker's sweep)
 CREATE INDEX notifications_read_idx ON notifications (read_at) WHERE is_read;
 
--- A row only for a type the user changed: no row means every channel is on.
+-- A row only for a type the user changed: no row means in-app on, WhatsApp off (a
+-- WhatsApp message is sent only to whoever opted in).
 CREATE TABLE notification_preferences (
     user_id     uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     type        text NOT NULL REFERENCES notification_types(type),
     in_app      boolean NOT NULL DEFAULT true,
-    whatsapp    boolean NOT NULL DEFAULT true,
+    whatsapp    boolean NOT NULL DEFAULT false,
     updated_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (user_id, type)
 );

@@ -40,11 +40,22 @@ CREATE OR REPLACE FUNCTION scp_notify(p_user uuid, p_type text, p_title text,
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     n notifications;
+    pref notification_preferences;
 BEGIN
-    IF p_user IS NULL
-       OR NOT EXISTS (SELECT 1 FROM users WHERE id = p_user AND status = 'active')
-       OR EXISTS (SELECT 1 FROM notification_preferences
-                   WHERE user_id = p_user AND type = p_type AND NOT in_app) THEN
+    SELECT * INTO pref FROM notification_preferences WHERE user_id = p_user AND type = p_type;
+    IF p_user IS NULL OR NOT EXISTS (SELECT 1 FROM users WHERE id = p_user AND status = 'active')
+    THEN
+        RETURN;
+    END IF;
+    /*
+     * Opted in to WhatsApp: the Cloud API template named as the type (an approved
+     * template per type, seed 001's bid_placed, order_update…), with the title and the
+     * message as its two body parameters; sent by scp-worker (whatsapp_template jobs).
+     */
+    IF pref.whatsapp THEN
+        PERFORM scp_whatsapp_template(p_user, p_type, ARRAY[p_title, coalesce(p_message, '')]);
+    END IF;
+    IF NOT coalesce(pref.in_app, true) THEN
         RETURN;
     END IF;
     INSERT INTO notifications (user_id, type, title, message, data, priority, target_id)
@@ -386,12 +397,13 @@ CREATE OR REPLACE TRIGGER complaints_notifications AFTER INSERT ON complaints
 
 -- ---- the API's reads and writes ----------------------------------------------------------------
 
--- Every type with its channels, {type: {in_app, whatsapp}}: on unless switched off.
+-- Every type with its channels, {type: {in_app, whatsapp}}: in-app on unless switched
+-- off, WhatsApp off unless switched on.
 CREATE OR REPLACE FUNCTION scp_notification_prefs(p_user uuid) RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object('preferences', json_object_agg(t.type,
         json_build_object('in_app', coalesce(p.in_app, true),
-                          'whatsapp', coalesce(p.whatsapp, true)) ORDER BY t.type))
+                          'whatsapp', coalesce(p.whatsapp, false)) ORDER BY t.type))
       FROM notification_types t
       LEFT JOIN notification_preferences p ON p.user_id = p_user AND p.type = t.type
 $$;
@@ -437,7 +449,7 @@ BEGIN
     END IF;
     INSERT INTO notification_preferences AS p (user_id, type, in_app, whatsapp)
         SELECT p_user, e.key, coalesce((e.value->>'in_app')::boolean, true),
-               coalesce((e.value->>'whatsapp')::boolean, true)
+               coalesce((e.value->>'whatsapp')::boolean, false)
           FROM jsonb_each(p_set) e
         ON CONFLICT (user_id, type) DO UPDATE
            SET in_app = CASE WHEN p_set->EXCLUDED.type ? 'in_app'

@@ -284,21 +284,23 @@ $r = $s->get("$N/preferences", token => $con->{token});
 is $r->{status}, 200, 'GET preferences';
 my @types = sort keys %{ $r->{json}{preferences} };
 is scalar @types, 13, 'every type';
-is_deeply [ grep { !$r->{json}{preferences}{$_}{in_app} || !$r->{json}{preferences}{$_}{whatsapp} } @types ],
-    [], 'on by default';
+is_deeply [ grep { !$r->{json}{preferences}{$_}{in_app} || $r->{json}{preferences}{$_}{whatsapp} } @types ],
+    [], 'in-app on by default, WhatsApp off (opt-in)';
 is_deeply [ grep { $s->get("$N?type=$_", token => $con->{token})->{status} != 200 } @types ], [],
     'every type of the preferences is a ?type= of the list';
 $r = $s->req('PUT', "$N/preferences", { message => { in_app => JSON::PP::false } }, token => $con->{token});
 is $r->{status}, 200, 'PUT a partial map';
-is_deeply $r->{json}{preferences}{message}, { in_app => JSON::PP::false, whatsapp => JSON::PP::true },
-    'message: in_app off, whatsapp on';
-is $r->{json}{preferences}{order_update}{in_app}, JSON::PP::true, 'the others unchanged';
-$r = $s->req('PUT', "$N/preferences", { preferences => { message => { whatsapp => JSON::PP::false } } },
-             token => $con->{token});
 is_deeply $r->{json}{preferences}{message}, { in_app => JSON::PP::false, whatsapp => JSON::PP::false },
+    'message: in_app off, whatsapp still off';
+is $r->{json}{preferences}{order_update}{in_app}, JSON::PP::true, 'the others unchanged';
+$r = $s->req('PUT', "$N/preferences", { preferences => { message => { whatsapp => JSON::PP::true } } },
+             token => $con->{token});
+is_deeply $r->{json}{preferences}{message}, { in_app => JSON::PP::false, whatsapp => JSON::PP::true },
     'wrapped in preferences; a channel not named keeps its value';
 is_deeply $s->get('/api/v1/consumer/notifications/preferences', token => $con->{token})->{json}{preferences}{message},
-    { in_app => JSON::PP::false, whatsapp => JSON::PP::false }, 'kept';
+    { in_app => JSON::PP::false, whatsapp => JSON::PP::true }, 'kept';
+$r = $s->req('PUT', "$N/preferences", { message => { whatsapp => JSON::PP::false } }, token => $con->{token});
+is $r->{json}{preferences}{message}{whatsapp}, JSON::PP::false, 'and switched off again';
 written();
 $s->post("/api/v1/supplier/conversations/$conv->{id}/messages", { content => 'Anything else?' },
          token => $rep->{token});
@@ -361,5 +363,28 @@ ok !$left{$ids[0]} && !$left{$ids[1]}, 'read more than notification_retention_da
 ok $left{$ids[2]}, 'read more recently: kept';
 is $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1'", $v2->{user}{id}), $v2_unread,
     'unread ones are kept, however old';
+
+# WhatsApp: an opted-in user with a proven phone gets the notification as a template
+# message (a whatsapp_template job named as the type), the others none.
+{
+    my $wsup = new_supplier($s);
+    my ($wa, $plain) = (new_consumer($s), new_consumer($s));
+    $s->sql("UPDATE users SET phone_number = :'p1', phone_verified = true WHERE id = :'p2'",
+            '+919812300001', $wa->{id});
+    $s->sql("UPDATE users SET phone_number = :'p1', phone_verified = true WHERE id = :'p2'",
+            '+919812300002', $plain->{id});
+    is $s->req('PUT', "$N/preferences", { link_response => { whatsapp => JSON::PP::true } },
+               token => $wa->{token})->{status}, 200, 'a consumer opts in to link answers by WhatsApp';
+    link_up($s, $wsup, $_) for $wa, $plain;
+    my $q = "SELECT count(*) FROM jobs WHERE kind = 'whatsapp_template' AND payload->>'user_id' = :'p1'";
+    is $s->sql($q, $wa->{id}), 1, '... its answer queues one template message';
+    is $s->sql("SELECT concat_ws(' ', payload->>'template', payload->>'to',"
+               . " jsonb_array_length(payload->'parameters')) FROM jobs"
+               . " WHERE kind = 'whatsapp_template' AND payload->>'user_id' = :'p1'", $wa->{id}),
+        'link_response +919812300001 2', '... the template named as the type, to its phone, title and message';
+    is $s->sql($q, $plain->{id}), 0, 'a consumer who did not opt in: none';
+    is $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1' AND type = 'link_response'",
+               $wa->{id}), 1, 'the in-app notification is written as well';
+}
 
 done_testing;
