@@ -41,6 +41,7 @@ static const struct scp_profile_route selliko_routes[] = {
 	NEST("PUT", V1 "/agent/tasks/:id/fail", "task", "commission_earned"),
 	LIST("GET", V1 "/admin/agents/available", "agents"),
 	LIST("GET", V1 "/admin/users", "users"),
+	LIST("GET", V1 "/notifications", "notifications"),
 	NEST("POST", V1 "/admin/users", "user", NULL),
 	NEST("PATCH", V1 "/admin/users/:id", "user", NULL),
 	NEST("GET", V1 "/auth/me", "user", NULL),

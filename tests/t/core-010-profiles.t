@@ -402,6 +402,20 @@ my $canon = SCPTest::json->decode($s->get("/api/v1/listings/$lid")->{content});
 is $via->{listing}{askingPrice}, $canon->{asking_price}, '... and holds what the profiled one does';
 is $via->{currentHighestBid}{id}, $canon->{current_highest_bid}{id}, '... currentHighestBid too';
 
+# Notifications as seed 001 reads them: {notifications, unreadCount}; mark-all-read
+# {success, markedCount}.
+my $nu = $s->signup;
+$s->sql("INSERT INTO notifications (user_id, type, title, message) VALUES (:'p1', 'message', 'Hi', 'x')",
+        $nu->{user}{id});
+$r = sel('GET', '/notifications?unreadOnly=true', undef, token => $nu->{access_token});
+is $r->{status}, 200, 'GET /selliko/notifications';
+ok $r->{json}{success} && ref $r->{json}{notifications} eq 'ARRAY', '... {success, notifications}';
+is $r->{json}{unreadCount}, 1, '... unreadCount';
+is $r->{json}{notifications}[0]{isRead}, JSON::PP::false, '... each in camelCase';
+$r = sel('PUT', '/notifications/mark-all-read', undef, token => $nu->{access_token});
+is_deeply [ $r->{json}{success}, $r->{json}{markedCount} ], [ JSON::PP::true, 1 ],
+    'PUT /selliko/notifications/mark-all-read: {success, markedCount}';
+
 # --- the credential routes' rate limit applies through every mount ----------------------------
 my $limited;
 for my $n (1 .. 120) {
