@@ -1,20 +1,17 @@
 -- What the SCP portal and the mobile apps read and send with a catalog order
--- (docs/decisions.md, B2B, "Orders as the portal reads them"): a short number per
--- supplier, the delivery the consumer asks for, and how it prefers to settle.
+-- (docs/decisions.md, B2B, "Orders as the portal reads them"): a short number, the
+-- delivery the consumer asks for, and how it prefers to settle.
 
 -- ---- order numbers ------------------------------------------------------------------------
 
--- Each supplier numbers its orders 1, 2, 3…: the last number given, one row per supplier
--- (scp_catalog_order_create takes the next one with one upsert).  Its own table rather
--- than a column of suppliers: the row is locked from an order's creation to its commit,
--- and a profile edit must not wait for that (nor an order for a rename of 5 000 products).
-CREATE TABLE supplier_order_numbers (
-    supplier_id  uuid PRIMARY KEY REFERENCES suppliers(id),
-    last_no      int NOT NULL CHECK (last_no >= 1)
-);
+-- Orders are numbered from one sequence, 1, 2, 3… in the order placed: nextval takes no
+-- lock, so two orders for one supplier never wait for each other (a per-supplier counter
+-- row, locked from an order's creation to its commit, made them queue: order creation
+-- fell to a third).
+CREATE SEQUENCE catalog_order_no_seq AS bigint;
 
 ALTER TABLE catalog_orders
-    ADD COLUMN order_no             int,
+    ADD COLUMN order_no             bigint,
     ADD COLUMN shipping_address     json CHECK (json_typeof(shipping_address) = 'object'),
     ADD COLUMN delivery_date        date,
     ADD COLUMN delivery_start_time  time,
@@ -25,16 +22,14 @@ ALTER TABLE catalog_orders
 
 -- The orders placed so far, numbered in the order they were placed.
 UPDATE catalog_orders o SET order_no = n.no
-  FROM (SELECT id, row_number() OVER (PARTITION BY supplier_id ORDER BY created_at, id) AS no
-          FROM catalog_orders) n
+  FROM (SELECT id, row_number() OVER (ORDER BY created_at, id) AS no FROM catalog_orders) n
  WHERE n.id = o.id;
-INSERT INTO supplier_order_numbers (supplier_id, last_no)
-    SELECT supplier_id, max(order_no) FROM catalog_orders GROUP BY supplier_id;
+SELECT setval('catalog_order_no_seq', max(order_no)) FROM catalog_orders HAVING count(*) > 0;
 
 ALTER TABLE catalog_orders ALTER COLUMN order_no SET NOT NULL;
 -- The name ends in _key: a duplicate would answer 409 naming order_no (it cannot happen
--- while the numbers come from supplier_order_numbers; the index makes sure).
-CREATE UNIQUE INDEX catalog_orders_order_no_key ON catalog_orders (supplier_id, order_no);
+-- while the numbers come from the sequence; the index makes sure).
+CREATE UNIQUE INDEX catalog_orders_order_no_key ON catalog_orders (order_no);
 
 -- ---- kept documents to write again ---------------------------------------------------------
 

@@ -169,10 +169,8 @@ BEGIN
       FROM unnest(p_products, p_qty) AS u(pid, q) JOIN products p ON p.id = u.pid;
     tax := round(sub::numeric * s.tax_rate_bp / 10000)::bigint;
     -- Only now, when nothing can refuse the order any more: a refused one (422) commits
-    -- and must not use up a number.
-    INSERT INTO supplier_order_numbers AS n (supplier_id, last_no) VALUES (sup, 1)
-        ON CONFLICT (supplier_id) DO UPDATE SET last_no = n.last_no + 1
-        RETURNING n.last_no INTO no;
+    -- and must not use up a number.  A sequence: no lock, so orders never queue here.
+    no := nextval('catalog_order_no_seq');
     INSERT INTO catalog_orders (consumer_id, supplier_id, order_no, currency, subtotal_minor,
                                 discount_minor, tax_rate_bp, tax_minor, shipping_minor,
                                 total_minor, notes, shipping_address, delivery_date,
