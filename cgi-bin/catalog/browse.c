@@ -4,7 +4,7 @@
  * 404 (a blocked consumer sees nothing of that supplier).
  */
 #include "catalog.h"
-#include "page_cache.h"
+#include "scp_kept.h"
 #include "scp_page.h"
 #include "scp_query.h"
 
@@ -54,7 +54,7 @@ const struct scp_stmt cat_browse_stmts[] = {
 	  "  FROM catalog_sizes c"
 	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
 	  " WHERE c.supplier_id = $2" },
-	/* The same without the page: is a kept page (page_cache.h) still current? */
+	/* The same without the page: is a kept page (scp_kept.h) still current? */
 	{ "catalog_head",
 	  "SELECT l.status, c.version FROM catalog_sizes c"
 	  "  LEFT JOIN consumer_links l ON l.supplier_id = c.supplier_id AND l.consumer_id = $1"
@@ -101,11 +101,20 @@ static const char *link_of(const PGresult *res)
 }
 
 /*
+ * The default catalog pages this worker keeps (scp_kept.h), each with the catalog
+ * version it was rendered at (catalog_sizes.version, raised in the transaction of every
+ * change to any of the supplier's products).  What the caller may see (its link) is read
+ * on every request, never kept.
+ */
+SCP_KEPT_DEFINE(cat_pages, 64);
+
+/*
  * A kept page of this supplier's catalog, if the database still has it at the version
  * it was rendered at: answered (true), else false with nothing sent but what
  * refuses the caller.
  */
-static bool kept_page(struct scp_req *r, const char *supplier, const struct cat_page *kept)
+static bool kept_page(struct scp_req *r, const char *supplier,
+		      const struct scp_kept_page *kept)
 {
 	PGresult *res = scp_q(r, "catalog_head", r->auth.user_id, supplier);
 	const char *link;
@@ -125,7 +134,7 @@ static bool kept_page(struct scp_req *r, const char *supplier, const struct cat_
 /* Page pg of supplier's catalog in its default order, off the index (or kept). */
 static void default_page(struct scp_req *r, const char *supplier, const struct scp_page *pg)
 {
-	const struct cat_page *kept = cat_page_find(supplier, pg->page, pg->size);
+	const struct scp_kept_page *kept = scp_kept_find(&cat_pages, supplier, pg->page, pg->size);
 	const char *link;
 	PGresult *res;
 
@@ -136,7 +145,7 @@ static void default_page(struct scp_req *r, const char *supplier, const struct s
 		return;
 	link = link_of(res);
 	if (link && !strcmp(link, "accepted"))
-		cat_page_keep(supplier, pg->page, pg->size, PQgetvalue(res, 0, 1),
+		scp_kept_keep(&cat_pages, supplier, pg->page, pg->size, PQgetvalue(res, 0, 1), 0,
 			      PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
 	catalog_answer(r, PQntuples(res) == 1, link, link ? PQgetvalue(res, 0, 2) : NULL,
 		       link ? (size_t)PQgetlength(res, 0, 2) : 0);

@@ -4,7 +4,7 @@
  * and watching.  Every answer is built by PostgreSQL (scp_listing_json).
  */
 #include "listings.h"
-#include "market_cache.h"
+#include "scp_kept.h"
 #include "scp_page.h"
 #include "scp_query.h"
 #include "scp_validate.h"
@@ -52,7 +52,7 @@
  * subqueries so that a custom plan cannot see the page size either: its cost then
  * equals the generic plan's, and after five runs PostgreSQL keeps the generic plan
  * instead of planning the statement (10 ms of its 11) on every call.  The second column is the
- * marketplace version read in the same snapshot, for market_cache.h.
+ * marketplace version read in the same snapshot, for the kept pages (market_kept).
  * $1 viewer, $2 brand, $3 condition, $4 page, $5 size.
  */
 #define MARKET_NEWEST(X) X "approved_at DESC, " X "id"
@@ -286,18 +286,27 @@ static const char *capitalized(struct scp_req *r, const char *v)
 }
 
 /*
+ * The anonymous default pages this worker keeps (scp_kept.h): each with the marketplace
+ * version it was read at (the sum of market_versions, raised in the transaction of every
+ * change a page can show: a bid, an approval, a closing, a watcher) and the second it was
+ * rendered in.  It is served again only within that second, so its time_left and views
+ * are at most a second old, while a committed change is seen by the next request on
+ * every worker (docs/decisions.md, "The marketplace").
+ */
+SCP_KEPT_DEFINE(market_pages, 32);
+
+/*
  * An anonymous page in the marketplace's default view (no filter), kept by this worker
- * while the marketplace version is unchanged, within the second it was rendered in
- * (market_cache.h): a kept page costs one small statement.
+ * while the marketplace version is unchanged: a kept page costs one small statement.
  */
 static void market_kept(struct scp_req *r, const char *stmt, const char *sort,
 			const struct scp_page *pg)
 {
 	time_t now = time(NULL);
-	const struct market_page *kept = market_page_find(sort, pg->page, pg->size, now);
+	const struct scp_kept_page *kept = scp_kept_find(&market_pages, sort, pg->page, pg->size);
 	PGresult *res;
 
-	if (kept) {
+	if (kept && kept->stamp == (long)now) {
 		if (!(res = scp_q(r, "market_version")))
 			return;
 		if (!strcmp(PQgetvalue(res, 0, 0), kept->version)) {
@@ -307,8 +316,8 @@ static void market_kept(struct scp_req *r, const char *stmt, const char *sort,
 	}
 	if (!(res = scp_q(r, stmt, NULL, NULL, NULL, pg->page_text, pg->size_text)))
 		return;
-	market_page_keep(sort, pg->page, pg->size, PQgetvalue(res, 0, 1), now,
-			 PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	scp_kept_keep(&market_pages, sort, pg->page, pg->size, PQgetvalue(res, 0, 1), (long)now,
+		      PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
 	scp_send(r, 200, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
 }
 

@@ -1,9 +1,9 @@
 /*
- * test_page_cache: the catalog family's kept pages (cgi-bin/catalog/page_cache.c) are
- * found only under their exact key, carry the version they were kept at, and reuse or
- * grow their slot's buffer.
+ * test_kept: kept pages (lib/scp_kept.c) are found only under their exact key, carry the
+ * version and stamp they were kept with, reuse or grow their slot's buffer, and two
+ * caches never see each other's pages.
  */
-#include "../../cgi-bin/catalog/page_cache.h"
+#include "scp_kept.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -12,10 +12,17 @@
 #define SUP_A "0cb0d351-4065-4e41-ac0e-9b2722778784"
 #define SUP_B "7c523087-53df-450f-a675-0b4d11dd5b39"
 
+SCP_KEPT_DEFINE(pages, 64);
+SCP_KEPT_DEFINE(other, 8);
+
+#define cat_page_find(name, page, size) scp_kept_find(&pages, name, page, size)
+#define cat_page_keep(name, page, size, version, body, len) \
+	scp_kept_keep(&pages, name, page, size, version, 0, body, len)
+
 int main(void)
 {
 	static char big[20000];
-	const struct cat_page *p;
+	const struct scp_kept_page *p;
 
 	ok(!cat_page_find(SUP_A, 1, 20), "nothing kept at first");
 	cat_page_keep(SUP_A, 1, 20, "7", "{\"a\":1}", 7);
@@ -56,5 +63,13 @@ int main(void)
 	is_int(wrong, 0, "no key ever finds another key's page");
 	cat_page_keep("x", 1, 1, "123456789012345678901234567890", "{}", 2);
 	ok(!cat_page_find("x", 1, 1), "a version too long to keep is not kept");
+	scp_kept_keep(&pages, "0123456789012345678901234567890123456789", 1, 1, "1", 0, "{}", 2);
+	ok(!cat_page_find("0123456789012345678901234567890123456789", 1, 1),
+	   "nor a name too long");
+
+	scp_kept_keep(&other, "newest", 1, 20, "5", 1700000000L, "{\"o\":1}", 7);
+	p = scp_kept_find(&other, "newest", 1, 20);
+	ok(p && p->stamp == 1700000000L, "a page keeps its stamp");
+	ok(!scp_kept_find(&pages, "newest", 1, 20), "another cache does not see it");
 	return done_testing();
 }
