@@ -62,13 +62,16 @@ BEGIN
                status = CASE WHEN p_amount >= x.instant_win_price THEN 'sold' ELSE 'live' END,
                winning_bid_id = CASE WHEN p_amount >= x.instant_win_price THEN bid END,
                closed_at = CASE WHEN p_amount >= x.instant_win_price THEN now() END
+          FROM (SELECT clock_timestamp() AS at) t
          WHERE x.id = p_listing AND x.status = 'live'
-           AND x.auction_end_time > clock_timestamp()
+           AND x.auction_end_time > t.at
            AND p_amount >= scp_au_min_next(x, increment)
-        RETURNING x AS l),
+        RETURNING x AS l, t.at),
+    -- The bid's time is the one the guard compared with the end: a bid that arrived
+    -- before the end is recorded before it, even when it waited for the row's lock.
     i AS (
-        INSERT INTO bids AS y (id, listing_id, vendor_id, amount, is_instant_win)
-        SELECT bid, p_listing, p_vendor, p_amount, (u.l).status = 'sold' FROM u
+        INSERT INTO bids AS y (id, listing_id, vendor_id, amount, is_instant_win, created_at)
+        SELECT bid, p_listing, p_vendor, p_amount, (u.l).status = 'sold', u.at FROM u
         RETURNING y AS b),
     e AS (
         INSERT INTO jobs (kind, payload)
