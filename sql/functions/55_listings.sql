@@ -133,6 +133,21 @@ BEGIN
     RETURN scp_listing_json(l, true, p_client);
 END $$;
 
+-- A listing about to move to p_to: locked, 404 when there is none, 409 when the move
+-- is not one of state_moves' (the admin's decisions share this).
+CREATE OR REPLACE FUNCTION scp_listing_for_move(p_id uuid, p_to text) RETURNS listings
+LANGUAGE plpgsql AS $$
+DECLARE
+    l listings;
+BEGIN
+    SELECT * INTO l FROM listings WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'listing not found';
+    END IF;
+    PERFORM scp_state_check('listing', l.status, p_to);
+    RETURN l;
+END $$;
+
 -- Approve a pending listing: it goes live for p_hours, and an auction_ending job is
 -- queued auction_ending_notice seconds before its end.
 -- The signature lost p_start_percent, p_increment and p_notice (the settings
@@ -144,11 +159,7 @@ RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
 BEGIN
-    SELECT * INTO l FROM listings WHERE id = p_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'listing not found';
-    END IF;
-    PERFORM scp_state_check('listing', l.status, 'live');
+    l := scp_listing_for_move(p_id, 'live');
     -- By default the seller's asking price wins at once, and bidding opens at
     -- auction_start_percent of it.
     p_instant := coalesce(p_instant, l.asking_price);
@@ -182,11 +193,7 @@ RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     l listings;
 BEGIN
-    SELECT * INTO l FROM listings WHERE id = p_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'listing not found';
-    END IF;
-    PERFORM scp_state_check('listing', l.status, 'rejected');
+    l := scp_listing_for_move(p_id, 'rejected');
     UPDATE listings SET status = 'rejected', rejected_at = now(), rejected_by = p_admin,
            rejection_reason = p_reason, updated_at = now()
      WHERE id = p_id RETURNING * INTO l;
