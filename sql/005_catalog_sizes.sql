@@ -14,7 +14,7 @@
 
 -- version rises with every change of any of the supplier's products (a product's
 -- document, stock included, or its place in the catalog): a worker that keeps a rendered
--- catalog page (cgi-bin/catalog/page_cache.c) serves it only while the version it was
+-- catalog page (lib/scp_kept.h, cgi-bin/catalog/browse.c) serves it only while the version it was
 -- rendered at is still the current one.
 CREATE TABLE catalog_sizes (
     supplier_id  uuid PRIMARY KEY REFERENCES suppliers(id) ON DELETE CASCADE,

@@ -19,8 +19,8 @@ CREATE TABLE market_counts (
 
 -- The marketplace version: the sum of n over the shards rises in the transaction of
 -- every change a page can show (a live listing's row, its watchers).  A worker keeps
--- rendered anonymous pages with the version they were read at (cgi-bin/listings/
--- market_cache.h) and serves one only while the sum is unchanged.  Sharded by database
+-- rendered anonymous pages with the version they were read at
+-- (lib/scp_kept.h) and serves one only while the sum is unchanged.  Sharded by database
 -- backend, so that bids on different auctions do not queue on one row: each commit adds
 -- one to some shard, so an unchanged sum means no change committed in between.
 CREATE TABLE market_versions (

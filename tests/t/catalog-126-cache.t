@@ -1,4 +1,4 @@
-# The catalog pages a worker keeps (cgi-bin/catalog/page_cache.h) are never staler than
+# The catalog pages a worker keeps (lib/scp_kept.h, cgi-bin/catalog/browse.c) are never staler than
 # the database: every change to a product (price, stock through an accepted order,
 # deactivation, a supplier rename) shows in the very next read, whichever worker serves
 # it; a link blocked after a page was kept is 404 at once; and under a writer racing

@@ -1,4 +1,4 @@
-# The anonymous marketplace pages a worker keeps (cgi-bin/listings/market_cache.h) are
+# The anonymous marketplace pages a worker keeps (lib/scp_kept.h, cgi-bin/listings/read.c) are
 # never staler than the database: under a vendor bidding while anonymous readers race
 # it, no read that began after a bid returned shows an older current bid; an approval
 # and a closing show in the very next read.
