@@ -3,7 +3,6 @@
  * their own, admins every bid, with the listing each is on.
  */
 #include "bids.h"
-#include "scp_config.h"
 #include "scp_json.h"
 #include "scp_page.h"
 #include "scp_query.h"

@@ -3,7 +3,6 @@
  * reject with a reason, and assign the pickup agent of a sold listing.
  */
 #include "listings.h"
-#include "scp_config.h"
 #include "scp_json.h"
 #include "scp_validate.h"
 

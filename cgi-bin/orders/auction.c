@@ -1,6 +1,5 @@
 /* Auction orders: GET /orders, GET /orders/:id, PUT /orders/:id/status. */
 #include "orders.h"
-#include "scp_config.h"
 #include "scp_json.h"
 #include "scp_page.h"
 #include "scp_query.h"
