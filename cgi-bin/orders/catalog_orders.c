@@ -304,14 +304,17 @@ static bool status_filter(struct scp_req *r, const char **out)
 	*out = NULL;
 	if (!s || !*s)
 		return true;
+	/* The array is made of the checked names only: "a,,b" or ",a" is no array literal. */
 	copy = scp_arena_strdup(r->arena, s);
+	*out = "{";
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!scp_str_in(tok, statuses)) {
 			scp_bad_request(r, scp_arena_printf(r->arena, "unknown status %s", tok));
 			return false;
 		}
+		*out = scp_arena_printf(r->arena, "%s%s%s", *out, (*out)[1] ? "," : "", tok);
 	}
-	*out = scp_arena_printf(r->arena, "{%s}", s);
+	*out = (*out)[1] ? scp_arena_printf(r->arena, "%s}", *out) : NULL;
 	return true;
 }
 

@@ -262,4 +262,14 @@ is $s->get("$O/$done->{id}", token => $c3->{token})->{json}{order_number}, $done
     'a stale view is written again';
 is $s->sql('SELECT count(*) FROM stale_api_views'), 0, 'once';
 
+# ?status= lists: empty names between commas are no status, never an SQL error.
+for my $q ('pending,,accepted', ',pending', 'pending,', ',') {
+    my $l = $s->get("$O?status=$q", token => $con->{token});
+    is $l->{status}, 200, "?status=$q answers 200";
+    ok !(grep { $_->{status} !~ /^(pending|accepted)$/ } @{ $l->{json}{results} || [] }),
+        '... with only the statuses named' if $q ne ',';
+}
+is api_error($s->get("$O?status=pending,bogus", token => $con->{token})), '400 BAD_REQUEST',
+    'an unknown status in the list: 400';
+
 done_testing;
