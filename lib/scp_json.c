@@ -11,13 +11,16 @@
  * a string separates one member's key from its value, so counting them counts the members
  * of every object as written.
  */
-static bool scan_outside_strings(const char *s, size_t len, size_t *colons)
+static enum scp_json_err scan_outside_strings(const char *s, size_t len, size_t *colons)
 {
 	bool in_str = false;
 	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		if (in_str) {
+			/* An escaped NUL would be cut by every C string and refused by jsonb. */
+			if (s[i] == '\\' && len - i >= 6 && !memcmp(s + i + 1, "u0000", 5))
+				return SCP_JSON_NUL;
 			if (s[i] == '\\')
 				i++;
 			else if (s[i] == '"')
@@ -27,11 +30,11 @@ static bool scan_outside_strings(const char *s, size_t len, size_t *colons)
 		} else if (s[i] == ':') {
 			n++;
 		} else if (s[i] == '\'') {
-			return false;
+			return SCP_JSON_SYNTAX;
 		}
 	}
 	*colons = n;
-	return true;
+	return SCP_JSON_OK;
 }
 
 /*
@@ -66,6 +69,7 @@ enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
 	enum json_tokener_error jerr;
 	json_object *obj;
 	size_t end, colons;
+	enum scp_json_err e;
 
 	*out = NULL;
 	if (len > max_len)
@@ -76,8 +80,8 @@ enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
 	/* json-c's VALIDATE_UTF8 lets overlong forms and surrogates through. */
 	if (!scp_utf8_valid(text, len))
 		return SCP_JSON_BAD_UTF8;
-	if (!scan_outside_strings(text, len, &colons))
-		return SCP_JSON_SYNTAX;
+	if ((e = scan_outside_strings(text, len, &colons)) != SCP_JSON_OK)
+		return e;
 	tok = json_tokener_new_ex(SCP_JSON_MAX_DEPTH);
 	if (!tok)
 		return SCP_JSON_SYNTAX;
@@ -126,6 +130,7 @@ const char *scp_json_strerror(enum scp_json_err e)
 	case SCP_JSON_TOO_DEEP: return "JSON nested too deeply";
 	case SCP_JSON_BAD_UTF8: return "request body is not valid UTF-8";
 	case SCP_JSON_DUPLICATE_KEY: return "duplicate key in a JSON object";
+	case SCP_JSON_NUL: return "JSON strings may not contain \\u0000";
 	case SCP_JSON_SYNTAX: break;
 	}
 	return "request body is not valid JSON";

@@ -25,6 +25,7 @@ enum scp_json_err {
 	SCP_JSON_BAD_UTF8,
 	SCP_JSON_SYNTAX,
 	SCP_JSON_DUPLICATE_KEY,
+	SCP_JSON_NUL,		/* a string holds \u0000: no C string or PostgreSQL text can */
 };
 
 /* Parse len bytes; on success *out owns a new reference (json_object_put it). */

@@ -56,6 +56,18 @@ $r = $s->post('/api/v1/auth/signup', { email => "fold2$$\@example.com", password
                                         firstName => 'Camel', first_name => 'Snake' });
 is $r->{json}{user}{first_name}, 'Snake', 'a key sent both ways keeps its snake_case value';
 
+# An escaped NUL in a JSON string: 400 at parse time on every route (jsonb and C strings
+# cannot hold it; it used to reach PostgreSQL and answer 500), and nothing is written.
+$r = $s->req('POST', '/api/v1/auth/signup', '{"email":"nul' . $$ . '@example.com","password":"password123",'
+             . '"first_name":"a\\u0000b"}');
+is $r->{status}, 400, 'an escaped NUL in a body: 400';
+is $r->{json}{error}{code}, 'BAD_REQUEST', '... BAD_REQUEST';
+like $r->{json}{error}{message}, qr/u0000/, '... saying why';
+is $s->sql("SELECT count(*) FROM users WHERE email = :'p1'", "nul$$\@example.com"), 0, '... nothing created';
+$r = $s->req('POST', '/api/v1/auth/signup', '{"email":"nul2' . $$ . '@example.com","password":"password123",'
+             . '"first_name":"a\\\\u0000b"}');
+is $r->{status}, 201, 'an escaped backslash before u0000 is plain text';
+
 # Ids in the path.
 for my $p ('/api/v1/listings/42', '/api/v1/listings/not-a-uuid/approve',
            '/api/v1/suppliers/123e4567-e89b-12d3-a456-42661417400', '/api/v1/admin/users/x') {

@@ -274,8 +274,12 @@ static void test_duplicate_keys(void)
 	       "\"a\\/b\" and \"a/b\" are the same key");
 	is_int(parse("{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}"), SCP_JSON_DUPLICATE_KEY,
 	       "a surrogate pair and its UTF-8 are the same key");
-	is_int(parse("{\"a\\u0000x\":1,\"a\\u0000y\":2}"), SCP_JSON_DUPLICATE_KEY,
-	       "keys equal up to an escaped NUL collide and are refused");
+	is_int(parse("{\"a\\u0000x\":1,\"a\\u0000y\":2}"), SCP_JSON_NUL,
+	       "keys with an escaped NUL are refused, before they could collide");
+	is_int(parse("{\"name\":\"a\\u0000b\"}"), SCP_JSON_NUL,
+	       "a value with an escaped NUL is refused (jsonb and C strings cannot hold it)");
+	is_int(parse("{\"name\":\"a\\\\u0000b\"}"), SCP_JSON_OK,
+	       "an escaped backslash before u0000 is plain text");
 
 	is_int(parse("{\"a\":{\"x\":1},\"b\":{\"x\":2}}"), SCP_JSON_OK,
 	       "same key in sibling objects accepted");
