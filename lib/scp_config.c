@@ -46,8 +46,12 @@ static bool loaded;
 #define T(n, d, h) { #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, true, h, NULL }
 #define TC(n, d, c, h) \
 	{ #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, true, h, c }
+/* Text that must be one of the choices c, read by C only. */
+#define SC(n, d, c, h) \
+	{ #n, STR, offsetof(struct scp_config, n), d, 0, 0, false, false, h, c }
 
 static const char *const refresh_rotations[] = { "rotate", "reuse", NULL };
+static const char *const transports[] = { "http", "log", NULL };
 
 static const struct key keys[] = {
 	S(database_url, "dbname=scp", "libpq connection string or URI"),
@@ -103,6 +107,26 @@ static const struct key keys[] = {
 	  "seconds before an auction's end when the auction_ending event fires"),
 	Q(notification_retention_days, 90, 1, 3650,
 	  "read notifications older than this many days are deleted by scp-worker"),
+	/* commerce providers (payments, store sync); every base URL is configuration so that
+	 * tests point them at fakes */
+	SC(stripe_transport, "log", transports, "http (Stripe's API) or log (development)"),
+	S(stripe_api_base, "https://api.stripe.com", "Stripe API base URL"),
+	X(stripe_secret_key, "", "Stripe secret key (sk_…)"),
+	X(stripe_webhook_secret, "", "signs POST /webhooks/stripe (whsec_…; empty: all refused)"),
+	SC(shopify_transport, "log", transports, "http (Shopify's API) or log (development)"),
+	S(shopify_api_key, "", "Shopify app's API key (client id)"),
+	X(shopify_api_secret, "", "Shopify app's API secret: signs OAuth callbacks and webhooks"),
+	S(shopify_api_version, "2024-01", "Shopify Admin API version"),
+	S(shopify_api_base, "", "replaces https://{shop} in Shopify calls when set (tests)"),
+	SC(woocommerce_transport, "log", transports, "http (the store's REST API) or log"),
+	X(woocommerce_webhook_secret, "", "signs POST /webhooks/woocommerce (empty: all refused)"),
+	SC(prokip_transport, "log", transports, "http (Prokip's API) or log (development)"),
+	S(prokip_api_base, "https://api.prokip.africa", "Prokip API base URL"),
+	S(prokip_client_id, "", "Prokip OAuth client id (password grant)"),
+	X(prokip_client_secret, "", "Prokip OAuth client secret"),
+	X(secrets_key, "",
+	  "64 hex digits: the AES-256-GCM key of third-party secrets stored in the database"
+	  " (empty: connections that store a secret are refused)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -253,6 +277,16 @@ bool scp_config_load(const char *path, struct scp_buf *errs)
 	return ok;
 }
 
+bool scp_config_secrets_key_valid(const char *hex)
+{
+	size_t n = 0;
+
+	for (; hex[n]; n++)
+		if (!isxdigit((unsigned char)hex[n]))
+			return false;
+	return n == 64;
+}
+
 bool scp_config_validate(struct scp_buf *errs)
 {
 	bool ok = true;
@@ -284,6 +318,11 @@ bool scp_config_validate(struct scp_buf *errs)
 				    scp_cfg.public_url[strlen(scp_cfg.public_url) - 1] == '/')) {
 		scp_buf_addf(errs, "public_url: must be empty or an http(s) URL without a "
 			     "trailing slash, such as https://api.example.com\n");
+		ok = false;
+	}
+	if (*scp_cfg.secrets_key && !scp_config_secrets_key_valid(scp_cfg.secrets_key)) {
+		scp_buf_addf(errs, "secrets_key: must be 64 hex digits; generate one with: "
+			     "openssl rand -hex 32\n");
 		ok = false;
 	}
 	if (!*scp_cfg.database_url) {

@@ -57,6 +57,23 @@ struct scp_config {
 	long auction_sweep_ms;
 	long auction_ending_notice;	/* seconds */
 	long notification_retention_days;
+	/* commerce providers */
+	char *stripe_transport;		/* http or log */
+	char *stripe_api_base;
+	char *stripe_secret_key;
+	char *stripe_webhook_secret;
+	char *shopify_transport;
+	char *shopify_api_key;
+	char *shopify_api_secret;
+	char *shopify_api_version;
+	char *shopify_api_base;		/* "": https://{shop} */
+	char *woocommerce_transport;
+	char *woocommerce_webhook_secret;
+	char *prokip_transport;
+	char *prokip_api_base;
+	char *prokip_client_id;
+	char *prokip_client_secret;
+	char *secrets_key;		/* 64 hex digits or "" */
 };
 
 extern struct scp_config scp_cfg;
@@ -68,6 +85,8 @@ extern struct scp_config scp_cfg;
 bool scp_config_load(const char *path, struct scp_buf *errs);
 /* Semantic checks (secret length, ranges, transports); appends to errs. */
 bool scp_config_validate(struct scp_buf *errs);
+/* Whether hex is a usable secrets_key: exactly 64 hex digits. */
+bool scp_config_secrets_key_valid(const char *hex);
 /* Print every key with its effective value (secrets masked) and a word of help. */
 void scp_config_dump(struct scp_buf *out);
 /*

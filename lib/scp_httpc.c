@@ -50,9 +50,27 @@ bool scp_httpc_post_unix(const char *unix_path, const char *url, const char *bea
 			 const char *content_type, const char *body, long timeout_ms,
 			 struct scp_buf *out, struct scp_httpc_resp *resp)
 {
+	char ct[512], auth[1024];
+	const char *headers[3] = { ct, NULL, NULL };
+	struct scp_httpc_req req = {
+		.method = "POST", .url = url, .headers = headers, .body = body,
+		.unix_path = unix_path, .timeout_ms = timeout_ms,
+	};
+
+	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+	if (bearer && *bearer) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
+		headers[1] = auth;
+	}
+	return scp_httpc_request(&req, out, resp);
+}
+
+bool scp_httpc_request(const struct scp_httpc_req *req, struct scp_buf *out,
+		       struct scp_httpc_resp *resp)
+{
 	CURL *c = handle();
 	struct curl_slist *h = NULL;
-	char line[1024];
+	long timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : 10000;
 	CURLcode rc;
 
 	memset(resp, 0, sizeof(*resp));
@@ -60,24 +78,30 @@ bool scp_httpc_post_unix(const char *unix_path, const char *url, const char *bea
 		snprintf(resp->error, sizeof(resp->error), "curl_easy_init failed");
 		return false;
 	}
-	snprintf(line, sizeof(line), "Content-Type: %s", content_type);
-	h = curl_slist_append(h, line);
-	if (bearer && *bearer) {
-		snprintf(line, sizeof(line), "Authorization: Bearer %s", bearer);
-		h = curl_slist_append(h, line);
-	}
+	for (const char *const *l = req->headers; l && *l; l++)
+		h = curl_slist_append(h, *l);
 	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	if (unix_path)
-		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_path);
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	if (req->unix_path)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, req->unix_path);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (req->body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+	if (strcmp(req->method, "GET") == 0)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(req->method, "POST") != 0 || !req->body)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->basic_user) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, req->basic_user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, req->basic_pass ? req->basic_pass : "");
+	}
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "scp-worker/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "scp/" PACKAGE_VERSION);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	rc = curl_easy_perform(c);

@@ -1,5 +1,6 @@
 /*
- * scp_httpc: outbound HTTP for scp-worker (libcurl).
+ * scp_httpc: outbound HTTP (libcurl), for scp-worker and for the few family handlers that
+ * must answer with a provider's reply (a payment intent's client secret).
  *
  * Every call has a total timeout, never follows redirects (a provider that redirects
  * is misconfigured, and following could leak credentials to another host), and
@@ -18,6 +19,24 @@ struct scp_httpc_resp {
 	char error[256];	/* transport error, empty when a response came */
 };
 
+/*
+ * One outbound request.  method is "GET", "POST", "PUT", "DELETE"...; body may be NULL
+ * (no body).  headers is a NULL-terminated list of whole "Name: value" lines (an
+ * Authorization line among them); each provider module builds its own.  basic_user and
+ * basic_pass, when set, send HTTP Basic authentication (Stripe's secret key, WooCommerce's
+ * consumer key and secret).  unix_path, when set, connects through that unix socket.
+ */
+struct scp_httpc_req {
+	const char *method;
+	const char *url;
+	const char *const *headers;
+	const char *body;
+	const char *basic_user;
+	const char *basic_pass;
+	const char *unix_path;
+	long timeout_ms;
+};
+
 bool scp_httpc_global_init(void);
 /*
  * POST body (content_type) to url with optional "Authorization: Bearer <bearer>".
@@ -26,6 +45,12 @@ bool scp_httpc_global_init(void);
 bool scp_httpc_post(const char *url, const char *bearer, const char *content_type,
 		    const char *body, long timeout_ms, struct scp_buf *out,
 		    struct scp_httpc_resp *resp);
+/*
+ * Any request.  The response body is appended to out (at most 1 MiB; longer aborts).
+ * Returns true when any HTTP response came; resp->status is then its status.
+ */
+bool scp_httpc_request(const struct scp_httpc_req *req, struct scp_buf *out,
+		       struct scp_httpc_resp *resp);
 /* The same through the unix socket unix_path (a local service such as nginx's nchan). */
 bool scp_httpc_post_unix(const char *unix_path, const char *url, const char *bearer,
 			 const char *content_type, const char *body, long timeout_ms,
