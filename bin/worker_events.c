@@ -103,7 +103,33 @@ done:
 	return res;
 }
 
+/*
+ * The live notifications an event's change wrote (payload.notifications, added by
+ * sql/functions/87_notifications.sql) follow the event, each to its user's channel as
+ * a "notification" event with the notification's id.  They are taken out of the
+ * payload first: the event's own channels must not carry other users' notifications.
+ */
 struct worker_result worker_event(struct scp_job *job)
 {
-	return worker_event_send(job->id, job->kind, job->payload);
+	json_object *notes = NULL;
+	struct worker_result res;
+	size_t n;
+
+	if (job->payload && json_object_object_get_ex(job->payload, "notifications", &notes)) {
+		json_object_get(notes);
+		json_object_object_del(job->payload, "notifications");
+	}
+	res = worker_event_send(job->id, job->kind, job->payload);
+	n = json_object_is_type(notes, json_type_array) ? json_object_array_length(notes) : 0;
+	for (size_t i = 0; i < n && !res.error; i++) {
+		json_object *note = json_object_array_get_idx(notes, i), *obj, *id;
+		const char *nid = job->id;
+
+		if (json_object_object_get_ex(note, "notification", &obj) &&
+		    json_object_object_get_ex(obj, "id", &id) && json_object_is_type(id, json_type_string))
+			nid = json_object_get_string(id);
+		res = worker_event_send(nid, "notification", note);
+	}
+	json_object_put(notes);
+	return res;
 }

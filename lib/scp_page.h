@@ -67,6 +67,17 @@ bool scp_page_sort(struct scp_req *r, const char *const *names, const char *def,
 #define SCP_PAGE_FROM(FROM, ROW, ORDER) \
 	" FROM (SELECT (SELECT json_agg(" ROW " ORDER BY " ORDER("p.") ") FROM " FROM ") AS r," \
 	"  (SELECT count(*) FROM f) AS n OFFSET 0) pg"
+/*
+ * A list whose total is kept in a count table rather than counted: the page p is cut
+ * straight from FILTER (no f), and pg takes n, and any other columns, from KEPT, a
+ * SELECT of one row (apart from the rows' JSON, whose names it would shadow).
+ */
+#define SCP_PAGE_CUT(FILTER, ORDER, P, S) \
+	"WITH p AS (" FILTER " ORDER BY " ORDER("") \
+	"  LIMIT " S "::int OFFSET (" P "::int - 1) * " S "::int)"
+#define SCP_PAGE_FROM_KEPT(FROM, ROW, ORDER, KEPT) \
+	" FROM (SELECT j.r, k.* FROM (SELECT (SELECT json_agg(" ROW " ORDER BY " ORDER("p.") ")" \
+	"  FROM " FROM ") AS r) j, (" KEPT ") k OFFSET 0) pg"
 /* A whole list statement; see above.  Wrap SCP_PAGE_JSON by hand to add to it. */
 #define SCP_PAGED(FILTER, ORDER, FROM, ROW, P, S) \
 	SCP_PAGE_WITH(FILTER, ORDER, P, S) " SELECT" SCP_PAGE_JSON(P, S) \

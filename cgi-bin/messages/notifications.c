@@ -25,20 +25,30 @@ static const char *const types[] = {
 
 /* Newest first; the id keeps pages from overlapping. */
 #define NOTIF_NEWEST(X) X "created_at DESC, " X "id DESC"
-/* $1 user, $2 unread only, $3 type; $4 page, $5 size. */
+/*
+ * $1 user, $2 unread only, $3 type; $4 page, $5 size.  The page's rows are cut whole
+ * (the row as n): with no count to make over every match, there is no narrow pass to
+ * join back from.
+ */
 #define NOTIF_FILTER \
-	"SELECT n.id, n.created_at FROM notifications n WHERE n.user_id = $1" \
+	"SELECT n, n.id, n.created_at FROM notifications n WHERE n.user_id = $1" \
 	" AND ($2::boolean IS NOT TRUE OR NOT n.is_read)" \
 	" AND ($3::text IS NULL OR n.type = $3)"
 
 const struct scp_stmt msg_notifications_stmts[] = {
-	/* The page, with the caller's unread count (of every type) beside it. */
+	/*
+	 * The page, with the caller's unread count (of every type) beside it; both counts
+	 * are sums of the caller's few notification_counts rows (one per type).
+	 */
 	{ "notif_list",
-	  SCP_PAGE_WITH(NOTIF_FILTER, NOTIF_NEWEST, "$4", "$5")
-	  " SELECT scp_json_with(" SCP_PAGE_JSON("$4", "$5") ", 'unread_count',"
-	  "  to_json((SELECT count(*) FROM notifications u WHERE u.user_id = $1 AND NOT u.is_read)))"
-	  SCP_PAGE_FROM("p JOIN notifications n ON n.id = p.id", "scp_notification_json(n)",
-			NOTIF_NEWEST) },
+	  SCP_PAGE_CUT(NOTIF_FILTER, NOTIF_NEWEST, "$4", "$5")
+	  " SELECT scp_json_with(" SCP_PAGE_JSON("$4", "$5") ", 'unread_count', to_json(pg.unread))"
+	  SCP_PAGE_FROM_KEPT("p", "scp_notification_json(p.n)",
+			     NOTIF_NEWEST,
+			     "SELECT coalesce(sum(CASE WHEN $2::boolean IS TRUE THEN c.unread"
+			     "  ELSE c.total END) FILTER (WHERE $3::text IS NULL OR c.type = $3), 0)::bigint"
+			     "  AS n, coalesce(sum(c.unread), 0)::bigint AS unread"
+			     " FROM notification_counts c WHERE c.user_id = $1") },
 	/* Reading again keeps the first read_at. */
 	{ "notif_read",
 	  "UPDATE notifications SET is_read = true, read_at = coalesce(read_at, now())"

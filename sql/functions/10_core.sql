@@ -8,10 +8,13 @@
 -- Core: the jobs outbox, pages of lists, and helpers of every family.  Functions raise
 -- SQLSTATE 'SCnnn' to answer HTTP status nnn with their MESSAGE (see lib/scp_http.c).
 
--- Wake scp-worker when a job is queued (delivered at commit, so never early).
+-- Wake scp-worker when a job is queued (delivered at commit, so never early).  One
+-- payload for every job: PostgreSQL folds a transaction's identical notifications into
+-- one, so a transaction queuing several jobs sends one wake-up (scp-worker claims
+-- whatever is due, whatever woke it).
 CREATE OR REPLACE FUNCTION scp_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('scp_jobs', NEW.kind);
+    PERFORM pg_notify('scp_jobs', '');
     RETURN NULL;
 END $$;
 CREATE OR REPLACE TRIGGER jobs_notify AFTER INSERT ON jobs

@@ -333,7 +333,9 @@ is $sse->status, 200, 'the consumer subscribes';
 my $t0 = time;
 $s->post("/api/v1/supplier/conversations/$conv->{id}/messages", { content => 'Live one' },
          token => $rep->{token});
-my ($e) = grep { $_->{type} eq 'notification' } $sse->events(2, 1);
+my @live = $sse->events(2, 1);
+my ($e) = grep { $_->{type} eq 'notification' } @live;
+my ($mn) = grep { $_->{type} eq 'message_new' } @live;
 my $lag = time - $t0;
 ok $e, 'the notification event arrives' or diag $s->logs;
 ok $lag <= 1, sprintf('within a second (%.2f s)', $lag);
@@ -341,6 +343,11 @@ is $e->{data}{notification}{type}, 'message', 'its notification';
 is $e->{data}{notification}{message}, 'Live one', 'the text';
 is $e->{data}{notification}{id}, $s->get("$N?type=message", token => $con->{token})->{json}{results}[0]{id},
     'the notification listed';
+is $e->{id}, $e->{data}{notification}{id}, "the event's id is the notification's";
+is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'notification'"
+           . " AND payload->'notification'->>'id' = :'p1'", $e->{data}{notification}{id}), 0,
+    'it rode with the message_new job: no job of its own';
+ok $mn && !exists $mn->{data}{notifications}, 'message_new does not carry the notifications';
 
 # ---- the prune ----------------------------------------------------------------------------------------
 my @ids = map { $_->{id} } @{ $s->get("$N?page_size=3", token => tok($v1))->{json}{results} };
@@ -385,6 +392,24 @@ is $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1'", $v2->{use
     is $s->sql($q, $plain->{id}), 0, 'a consumer who did not opt in: none';
     is $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1' AND type = 'link_response'",
                $wa->{id}), 1, 'the in-app notification is written as well';
+}
+
+# The kept counts (sql/055_notification_counts.sql) agree with a recount for every user
+# and type, after all of the above: inserts, reads one by one and all at once, the prune.
+is $s->sql("SELECT count(*) FROM (SELECT user_id, type, count(*) AS total,"
+           . " count(*) FILTER (WHERE NOT is_read) AS unread FROM notifications GROUP BY 1, 2) r"
+           . " FULL JOIN (SELECT * FROM notification_counts WHERE total > 0) c USING (user_id, type)"
+           . " WHERE r.total IS DISTINCT FROM c.total OR r.unread IS DISTINCT FROM c.unread"), 0,
+    'notification_counts agrees with a recount of every user and type';
+{
+    my $u = $v2->{user}{id};
+    my $page = $s->get("$N?type=outbid&page_size=1", token => tok($v2))->{json};
+    is $page->{pagination}{total}, $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1'"
+                                           . " AND type = 'outbid'", $u), 'a type\'s total';
+    $page = $s->get("$N?unread_only=true&page_size=1", token => tok($v2))->{json};
+    is $page->{pagination}{total}, $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1'"
+                                           . " AND NOT is_read", $u), 'the unread total';
+    is $page->{unread_count}, $page->{pagination}{total}, 'unread_count is the same';
 }
 
 done_testing;
