@@ -116,6 +116,22 @@ static void wait_for_work(struct scp_db *db)
 			PQfreemem(n);
 }
 
+/* -h and --help: the usage on stdout, exit 0; a bad option: the same on stderr, exit 2. */
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: scp-worker [-c CONFIG] [-1]\n"
+		"       scp-worker --version | --help\n"
+		"The SCP job runner: outbox deliveries, retries, dead letters, periodic sweeps.\n"
+		"  -c CONFIG   configuration file (default %s; $SCP_CONFIG overrides it,\n"
+		"              SCP_<KEY> variables override its keys)\n"
+		"  -1          run the jobs due now and the sweeps once, then exit\n"
+		"  --version   print the version\n"
+		"  --help, -h  print this help\n"
+		"See scp-worker(8) and scp.conf(5).\n",
+		scp_config_default_path());
+}
+
 int main(int argc, char **argv)
 {
 	struct scp_buf errs = SCP_BUF_INIT;
@@ -126,13 +142,20 @@ int main(int argc, char **argv)
 	time_t last_sweep = 0;
 	int opt;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("scp-worker (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "c:1h")) != -1) {
 		switch (opt) {
 		case 'c': config = optarg; break;
 		case '1': once = true; break;
-		default:
-			fprintf(stderr, "usage: scp-worker [-c CONFIG] [-1]\n");
-			return opt == 'h' ? 0 : 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (!scp_config_load(config, &errs) || !scp_config_validate(&errs)) {

@@ -7,6 +7,8 @@
  *                               [--first-name F] [--last-name L] [--supplier-name S]
  *   scpctl [-c CONFIG] seed-demo
  *   scpctl [-c CONFIG] check-config
+ *   scpctl example-config                       every key at its default, commented
+ *   scpctl --version | --help
  */
 #include "scp_buf.h"
 #include "scp_config.h"
@@ -441,16 +443,68 @@ static int cmd_check_config(void)
 	return ok ? 0 : 1;
 }
 
-static void usage(void)
+/*
+ * The example scp.conf, made from the keys table itself (through scp_config_dump of the
+ * defaults) so that the installed example and scp.conf(5), both generated from this at
+ * build time, cannot drift from the keys the programs read.  The environment is cleared
+ * first: an SCP_<KEY> of the caller's must not become a "default".
+ */
+static int cmd_example_config(void)
 {
-	fprintf(stderr,
+	struct scp_buf errs = SCP_BUF_INIT, out = SCP_BUF_INIT;
+	char *line, *save = NULL;
+
+	clearenv();
+	if (!scp_config_load("/dev/null", &errs)) {
+		fprintf(stderr, "defaults do not load:\n%s", errs.ptr);
+		scp_buf_release(&errs);
+		return 1;
+	}
+	scp_buf_release(&errs);
+	scp_config_dump(&out);
+	printf("# scp.conf: the configuration of every SCP program; see scp.conf(5).\n"
+	       "#\n"
+	       "# One \"key = value\" a line; lines starting with # are comments.  Every key\n"
+	       "# below is commented out at its default: uncomment and change what you need.\n"
+	       "# The environment variable SCP_<KEY> (upper case) overrides a key.  The\n"
+	       "# values of keys marked (secret) are never shown by `scpctl check-config`.\n"
+	       "# Check the file with: scpctl -c FILE check-config\n");
+	/* Each dump line is "name = value    # help"; a secret's value is "(empty)". */
+	for (line = strtok_r(out.ptr, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strstr(line, " = "), *help = eq ? strstr(eq, "    # ") : NULL;
+		char *name_end = strchr(line, ' '), *val;
+		bool secret;
+
+		if (!eq || !help || !name_end)
+			continue;
+		*name_end = '\0';
+		*help = '\0';
+		val = eq + 3;
+		secret = !strcmp(val, "(empty)") || !strcmp(val, "(set, hidden)");
+		printf("\n# %s%s\n#%s =%s%s\n", help + 6, secret ? " (secret)" : "", line,
+		       secret || !*val ? "" : " ", secret ? "" : val);
+	}
+	scp_buf_release(&out);
+	scp_config_free();
+	return 0;
+}
+
+/* --help: on stdout, exit 0; no command or an unknown one: on stderr, exit 2. */
+static void usage(FILE *to)
+{
+	fprintf(to,
 		"usage: scpctl [-c CONFIG] COMMAND\n"
+		"       scpctl --version | --help\n"
 		"  migrate [-d SQLDIR]   apply pending migrations, then SQLDIR/functions/*.sql\n"
 		"                        (default %s)\n"
 		"  user add ...          create a user (scpctl user add for the options)\n"
 		"  seed-demo [-d SQLDIR] demo users of every role, then SQLDIR/seed/*.sql\n"
-		"  check-config          show the effective configuration and its problems\n",
-		SCP_SQLDIR);
+		"  check-config          show the effective configuration and its problems\n"
+		"  example-config        print an example scp.conf: every key at its default\n"
+		"  -c CONFIG             configuration file (default %s; $SCP_CONFIG\n"
+		"                        overrides it, SCP_<KEY> variables override its keys)\n"
+		"See scpctl(8) and scp.conf(5).\n",
+		SCP_SQLDIR, scp_config_default_path());
 }
 
 int main(int argc, char **argv)
@@ -460,12 +514,22 @@ int main(int argc, char **argv)
 	bool loaded;
 	int i = 1, rc;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("scpctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "example-config"))
+		return cmd_example_config();
 	if (argc > 2 && !strcmp(argv[1], "-c")) {
 		config = argv[2];
 		i = 3;
 	}
 	if (i >= argc) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	cmd = argv[i];
@@ -488,7 +552,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "check-config")) {
 		rc = cmd_check_config();
 	} else {
-		usage();
+		usage(stderr);
 		rc = 2;
 	}
 	scp_config_free();

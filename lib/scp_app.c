@@ -217,9 +217,23 @@ static bool reload(void *arg)
 	return load_config(app->config_path);
 }
 
-static void usage(const char *prog)
+/* -h and --help: the usage on stdout, exit 0; a bad option: the same on stderr, exit 2. */
+static void usage(FILE *to, const char *prog)
 {
-	fprintf(stderr, "usage: %s [-c CONFIG] [-s SOCKET] [-n WORKERS] | --routes\n", prog);
+	fprintf(to,
+		"usage: %s [-c CONFIG] [-s SOCKET] [-n WORKERS]\n"
+		"       %s --routes | --version | --help\n"
+		"The SCP FastCGI server of one resource family: a prefork master and its workers.\n"
+		"  -c CONFIG   configuration file (default %s; $SCP_CONFIG overrides it,\n"
+		"              SCP_<KEY> variables override its keys)\n"
+		"  -s SOCKET   listen on this Unix socket (default socket_dir/%s.sock; a socket\n"
+		"              handed over by systemd, LISTEN_FDS, is used when there is one)\n"
+		"  -n WORKERS  worker processes (default: workers in the configuration)\n"
+		"  --routes    print the family's routes, one \"METHOD /pattern\" a line\n"
+		"  --version   print the version\n"
+		"  --help, -h  print this help\n"
+		"See scp-family(8) and scp.conf(5).\n",
+		prog, prog, scp_config_default_path(), prog);
 }
 
 static int print_routes(const struct scp_family *fam)
@@ -240,12 +254,21 @@ int scp_app_main(int argc, char **argv, const struct scp_family *fam)
 	snprintf(prog, sizeof(prog), "scp-%s", fam->name);
 	if (argc == 2 && !strcmp(argv[1], "--routes"))
 		return print_routes(fam);
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("%s (%s) %s\n", prog, PACKAGE_NAME, PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		usage(stdout, prog);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "c:s:n:h")) != -1) {
 		switch (opt) {
 		case 'c': app.config_path = optarg; break;
 		case 's': sock = optarg; break;
 		case 'n': app.workers = atoi(optarg); break;
-		default: usage(prog); return opt == 'h' ? 0 : 2;
+		case 'h': usage(stdout, prog); return 0;
+		default: usage(stderr, prog); return 2;
 		}
 	}
 	if (!load_config(app.config_path))
