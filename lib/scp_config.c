@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* configure's sysconfdir (Makefile.am); /etc for Debian's --sysconfdir=/etc. */
+#ifndef SCP_CONFIG_PATH
+#define SCP_CONFIG_PATH "/etc/scp/scp.conf"
+#endif
+
 struct scp_config scp_cfg;
 
 enum kind { STR, NUM };
@@ -251,7 +256,7 @@ const char *scp_config_default_path(void)
 {
 	const char *p = getenv("SCP_CONFIG");
 
-	return p && *p ? p : "/etc/scp/scp.conf";
+	return p && *p ? p : SCP_CONFIG_PATH;
 }
 
 bool scp_config_load(const char *path, struct scp_buf *errs)

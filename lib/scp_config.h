@@ -1,7 +1,7 @@
 /*
  * scp_config: the one configuration of every SCP program.
  *
- * Read from a `key = value` file (default /etc/scp/scp.conf, or $SCP_CONFIG, or -c),
+ * Read from a `key = value` file (default $(sysconfdir)/scp/scp.conf, or $SCP_CONFIG, or -c),
  * then each key may be overridden by the environment variable SCP_<KEY> (upper case),
  * e.g. SCP_DATABASE_URL, SCP_JWT_SECRET.  A missing default file is not an error; a
  * file named explicitly must exist.
@@ -96,7 +96,7 @@ void scp_config_dump(struct scp_buf *out);
  * defaults).  scp_db sets them on every connection.
  */
 bool scp_config_sql_key(size_t i, const char **name, const char **text, long *num);
-/* The path used when none is given: $SCP_CONFIG or /etc/scp/scp.conf. */
+/* The path used when none is given: $SCP_CONFIG or $(sysconfdir)/scp/scp.conf. */
 const char *scp_config_default_path(void);
 void scp_config_free(void);
 

@@ -188,9 +188,10 @@ static void test_missing(struct scp_buf *errs)
 	ok(!scp_config_load(NULL, errs), "a missing file named by SCP_CONFIG is an error");
 	unsetenv("SCP_CONFIG");
 
-	is_str(scp_config_default_path(), "/etc/scp/scp.conf", "built-in default path");
-	if (access("/etc/scp/scp.conf", F_OK) == 0) {
-		skip("/etc/scp/scp.conf exists on this machine");
+	/* configure's $(sysconfdir)/scp/scp.conf, the same define as libscp's (Makefile.am) */
+	is_str(scp_config_default_path(), SCP_CONFIG_PATH, "built-in default path");
+	if (access(SCP_CONFIG_PATH, F_OK) == 0) {
+		skip(SCP_CONFIG_PATH " exists on this machine");
 		return;
 	}
 	scp_buf_reset(errs);
