@@ -6,8 +6,6 @@
 -- Locks are always taken order first, then payment: a request and a webhook that meet
 -- on one order wait for each other instead of deadlocking.
 
-INSERT INTO notification_types (type) VALUES ('payment') ON CONFLICT DO NOTHING;
-
 -- Can a payment move from p_from to p_to (state_moves machine 'payment')?  The webhook
 -- asks without raising: a late or replayed event that would move a payment backwards is
 -- acknowledged and changes nothing.
@@ -120,19 +118,19 @@ BEGIN
         UPDATE auction_orders SET payment_status = st, updated_at = now() WHERE id = p_order;
     END IF;
     IF st = 'paid' THEN
-        PERFORM scp_notify(o.payer, 'payment', 'Payment received',
+        PERFORM scp_notify(o.payer, 'order_update', 'Payment received',
             format('Your payment of %s %s is confirmed', o.currency, scp_amount(captured)),
-            jsonb_build_object('order_id', p_order, 'order_kind', o.kind), 'normal', p_order);
+            jsonb_build_object('order_id', p_order, 'order_kind', o.kind, 'payment_status', 'paid'), 'normal', p_order);
         IF o.kind = 'catalog' THEN
-            PERFORM scp_notify_staff(o.supplier, ARRAY['owner', 'manager'], NULL, 'payment',
+            PERFORM scp_notify_staff(o.supplier, ARRAY['owner', 'manager'], NULL, 'order_update',
                 'Order paid', format('Order #%s is paid: %s %s', o.order_no, o.currency,
                                      scp_amount(captured)),
-                jsonb_build_object('order_id', p_order, 'order_kind', o.kind), 'normal',
+                jsonb_build_object('order_id', p_order, 'order_kind', o.kind, 'payment_status', 'paid'), 'normal',
                 p_order);
         ELSE
-            PERFORM scp_notify(o.seller, 'payment', 'Order paid',
+            PERFORM scp_notify(o.seller, 'order_update', 'Order paid',
                 format('The buyer paid %s %s', o.currency, scp_amount(captured)),
-                jsonb_build_object('order_id', p_order, 'order_kind', o.kind), 'normal',
+                jsonb_build_object('order_id', p_order, 'order_kind', o.kind, 'payment_status', 'paid'), 'normal',
                 p_order);
         END IF;
     END IF;

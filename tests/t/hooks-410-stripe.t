@@ -119,7 +119,7 @@ is $deliveries->(), $before, 'nothing written';
 # --- dedupe -------------------------------------------------------------------------------------
 ($o, $p, $minor) = paying();
 $raw = event_body('payment_intent.succeeded', intent_obj($p->{payment_intent_id}, $minor));
-my $notes = sub { $s->sql("SELECT count(*) FROM notifications WHERE type = 'payment' AND data->>'order_id' = :'p1'", $o->{id}) };
+my $notes = sub { $s->sql("SELECT count(*) FROM notifications WHERE type = 'order_update' AND data->>'payment_status' = 'paid' AND data->>'order_id' = :'p1'", $o->{id}) };
 my @res = parallel(5, sub { my $x = hook($raw);
                             { status => $x->{status}, applied => $x->{json}{applied} ? 1 : 0 } });
 is_deeply [ map { $_->{status} } @res ], [ (200) x 5 ], 'five concurrent replays: 200 each';

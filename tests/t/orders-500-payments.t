@@ -192,11 +192,11 @@ is $r->{json}{refundable}, $total, 'all refundable';
 is $s->get("/api/v1/consumer/orders/$o->{id}", token => $con->{token})->{json}{payment_status},
     'paid', 'the order JSON says paid';
 is api_error($pay->($o->{id})), '409 CONFLICT', 'paying a paid order: 409 CONFLICT';
-is $s->sql("SELECT count(*) FROM notifications WHERE type = 'payment' AND user_id = :'p1'", $con->{id}),
+is $s->sql("SELECT count(*) FROM notifications WHERE type = 'order_update' AND data->>'payment_status' = 'paid' AND user_id = :'p1'", $con->{id}),
     1, 'the consumer is notified';
-is $s->sql("SELECT count(*) FROM notifications WHERE type = 'payment' AND user_id = :'p1'",
+is $s->sql("SELECT count(*) FROM notifications WHERE type = 'order_update' AND data->>'payment_status' = 'paid' AND user_id = :'p1'",
            $sup->{user}{id}), 1, 'the owner too';
-is $s->sql("SELECT count(*) FROM notifications WHERE type = 'payment' AND user_id = :'p1'",
+is $s->sql("SELECT count(*) FROM notifications WHERE type = 'order_update' AND data->>'payment_status' = 'paid' AND user_id = :'p1'",
            $rep->{id}), 0, 'not the sales rep';
 
 # --- refunds --------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ is api_error($s->get($P->($ao), token => $vendor2->{access_token})), '404 NOT_FO
 succeeded($r->{json}{payment_intent_id}, 2004900, $ao);
 is $s->get("/api/v1/orders/$ao", token => $vendor->{access_token})->{json}{payment_status}, 'paid',
     'paid';
-is $s->sql("SELECT count(*) FROM notifications WHERE type = 'payment' AND user_id = :'p1'",
+is $s->sql("SELECT count(*) FROM notifications WHERE type = 'order_update' AND data->>'payment_status' = 'paid' AND user_id = :'p1'",
            $client->{user}{id}), 1, 'the seller is notified';
 is api_error($s->post($R->($ao), {}, token => $T)), '404 NOT_FOUND', 'a supplier owner: 404';
 $r = $s->post($R->($ao), { amount => 49 }, token => $admin->{access_token});
