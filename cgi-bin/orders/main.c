@@ -47,10 +47,11 @@ static const struct scp_route routes[] = {
 	 * consumer, an auction order's buyer); the parties read; a catalog order's owner or
 	 * manager, or an admin for an auction order, refunds. */
 	{ "POST", "/api/v1/orders/:id/payments", ord_payment_create,
-	  SCP_R_CONSUMER | SCP_R_VENDOR },
+	  SCP_R_CONSUMER | SCP_R_VENDOR | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/orders/:id/payments", ord_payment_list,
 	  SCP_R_CONSUMER | STAFF | SCP_R_VENDOR | SCP_R_CLIENT | SCP_R_ADMIN },
-	{ "POST", "/api/v1/orders/:id/refunds", ord_refund_create, WRITERS | SCP_R_ADMIN },
+	{ "POST", "/api/v1/orders/:id/refunds", ord_refund_create,
+	  WRITERS | SCP_R_ADMIN | SCP_IDEMPOTENT },
 	SCP_ROUTES_END,
 };
 

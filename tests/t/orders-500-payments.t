@@ -233,18 +233,28 @@ is $q->{form}{amount}, 500, 'amount in minor units';
 like $q->{headers}{'idempotency-key'}, qr/^scp-refund-[0-9a-f-]{36}$/, 'an Idempotency-Key';
 is $q->{headers}{authorization}, 'Bearer sk_test_fake51HxTestKey', 'the secret key';
 
+# A client's Idempotency-Key on the refund: a retried POST gets the first answer, no second refund.
+my $n_refunds = sub { $s->sql("SELECT count(*) FROM refunds WHERE order_id = :'p1'", $o->{id}) };
+my $n_before = $n_refunds->();
+my $k1 = $s->post($R->($o->{id}), { amount => 1 }, token => $mgr->{token}, headers => { 'Idempotency-Key' => "refund-$$-1" });
+my $k2 = $s->post($R->($o->{id}), { amount => 1 }, token => $mgr->{token}, headers => { 'Idempotency-Key' => "refund-$$-1" });
+is $k1->{status}, 201, 'a refund with an Idempotency-Key: 201';
+is $k2->{json}{id}, $k1->{json}{id}, 'the retry answers the same refund';
+is $k2->{headers}{'idempotent-replayed'}, 'true', 'replayed';
+is $n_refunds->(), $n_before + 1, 'one refund row';
+
 # Stripe down during a refund: 503, the refund failed, nothing held back.
 $s->fake_control('stripe', '500 1');
 $r = $s->post($R->($o->{id}), { amount => 1 }, token => $T);
 is api_error($r), '503 UNAVAILABLE', 'Stripe down during a refund: 503';
 $r = $s->get($P->($o->{id}), token => $T);
 is $r->{json}{refunds}[0]{status}, 'failed', 'that refund is failed';
-is $r->{json}{refundable}, $total - 5, 'and holds nothing back';
-is $r->{json}{amount_refunded}, 5, 'amount_refunded counts the succeeded one';
+is $r->{json}{refundable}, $total - 6, 'and holds nothing back';
+is $r->{json}{amount_refunded}, 6, 'amount_refunded counts the succeeded ones';
 
 $r = $s->post($R->($o->{id}), {}, token => $T);
 is $r->{status}, 201, 'the rest, by the owner: 201';
-is $r->{json}{amount}, $total - 5, 'the amount left';
+is $r->{json}{amount}, $total - 6, 'the amount left';
 is $r->{json}{order_payment_status}, 'refunded', 'the order: refunded';
 is api_error($s->post($R->($o->{id}), {}, token => $T)), '409 INVALID_STATE',
     'nothing left: 409 INVALID_STATE';
