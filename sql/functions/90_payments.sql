@@ -84,8 +84,8 @@ END $$;
 
 -- Derive the order's payment status from its payments and write it when it changed:
 -- any captured money makes it paid, partially_refunded or refunded by the amounts;
--- otherwise the latest attempt says processing (an intent awaits the customer), failed
--- or unpaid.  The payments themselves only move forward (state_moves), so a paid order
+-- otherwise the latest attempt Stripe answered says processing (an intent awaits the
+-- customer) or failed; none is unpaid.  The payments themselves only move forward (state_moves), so a paid order
 -- never becomes unpaid again.  Becoming paid notifies the payer and the payee.
 CREATE OR REPLACE FUNCTION scp_payment_order_sync(p_order uuid) RETURNS text
 LANGUAGE plpgsql AS $$
@@ -100,7 +100,9 @@ BEGIN
       INTO captured, refunded
       FROM payments p
      WHERE p.order_id = p_order AND p.status IN ('succeeded', 'partially_refunded', 'refunded');
-    SELECT p.status INTO latest FROM payments p WHERE p.order_id = p_order
+    -- An attempt Stripe has not answered yet says nothing: the one before it speaks.
+    SELECT p.status INTO latest FROM payments p
+     WHERE p.order_id = p_order AND p.status <> 'pending'
      ORDER BY p.attempt DESC LIMIT 1;
     st := CASE WHEN captured > 0 AND refunded >= captured THEN 'refunded'
                WHEN captured > 0 AND refunded > 0 THEN 'partially_refunded'

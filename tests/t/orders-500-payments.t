@@ -177,6 +177,10 @@ $r = $s->get($P->($oc->{id}), token => $con->{token});
 is $r->{json}{payment_status}, 'failed', 'the order: failed';
 is $r->{json}{payments}[0]{status}, 'failed', 'the attempt: failed';
 is $r->{json}{payments}[0]{last_error}{code}, 'card_declined', 'with its error';
+$s->fake_control('stripe', '500 1');
+is api_error($pay->($oc->{id})), '503 UNAVAILABLE', 'the next attempt meets Stripe down: 503';
+is $s->get($P->($oc->{id}), token => $con->{token})->{json}{payment_status}, 'failed',
+    'the order stays failed (an unanswered attempt says nothing)';
 $r = $pay->($oc->{id});
 is $r->{status}, 201, 'a new attempt: 201';
 is $r->{json}{attempt}, 2, 'attempt 2';
