@@ -14,6 +14,7 @@ use Digest::SHA qw(hmac_sha256_hex);
 use SCPTest qw(parallel);
 use SCPB2B;
 use SCPAuction qw(user_of_role live_listing);
+use IO::Socket::INET;
 
 my $s = SCPTest->start(fakes => ['stripe'], env => { SCP_PLATFORM_FEE => 4900 });
 my $J = SCPTest::json;
@@ -222,6 +223,12 @@ is_deeply [ api_error($r), field_errors($r) ], [ '422 VALIDATION_ERROR', ['amoun
     'more than captured: 422';
 like $r->{json}{error}{details}{fields}[0]{message}, qr/may not exceed/, 'saying why';
 is $s->post($R->($o->{id}), '{"amount":', token => $mgr->{token})->{status}, 400, 'malformed body: 400';
+$r = $s->post($R->($o->{id}), { reason => 'x' x 501 }, token => $mgr->{token});
+is_deeply [ api_error($r), field_errors($r) ], [ '422 VALIDATION_ERROR', ['reason'] ], 'reason over 500 characters: 422';
+is $s->post($R->($o->{id}), { reason => 'x' x (2 * 1024 * 1024) }, token => $mgr->{token})->{status}, 413,
+    'an oversized body: 413';
+is $s->post($R->($o->{id}), 'amount=1', token => $mgr->{token}, type => 'application/x-www-form-urlencoded')->{status},
+    415, 'not JSON: 415';
 is $s->sql("SELECT count(*) FROM refunds WHERE order_id = :'p1'", $o->{id}), 0, 'nothing written';
 
 $r = $s->post($R->($o->{id}), { amount => '5.00', reason => 'one crate bruised' }, token => $mgr->{token});
@@ -311,6 +318,24 @@ is api_error($s->post($R->($ao), {}, token => $T)), '404 NOT_FOUND', 'a supplier
 $r = $s->post($R->($ao), { amount => 49 }, token => $admin->{access_token});
 is $r->{status}, 201, 'an admin refunds the fee: 201';
 is $r->{json}{order_payment_status}, 'partially_refunded', 'partially_refunded';
+
+# --- Stripe unreachable: the fake is stopped, then started again on its port ----------------
+my $fk = $s->{fakes}{stripe};
+kill 'TERM', $fk->{pid};
+waitpid $fk->{pid}, 0;
+my $ou = $order->();
+$r = $pay->($ou->{id});
+is api_error($r), '503 UNAVAILABLE', 'Stripe unreachable: 503';
+like $r->{json}{error}{message}, qr/unavailable; try again/, 'try again';
+is $s->sql("SELECT status FROM payments WHERE order_id = :'p1'", $ou->{id}), 'pending',
+    'the attempt stays pending';
+my $pid = fork // die;
+if (!$pid) { exec $^X, "$SCPTest::TOP/tests/fakes/stripe.pl", $fk->{port}, $fk->{log}, $fk->{ctl}; die }
+$fk->{pid} = $pid;
+$s->wait_until(5, sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$fk->{port}") });
+$r = $pay->($ou->{id});
+is $r->{status}, 201, 'Stripe back: the retry succeeds';
+is last_stripe()->{headers}{'idempotency-key'}, "scp-order-$ou->{id}-attempt-1", 'with the same key';
 
 # --- the log transport (development): no network, a development intent ---------------------
 my $dev = SCPTest->start;
