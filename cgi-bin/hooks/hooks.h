@@ -27,4 +27,8 @@ void hooks_whatsapp_verify(struct scp_req *r);
 void hooks_whatsapp_event(struct scp_req *r);
 extern const struct scp_stmt hooks_whatsapp_stmts[];
 
+/* stripe.c: Stripe's events (Stripe-Signature t=/v1=, 300 s tolerance) */
+void hooks_stripe_event(struct scp_req *r);
+extern const struct scp_stmt hooks_stripe_stmts[];
+
 #endif

@@ -12,13 +12,15 @@ static const struct scp_route routes[] = {
 	/* WhatsApp Cloud API (whatsapp.c): the subscription handshake, status updates. */
 	{ "GET", "/webhooks/whatsapp", hooks_whatsapp_verify, SCP_PUBLIC | SCP_NO_DB },
 	{ "POST", "/webhooks/whatsapp", hooks_whatsapp_event, SCP_PUBLIC },
+	/* Stripe (stripe.c): payment intents and refunds of order payments. */
+	{ "POST", "/webhooks/stripe", hooks_stripe_event, SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 
 static const struct scp_family family = {
 	.name = "hooks",
 	.routes = routes,
-	.stmts = SCP_STMT_TABLES(hooks_whatsapp_stmts),
+	.stmts = SCP_STMT_TABLES(hooks_whatsapp_stmts, hooks_stripe_stmts),
 };
 
 int main(int argc, char **argv)

@@ -42,6 +42,16 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/orders", ord_auction_list, AUCTION },
 	{ "GET", "/api/v1/orders/:id", ord_auction_get, AUCTION },
 	{ "PUT", "/api/v1/orders/:id/status", ord_auction_status, AUCTION },
+
+	/* Payments of either kind of order (payments.c): the payer pays (a catalog order's
+	 * consumer, an auction order's buyer); the parties read; a catalog order's owner or
+	 * manager, or an admin for an auction order, refunds. */
+	{ "POST", "/api/v1/orders/:id/payments", ord_payment_create,
+	  SCP_R_CONSUMER | SCP_R_VENDOR | SCP_IDEMPOTENT },
+	{ "GET", "/api/v1/orders/:id/payments", ord_payment_list,
+	  SCP_R_CONSUMER | STAFF | SCP_R_VENDOR | SCP_R_CLIENT | SCP_R_ADMIN },
+	{ "POST", "/api/v1/orders/:id/refunds", ord_refund_create,
+	  WRITERS | SCP_R_ADMIN | SCP_IDEMPOTENT },
 	SCP_ROUTES_END,
 };
 
@@ -49,7 +59,7 @@ static const struct scp_family family = {
 	.name = "orders",
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(orders_catalog_stmts, orders_dashboard_stmts,
-				 orders_auction_stmts),
+				 orders_auction_stmts, orders_payments_stmts),
 };
 
 int main(int argc, char **argv)

@@ -44,4 +44,14 @@ void ord_auction_get(struct scp_req *r);
 void ord_auction_status(struct scp_req *r);
 extern const struct scp_stmt orders_auction_stmts[];
 
+/*
+ * payments.c: Stripe payments of either kind of order (POST·GET /orders/:id/payments,
+ * POST /orders/:id/refunds).  Who may pay, see and refund which order, and the payment
+ * state, are sql/functions/90_payments.sql.
+ */
+void ord_payment_create(struct scp_req *r);
+void ord_payment_list(struct scp_req *r);
+void ord_refund_create(struct scp_req *r);
+extern const struct scp_stmt orders_payments_stmts[];
+
 #endif

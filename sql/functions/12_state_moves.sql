@@ -59,7 +59,18 @@ WITH moves (machine, from_state, to_state) AS (VALUES
     ('cliick_order', 'Confirmed', 'Completed'),
     ('cliick_order', 'Pending', 'Cancelled'),
     ('cliick_order', 'Confirmed', 'Cancelled'),
-    ('cliick_order', 'Completed', 'Return')),
+    ('cliick_order', 'Completed', 'Return'),
+    -- payment (an attempt to pay an order, 90_payments.sql): moved by Stripe's answers
+    -- and webhooks, never backwards; a declined attempt may still succeed on its intent
+    ('payment', 'pending', 'requires_payment'),
+    ('payment', 'pending', 'succeeded'),
+    ('payment', 'pending', 'failed'),
+    ('payment', 'requires_payment', 'succeeded'),
+    ('payment', 'requires_payment', 'failed'),
+    ('payment', 'failed', 'succeeded'),
+    ('payment', 'succeeded', 'partially_refunded'),
+    ('payment', 'succeeded', 'refunded'),
+    ('payment', 'partially_refunded', 'refunded')),
 gone AS (DELETE FROM state_moves s
           WHERE (s.machine, s.from_state, s.to_state) NOT IN (SELECT * FROM moves))
 INSERT INTO state_moves (machine, from_state, to_state)

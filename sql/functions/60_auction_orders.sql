@@ -13,7 +13,7 @@ LANGUAGE sql STABLE AS $$
         'platform_fee', scp_au_money(o.platform_fee),
         'seller_payout', scp_au_money(o.final_price - o.commission_amount),
         'buyer_total', scp_au_money(o.final_price + o.platform_fee),
-        'status', o.status,
+        'status', o.status, 'payment_status', o.payment_status,
         'status_history', (SELECT json_agg(json_build_object(
                 'status', h.status, 'timestamp', h.at, 'updated_by', h.updated_by,
                 'notes', h.notes,

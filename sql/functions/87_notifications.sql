@@ -154,8 +154,7 @@ END $$;
 
 -- The notifications an event job's change means (the job carries their live events:
 -- scp_notify above).
-DROP FUNCTION IF EXISTS scp_notifications_of_job(jobs);
-CREATE FUNCTION scp_notifications_of_job(j jobs) RETURNS void
+CREATE OR REPLACE FUNCTION scp_notifications_of_job(j jobs) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     p jsonb := j.payload;

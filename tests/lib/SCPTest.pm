@@ -87,6 +87,12 @@ sub _fake_env {
               SCP_WHATSAPP_PHONE_NUMBER_ID => '1098765432',
               SCP_WHATSAPP_ACCESS_TOKEN => 'test-wa-token');
     }
+    if (my $st = $self->{fakes}{stripe}) {
+        %e = (%e, SCP_STRIPE_TRANSPORT => 'http',
+              SCP_STRIPE_API_BASE => "http://127.0.0.1:$st->{port}",
+              SCP_STRIPE_SECRET_KEY => 'sk_test_fake51HxTestKey',
+              SCP_STRIPE_WEBHOOK_SECRET => 'whsec_test_fakeSigningSecret');
+    }
     return \%e;
 }
 

@@ -21,7 +21,7 @@ sub code { (my $t = $_[0]) =~ s{--[^\n]*}{}g; return $t }
 
 my %machine_of = ('40_b2b_links.sql' => 'consumer_link', '45_b2b_orders.sql' => 'catalog_order',
                   '55_listings.sql' => 'listing', '60_auction_orders.sql' => 'auction_order',
-                  '70_agents.sql' => 'agent_task');
+                  '70_agents.sql' => 'agent_task', '90_payments.sql' => 'payment');
 for my $f (sort keys %machine_of) {
     my $text = code(slurp("$top/sql/functions/$f"));
     like $text, qr/\bscp_state_check\('\Q$machine_of{$f}\E',/, "$f checks its moves with scp_state_check";
@@ -55,6 +55,10 @@ my %design = (
     conversation => 'open>pending pending>open open>closed pending>closed closed>open',
     cliick_order => 'Pending>Confirmed Confirmed>Completed Pending>Cancelled Confirmed>Cancelled '
                   . 'Completed>Return',
+    # payments (docs/decisions.md, "Payments"): Stripe's answers and webhooks move them
+    payment => 'pending>requires_payment pending>succeeded pending>failed '
+             . 'requires_payment>succeeded requires_payment>failed failed>succeeded '
+             . 'succeeded>partially_refunded succeeded>refunded partially_refunded>refunded',
 );
 my $table = sub {
     my %t;
