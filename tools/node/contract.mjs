@@ -162,8 +162,8 @@ function checkBody(c, rec, resp, pointer, label) {
         // One problem per schema location, so that each is listed once with its count.
         const seen = new Set();
         for (const e of v.errors) {
-            const k = `${label}: ${e.instancePath || '/'} ${e.message} [${e.schemaPath}]`
-                .replace(/\/\d+(?=\/|\s)/g, '/*');
+            const at = (e.instancePath || '/').replace(/\/\d+(?=\/|$)/g, '/*');
+            const k = `${label}: ${at} ${e.message} [${e.schemaPath}]`;
             if (seen.has(k)) continue;
             seen.add(k);
             fail(k, rec, `at ${e.instancePath || '/'}: ${e.message} ` +
@@ -193,13 +193,17 @@ function checkRecord(c, rec, p, docLabel, statusOnly = false) {
     }
     const item = deref(c.doc, c.doc.paths[route.tpl]);
     const op = item[method];
-    const opPointer = `/paths/${esc(route.tpl)}/${method}`;
+    const raw = c.doc.paths[route.tpl];
+    const opPointer = (raw.$ref ? raw.$ref.replace(/^#/, '') : `/paths/${esc(route.tpl)}`) +
+        `/${method}`;
     if (!op) {
         if (rec.method === 'OPTIONS' && rec.status === 204 && !rec.length) return; // CORS
         // 404: /health, /ping and /metrics to any other method; or a path parameter the
         // route's pattern refuses (`/listings/42`: not a UUID), which is no listed path.
-        if (rec.status === 405 || rec.status === 404) {
-            const name = rec.status === 405 ? 'MethodNotAllowed' : 'NotFound';
+        // 403: nginx's limit_except on the files it serves itself (/media/).
+        const other = { 405: 'MethodNotAllowed', 404: 'NotFound', 403: 'Forbidden' };
+        if (other[rec.status] && (rec.status !== 403 || !route.tpl.startsWith('/api/'))) {
+            const name = other[rec.status];
             checkBody(c, rec, deref(c.doc, { $ref: `#/components/responses/${name}` }),
                 `/components/responses/${name}`, `${prefix}${rec.method} ${route.tpl} (no such operation)`);
             return;
