@@ -39,8 +39,9 @@ is_deeply \@remote, [], 'no script, stylesheet, font or image from another host'
 unlike $r->{content}, qr{fonts\.(?:googleapis|gstatic)\.com|cdn\.redoc\.ly}, 'no CDN at all';
 like $r->{content}, qr{<script>}, 'its scripts are inline';
 
-is $s->get('/docs/auth')->{status}, 200, 'a section path is the page too';
-is $s->get('/docs/auth')->{content}, $r->{content}, '(the same page)';
+$r = HTTP::Tiny->new(max_redirect => 0)->get($s->url . '/docs/selliko');
+is $r->{status}, 301, '/docs/selliko redirects';
+like $r->{headers}{location}, qr{/docs/selliko/$}, 'to its page';
 
 for my $p ([selliko => '/selliko'], [cliick => '/api'], [prokip => '/prokip']) {
     my ($name, $mount) = @$p;
@@ -56,6 +57,7 @@ for my $p ([selliko => '/selliko'], [cliick => '/api'], [prokip => '/prokip']) {
 
 is $s->post('/openapi.yaml', {})->{status}, 403, 'GET only';
 is $s->get('/docs/nowhere.js')->{status}, 404, 'nothing else under /docs/';
+is $s->get('/docs/auth')->{status}, 404, '(its sections are in the fragment)';
 is $s->get('/docs/selliko/x.yaml')->{status}, 404, 'nor under a profile';
 
 done_testing;

@@ -226,7 +226,7 @@ doc.info = {
     summary: `The canonical routes under ${prefix}/, answered in ${profile}'s dialect.`,
     description: [
         `The same routes as the canonical contract (\`/api/v1/\`, its own reference at ` +
-        `[/docs/](/docs/)), mounted at \`${prefix}/\`: \`${prefix}/auth/login\` is ` +
+        `\`/docs/\`), mounted at \`${prefix}/\`: \`${prefix}/auth/login\` is ` +
         `\`/api/v1/auth/login\`. Requests are the canonical ones (camelCase names are ` +
         `accepted too). The successes below are shown as this profile renders them ` +
         `(derived from \`lib/scp_profiles.c\`, the rules of this section); every error is ` +
