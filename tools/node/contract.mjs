@@ -5,7 +5,9 @@
 //     405 METHOD_NOT_ALLOWED, any path not listed 404 NOT_FOUND: the spec's conventions);
 //   * its status is one the operation documents (exactly, as NXX, or `default`);
 //   * its content type is one documented for that status, and a JSON body validates
-//     against that media type's schema (JSON Schema 2020-12, as OpenAPI 3.1 uses: ajv).
+//     against that media type's schema (JSON Schema 2020-12, as OpenAPI 3.1 uses: ajv);
+//   * and names no member its schema does not (JSON Schema would allow one unless the
+//     schema forbids it, but an undocumented field is the docs drifting from the code).
 // The profiles' mounts (/selliko/, /api/ but not /api/v1/, /prokip/) answer in a dialect
 // (docs/profiles.md): their errors are never rendered, so they are checked against the
 // canonical operation; their successes are checked against the derived profile document
@@ -132,6 +134,61 @@ function fail(key, rec, detail) {
     problems.set(key, p);
 }
 
+// Members a body has that its schema does not name (JSON Schema allows them unless a
+// schema says otherwise): drift the validator alone would not see.  Reported by field.
+const extra = new Map();
+function schemaProps(doc, sc, seen = 0) {
+    sc = deref(doc, sc);
+    if (!sc || typeof sc !== 'object' || seen > 20) return null;
+    // props: each name → every schema that names it (allOf branches may each say a part).
+    const props = {};
+    const addProps = (o) => { for (const [k, x] of Object.entries(o)) (props[k] ||= []).push(...[].concat(x)); };
+    let open = false, any = false;
+    if (sc.properties) { addProps(sc.properties); any = true; }
+    if (sc.additionalProperties !== undefined && sc.additionalProperties !== false) open = true;
+    if (sc.patternProperties) open = true;
+    for (const k of ['allOf', 'oneOf', 'anyOf']) {
+        for (const b of sc[k] || []) {
+            const r = schemaProps(doc, b, seen + 1);
+            if (!r) continue;
+            any = true;
+            addProps(r.props);
+            open = open || r.open;
+        }
+    }
+    if (!any && !open && sc.type !== 'object') return null;
+    if (!any && sc.type === 'object' && !sc.properties) open = true;   // a free object
+    return { props, open, add: sc.additionalProperties };
+}
+function itemSchemas(doc, sc, seen = 0) {
+    sc = deref(doc, sc);
+    if (!sc || seen > 20) return [];
+    const out = sc.items ? [sc.items] : [];
+    for (const k of ['allOf', 'oneOf', 'anyOf'])
+        for (const b of sc[k] || []) out.push(...itemSchemas(doc, b, seen + 1));
+    return out;
+}
+function undocumented(doc, v, sc, at, label, rec) {
+    if (Array.isArray(v)) {
+        const items = itemSchemas(doc, sc);
+        if (items.length) for (const x of v) undocumented(doc, x, { allOf: items }, `${at}/*`, label, rec);
+        return;
+    }
+    if (!v || typeof v !== 'object') return;
+    const r = schemaProps(doc, sc);
+    if (!r) return;
+    for (const [k, x] of Object.entries(v)) {
+        if (r.props[k]) undocumented(doc, x, { allOf: r.props[k] }, `${at}/${k}`, label, rec);
+        else if (r.open) {
+            if (r.add && typeof r.add === 'object') undocumented(doc, x, r.add, `${at}/*`, label, rec);
+        } else {
+            const key = `${label.replace(/ \d{3}$/, '')}: ${at}/${k}`;
+            extra.set(key, (extra.get(key) || 0) + 1);
+            fail(`${label}: ${at}/${k} is in the body, not in the schema`, rec);
+        }
+    }
+}
+
 // Validate rec against the response `resp` (already dereferenced) of document c.
 function checkBody(c, rec, resp, pointer, label) {
     const content = resp.content;
@@ -158,6 +215,7 @@ function checkBody(c, rec, resp, pointer, label) {
     }
     bodies++;
     const v = c.validate(`${pointer}/content/${esc(media)}/schema`);
+    undocumented(c.doc, body, mt.schema, '', label, rec);
     if (!v(body)) {
         // One problem per schema location, so that each is listed once with its count.
         const seen = new Set();
@@ -263,6 +321,10 @@ for (const k of keys) {
 if (missing.size) {
     console.log('\nRoutes the suite called that the spec does not have:');
     for (const [k, n] of [...missing.entries()].sort()) console.log(`    ${k}  (${n}×)`);
+}
+if (extra.size) {
+    console.log(`\nFields the responses have that their schemas do not name (${extra.size}):`);
+    for (const [k, n] of [...extra.entries()].sort()) console.log(`    ${k}  (${n}×)`);
 }
 console.log(`\n${records} responses: ${checked} matched an operation and status ` +
     `(${bodies} JSON bodies validated); ${dialect} under a profile's mount ` +
