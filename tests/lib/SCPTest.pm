@@ -129,8 +129,33 @@ sub req {
     }
     my $r = $self->{http}->request($method, $self->{url} . $path, \%args);
     my $json = eval { $JSON->decode($r->{content}) } if length($r->{content} // '');
+    $self->_record($method, $path, $r);
     return { status => $r->{status}, headers => $r->{headers}, content => $r->{content},
              json => $json };
+}
+
+# The contract log (tests/contract/validate.mjs): with SCP_CONTRACT_LOG=DIR every response
+# req() receives is one JSON line in DIR/<test>-<pid>.jsonl (a forked `parallel` child
+# writes its own file).  HTTP::Tiny's own 599 (no answer at all) is not a response.
+sub _record {
+    my ($self, $method, $path, $r) = @_;
+    my $dir = $ENV{SCP_CONTRACT_LOG} or return;
+    return if $r->{status} == 599;
+    (my $test = $0) =~ s{.*/}{};
+    $test =~ s/\.t$//;
+    my $type = $r->{headers}{'content-type'} // '';
+    $type = $type->[0] if ref $type;
+    my $body = $r->{content} // '';
+    my %rec = (test => $test, method => $method, path => $path, status => $r->{status} + 0,
+               content_type => $type);
+    $rec{length} = length $body;
+    if ($type =~ m{^application/(?:[\w.+-]+\+)?json\b}i) {
+        utf8::decode($body);    # the text, as the client reads it (bytes if not UTF-8)
+        $rec{body} = $body;
+    }
+    open my $fh, '>>', "$dir/$test-$$.jsonl" or return;
+    print $fh JSON::PP->new->utf8->canonical->encode(\%rec), "\n";
+    close $fh;
 }
 
 sub get    { my ($s, $p, %o) = @_; $s->req('GET', $p, undef, %o) }
