@@ -314,6 +314,7 @@ $$;
 CREATE OR REPLACE FUNCTION scp_sync_diff(p_supplier uuid, p_report jsonb)
 RETURNS TABLE (connection_id uuid, platform text, sku text, quantity int, external_ref jsonb)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 BEGIN
     CREATE TEMP TABLE IF NOT EXISTS scp_report (sku text PRIMARY KEY, quantity int,
                                                 product_id text, variation_id text)

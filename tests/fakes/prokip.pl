@@ -69,7 +69,7 @@ sub stock_page {
         my $stock = exists $over->{$sku} ? $over->{$sku} : ($i * 37) % 500;
         push @data, { product_id => $i, variation_id => 100000 + $i, sku => $sku,
                       product => "Product $i", type => 'single',
-                      location_id => $q->{location_id} + 0, location_name => 'Main',
+                      location_id => ($q->{location_id} // '') =~ /^\d+$/ ? $q->{location_id} + 0 : $q->{location_id}, location_name => 'Main',
                       unit => 'Pc(s)', unit_price => sprintf('%.4f', 10 + $i % 7),
                       stock => sprintf('%.4f', $stock), total_sold => '0.0000' };
     }

@@ -104,11 +104,12 @@ FakeHTTP::serve($port, $log, sub {
                             manage_stock => JSON::PP::true, stock_quantity => 0 }]);
         }
         if ($req->{method} eq 'PUT' && $what =~ m{^products/(\d+)$}) {
+            my $id = $1;
             return (404, { code => 'woocommerce_rest_product_invalid_id', message => 'Invalid ID.',
-                           data => { status => 404 } }) unless sells($1 - 500);
+                           data => { status => 404 } }) unless sells($id - 500);
             return (400, { code => 'rest_invalid_param', message => 'Invalid parameter(s): stock_quantity',
                            data => { status => 400 } }) unless ($b->{stock_quantity} // '') =~ /^-?\d+$/;
-            return (200, { id => $1 + 0, sku => sprintf('SKU-%05d', $1 - 500),
+            return (200, { id => $id + 0, sku => sprintf('SKU-%05d', $id - 500),
                            stock_quantity => $b->{stock_quantity}, manage_stock => $b->{manage_stock} });
         }
         if ($req->{method} eq 'GET' && $what eq 'orders') {
