@@ -127,7 +127,7 @@ struct grant {
 
 /*
  * Exchange username and password for tokens.  False when a response was sent: 422 when
- * Prokip refuses the credentials, 502 when it cannot be reached or answers nonsense.
+ * Prokip refuses the credentials, 503 when it cannot be reached or answers nonsense.
  */
 static bool password_grant(struct scp_req *r, const char *user, const char *pass,
 			   struct grant *g)
@@ -152,7 +152,7 @@ static bool password_grant(struct scp_req *r, const char *user, const char *pass
 	req.body = form.ptr;
 	if (!scp_httpc_request(&req, &out, &resp)) {
 		scp_warn("Prokip token endpoint unreachable: %s", resp.error);
-		scp_send_error(r, 502, "UPSTREAM_ERROR", "Prokip cannot be reached; try again", NULL);
+		scp_send_error(r, 503, "UNAVAILABLE", "Prokip cannot be reached; try again", NULL);
 	} else if (resp.status == 400 || resp.status == 401) {
 		scp_field_error(r, "password", "Prokip refused this username and password");
 		scp_fields_send(r);
@@ -160,7 +160,7 @@ static bool password_grant(struct scp_req *r, const char *user, const char *pass
 		   scp_json_parse(out.ptr, out.len, out.len + 1, &doc) != SCP_JSON_OK ||
 		   !json_text(doc, "access_token")) {
 		scp_warn("Prokip token endpoint answered %ld", resp.status);
-		scp_send_error(r, 502, "UPSTREAM_ERROR", "Prokip answered the sign-in unexpectedly",
+		scp_send_error(r, 503, "UNAVAILABLE", "Prokip answered the sign-in unexpectedly",
 			       NULL);
 	} else {
 		g->access = scp_arena_strdup(r->arena, json_text(doc, "access_token"));
