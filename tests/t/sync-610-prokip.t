@@ -255,4 +255,14 @@ unlike $s->sql("SELECT row_to_json(a)::text FROM prokip_accounts a WHERE supplie
 like $s->sql("SELECT access_token FROM store_connections WHERE id = :'p1'", $shop), qr/^v1:/,
     'store credentials are sealed too';
 
+# nor in any log
+my @leaks;
+for my $f (glob($s->dir . '/log/*.log')) {
+    open my $lf, '<', $f or next;
+    while (<$lf>) {
+        push @leaks, "$f: $_" if /pk_at_|pk_rt_|prokip-pass|tok_manager|shpat_fake1|cs_fake|ck_fake/;
+    }
+}
+is_deeply \@leaks, [], 'no Prokip or store secret in any log';
+
 done_testing;
