@@ -18,9 +18,9 @@
  * and the pass that gets everything through resolves the error.
  *
  * sync_pull_orders {supplier_id}, queued by POST /sync/pull-orders: each store's paid
- * orders updated since the last pull (Shopify GET /orders.json?status=any&
- * financial_status=paid&updated_at_min=…, WooCommerce GET /orders?after=…&
- * status=processing,completed), recorded as sales once each (scp_sync_record_orders):
+ * orders updated since the last pull, every page (Shopify GET /orders.json?status=any&
+ * financial_status=paid&updated_at_min=…&since_id=…, WooCommerce GET /orders?after=…&
+ * status=processing,completed&page=…), recorded as sales once each (scp_sync_record_orders):
  * an order a webhook already recorded is not sent again.
  */
 #include "worker.h"
@@ -44,6 +44,9 @@
 #define SHOPIFY_PAGES_MAX 400
 #define STORES_MAX 64
 #define CACHE_FLUSH (256 * 1024)	/* write cache rows in batches of about this size */
+#define PULL_SHOPIFY_PAGE 50	/* orders a page: 250 full Shopify orders could pass 1 MiB */
+#define PULL_WOO_PAGE 50
+#define PULL_PAGES_MAX 40
 
 const struct scp_stmt worker_sync_stmts[] = {
 	{ "sync_schedule", "SELECT scp_sync_schedule($1::int)" },
@@ -732,31 +735,69 @@ struct worker_result worker_sync_pass(struct scp_job *job)
 
 /* ---- pulling orders ------------------------------------------------------------------ */
 
+/* The number of orders in a page of the store's answer, and the largest id among them. */
+static size_t page_orders(const struct store *s, const struct scp_buf *out, long long *max_id)
+{
+	json_object *doc = parse(out);
+	json_object *list = doc && shopify(s) ? scp_json_get(doc, "orders") : doc;
+	size_t n = list && scp_json_is(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		long long id = int_member(json_object_array_get_idx(list, i), "id");
+
+		*max_id = id > *max_id ? id : *max_id;
+	}
+	json_object_put(doc);
+	return n;
+}
+
+/* Every page of the store's paid orders since `since`, recorded as sales. */
 static void pull_store(const char *supplier, struct store *s, const char *since)
 {
 	struct scp_buf out = SCP_BUF_INIT, path = SCP_BUF_INIT;
 	PGresult *res = NULL;
 	char cause[400] = "";
-	enum outcome o;
+	enum outcome o = PUSH_OK;
+	long long since_id = 0;
+	int fresh = 0;
 
 	if (s->log)
 		return;
-	if (shopify(s))
-		scp_buf_addf(&path, "orders.json?status=any&financial_status=paid"
-			     "&updated_at_min=%sZ&limit=250", since);
-	else
-		scp_buf_addf(&path, "orders?after=%s&status=processing,completed&per_page=100",
-			     since);
-	o = store_call(s, "GET", path.ptr, NULL, &out, cause, sizeof(cause));
+	for (int page = 1; page <= PULL_PAGES_MAX; page++) {
+		size_t got;
+
+		scp_buf_reset(&out);
+		scp_buf_reset(&path);
+		/* Shopify pages by since_id (the client sees no Link header), WooCommerce by page */
+		if (shopify(s))
+			scp_buf_addf(&path, "orders.json?status=any&financial_status=paid"
+				     "&updated_at_min=%sZ&limit=%d&since_id=%lld", since,
+				     PULL_SHOPIFY_PAGE, since_id);
+		else
+			scp_buf_addf(&path, "orders?after=%s&status=processing,completed"
+				     "&per_page=%d&page=%d", since, PULL_WOO_PAGE, page);
+		o = store_call(s, "GET", path.ptr, NULL, &out, cause, sizeof(cause));
+		if (o != PUSH_OK)
+			break;
+		if (!EXEC("sync_record_orders", &res, s->id, s->platform, out.ptr)) {
+			snprintf(cause, sizeof(cause), "the orders of %s cannot be recorded", s->platform);
+			o = PUSH_STORE_DOWN;
+			break;
+		}
+		fresh += atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		got = page_orders(s, &out, &since_id);
+		if (got < (size_t)(shopify(s) ? PULL_SHOPIFY_PAGE : PULL_WOO_PAGE))
+			break;
+	}
 	if (o != PUSH_OK) {
 		if (o == PUSH_NOT_FOUND)
 			snprintf(cause, sizeof(cause), "%s answered 404 to GET %s", s->platform,
 				 path.ptr);
 		EXEC("sync_error_note", NULL, supplier, s->id, "pull_orders", NULL, cause, "0");
-	} else if (EXEC("sync_record_orders", &res, s->id, s->platform, out.ptr)) {
-		scp_info("sync: store %s: %s new orders pulled", s->id, PQgetvalue(res, 0, 0));
+	} else {
+		scp_info("sync: store %s: %d new orders pulled", s->id, fresh);
 		EXEC("sync_error_clear", NULL, supplier, s->id, "pull_orders", NULL);
-		PQclear(res);
 	}
 	scp_buf_release(&out);
 	scp_buf_release(&path);

@@ -10,11 +10,12 @@
 #        inventory_item_id}]}]}  (product 7000000000+i, variant 4000000000+i, item 8000000000+i)
 #   POST /admin/api/{v}/inventory_levels/set.json {location_id, inventory_item_id, available}
 #        → {inventory_level: {…}}
-#   GET  /admin/api/{v}/orders.json               {orders: CTL.shopify-orders (JSON) or []}
+#   GET  /admin/api/{v}/orders.json?limit&since_id {orders: CTL.shopify-orders (JSON) or [],
+#        by id, after since_id, at most limit}
 # WooCommerce (HTTP Basic required, else 401 woocommerce_rest_cannot_view):
 #   GET  /wp-json/wc/v3/products?sku=X            [{id: 500+i, sku, parent_id: 0, …}] or []
 #   PUT  /wp-json/wc/v3/products/{id}             {stock_quantity, manage_stock} → the product
-#   GET  /wp-json/wc/v3/orders                    CTL.woo-orders (JSON) or []
+#   GET  /wp-json/wc/v3/orders?per_page&page      CTL.woo-orders (JSON) or [], that page
 # A line "STATUS COUNT" in CTL makes the next COUNT requests answer STATUS (a store down).
 # usage: storepush.pl PORT LOG CTL
 use strict;
@@ -45,6 +46,7 @@ sub query {
     return \%f;
 }
 
+sub by_id { $a->{id} <=> $b->{id} }
 sub skus { (slurp("$ctl.skus") // 5000) + 0 }
 sub sells { my ($i) = @_; $i >= 1 && $i <= skus() && $i != 13 }
 
@@ -88,7 +90,11 @@ FakeHTTP::serve($port, $log, sub {
                            updated_at => '2026-01-01T00:00:00-05:00' } });
         }
         if ($req->{method} eq 'GET' && $what eq 'orders.json') {
-            return (200, { orders => eval { decode_json(slurp("$ctl.shopify-orders") // '[]') } || [] });
+            my $all = eval { decode_json(slurp("$ctl.shopify-orders") // '[]') } || [];
+            my $limit = ($q->{limit} // 50) + 0;
+            my @o = grep { $_->{id} > ($q->{since_id} // 0) } sort by_id @$all;
+            splice @o, $limit if @o > $limit;
+            return (200, { orders => \@o });
         }
         return (404, { errors => 'Not Found' });
     }
@@ -113,7 +119,10 @@ FakeHTTP::serve($port, $log, sub {
                            stock_quantity => $b->{stock_quantity}, manage_stock => $b->{manage_stock} });
         }
         if ($req->{method} eq 'GET' && $what eq 'orders') {
-            return (200, eval { decode_json(slurp("$ctl.woo-orders") // '[]') } || []);
+            my $all = eval { decode_json(slurp("$ctl.woo-orders") // '[]') } || [];
+            my $per = ($q->{per_page} // 10) + 0;
+            my $first = (($q->{page} // 1) - 1) * $per;
+            return (200, [grep { defined } @$all[$first .. $first + $per - 1]]);
         }
         return (404, { code => 'rest_no_route', message => 'No route was found matching the URL and request method.',
                        data => { status => 404 } });

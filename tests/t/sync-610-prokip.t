@@ -205,10 +205,24 @@ my ($wpull) = grep { $_->{path} =~ m{^/wp-json/wc/v3/orders} } $s->fake_requests
 like $wpull->{path}, qr{after=\d{4}-\d\d-\d\dT[\d:]+&status=processing,completed},
     'WooCommerce is asked for processing and completed orders';
 like $wpull->{headers}{authorization}, qr/^Basic /, '... with Basic auth';
+# many orders: every page
+put_file("$ctl.woo-orders", SCPTest::json()->encode([
+    map { { id => 1000 + $_, status => 'completed', currency => 'KES', total => '10.00',
+            line_items => [{ sku => 'SKU-00004', quantity => 1, price => '10.00' }] } } 1 .. 120 ]));
+my $before = () = $s->fake_requests('storepush');
+is $s->post('/api/v1/sync/pull-orders', {}, token => $sup->{token})->{status}, 202, 'a pull of 120 orders';
+idle();
+is $s->sql("SELECT count(*) FROM sales_log WHERE connection_id = :'p1' AND store_order_id::int > 1000", $woo),
+    120, '... records all of them';
+my @after = $s->fake_requests('storepush');
+splice @after, 0, $before;
+is scalar(grep { $_->{path} =~ m{^/wp-json/wc/v3/orders\?.*&per_page=50&page=[123]$} } @after),
+    3, '... read in three pages';
+is scalar(grep { $_->{json}{sells}[0]{invoice_no} =~ /^WOO-1\d{3}$/ } sells()), 120, '... each sent once';
 my @pulls = parallel(4, sub { $s->post('/api/v1/sync/pull-orders', {}, token => $sup->{token}) });
 is scalar(grep { $_->{status} == 202 } @pulls), 4, 'four pulls at once: 202 each';
 idle();
-is scalar(sells()), 4, '... and still nothing sent twice';
+is scalar(sells()), 124, '... and still nothing sent twice';
 
 # Prokip down: a sync error, retried with backoff, cleared by the attempt that works
 $s->fake_control('prokip', '503 1');
