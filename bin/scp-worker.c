@@ -57,6 +57,11 @@ static const struct kind kinds[] = {
 	{ "message_new", worker_event },
 	{ "complaint_escalated", worker_event },
 	{ "notification", worker_event },
+	/* Prokip and the sync engine (worker_prokip.c, worker_sync.c) */
+	{ "prokip_sell", worker_prokip_sell },
+	{ "prokip_sell_return", worker_prokip_sell_return },
+	{ "sync_pass", worker_sync_pass },
+	{ "sync_pull_orders", worker_sync_pull_orders },
 };
 
 static void on_stop(int sig)
@@ -175,6 +180,8 @@ int main(int argc, char **argv)
 	scp_db_add_statements(&db, worker_auction_stmts);
 	scp_db_add_statements(&db, worker_files_stmts);
 	scp_db_add_statements(&db, worker_whatsapp_stmts);
+	scp_db_add_statements(&db, worker_prokip_stmts);
+	scp_db_add_statements(&db, worker_sync_stmts);
 	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 
@@ -188,6 +195,7 @@ int main(int argc, char **argv)
 			listening = scp_db_simple(&db, "LISTEN scp_jobs") == SCP_DB_OK;
 		sweep(&db, &last_sweep);
 		worker_auction_sweep(&db);
+		worker_sync_schedule(&db);
 		while (!stop && scp_jobs_claim(&db, &job))
 			run_job(&db, &job);
 		if (once)

@@ -3,6 +3,7 @@
 #define SCP_WORKER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "scp_jobs.h"
 
@@ -38,5 +39,32 @@ void worker_files_sweep(struct scp_db *db);
 
 /* worker_media.c: listing photo thumbnails (libvips) */
 struct worker_result worker_listing_thumbnails(struct scp_job *job);
+
+/* worker_prokip.c: Prokip's API, and the sales sent to it (jobs prokip_sell,
+ * prokip_sell_return) */
+#include "scp_buf.h"
+struct scp_httpc_resp;
+struct worker_prokip {
+	char location[48];	/* the account's business location */
+	struct scp_buf token;	/* its bearer token, in clear: release it */
+};
+extern const struct scp_stmt worker_prokip_stmts[];
+/* A supplier's account and a usable token (refreshed when expired); err: why not. */
+bool worker_prokip_account(const char *supplier, struct worker_prokip *acct, char *err,
+			   size_t errn);
+void worker_prokip_release(struct worker_prokip *acct);
+/* method {prokip_api_base}{path} with the bearer token; body JSON or NULL. */
+bool worker_prokip_call(const char *method, const char *path, const char *token,
+			const char *body, struct scp_buf *out, struct scp_httpc_resp *resp);
+struct worker_result worker_prokip_sell(struct scp_job *job);
+struct worker_result worker_prokip_sell_return(struct scp_job *job);
+
+/* worker_sync.c: the sync pass (job sync_pass, queued every sync_interval and by
+ * POST /sync) and the pull of recent store orders (job sync_pull_orders) */
+extern const struct scp_stmt worker_sync_stmts[];
+/* Queue the passes that are due; call it every loop, it keeps its own pace. */
+void worker_sync_schedule(struct scp_db *db);
+struct worker_result worker_sync_pass(struct scp_job *job);
+struct worker_result worker_sync_pull_orders(struct scp_job *job);
 
 #endif

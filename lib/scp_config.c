@@ -129,6 +129,8 @@ static const struct key keys[] = {
 	S(prokip_api_base, "https://api.prokip.africa", "Prokip API base URL"),
 	S(prokip_client_id, "", "Prokip OAuth client id (password grant)"),
 	X(prokip_client_secret, "", "Prokip OAuth client secret"),
+	N(sync_interval, 300, 10, 86400,
+	  "seconds between a supplier's inventory sync passes (scp-worker; seed 004: 5 minutes)"),
 	X(secrets_key, "",
 	  "64 hex digits: the AES-256-GCM key of third-party secrets stored in the database"
 	  " (empty: connections that store a secret are refused)"),

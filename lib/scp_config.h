@@ -74,6 +74,7 @@ struct scp_config {
 	char *prokip_client_id;
 	char *prokip_client_secret;
 	char *secrets_key;		/* 64 hex digits or "" */
+	long sync_interval;		/* seconds between sync passes */
 };
 
 extern struct scp_config scp_cfg;

@@ -17,6 +17,8 @@ use Exporter 'import';
 our @EXPORT_OK = qw(parallel free_port json);
 our $TOP = abs_path(dirname(__FILE__) . '/../..');
 my $JSON = JSON::PP->new->canonical->allow_nonref;
+# The secrets_key of a stack with the prokip or storepush fake.
+our $SECRETS_KEY = '5c' x 32;
 
 sub json { $JSON }
 
@@ -93,7 +95,39 @@ sub _fake_env {
               SCP_STRIPE_SECRET_KEY => 'sk_test_fake51HxTestKey',
               SCP_STRIPE_WEBHOOK_SECRET => 'whsec_test_fakeSigningSecret');
     }
+    # Prokip and the stores of the sync (tests/fakes/prokip.pl, storepush.pl), which store
+    # sealed secrets under $SECRETS_KEY (seal() below seals as they do).
+    if (my $p = $self->{fakes}{prokip}) {
+        %e = (%e, SCP_PROKIP_TRANSPORT => 'http',
+              SCP_PROKIP_API_BASE => "http://127.0.0.1:$p->{port}",
+              SCP_PROKIP_CLIENT_ID => '7', SCP_PROKIP_CLIENT_SECRET => 'fake-prokip-client-secret',
+              SCP_SECRETS_KEY => $SECRETS_KEY);
+    }
+    if (my $st = $self->{fakes}{storepush}) {
+        %e = (%e, SCP_SHOPIFY_TRANSPORT => 'http', SCP_WOOCOMMERCE_TRANSPORT => 'http',
+              SCP_SHOPIFY_API_BASE => "http://127.0.0.1:$st->{port}",
+              SCP_SECRETS_KEY => $SECRETS_KEY);
+    }
     return \%e;
+}
+
+# A fake's base URL.
+sub fake_url { my ($self, $name) = @_; "http://127.0.0.1:$self->{fakes}{$name}{port}" }
+
+# Seal a secret as the stack does (scp_secret, aad "<row id>:<field>"): scpctl seal.
+sub seal {
+    my ($self, $aad, $plain) = @_;
+    my $build = $ENV{SCP_BUILD} // "$TOP/build";
+    local $ENV{SCP_CONFIG} = "$self->{dir}/scp.conf";
+    local $ENV{SCP_SECRETS_KEY} = $SECRETS_KEY;
+    my $pid = open my $ph, '|-', "$build/bin/scpctl seal --aad '$aad' > '$self->{dir}/sealed'"
+        or die "scpctl seal: $!";
+    print $ph $plain;
+    close $ph or die "scpctl seal failed";
+    open my $fh, '<', "$self->{dir}/sealed" or die $!;
+    my $v = <$fh>;
+    chomp $v;
+    return $v;
 }
 
 # What a fake received: a list of {method, path, headers, body, json}.

@@ -107,7 +107,7 @@ for my $f (@functions) {
 
 my $am = slurp("$top/Makefile.am");
 $am =~ s/\\\n//g;
-my %dist = map { $_ => 1 } map { split ' ' } $am =~ /^dist_\w+_DATA\s*=(.*)$/mg;
+my %dist = map { $_ => 1 } map { split ' ' } $am =~ /^dist_\w+_DATA\s*\+?=(.*)$/mg;
 my @missing = grep { !$dist{$_} } map { base($_) } @migrations, @functions;
 is_deeply \@missing, [], 'Makefile.am installs and distributes every migration and function file';
 

@@ -1,0 +1,37 @@
+/*
+ * scp-sync: store connections and the sync engine (DESIGN §5, seed 004).
+ *
+ * Every route is a supplier's owner's or manager's: a store, its secrets and its sync
+ * are the business's, not a sales rep's.  Another supplier's ids are not found (404).
+ */
+#include "prokip.h"
+#include "scp_app.h"
+
+#define BOSS (SCP_R_OWNER | SCP_R_MANAGER)
+
+static const struct scp_route routes[] = {
+	/* Prokip and the sync engine (prokip.c, status.c) */
+	{ "GET", "/api/v1/connections/prokip", sync_prokip_get, BOSS },
+	{ "PUT", "/api/v1/connections/prokip", sync_prokip_put, BOSS },
+	/* seed 004's POST /connections/prokip: the same */
+	{ "POST", "/api/v1/connections/prokip", sync_prokip_put, BOSS },
+	{ "POST", "/api/v1/sync", sync_pass_request, BOSS },
+	{ "POST", "/api/v1/sync/pause", sync_pause, BOSS },
+	{ "POST", "/api/v1/sync/resume", sync_resume, BOSS },
+	{ "POST", "/api/v1/sync/pull-orders", sync_pull_request, BOSS },
+	{ "GET", "/api/v1/sync/status", sync_status, BOSS },
+	{ "GET", "/api/v1/sync/errors", sync_errors_list, BOSS },
+	{ "PATCH", "/api/v1/sync/errors/:id/resolve", sync_error_resolve, BOSS },
+	SCP_ROUTES_END,
+};
+
+static const struct scp_family family = {
+	.name = "sync",
+	.routes = routes,
+	.stmts = SCP_STMT_TABLES(sync_prokip_stmts, sync_status_stmts),
+};
+
+int main(int argc, char **argv)
+{
+	return scp_app_main(argc, argv, &family);
+}

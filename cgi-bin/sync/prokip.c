@@ -1,0 +1,254 @@
+/*
+ * A supplier's Prokip account (seed 004's POST /connections/prokip): a token, or a
+ * username and password exchanged once for tokens by Prokip's OAuth password grant
+ *   POST {prokip_api_base}/oauth/token  (form: grant_type=password, client_id,
+ *        client_secret, username, password, scope)
+ * and the business location whose stock the sync reads.  Tokens are sealed
+ * (scp_secret, aad "<supplier id>:prokip_access_token" / "…:prokip_refresh_token")
+ * before they reach a statement; the password is used for the exchange and forgotten.
+ * GET shows the account without any secret.
+ */
+#include "prokip.h"
+#include "scp_buf.h"
+#include "scp_config.h"
+#include "scp_httpc.h"
+#include "scp_json.h"
+#include "scp_log.h"
+#include "scp_secret.h"
+#include "scp_validate.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TOKEN_MAX 4096
+
+const struct scp_stmt sync_prokip_stmts[] = {
+	{ "prokip_get",
+	  "SELECT coalesce((SELECT scp_prokip_json(a) FROM prokip_accounts a"
+	  " WHERE a.supplier_id = $1), json_build_object('connected', false))" },
+	/* $1 supplier, $2 user, $3 location, $4 kind, $5 username, $6 access, $7 refresh,
+	 * $8 expires_in seconds (NULL: unknown) */
+	{ "prokip_connect", "SELECT scp_prokip_connect($1, $2, $3, $4, $5, $6, $7, $8::int)" },
+	SCP_STMT_END,
+};
+
+void sync_prokip_get(struct scp_req *r)
+{
+	PGresult *res = scp_q(r, "prokip_get", r->auth.supplier_id);
+
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+/* location_id: Prokip's business location, a number or an id text. */
+static const char *location(struct scp_req *r, json_object *b)
+{
+	json_object *v = scp_json_get(b, "location_id");
+	const char *s;
+	size_t n;
+
+	if (!v) {
+		scp_field_error(r, "location_id", "is required");
+		return NULL;
+	}
+	if (scp_json_is(v, json_type_int)) {
+		int64_t id;
+
+		if (!scp_json_int(v, 1, 999999999, &id)) {
+			scp_field_error(r, "location_id", "must be a positive id");
+			return NULL;
+		}
+		return scp_arena_printf(r->arena, "%lld", (long long)id);
+	}
+	s = scp_json_is(v, json_type_string) ? json_object_get_string(v) : NULL;
+	n = s ? strlen(s) : 0;
+	if (n < 1 || n > 40 ||
+	    strspn(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") != n) {
+		scp_field_error(r, "location_id", "must be Prokip's location id");
+		return NULL;
+	}
+	return s;
+}
+
+/* A token as seed 004's dashboard sends it, "Bearer xyz" or "xyz": the bare token. */
+static const char *bare_token(struct scp_req *r, const char *t)
+{
+	if (!t)
+		return NULL;
+	if (!strncasecmp(t, "Bearer ", 7))
+		t += 7;
+	while (*t == ' ')
+		t++;
+	for (const char *p = t; *p; p++) {
+		if (isspace((unsigned char)*p) || !isprint((unsigned char)*p)) {
+			scp_field_error(r, "token", "must be one token without spaces");
+			return NULL;
+		}
+	}
+	if (!*t) {
+		scp_field_error(r, "token", "must not be empty");
+		return NULL;
+	}
+	return t;
+}
+
+static void form_add(struct scp_buf *b, const char *name, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (b->len)
+		scp_buf_addc(b, '&');
+	scp_buf_adds(b, name);
+	scp_buf_addc(b, '=');
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (isalnum(*p) || strchr("-._~", *p)) {
+			scp_buf_addc(b, (char)*p);
+		} else {
+			scp_buf_addc(b, '%');
+			scp_buf_addc(b, hex[*p >> 4]);
+			scp_buf_addc(b, hex[*p & 15]);
+		}
+	}
+}
+
+static const char *json_text(json_object *o, const char *key)
+{
+	json_object *v = scp_json_get(o, key);
+
+	return v && scp_json_is(v, json_type_string) && json_object_get_string_len(v)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+struct grant {
+	const char *access, *refresh, *expires_in;	/* in r's arena */
+};
+
+/*
+ * Exchange username and password for tokens.  False when a response was sent: 422 when
+ * Prokip refuses the credentials, 503 when it cannot be reached or answers nonsense.
+ */
+static bool password_grant(struct scp_req *r, const char *user, const char *pass,
+			   struct grant *g)
+{
+	struct scp_buf form = SCP_BUF_INIT, url = SCP_BUF_INIT, out = SCP_BUF_INIT;
+	const char *const headers[] = { "Content-Type: application/x-www-form-urlencoded",
+					"Accept: application/json", NULL };
+	struct scp_httpc_req req = { .method = "POST", .headers = headers,
+				     .timeout_ms = scp_cfg.http_timeout_ms };
+	struct scp_httpc_resp resp;
+	json_object *doc = NULL, *exp;
+	bool ok = false;
+
+	form_add(&form, "grant_type", "password");
+	form_add(&form, "client_id", scp_cfg.prokip_client_id);
+	form_add(&form, "client_secret", scp_cfg.prokip_client_secret);
+	form_add(&form, "username", user);
+	form_add(&form, "password", pass);
+	form_add(&form, "scope", "");
+	scp_buf_addf(&url, "%s/oauth/token", scp_cfg.prokip_api_base);
+	req.url = url.ptr;
+	req.body = form.ptr;
+	if (!scp_httpc_request(&req, &out, &resp)) {
+		scp_warn("Prokip token endpoint unreachable: %s", resp.error);
+		scp_send_error(r, 503, "UNAVAILABLE", "Prokip cannot be reached; try again", NULL);
+	} else if (resp.status == 400 || resp.status == 401) {
+		scp_field_error(r, "password", "Prokip refused this username and password");
+		scp_fields_send(r);
+	} else if (resp.status != 200 ||
+		   scp_json_parse(out.ptr, out.len, out.len + 1, &doc) != SCP_JSON_OK ||
+		   !json_text(doc, "access_token")) {
+		scp_warn("Prokip token endpoint answered %ld", resp.status);
+		scp_send_error(r, 503, "UNAVAILABLE", "Prokip answered the sign-in unexpectedly",
+			       NULL);
+	} else {
+		g->access = scp_arena_strdup(r->arena, json_text(doc, "access_token"));
+		g->refresh = json_text(doc, "refresh_token")
+				     ? scp_arena_strdup(r->arena, json_text(doc, "refresh_token"))
+				     : NULL;
+		exp = scp_json_get(doc, "expires_in");
+		g->expires_in = exp && scp_json_is(exp, json_type_int)
+					? scp_arena_printf(r->arena, "%lld",
+							   (long long)json_object_get_int64(exp))
+					: NULL;
+		ok = true;
+	}
+	json_object_put(doc);
+	scp_buf_release(&form);
+	scp_buf_release(&url);
+	scp_buf_release(&out);
+	return ok;
+}
+
+/* The sealed text of a token for this supplier's field, in r's arena. */
+static const char *seal(struct scp_req *r, const char *plain, const char *field)
+{
+	struct scp_buf b = SCP_BUF_INIT;
+	const char *aad = scp_arena_printf(r->arena, "%s:%s", r->auth.supplier_id, field);
+	const char *sealed = NULL;
+
+	if (plain && scp_secret_seal(plain, strlen(plain), aad, &b))
+		sealed = scp_arena_strdup(r->arena, b.ptr);
+	scp_buf_release(&b);
+	return sealed;
+}
+
+/* {token} or {username, password}, and {location_id}. */
+void sync_prokip_put(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r);
+	const char *loc, *token, *user, *pass, *kind, *access, *refresh = NULL;
+	struct grant g = { 0 };
+	PGresult *res;
+	int before;
+
+	if (!b)
+		return;
+	loc = location(r, b);
+	before = r->nfields;
+	token = bare_token(r, scp_field_str(r, b, "token", false, 1, TOKEN_MAX));
+	user = scp_field_str(r, b, "username", false, 1, 200);
+	pass = scp_field_str(r, b, "password", false, 1, 200);
+	if (r->nfields == before && !token && !(user && pass)) {
+		if (!user && !pass)
+			scp_field_error(r, "token", "is required (or username and password)");
+		else
+			scp_field_error(r, user ? "password" : "username", "is required with it");
+	}
+	if (r->nfields == before && token && (user || pass))
+		scp_field_error(r, "token", "send a token or a username and password, not both");
+	if (scp_fields_send(r))
+		return;
+	if (!scp_secret_ready()) {
+		scp_send_error(r, 503, "UNAVAILABLE",
+			       "secrets_key is not configured: credentials cannot be stored", NULL);
+		return;
+	}
+	if (token) {
+		kind = "token";
+		g.access = token;
+		user = NULL;
+	} else {
+		if (strcmp(scp_cfg.prokip_transport, "http")) {
+			scp_send_error(r, 503, "UNAVAILABLE",
+				       "prokip_transport is log: Prokip cannot be asked for tokens",
+				       NULL);
+			return;
+		}
+		if (!password_grant(r, user, pass, &g))
+			return;
+		kind = "password";
+	}
+	access = seal(r, g.access, "prokip_access_token");
+	if (g.refresh)
+		refresh = seal(r, g.refresh, "prokip_refresh_token");
+	if (!access || (g.refresh && !refresh)) {
+		scp_send_internal(r);
+		return;
+	}
+	res = scp_q(r, "prokip_connect", r->auth.supplier_id, r->auth.user_id, loc, kind, user,
+		    access, refresh, g.expires_in);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}

@@ -1,0 +1,428 @@
+-- The sync engine (seed 004): Prokip accounts, sync state, sales sent to Prokip, the
+-- inventory cache and sync errors (sql/070_sync.sql, sql/072_prokip.sql;
+-- cgi-bin/sync/prokip.c and status.c, bin/worker_prokip.c and worker_sync.c).
+
+-- A Prokip account as GET /connections/prokip shows it: never a token.
+CREATE OR REPLACE FUNCTION scp_prokip_json(a prokip_accounts)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('connected', true, 'location_id', a.location_id,
+                             'auth', a.auth_kind, 'username', a.username,
+                             'status', a.status, 'last_error', a.last_error,
+                             'token_expires_at', a.token_expires_at,
+                             'refreshable', a.refresh_token IS NOT NULL,
+                             'created_at', a.created_at, 'updated_at', a.updated_at)
+$$;
+
+CREATE OR REPLACE FUNCTION scp_sync_error_json(e sync_errors)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', e.id, 'connection_id', e.connection_id,
+                             'platform', (SELECT platform FROM store_connections
+                                           WHERE id = e.connection_id),
+                             'kind', e.kind, 'ref', e.ref, 'cause', e.cause,
+                             'attempts', e.attempts, 'next_attempt_at', e.next_attempt_at,
+                             'resolved', e.resolved_at IS NOT NULL,
+                             'resolved_at', e.resolved_at, 'resolved_by', e.resolved_by,
+                             'created_at', e.created_at, 'updated_at', e.updated_at)
+$$;
+
+-- Save a supplier's Prokip account (PUT /connections/prokip), the tokens already sealed.
+CREATE OR REPLACE FUNCTION scp_prokip_connect(p_supplier uuid, p_user uuid, p_location text,
+                                              p_kind text, p_username text, p_access text,
+                                              p_refresh text, p_expires_in int)
+RETURNS json LANGUAGE sql AS $$
+    INSERT INTO prokip_accounts AS a (supplier_id, location_id, auth_kind, username,
+                                      access_token, refresh_token, token_expires_at,
+                                      created_by)
+    VALUES (p_supplier, p_location, p_kind, p_username, p_access, p_refresh,
+            now() + make_interval(secs => p_expires_in), p_user)
+    ON CONFLICT (supplier_id) DO UPDATE
+       SET location_id = EXCLUDED.location_id, auth_kind = EXCLUDED.auth_kind,
+           username = EXCLUDED.username, access_token = EXCLUDED.access_token,
+           refresh_token = EXCLUDED.refresh_token,
+           token_expires_at = EXCLUDED.token_expires_at, status = 'active',
+           last_error = NULL, updated_at = now()
+    RETURNING scp_prokip_json(a)
+$$;
+
+-- scp-worker refreshed the tokens (both sealed; p_refresh NULL keeps the old one).
+CREATE OR REPLACE FUNCTION scp_prokip_tokens(p_supplier uuid, p_access text, p_refresh text,
+                                             p_expires_in int)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE prokip_accounts
+       SET access_token = p_access, refresh_token = coalesce(p_refresh, refresh_token),
+           token_expires_at = now() + make_interval(secs => p_expires_in),
+           status = 'active', last_error = NULL, updated_at = now()
+     WHERE supplier_id = p_supplier
+$$;
+
+-- Prokip refused the account's credentials (or answered nothing usable).
+CREATE OR REPLACE FUNCTION scp_prokip_failed(p_supplier uuid, p_cause text)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE prokip_accounts SET status = 'error', last_error = left(p_cause, 500),
+                               updated_at = now()
+     WHERE supplier_id = p_supplier
+$$;
+
+-- Keep a failure: one open error per supplier, connection, kind and subject, whose
+-- attempts count up and whose next attempt is p_retry_in seconds away.  A store's
+-- failure is also its connection's last error.
+CREATE OR REPLACE FUNCTION scp_sync_error_note(p_supplier uuid, p_conn uuid, p_kind text,
+                                               p_ref text, p_cause text, p_retry_in int)
+RETURNS uuid LANGUAGE plpgsql AS $$
+DECLARE
+    eid uuid;
+BEGIN
+    INSERT INTO sync_errors AS e (supplier_id, connection_id, kind, ref, cause,
+                                  next_attempt_at)
+    VALUES (p_supplier, p_conn, p_kind, p_ref, left(p_cause, 1000),
+            now() + make_interval(secs => coalesce(p_retry_in, 0)))
+    ON CONFLICT (supplier_id, (coalesce(connection_id::text, '')), kind, (coalesce(ref, '')))
+       WHERE resolved_at IS NULL
+    DO UPDATE SET attempts = e.attempts + 1, cause = EXCLUDED.cause,
+                  next_attempt_at = EXCLUDED.next_attempt_at, updated_at = now()
+    RETURNING id INTO eid;
+    IF p_conn IS NOT NULL THEN
+        UPDATE store_connections SET last_error = left(p_cause, 500), updated_at = now()
+         WHERE id = p_conn;
+    END IF;
+    RETURN eid;
+END $$;
+
+-- What failed works again: its open errors are resolved (by nobody: by the retry).
+-- p_ref NULL: every subject of that kind.
+CREATE OR REPLACE FUNCTION scp_sync_error_clear(p_supplier uuid, p_conn uuid, p_kind text,
+                                                p_ref text)
+RETURNS int LANGUAGE sql AS $$
+    WITH u AS (
+        UPDATE sync_errors SET resolved_at = now(), next_attempt_at = NULL, updated_at = now()
+         WHERE supplier_id = p_supplier AND resolved_at IS NULL AND kind = p_kind
+           AND connection_id IS NOT DISTINCT FROM p_conn
+           AND (p_ref IS NULL OR ref = p_ref)
+        RETURNING 1)
+    SELECT count(*)::int FROM u
+$$;
+
+-- PATCH /sync/errors/:id/resolve: another supplier's error is not found; a resolved one
+-- cannot be resolved again (409).
+CREATE OR REPLACE FUNCTION scp_sync_error_resolve(p_id uuid, p_supplier uuid, p_user uuid)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    e sync_errors;
+BEGIN
+    SELECT * INTO e FROM sync_errors WHERE id = p_id AND supplier_id = p_supplier FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'sync error not found';
+    END IF;
+    IF e.resolved_at IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409', MESSAGE = 'the sync error is already resolved';
+    END IF;
+    UPDATE sync_errors SET resolved_at = now(), resolved_by = p_user, next_attempt_at = NULL,
+                           updated_at = now()
+     WHERE id = p_id RETURNING * INTO e;
+    RETURN scp_sync_error_json(e);
+END $$;
+
+-- GET /sync/status: the supplier's stores (seed 004's list, under "stores"), whether its
+-- sync is paused, its Prokip account and its last pass.
+CREATE OR REPLACE FUNCTION scp_sync_status(p_supplier uuid)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'paused', coalesce(st.paused, false),
+        'prokip', coalesce((SELECT scp_prokip_json(a) FROM prokip_accounts a
+                             WHERE a.supplier_id = p_supplier),
+                           json_build_object('connected', false)),
+        'last_pass', json_build_object('at', st.last_pass_at, 'duration_ms', st.last_pass_ms,
+                                       'skus', st.last_pass_skus,
+                                       'pushed', st.last_pass_pushed),
+        'last_pull_at', st.last_pull_at,
+        'open_errors', (SELECT count(*) FROM sync_errors e
+                         WHERE e.supplier_id = p_supplier AND e.resolved_at IS NULL),
+        'stores', coalesce((
+            SELECT json_agg(json_build_object(
+                       'id', c.id, 'platform', c.platform, 'store_url', c.store_url,
+                       'status', c.status, 'sync_enabled', c.sync_enabled,
+                       'last_sync', c.last_sync_at, 'last_error', c.last_error,
+                       'product_count', (SELECT count(*) FROM inventory_cache i
+                                          WHERE i.connection_id = c.id
+                                            AND NOT i.external_ref ? 'missing'),
+                       'order_count', (SELECT count(*) FROM sales_log l
+                                        WHERE l.connection_id = c.id),
+                       'orders_sent', (SELECT count(*) FROM sales_log l
+                                        WHERE l.connection_id = c.id
+                                          AND l.status IN ('sent', 'returned')),
+                       'open_errors', (SELECT count(*) FROM sync_errors e
+                                        WHERE e.connection_id = c.id
+                                          AND e.resolved_at IS NULL),
+                       'created_at', c.created_at)
+                   ORDER BY c.created_at, c.id)
+              FROM store_connections c
+             WHERE c.supplier_id = p_supplier AND c.status <> 'disconnected'), '[]'))
+      FROM (SELECT 1) one
+      LEFT JOIN sync_state st ON st.supplier_id = p_supplier
+$$;
+
+-- POST /sync/pause, /sync/resume.
+CREATE OR REPLACE FUNCTION scp_sync_pause(p_supplier uuid, p_paused boolean)
+RETURNS json LANGUAGE sql AS $$
+    WITH u AS (
+        INSERT INTO sync_state AS s (supplier_id, paused) VALUES (p_supplier, p_paused)
+        ON CONFLICT (supplier_id) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now()
+        RETURNING s.paused)
+    SELECT json_build_object('paused', u.paused) FROM u
+$$;
+
+-- Queue a job of p_kind (sync_pass, sync_pull_orders) for the supplier, unless one is
+-- already waiting: that one is the answer.  A pass needs a Prokip account (409).
+CREATE OR REPLACE FUNCTION scp_sync_request(p_supplier uuid, p_kind text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    jid uuid;
+    fresh boolean := false;
+BEGIN
+    IF p_kind = 'sync_pass'
+       AND NOT EXISTS (SELECT 1 FROM prokip_accounts WHERE supplier_id = p_supplier) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409',
+            MESSAGE = 'no Prokip account: connect one with PUT /connections/prokip';
+    END IF;
+    -- two requests at once queue one job
+    PERFORM pg_advisory_xact_lock(hashtext(p_kind || ':' || p_supplier::text));
+    SELECT id INTO jid FROM jobs
+     WHERE kind = p_kind AND status = 'queued' AND payload->>'supplier_id' = p_supplier::text
+     LIMIT 1;
+    IF jid IS NULL THEN
+        jid := scp_job_enqueue(p_kind, jsonb_build_object('supplier_id', p_supplier));
+        fresh := true;
+        PERFORM pg_notify('scp_jobs', p_kind);
+    END IF;
+    RETURN json_build_object('queued', true, 'job_id', jid, 'kind', p_kind, 'new', fresh,
+                             'message', CASE p_kind WHEN 'sync_pass'
+                                             THEN 'Sync initiated for all stores'
+                                             ELSE 'Order pull initiated for all stores' END);
+END $$;
+
+-- scp-worker, every loop: queue a pass for each supplier whose last one is p_interval
+-- seconds old, that has a Prokip account and is not paused.  Returns how many.
+CREATE OR REPLACE FUNCTION scp_sync_schedule(p_interval int)
+RETURNS int LANGUAGE sql AS $$
+    WITH due AS (
+        SELECT a.supplier_id FROM prokip_accounts a
+          LEFT JOIN sync_state s ON s.supplier_id = a.supplier_id
+         WHERE NOT coalesce(s.paused, false)
+           AND (s.last_pass_at IS NULL
+                OR s.last_pass_at < now() - make_interval(secs => p_interval))
+           AND NOT EXISTS (SELECT 1 FROM jobs j
+                            WHERE j.kind = 'sync_pass' AND j.status IN ('queued', 'running')
+                              AND j.payload->>'supplier_id' = a.supplier_id::text)),
+    q AS (SELECT scp_job_enqueue('sync_pass', jsonb_build_object('supplier_id', supplier_id))
+            FROM due)
+    SELECT count(*)::int FROM q
+$$;
+
+-- A paid store order, once: a sales_log row and its prokip_sell job, or nothing when the
+-- order is already there (a webhook and a pull of the same order).  Returns the new
+-- row's id or NULL.  p_lines: [{sku, quantity, unit_price}].
+CREATE OR REPLACE FUNCTION scp_sync_record_sale(p_conn uuid, p_order text, p_currency text,
+                                                p_total bigint, p_lines jsonb)
+RETURNS uuid LANGUAGE sql AS $$
+    WITH ins AS (
+        INSERT INTO sales_log (connection_id, store_order_id, currency, total, lines)
+        VALUES (p_conn, p_order, p_currency, p_total, coalesce(p_lines, '[]'))
+        ON CONFLICT (connection_id, store_order_id) DO NOTHING
+        RETURNING id),
+    job AS (SELECT scp_job_enqueue('prokip_sell', jsonb_build_object('sales_log_id', id))
+              FROM ins)
+    SELECT ins.id FROM ins LEFT JOIN job ON true
+$$;
+
+-- A sale's invoice number in Prokip: SHOPIFY-<order id>, WOO-<order id>.
+CREATE OR REPLACE FUNCTION scp_prokip_invoice(p_platform text, p_order text)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE p_platform WHEN 'woocommerce' THEN 'WOO' ELSE upper(p_platform) END
+           || '-' || p_order
+$$;
+
+-- The sell Prokip's POST /connector/api/sell takes for a sale (docs/decisions.md): the
+-- invoice number is the platform and the store's order id, so that a retry names the
+-- same sale; lines by SKU, with Prokip's product and variation ids when its stock report
+-- named them.  Amounts in the currency's major unit (minor units / 100).
+CREATE OR REPLACE FUNCTION scp_prokip_sell_body(p_sale uuid, p_location text)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('sells', jsonb_build_array(jsonb_build_object(
+               'location_id', CASE WHEN p_location ~ '^[0-9]{1,9}$' THEN to_jsonb(p_location::int)
+                                   ELSE to_jsonb(p_location) END,
+               'contact_id', 1,
+               'transaction_date', to_char(s.created_at, 'YYYY-MM-DD HH24:MI:SS'),
+               'invoice_no', scp_prokip_invoice(c.platform, s.store_order_id),
+               'status', 'final', 'type', 'sell', 'payment_status', 'paid',
+               'is_direct_sale', 1,
+               'final_total', round(coalesce(s.total, 0) / 100.0, 2),
+               'discount_amount', 0, 'discount_type', 'fixed',
+               'sale_note', c.platform || ' order ' || s.store_order_id || ' (' || c.store_url || ')',
+               'products', coalesce((
+                   SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                              'sku', l->>'sku',
+                              'product_id', CASE WHEN ps.product_id ~ '^[0-9]{1,18}$'
+                                                 THEN to_jsonb(ps.product_id::bigint) END,
+                              'variation_id', CASE WHEN ps.variation_id ~ '^[0-9]{1,18}$'
+                                                   THEN to_jsonb(ps.variation_id::bigint) END,
+                              'quantity', (l->>'quantity')::numeric,
+                              'unit_price', (l->>'unit_price')::numeric,
+                              'unit_price_inc_tax', (l->>'unit_price')::numeric))
+                          ORDER BY ord)
+                     FROM jsonb_array_elements(s.lines) WITH ORDINALITY AS x(l, ord)
+                     LEFT JOIN prokip_stock ps ON ps.supplier_id = c.supplier_id
+                                              AND ps.sku = l->>'sku'), '[]'),
+               'payments', jsonb_build_array(jsonb_build_object(
+                   'method', 'other', 'amount', round(coalesce(s.total, 0) / 100.0, 2),
+                   'paid_on', to_char(s.created_at, 'YYYY-MM-DD HH24:MI:SS'),
+                   'note', 'paid on ' || c.platform))
+           )))
+      FROM sales_log s JOIN store_connections c ON c.id = s.connection_id
+     WHERE s.id = p_sale
+$$;
+
+-- The sell return of a sale Prokip has (POST /connector/api/sell-return).
+CREATE OR REPLACE FUNCTION scp_prokip_return_body(p_sale uuid)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+               'transaction_id', CASE WHEN s.prokip_sell_id ~ '^[0-9]{1,18}$'
+                                      THEN to_jsonb(s.prokip_sell_id::bigint)
+                                      ELSE to_jsonb(s.prokip_sell_id) END,
+               'transaction_date', to_char(now(), 'YYYY-MM-DD HH24:MI:SS'),
+               'invoice_no', scp_prokip_invoice(c.platform, s.store_order_id) || '-R',
+               'discount_amount', 0, 'discount_type', 'fixed',
+               'products', coalesce((
+                   SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                              'sku', l->>'sku',
+                              'product_id', CASE WHEN ps.product_id ~ '^[0-9]{1,18}$'
+                                                 THEN to_jsonb(ps.product_id::bigint) END,
+                              'variation_id', CASE WHEN ps.variation_id ~ '^[0-9]{1,18}$'
+                                                   THEN to_jsonb(ps.variation_id::bigint) END,
+                              'quantity', (l->>'quantity')::numeric,
+                              'unit_price_inc_tax', (l->>'unit_price')::numeric))
+                          ORDER BY ord)
+                     FROM jsonb_array_elements(s.lines) WITH ORDINALITY AS x(l, ord)
+                     LEFT JOIN prokip_stock ps ON ps.supplier_id = c.supplier_id
+                                              AND ps.sku = l->>'sku'), '[]'))
+      FROM sales_log s JOIN store_connections c ON c.id = s.connection_id
+     WHERE s.id = p_sale
+$$;
+
+-- A sync pass read Prokip's report (p_report: [{sku, quantity, product_id, variation_id}]):
+-- keep it, and answer every (store, SKU) whose cached level differs from it, for the
+-- supplier's enabled stores that are connected.
+CREATE OR REPLACE FUNCTION scp_sync_diff(p_supplier uuid, p_report jsonb)
+RETURNS TABLE (connection_id uuid, platform text, sku text, quantity int, external_ref jsonb)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS scp_report (sku text PRIMARY KEY, quantity int,
+                                                product_id text, variation_id text)
+        ON COMMIT DELETE ROWS;
+    DELETE FROM scp_report;
+    INSERT INTO scp_report
+    SELECT DISTINCT ON (r.sku) r.sku, r.quantity, r.product_id, r.variation_id
+      FROM jsonb_to_recordset(p_report) AS r(sku text, quantity int, product_id text,
+                                            variation_id text)
+     WHERE r.sku IS NOT NULL AND length(r.sku) BETWEEN 1 AND 200 AND r.quantity IS NOT NULL;
+    INSERT INTO prokip_stock AS ps (supplier_id, sku, quantity, product_id, variation_id)
+    SELECT p_supplier, r.sku, r.quantity, r.product_id, r.variation_id FROM scp_report r
+    ON CONFLICT (supplier_id, sku) DO UPDATE
+       SET quantity = EXCLUDED.quantity, product_id = EXCLUDED.product_id,
+           variation_id = EXCLUDED.variation_id, updated_at = now()
+     WHERE (ps.quantity, ps.product_id, ps.variation_id)
+           IS DISTINCT FROM (EXCLUDED.quantity, EXCLUDED.product_id, EXCLUDED.variation_id);
+    RETURN QUERY
+    SELECT c.id, c.platform, r.sku, r.quantity, coalesce(ic.external_ref, '{}'::jsonb)
+      FROM store_connections c
+     CROSS JOIN scp_report r
+      LEFT JOIN inventory_cache ic ON ic.connection_id = c.id AND ic.sku = r.sku
+     WHERE c.supplier_id = p_supplier AND c.sync_enabled AND c.status IN ('active', 'error')
+       AND ic.quantity IS DISTINCT FROM r.quantity
+     ORDER BY c.id, r.sku;
+END $$;
+
+-- What a pass pushed to a store (or found the store does not sell): p_rows
+-- [{sku, quantity, external_ref}].
+CREATE OR REPLACE FUNCTION scp_sync_cache_put(p_conn uuid, p_rows jsonb)
+RETURNS int LANGUAGE sql AS $$
+    WITH u AS (
+        INSERT INTO inventory_cache AS ic (connection_id, sku, quantity, external_ref)
+        SELECT p_conn, r.sku, r.quantity, coalesce(r.external_ref, '{}')
+          FROM jsonb_to_recordset(p_rows) AS r(sku text, quantity int, external_ref jsonb)
+        ON CONFLICT (connection_id, sku) DO UPDATE
+           SET quantity = EXCLUDED.quantity, external_ref = EXCLUDED.external_ref,
+               updated_at = now()
+        RETURNING 1)
+    SELECT count(*)::int FROM u
+$$;
+
+-- A store took everything a pass had for it: its failures are over.
+CREATE OR REPLACE FUNCTION scp_sync_store_ok(p_conn uuid)
+RETURNS void LANGUAGE sql AS $$
+    SELECT scp_sync_error_clear(c.supplier_id, c.id, 'store_push', NULL)
+      FROM store_connections c WHERE c.id = p_conn;
+    UPDATE store_connections
+       SET last_sync_at = now(), last_error = NULL,
+           status = CASE WHEN status = 'error' THEN 'active' ELSE status END,
+           updated_at = now()
+     WHERE id = p_conn
+$$;
+
+-- A store failed during a pass: an error, retried by the next pass.
+CREATE OR REPLACE FUNCTION scp_sync_store_failed(p_conn uuid, p_cause text, p_retry_in int)
+RETURNS uuid LANGUAGE sql AS $$
+    UPDATE store_connections SET status = 'error', updated_at = now()
+     WHERE id = p_conn AND status = 'active';
+    SELECT scp_sync_error_note(c.supplier_id, c.id, 'store_push', NULL, p_cause, p_retry_in)
+      FROM store_connections c WHERE c.id = p_conn
+$$;
+
+CREATE OR REPLACE FUNCTION scp_sync_pass_done(p_supplier uuid, p_ms int, p_skus int,
+                                              p_pushed int)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO sync_state AS s (supplier_id, last_pass_at, last_pass_ms, last_pass_skus,
+                                 last_pass_pushed)
+    VALUES (p_supplier, now(), p_ms, p_skus, p_pushed)
+    ON CONFLICT (supplier_id) DO UPDATE
+       SET last_pass_at = now(), last_pass_ms = p_ms, last_pass_skus = p_skus,
+           last_pass_pushed = p_pushed, updated_at = now()
+$$;
+
+-- POST /sync/pull-orders, as scp-worker read it: the store's answer (Shopify's
+-- {"orders": […]}, WooCommerce's […]) recorded as sales, each once, only the paid ones
+-- (Shopify: financial_status paid and not cancelled; WooCommerce: processing or
+-- completed).  Returns how many were new.
+CREATE OR REPLACE FUNCTION scp_sync_record_orders(p_conn uuid, p_platform text, p_body jsonb)
+RETURNS int LANGUAGE sql AS $$
+    WITH o AS (
+        SELECT x AS o
+          FROM jsonb_array_elements(
+                   CASE WHEN p_platform = 'shopify' THEN
+                            CASE WHEN jsonb_typeof(p_body->'orders') = 'array'
+                                 THEN p_body->'orders' ELSE '[]' END
+                        WHEN jsonb_typeof(p_body) = 'array' THEN p_body
+                        ELSE '[]' END) x
+         WHERE jsonb_typeof(x) = 'object'),
+    paid AS (
+        SELECT o->>'id' AS order_id, left(o->>'currency', 3) AS currency,
+               CASE WHEN coalesce(o->>'total_price', o->>'total') ~ '^[0-9]{1,12}(\.[0-9]{1,4})?$'
+                    THEN round(coalesce(o->>'total_price', o->>'total')::numeric * 100)::bigint
+               END AS total,
+               (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                           'sku', li->>'sku', 'quantity', (li->>'quantity')::int,
+                           'unit_price', CASE WHEN li->>'price' ~ '^[0-9]{1,12}(\.[0-9]{1,6})?$'
+                                              THEN li->>'price' ELSE '0' END) ORDER BY n), '[]')
+                  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(o->'line_items') = 'array'
+                                                 THEN o->'line_items' ELSE '[]' END)
+                       WITH ORDINALITY AS l(li, n)
+                 WHERE coalesce(li->>'sku', '') <> '' AND length(li->>'sku') <= 200
+                   AND li->>'quantity' ~ '^[0-9]{1,9}$') AS lines
+          FROM o
+         WHERE o->>'id' ~ '^[0-9A-Za-z_-]{1,100}$'
+           AND CASE p_platform
+                   WHEN 'shopify' THEN o->>'financial_status' = 'paid'
+                                       AND coalesce(jsonb_typeof(o->'cancelled_at'), 'null') = 'null'
+                   ELSE o->>'status' IN ('processing', 'completed') END)
+    SELECT count(scp_sync_record_sale(p_conn, order_id, currency, total, lines))::int FROM paid
+$$;
