@@ -57,6 +57,8 @@ static const struct kind kinds[] = {
 	{ "message_new", worker_event },
 	{ "complaint_escalated", worker_event },
 	{ "notification", worker_event },
+	/* store connections (worker_stores.c) */
+	{ "shopify_register_webhooks", worker_shopify_register_webhooks },
 };
 
 static void on_stop(int sig)
@@ -152,6 +154,7 @@ int main(int argc, char **argv)
 	scp_db_add_statements(&db, worker_auction_stmts);
 	scp_db_add_statements(&db, worker_files_stmts);
 	scp_db_add_statements(&db, worker_whatsapp_stmts);
+	scp_db_add_statements(&db, worker_stores_stmts);
 	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 

@@ -12,13 +12,17 @@ static const struct scp_route routes[] = {
 	/* WhatsApp Cloud API (whatsapp.c): the subscription handshake, status updates. */
 	{ "GET", "/webhooks/whatsapp", hooks_whatsapp_verify, SCP_PUBLIC | SCP_NO_DB },
 	{ "POST", "/webhooks/whatsapp", hooks_whatsapp_event, SCP_PUBLIC },
+	/* Store orders (shopify.c, woocommerce.c): sales and returns for Prokip. */
+	{ "POST", "/webhooks/shopify", hooks_shopify_event, SCP_PUBLIC },
+	{ "POST", "/webhooks/woocommerce", hooks_woo_event, SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 
 static const struct scp_family family = {
 	.name = "hooks",
 	.routes = routes,
-	.stmts = SCP_STMT_TABLES(hooks_whatsapp_stmts),
+	.stmts = SCP_STMT_TABLES(hooks_whatsapp_stmts,
+				 hooks_shopify_stmts, hooks_woo_stmts),
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,83 @@
+#!/usr/bin/env perl
+# A fake WooCommerce store (its WordPress REST API, wc/v3) on loopback: the store URL is
+# http://127.0.0.1:PORT.  Records every request as one JSON line in LOG and answers as
+# WooCommerce does, authenticating with HTTP Basic consumer_key:consumer_secret:
+#   GET /wp-json/wc/v3/products[?per_page=N]   200 [{id, name, sku, stock_quantity, …}]
+#   GET /wp-json/wc/v3/system_status           200 {environment: {…}, …}
+# The keys it knows: ck_ + 40 "1"s with cs_ + 40 "2"s, and any "ck:cs" pairs listed in
+# $ENV{FAKE_WC_KEYS} (comma-separated).  An unknown key gets WooCommerce's 401
+# {"code":"woocommerce_rest_authentication_error","message":"Consumer key is invalid.",
+# "data":{"status":401}}, a known key with the wrong secret 401 "Invalid signature -
+# provided signature does not match.", no credentials 401 woocommerce_rest_cannot_view;
+# a route it does not have 404 rest_no_route.  More endpoints (products/{id},
+# products/{id}/variations…) are added to @ROUTES.
+# A line "STATUS COUNT" in CTL makes the next COUNT requests answer STATUS.
+# usage: woocommerce.pl PORT LOG CTL
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin";
+use FakeHTTP;
+use MIME::Base64 qw(decode_base64);
+
+my ($port, $log, $ctl) = @ARGV;
+my %KEYS = ('ck_' . ('1' x 40) => 'cs_' . ('2' x 40),
+            map { split /:/, $_, 2 } grep { /:/ } split /,/, $ENV{FAKE_WC_KEYS} // '');
+
+sub wc_error {
+    my ($status, $code, $message) = @_;
+    return ($status, { code => $code, message => $message, data => { status => $status } });
+}
+
+# undef when the request's Basic credentials are a known pair, else the error answer.
+sub refused {
+    my ($req) = @_;
+    my ($b64) = ($req->{headers}{authorization} // '') =~ /^Basic\s+(\S+)$/
+        or return [wc_error(401, 'woocommerce_rest_cannot_view',
+                            'Sorry, you cannot list resources.')];
+    my ($key, $secret) = split /:/, decode_base64($b64), 2;
+    return [wc_error(401, 'woocommerce_rest_authentication_error', 'Consumer key is invalid.')]
+        unless defined $key && exists $KEYS{$key};
+    return [wc_error(401, 'woocommerce_rest_authentication_error',
+                     'Invalid signature - provided signature does not match.')]
+        unless defined $secret && $secret eq $KEYS{$key};
+    return undef;
+}
+
+my @PRODUCTS = ({ id => 794, name => 'Premium Quality', slug => 'premium-quality',
+                  type => 'simple', status => 'publish', sku => 'PQ-001', price => '21.99',
+                  regular_price => '21.99', manage_stock => JSON::PP::true,
+                  stock_quantity => 12, stock_status => 'instock', variations => [] });
+
+my @ROUTES = (
+    [GET => qr{^/wp-json/wc/v3/products(?:\?(.*))?$}, sub {
+        my ($req, $query) = @_;
+        my ($n) = ($query // '') =~ /(?:^|&)per_page=(\d+)/;
+        my @p = @PRODUCTS;
+        splice @p, $n if defined $n && $n < @p;
+        return (200, \@p);
+    }],
+    [GET => qr{^/wp-json/wc/v3/system_status(?:\?.*)?$}, sub {
+        return (200, { environment => { home_url => "http://127.0.0.1:$port",
+                                        site_url => "http://127.0.0.1:$port",
+                                        version => '8.5.2', wp_version => '6.4.3' },
+                       database => {}, active_plugins => [], settings => {} });
+    }],
+);
+
+FakeHTTP::serve($port, $log, sub {
+    my ($req) = @_;
+    if (my $fail = FakeHTTP::take_failure($ctl)) {
+        return wc_error($fail, 'fake_failure', 'fake failure');
+    }
+    return wc_error(404, 'rest_no_route', 'No route was found matching the URL and request method.')
+        unless $req->{path} =~ m{^/wp-json/};
+    for my $rt (@ROUTES) {
+        my ($method, $re, $code) = @$rt;
+        next unless $req->{method} eq $method;
+        my @cap = $req->{path} =~ $re or next;
+        if (my $no = refused($req)) { return @$no }
+        return $code->($req, @cap);
+    }
+    return wc_error(404, 'rest_no_route', 'No route was found matching the URL and request method.');
+});
