@@ -127,7 +127,8 @@ $$;
 CREATE OR REPLACE FUNCTION scp_store_minor(p_amount text, p_currency text)
 RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN p_amount ~ '^[0-9]{1,15}(\.[0-9]{1,12})?$'
-        THEN round(p_amount::numeric * 10 ^ scp_currency_exponent(coalesce(p_currency, '')))::bigint
+        THEN round(p_amount::numeric
+                   * power(10::numeric, scp_currency_exponent(coalesce(p_currency, ''))))::bigint
         END
 $$;
 
