@@ -33,7 +33,7 @@ bool sync_secrets_ready(struct scp_req *r)
 	if (scp_secret_ready())
 		return true;
 	scp_error("refusing to store a store secret: secrets_key is not configured");
-	scp_send_error(r, 503, "NOT_CONFIGURED",
+	scp_send_error(r, 503, "UNAVAILABLE",
 		       "store connections are not available: the server has no secrets_key "
 		       "to encrypt store credentials with", NULL);
 	return false;

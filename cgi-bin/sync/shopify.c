@@ -100,13 +100,13 @@ static bool configured(struct scp_req *r, bool exchange)
 		missing = "public_url";
 	if (missing) {
 		scp_error("Shopify authorization refused: %s is not configured", missing);
-		scp_send_error(r, 503, "NOT_CONFIGURED",
+		scp_send_error(r, 503, "UNAVAILABLE",
 			       "Shopify connections are not configured on this server", NULL);
 		return false;
 	}
 	if (exchange && strcmp(scp_cfg.shopify_transport, "http")) {
 		scp_error("Shopify code exchange refused: shopify_transport is not http");
-		scp_send_error(r, 503, "NOT_CONFIGURED",
+		scp_send_error(r, 503, "UNAVAILABLE",
 			       "Shopify connections are not configured on this server", NULL);
 		return false;
 	}
@@ -249,7 +249,8 @@ static const char *answered_token(const struct scp_buf *answer, json_object **do
 
 /*
  * Exchange the code for the shop's offline access token; the token goes to token_out
- * (caller releases).  false with 502 answered when Shopify refuses or cannot be reached.
+ * (caller releases).  false with 400 answered when Shopify refuses the code (used,
+ * expired, forged), 503 when it cannot be reached or fails.
  */
 static bool exchange(struct scp_req *r, const char *shop, const char *code,
 		     struct scp_buf *token_out, struct scp_buf *scope_out)
@@ -262,6 +263,7 @@ static bool exchange(struct scp_req *r, const char *shop, const char *code,
 	struct scp_httpc_resp resp;
 	json_object *doc = NULL;
 	const char *token = NULL, *scope;
+	bool unreachable = false;
 
 	shop_base(&url, shop);
 	scp_buf_adds(&url, "/admin/oauth/access_token");
@@ -274,12 +276,17 @@ static bool exchange(struct scp_req *r, const char *shop, const char *code,
 	scp_buf_adds(&body, "}");
 	req.url = url.ptr;
 	req.body = body.ptr;
-	if (!scp_httpc_request(&req, &answer, &resp))
+	if (!scp_httpc_request(&req, &answer, &resp)) {
 		scp_warn("Shopify token exchange for %s: unreachable: %s", shop, resp.error);
-	else if (resp.status != 200)
+		unreachable = true;
+	} else if (resp.status >= 500 || resp.status == 429) {
 		scp_warn("Shopify token exchange for %s answered %ld", shop, resp.status);
-	else if (!(token = answered_token(&answer, &doc, &scope)))
+		unreachable = true;
+	} else if (resp.status != 200) {
+		scp_warn("Shopify token exchange for %s answered %ld", shop, resp.status);
+	} else if (!(token = answered_token(&answer, &doc, &scope))) {
 		scp_warn("Shopify token exchange for %s: no access_token in the answer", shop);
+	}
 	if (token) {
 		scp_buf_adds(token_out, token);
 		scp_buf_adds(scope_out, scope ? scope : "");
@@ -291,9 +298,13 @@ static bool exchange(struct scp_req *r, const char *shop, const char *code,
 	scp_buf_release(&body);
 	scp_buf_release(&answer);
 	scp_buf_release(&url);
-	if (!token)
-		scp_send_error(r, 502, "UPSTREAM_ERROR",
-			       "Shopify did not accept the authorization code", NULL);
+	/* The state is spent either way: the merchant starts again from initiate. */
+	if (!token && unreachable)
+		scp_send_error(r, 503, "UNAVAILABLE", "Shopify could not be reached to finish "
+			       "the authorization; start it again", NULL);
+	else if (!token)
+		scp_bad_request(r, "Shopify did not accept the authorization code; start the "
+				   "authorization again");
 	return token != NULL;
 }
 

@@ -117,12 +117,17 @@ $r = $s->get("$CB?$q");
 is api_error($r), '403 FORBIDDEN', 'an expired state: 403';
 like $r->{json}{error}{message}, qr/expired/, '... saying so';
 
-# A code Shopify refuses: 502, nothing connected, the state spent.
+# A code Shopify refuses: 400, nothing connected, the state spent; Shopify down: 503.
 $r = $s->post($INIT, { shop => 'refused.myshopify.com' }, token => $sup->{token});
 $q = callback_query(code => 'bad-code', shop => 'refused.myshopify.com', state => $r->{json}{state});
-is api_error($s->get("$CB?$q")), '502 UPSTREAM_ERROR', 'a code Shopify refuses: 502';
+is api_error($s->get("$CB?$q")), '400 BAD_REQUEST', 'a code Shopify refuses: 400';
 is $s->sql("SELECT count(*) FROM store_connections"), 0, '... nothing connected';
 is api_error($s->get("$CB?$q")), '403 FORBIDDEN', '... and its state is spent';
+$r = $s->post($INIT, { shop => 'down.myshopify.com' }, token => $sup->{token});
+$q = callback_query(code => 'code-down', shop => 'down.myshopify.com', state => $r->{json}{state});
+$s->fake_control('shopify', '503 1');
+is api_error($s->get("$CB?$q")), '503 UNAVAILABLE', 'Shopify failing during the exchange: 503';
+is $s->sql("SELECT count(*) FROM store_connections"), 0, '... nothing connected';
 
 # --- Shopify: the callback ---------------------------------------------------------------------
 $q = callback_query(code => 'good-code-1', shop => $shop, state => $state);
@@ -300,10 +305,10 @@ my $t = SCPTest->start(fakes => ['shopify', 'woocommerce'], env => { SCP_SECRETS
 my $sup2 = new_supplier($t);
 $r = $t->post($W, { store_url => $t->woo_url, consumer_key => $ck, consumer_secret => $cs },
               token => $sup2->{token});
-is api_error($r), '503 NOT_CONFIGURED', 'without secrets_key WooCommerce keys are refused: 503';
+is api_error($r), '503 UNAVAILABLE', 'without secrets_key WooCommerce keys are refused: 503';
 like $r->{json}{error}{message}, qr/secrets_key/, '... saying why';
 is api_error($t->post($INIT, { shop => 'a.myshopify.com' }, token => $sup2->{token})),
-    '503 NOT_CONFIGURED', '... and Shopify authorizations';
+    '503 UNAVAILABLE', '... and Shopify authorizations';
 is $t->sql("SELECT count(*) FROM store_connections"), 0, '... nothing stored';
 
 done_testing;
