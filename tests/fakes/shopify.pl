@@ -15,7 +15,8 @@
 # Admin API calls without X-Shopify-Access-Token "shpat_…" get 401 {"errors":"[API]
 # Invalid API key or access token (unrecognized login or wrong password)"}.
 # More endpoints (inventory_levels/set.json, products.json…) are added to %ROUTES.
-# A line "STATUS COUNT" in CTL makes the next COUNT requests answer STATUS.
+# A line "STATUS COUNT" in CTL makes the next COUNT requests answer STATUS; "STATUS COUNT
+# PATH" only the next COUNT requests whose path contains PATH.
 # usage: shopify.pl PORT LOG CTL
 use strict;
 use warnings;
@@ -116,9 +117,24 @@ my @ROUTES = (
     }],
 );
 
+# The failure CTL asks of this request, if any (FakeHTTP::take_failure, with a path).
+sub take_failure {
+    my ($req) = @_;
+    open my $fh, '+<', $ctl or return 0;
+    flock $fh, LOCK_EX;
+    my $line = <$fh> // '';
+    my ($status, $count, $path) = $line =~ /^(\d+)\s+(\d+)(?:\s+(\S+))?/ or return 0;
+    return 0 if $count < 1 || (defined $path && index($req->{path}, $path) < 0);
+    seek $fh, 0, 0;
+    truncate $fh, 0;
+    print $fh "$status " . ($count - 1) . (defined $path ? " $path" : '') . "\n";
+    close $fh;
+    return $status;
+}
+
 FakeHTTP::serve($port, $log, sub {
     my ($req) = @_;
-    if (my $fail = FakeHTTP::take_failure($ctl)) {
+    if (my $fail = take_failure($req)) {
         return ($fail, { errors => $fail == 429 ? 'Exceeded 2 calls per second for api client. '
                                                   . 'Reduce request rates to resume uninterrupted service.'
                                                 : 'Internal Server Error' });

@@ -191,6 +191,27 @@ is api_error($s->get("$C?page=0", token => $sup->{token})), '400 BAD_REQUEST', '
 ($r) = shopify_connect($s, $other, $shop);
 is api_error($r), '409 CONFLICT', 'a shop connected to another supplier: 409';
 
+# Registration failing: a 5xx is retried with backoff; a 4xx is final, kept as the
+# connection's last error and a sync error.
+my $jobs_done = sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shopify_register_webhooks'"
+                              . " AND status = :'p1'", $_[0]) };
+$s->fake_control('shopify', '500 1 /webhooks.json');
+($r) = shopify_connect($s, $sup, 'flaky.myshopify.com');
+my $flaky = $r->{json}{id};
+ok $s->wait_until(15, sub { $jobs_done->('done') == 3 }), 'Shopify failing once: the job is retried and done';
+is $s->sql("SELECT attempts FROM jobs WHERE kind = 'shopify_register_webhooks'"
+           . " AND payload->>'connection_id' = :'p1'", $flaky), 2, '... on its second attempt';
+$s->fake_control('shopify', '401 1 /webhooks.json');
+($r) = shopify_connect($s, $sup, 'revoked.myshopify.com');
+my $revoked = $r->{json}{id};
+ok $s->wait_until(10, sub { $jobs_done->('dead') == 1 }), 'Shopify refusing the token: the job is dead at once';
+like $s->sql("SELECT last_error FROM store_connections WHERE id = :'p1'", $revoked),
+    qr/Shopify answered 401 registering webhook/, "... the connection's last_error says why";
+is $s->sql("SELECT count(*) FROM sync_errors WHERE connection_id = :'p1'"
+           . " AND kind = 'shopify_register_webhooks' AND resolved_at IS NULL", $revoked), 1,
+    '... and a sync error keeps it';
+$s->del("$C/$_", token => $sup->{token}) for $flaky, $revoked;
+
 # --- WooCommerce ---------------------------------------------------------------------------------
 my $W = "$C/woocommerce";
 my $woo = $s->woo_url;
