@@ -1,7 +1,8 @@
 /*
  * Connecting a Shopify store: Shopify's OAuth authorization code grant.
  *
- * POST /connections/shopify/initiate {shop} answers the URL that sends the merchant to
+ * POST /connections/shopify/initiate {shop} (or seed 004's {storeUrl}; a bare shop name
+ * means name.myshopify.com) answers the URL that sends the merchant to
  * the shop's consent screen, https://{shop}/admin/oauth/authorize?client_id=…&scope=…
  * &redirect_uri=…&state=…, with a random single-use state kept hashed for 10 minutes
  * and bound to the caller and the shop.
@@ -122,7 +123,13 @@ void sync_shopify_initiate(struct scp_req *r)
 
 	if (!configured(r, false) || !(b = scp_req_json(r)))
 		return;
-	shop_in = scp_field_str(r, b, "shop", true, 1, SHOP_MAX);
+	/* Seed 004's clients send {storeUrl: "name" or "name.myshopify.com"}. */
+	shop_in = json_object_object_get_ex(b, "shop", NULL) ||
+			  !json_object_object_get_ex(b, "store_url", NULL)
+		  ? scp_field_str(r, b, "shop", true, 1, SHOP_MAX)
+		  : scp_field_str(r, b, "store_url", true, 1, SHOP_MAX);
+	if (shop_in && !strchr(shop_in, '.') && strlen(shop_in) < SHOP_MAX - 14)
+		shop_in = scp_arena_printf(r->arena, "%s.myshopify.com", shop_in);
 	if (shop_in && !shop_domain(shop_in, shop))
 		scp_field_error(r, "shop", "must be a Shopify shop domain, name.myshopify.com");
 	if (scp_fields_send(r))

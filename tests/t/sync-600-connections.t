@@ -46,6 +46,7 @@ for my $c ([ {}, 'no shop' ], [ { shop => '' }, 'an empty shop' ],
            [ { shop => 'a_b.myshopify.com' }, 'an underscore' ],
            [ { shop => 'a.b.myshopify.com' }, 'a dot in the name' ],
            [ { shop => '.myshopify.com' }, 'no name' ],
+           [ { shop => 'a b' }, 'a space' ],
            [ { shop => 'https://a.myshopify.com' }, 'a URL' ],
            [ { shop => ['a.myshopify.com'] }, 'not a string' ],
            [ { shop => ('a' x 250) . '.myshopify.com' }, 'too long' ]) {
@@ -76,6 +77,10 @@ is $s->sql("SELECT count(*) FROM shopify_oauth_states WHERE state_hash = :'p1'",
 is $s->sql("SELECT expires_at - created_at FROM shopify_oauth_states WHERE state_hash = :'p1'",
            sha256_hex($state)), '00:10:00', '... for 10 minutes';
 my $shop = 'my-shop.myshopify.com';
+$r = $s->post($INIT, { storeUrl => 'seed-shop' }, token => $sup->{token});
+is $r->{json}{shop}, 'seed-shop.myshopify.com', "seed 004's {storeUrl: name}: name.myshopify.com";
+$r = $s->post($INIT, { store_url => 'evil.example.com' }, token => $sup->{token});
+is_deeply field_errors($r), ['shop'], '... another domain as store_url: 422 on shop';
 
 # --- Shopify: the callback refused --------------------------------------------------------------
 is api_error($s->get($CB)), '400 BAD_REQUEST', 'callback without parameters: 400';
