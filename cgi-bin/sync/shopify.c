@@ -9,9 +9,10 @@
  *
  * Shopify then sends the merchant's browser to GET /connections/shopify/callback with
  * code, hmac, shop, state, timestamp (and host).  hmac is the hex HMAC-SHA256, keyed
- * with the app's API secret, of every other query parameter, decoded, sorted by name
- * and joined as name=value with '&' ('%' and '&' escaped as %25 and %26 in names and
- * values, '=' as %3D in names), as Shopify's OAuth documentation describes.  Only a
+ * with the app's API secret, of every other query parameter, sorted by name and joined
+ * as name=value with '&': decoded ('%' and '&' escaped as %25 and %26, '=' as %3D in
+ * names) as Shopify's OAuth documentation describes, or form-encoded as Shopify's own
+ * libraries write it (see signed_message).  Only a
  * callback whose hmac verifies, whose timestamp is recent and whose state is the
  * unused one issued for that shop exchanges its code, by
  *   POST https://{shop}/admin/oauth/access_token {client_id, client_secret, code}
@@ -181,17 +182,77 @@ static int by_name(const void *a, const void *b)
 		      (*(const struct scp_qparam *const *)b)->name);
 }
 
+/* Append s form-encoded (URLSearchParams: [A-Za-z0-9*-._] kept, space '+', else %XX). */
+static void add_form_encoded(struct scp_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) && c < 0x80)
+			scp_buf_addc(b, (char)c);
+		else if (strchr("*-._", c) && c)
+			scp_buf_addc(b, (char)c);
+		else if (c == ' ')
+			scp_buf_addc(b, '+');
+		else {
+			scp_buf_addc(b, '%');
+			scp_buf_addc(b, hex[c >> 4]);
+			scp_buf_addc(b, hex[c & 15]);
+		}
+	}
+}
+
 /*
- * Does the query's hmac verify?  A name sent twice makes the message ambiguous and is
- * refused.  The hex is compared in lower case, in constant time.
+ * The message Shopify signs: the parameters but hmac and signature, sorted by name,
+ * name=value joined by '&'.  Shopify's documentation writes the values decoded ('%' and
+ * '&' escaped); its own libraries (shopify-api-js) form-encode them.  The two agree for
+ * every value Shopify sends in practice (hex, digits, a shop domain, base64 without
+ * padding); form says which.  false when a name is sent twice (ambiguous).
+ */
+static bool signed_message(const struct scp_qparam *const *ps, size_t n, bool form,
+			   struct scp_buf *msg)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i && !strcmp(ps[i]->name, ps[i - 1]->name))
+			return false;
+		if (i)
+			scp_buf_addc(msg, '&');
+		if (form) {
+			add_form_encoded(msg, ps[i]->name);
+			scp_buf_addc(msg, '=');
+			add_form_encoded(msg, ps[i]->value);
+		} else {
+			add_escaped(msg, ps[i]->name, true);
+			scp_buf_addc(msg, '=');
+			add_escaped(msg, ps[i]->value, false);
+		}
+	}
+	return true;
+}
+
+/* Is want the hex HMAC of msg?  Constant time. */
+static bool mac_matches(const struct scp_buf *msg, const char *got, size_t len)
+{
+	char want[SCP_SHA256_HEX];
+
+	scp_hmac_sha256_hex(want, scp_cfg.shopify_api_secret, strlen(scp_cfg.shopify_api_secret),
+			    msg->ptr, msg->len);
+	return scp_ct_equal(want, SCP_SHA256_HEX - 1, got, len);
+}
+
+/*
+ * Does the query's hmac verify, over either spelling of the message?  The hex is
+ * compared in lower case, in constant time.
  */
 static bool hmac_ok(struct scp_req *r, const char *hmac)
 {
 	const struct scp_qparam *ps[SCP_MAX_QUERY_PARAMS];
-	struct scp_buf msg = SCP_BUF_INIT;
-	char want[SCP_SHA256_HEX], got[SCP_SHA256_HEX];
+	struct scp_buf plain = SCP_BUF_INIT, form = SCP_BUF_INIT;
+	char got[SCP_SHA256_HEX];
 	size_t n = 0, len = strlen(hmac);
-	bool ok;
+	bool ok = false;
 
 	if (len != SCP_SHA256_HEX - 1)
 		return false;
@@ -202,21 +263,13 @@ static bool hmac_ok(struct scp_req *r, const char *hmac)
 		if (strcmp(r->qp[i].name, "hmac") && strcmp(r->qp[i].name, "signature"))
 			ps[n++] = &r->qp[i];
 	qsort(ps, n, sizeof(ps[0]), by_name);
-	for (size_t i = 0; i < n; i++) {
-		if (i && !strcmp(ps[i]->name, ps[i - 1]->name)) {
-			scp_buf_release(&msg);
-			return false;
-		}
-		if (i)
-			scp_buf_addc(&msg, '&');
-		add_escaped(&msg, ps[i]->name, true);
-		scp_buf_addc(&msg, '=');
-		add_escaped(&msg, ps[i]->value, false);
+	if (signed_message(ps, n, false, &plain) && signed_message(ps, n, true, &form)) {
+		bool a = mac_matches(&plain, got, len), b = mac_matches(&form, got, len);
+
+		ok = a || b;
 	}
-	scp_hmac_sha256_hex(want, scp_cfg.shopify_api_secret, strlen(scp_cfg.shopify_api_secret),
-			    msg.ptr, msg.len);
-	scp_buf_release(&msg);
-	ok = scp_ct_equal(want, SCP_SHA256_HEX - 1, got, len);
+	scp_buf_release(&plain);
+	scp_buf_release(&form);
 	return ok;
 }
 

@@ -47,7 +47,11 @@ sub callback_query {
     $p{timestamp} //= time;
     $p{host} //= 'YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvdGVzdA';
     my $forged = delete $p{hmac};
-    my $msg = join '&', map { "$_=$p{$_}" } sort keys %p;
+    # As shopify-api-js signs: values form-encoded (URLSearchParams); else decoded.
+    my $form = delete $p{form_encoded};
+    my $enc = sub { my $v = shift; $v =~ s/([^A-Za-z0-9*\-._ ])/sprintf '%%%02X', ord $1/ge;
+                    $v =~ tr/ /+/; $v };
+    my $msg = join '&', map { $form ? $enc->($_) . '=' . $enc->($p{$_}) : "$_=$p{$_}" } sort keys %p;
     my $hmac = $forged // hmac_sha256_hex($msg, SHOPIFY_SECRET);
     return join '&', (map { "$_=" . uri_escape($p{$_}) } sort keys %p), "hmac=$hmac";
 }

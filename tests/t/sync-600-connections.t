@@ -217,6 +217,17 @@ is $s->sql("SELECT count(*) FROM sync_errors WHERE connection_id = :'p1'"
     '... and a sync error keeps it';
 $s->del("$C/$_", token => $sup->{token}) for $flaky, $revoked;
 
+# Shopify's own libraries form-encode the values they sign: a padded host shows it.
+for my $form (0, 1) {
+    my $sh = "padded$form.myshopify.com";
+    $r = $s->post($INIT, { shop => $sh }, token => $sup->{token});
+    $q = callback_query(code => "code-padded-$form", shop => $sh, state => $r->{json}{state},
+                        host => 'YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvcGFkZGVk==', form_encoded => $form);
+    my $x = $s->get("$CB?$q");
+    is $x->{status}, 200, 'a callback with a padded host, signed ' . ($form ? 'form-encoded' : 'decoded') . ': 200';
+    $s->del("$C/$x->{json}{id}", token => $sup->{token}) if $x->{json}{id};
+}
+
 # --- WooCommerce ---------------------------------------------------------------------------------
 my $W = "$C/woocommerce";
 my $woo = $s->woo_url;
