@@ -59,6 +59,7 @@ static const struct kind kinds[] = {
 	{ "notification", worker_event },
 	/* store connections (worker_stores.c) */
 	{ "shopify_register_webhooks", worker_shopify_register_webhooks },
+	{ "woocommerce_register_webhooks", worker_woo_register_webhooks },
 };
 
 static void on_stop(int sig)

@@ -39,8 +39,9 @@ void worker_files_sweep(struct scp_db *db);
 /* worker_media.c: listing photo thumbnails (libvips) */
 struct worker_result worker_listing_thumbnails(struct scp_job *job);
 
-/* worker_stores.c: store connections' calls (job shopify_register_webhooks) */
+/* worker_stores.c: store connections' calls (jobs {shopify,woocommerce}_register_webhooks) */
 extern const struct scp_stmt worker_stores_stmts[];
 struct worker_result worker_shopify_register_webhooks(struct scp_job *job);
+struct worker_result worker_woo_register_webhooks(struct scp_job *job);
 
 #endif

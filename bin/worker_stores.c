@@ -1,7 +1,8 @@
 /*
- * Store jobs: shopify_register_webhooks, queued when a Shopify connection becomes
- * active (scp_store_activate(), sql/functions/92_stores.sql).  For each topic SCP
- * listens to,
+ * Store jobs: shopify_register_webhooks and woocommerce_register_webhooks, queued when
+ * a connection becomes active (scp_store_activate(), sql/functions/92_stores.sql).
+ *
+ * Shopify: for each topic SCP listens to,
  *   POST {shop}/admin/api/{version}/webhooks.json
  *   X-Shopify-Access-Token: <the connection's token>
  *   {"webhook": {"topic": "orders/create", "address": "{public_url}/webhooks/shopify",
@@ -11,6 +12,16 @@
  * other than 429 is final and kept as the connection's last error and a sync error; a
  * 5xx, a 429 or no answer is retried with the job's backoff.  The `log` transport
  * writes the registrations to outbox_log instead.
+ *
+ * WooCommerce: the store's webhooks are listed (GET {store}/wp-json/wc/v3/webhooks,
+ * HTTP Basic with the connection's keys) and each of order.created and order.updated
+ * that is not yet delivered to {public_url}/webhooks/woocommerce is created,
+ *   POST {store}/wp-json/wc/v3/webhooks
+ *   {"name": "SCP order.created", "status": "active", "topic": "order.created",
+ *    "delivery_url": "{public_url}/webhooks/woocommerce", "secret": <woocommerce_webhook_secret>}
+ * (WooCommerce itself would create a second identical one).  Failures are handled as
+ * Shopify's; without woocommerce_webhook_secret nothing is registered and the
+ * connection's last_error says so.
  */
 #include "worker.h"
 #include "scp_buf.h"
@@ -26,6 +37,8 @@
 static const char *const shopify_topics[] = { "orders/create", "orders/updated",
 					      "orders/cancelled", "products/update", NULL };
 
+static const char *const woo_topics[] = { "order.created", "order.updated", NULL };
+
 const struct scp_stmt worker_stores_stmts[] = {
 	{ "store_for_job", "SELECT scp_store_for_job($1::uuid)" },
 	/* $1 connection, $2 job kind, $3 cause. */
@@ -33,7 +46,7 @@ const struct scp_stmt worker_stores_stmts[] = {
 	SCP_STMT_END,
 };
 
-/* The connection of the job as {id, platform, store_url, status, access_token}, or NULL. */
+/* The connection of the job (scp_store_for_job()), or NULL. */
 static json_object *load_connection(const char *id)
 {
 	PGresult *res = NULL;
@@ -177,6 +190,150 @@ struct worker_result worker_shopify_register_webhooks(struct scp_job *job)
 	}
 	memset(token.ptr, 0, token.len);
 	scp_buf_release(&token);
+	json_object_put(conn);
+	return res;
+}
+
+/* A sealed field of the connection, opened into out; false when it does not open. */
+static bool open_field(json_object *conn, const char *id, const char *field, struct scp_buf *out)
+{
+	const char *sealed = json_object_get_string(scp_json_get(conn, field));
+	char aad[96];
+
+	snprintf(aad, sizeof(aad), "%s:%s", id, field);
+	return sealed && scp_secret_open(sealed, aad, out);
+}
+
+/* The outcome of one call to the store: NULL when it answered 2xx, else why (static). */
+static const char *woo_call(const char *method, const char *url, const char *body,
+			    const char *key, const char *secret, struct scp_buf *answer,
+			    bool *permanent)
+{
+	static char err[400];
+	static const char *const headers[] = { "Content-Type: application/json",
+					       "Accept: application/json", NULL };
+	struct scp_httpc_req req = { .method = method, .url = url, .headers = headers,
+				     .body = body, .basic_user = key, .basic_pass = secret,
+				     .timeout_ms = scp_cfg.http_timeout_ms };
+	struct scp_httpc_resp resp;
+
+	*permanent = false;
+	if (!scp_httpc_request(&req, answer, &resp)) {
+		snprintf(err, sizeof(err), "WooCommerce store unreachable: %.200s", resp.error);
+		return err;
+	}
+	if (resp.status >= 200 && resp.status <= 299)
+		return NULL;
+	snprintf(err, sizeof(err), "WooCommerce answered %ld to %s %.80s: %.150s", resp.status,
+		 method, strstr(url, "/wp-json/") ? strstr(url, "/wp-json/") : url, answer->ptr);
+	*permanent = resp.status >= 400 && resp.status < 500 && resp.status != 429;
+	return err;
+}
+
+/* Is topic already delivered to address among the store's webhooks (a JSON array)? */
+static bool woo_has_hook(json_object *list, const char *topic, const char *address)
+{
+	size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *h = json_object_array_get_idx(list, i);
+		const char *t = json_object_get_string(scp_json_get(h, "topic"));
+		const char *u = json_object_get_string(scp_json_get(h, "delivery_url"));
+		const char *st = json_object_get_string(scp_json_get(h, "status"));
+
+		if (t && u && !strcmp(t, topic) && !strcmp(u, address) && (!st || strcmp(st, "disabled")))
+			return true;
+	}
+	return false;
+}
+
+static const char *woo_register(const char *store, const char *key, const char *secret,
+				bool *permanent)
+{
+	struct scp_buf url = SCP_BUF_INIT, answer = SCP_BUF_INIT, address = SCP_BUF_INIT;
+	json_object *list = NULL;
+	const char *why;
+
+	scp_buf_addf(&url, "%s/wp-json/wc/v3/webhooks?per_page=100", store);
+	scp_buf_addf(&address, "%s/webhooks/woocommerce", scp_cfg.public_url);
+	why = woo_call("GET", url.ptr, NULL, key, secret, &answer, permanent);
+	if (!why && scp_json_parse(answer.ptr, answer.len, answer.len + 1, &list) != SCP_JSON_OK)
+		list = NULL;
+	for (size_t i = 0; !why && woo_topics[i]; i++) {
+		struct scp_buf body = SCP_BUF_INIT;
+
+		if (woo_has_hook(list, woo_topics[i], address.ptr)) {
+			scp_info("woocommerce %s: webhook %s already registered", store, woo_topics[i]);
+			continue;
+		}
+		scp_buf_reset(&url);
+		scp_buf_addf(&url, "%s/wp-json/wc/v3/webhooks", store);
+		scp_buf_addf(&body, "{\"name\":\"SCP %s\",\"status\":\"active\",\"topic\":",
+			     woo_topics[i]);
+		scp_buf_add_json_str(&body, woo_topics[i]);
+		scp_buf_adds(&body, ",\"delivery_url\":");
+		scp_buf_add_json_str(&body, address.ptr);
+		scp_buf_adds(&body, ",\"secret\":");
+		scp_buf_add_json_str(&body, scp_cfg.woocommerce_webhook_secret);
+		scp_buf_adds(&body, "}");
+		scp_buf_reset(&answer);
+		why = woo_call("POST", url.ptr, body.ptr, key, secret, &answer, permanent);
+		memset(body.ptr, 0, body.len);
+		scp_buf_release(&body);
+	}
+	json_object_put(list);
+	scp_buf_release(&address);
+	scp_buf_release(&answer);
+	scp_buf_release(&url);
+	return why;
+}
+
+struct worker_result worker_woo_register_webhooks(struct scp_job *job)
+{
+	static char err[400];
+	struct worker_result res = { 0 };
+	const char *id = json_object_get_string(scp_json_get(job->payload, "connection_id"));
+	json_object *conn;
+	const char *store, *status;
+	struct scp_buf key = SCP_BUF_INIT, secret = SCP_BUF_INIT;
+
+	if (!id)
+		return (struct worker_result){ "payload without connection_id", true };
+	if (!(conn = load_connection(id)))
+		return res;
+	store = json_object_get_string(scp_json_get(conn, "store_url"));
+	status = json_object_get_string(scp_json_get(conn, "status"));
+	if (!status || strcmp(status, "active")) {
+		scp_info("connection %s is not active: no webhooks registered", id);
+	} else if (!strcmp(scp_cfg.woocommerce_transport, "log")) {
+		struct scp_buf f = SCP_BUF_INIT;
+
+		scp_buf_adds(&f, "\"channel\":\"woocommerce\",\"connection_id\":");
+		scp_buf_add_json_str(&f, id);
+		scp_buf_adds(&f, ",\"store_url\":");
+		scp_buf_add_json_str(&f, store);
+		scp_buf_adds(&f, ",\"register_webhooks\":[\"order.created\",\"order.updated\"]");
+		res = worker_outbox_append(f.ptr);
+		scp_buf_release(&f);
+	} else if (!*scp_cfg.public_url || !*scp_cfg.woocommerce_webhook_secret) {
+		res = (struct worker_result){ "public_url or woocommerce_webhook_secret is not "
+					      "configured: add the store's webhooks by hand", true };
+	} else if (!open_field(conn, id, "consumer_key", &key) ||
+		   !open_field(conn, id, "consumer_secret", &secret)) {
+		res = (struct worker_result){ "the connection's keys do not open "
+					      "(secrets_key changed?)", true };
+	} else {
+		res.error = woo_register(store, key.ptr, secret.ptr, &res.permanent);
+	}
+	if (res.error && res.permanent) {
+		snprintf(err, sizeof(err), "%s", res.error);
+		res.error = err;
+		record_failure(id, job->kind, err);
+	}
+	memset(key.ptr, 0, key.len);
+	memset(secret.ptr, 0, secret.len);
+	scp_buf_release(&key);
+	scp_buf_release(&secret);
 	json_object_put(conn);
 	return res;
 }

@@ -64,8 +64,9 @@ BEGIN
     RETURN cid;
 END $$;
 
--- Keep a connection's sealed secrets and make it active.  A Shopify connection then
--- registers its webhooks (job shopify_register_webhooks, bin/worker_stores.c).
+-- Keep a connection's sealed secrets and make it active, and register its webhooks with
+-- the store (jobs shopify_register_webhooks, woocommerce_register_webhooks,
+-- bin/worker_stores.c).
 CREATE OR REPLACE FUNCTION scp_store_activate(p_id uuid, p_token text, p_key text,
                                               p_secret text, p_scopes text)
 RETURNS json LANGUAGE plpgsql AS $$
@@ -79,10 +80,8 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'connection not found';
     END IF;
-    IF c.platform = 'shopify' THEN
-        PERFORM scp_job_enqueue('shopify_register_webhooks',
-                                jsonb_build_object('connection_id', c.id));
-    END IF;
+    PERFORM scp_job_enqueue(c.platform || '_register_webhooks',
+                            jsonb_build_object('connection_id', c.id));
     RETURN scp_store_connection_json(c);
 END $$;
 
@@ -273,7 +272,8 @@ END $$;
 CREATE OR REPLACE FUNCTION scp_store_for_job(p_id uuid)
 RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object('id', c.id, 'platform', c.platform, 'store_url', c.store_url,
-        'status', c.status, 'access_token', c.access_token)
+        'status', c.status, 'access_token', c.access_token, 'consumer_key', c.consumer_key,
+        'consumer_secret', c.consumer_secret)
       FROM store_connections c WHERE c.id = p_id
 $$;
 

@@ -4,6 +4,11 @@
 # WooCommerce does, authenticating with HTTP Basic consumer_key:consumer_secret:
 #   GET /wp-json/wc/v3/products[?per_page=N]   200 [{id, name, sku, stock_quantity, …}]
 #   GET /wp-json/wc/v3/system_status           200 {environment: {…}, …}
+#   GET /wp-json/wc/v3/webhooks                200 [{id, name, status, topic, delivery_url, …}]
+#   POST /wp-json/wc/v3/webhooks {name, status, topic, delivery_url, secret}
+#        201 the webhook (WooCommerce makes a second identical one if asked twice);
+#        no delivery_url 400 rest_missing_callback_param, an unknown topic 400
+#        rest_invalid_param.
 # The keys it knows: ck_ + 40 "1"s with cs_ + 40 "2"s, and any "ck:cs" pairs listed in
 # $ENV{FAKE_WC_KEYS} (comma-separated).  An unknown key gets WooCommerce's 401
 # {"code":"woocommerce_rest_authentication_error","message":"Consumer key is invalid.",
@@ -19,6 +24,9 @@ use FindBin;
 use lib "$FindBin::Bin";
 use FakeHTTP;
 use MIME::Base64 qw(decode_base64);
+use Fcntl qw(:flock);
+use JSON::PP;
+use POSIX qw(strftime);
 
 my ($port, $log, $ctl) = @ARGV;
 my %KEYS = ('ck_' . ('1' x 40) => 'cs_' . ('2' x 40),
@@ -49,7 +57,52 @@ my @PRODUCTS = ({ id => 794, name => 'Premium Quality', slug => 'premium-quality
                   regular_price => '21.99', manage_stock => JSON::PP::true,
                   stock_quantity => 12, stock_status => 'instock', variations => [] });
 
+my $JSON = JSON::PP->new->canonical;
+my $state = "$log.state";    # the store's webhooks, shared by the children
+
+# Read-modify-write the store's state under a lock; $code gets and may change the hash.
+sub with_state {
+    my ($code) = @_;
+    open my $fh, '+>>', $state or die $!;
+    flock $fh, LOCK_EX;
+    seek $fh, 0, 0;
+    local $/;
+    my $text = <$fh>;
+    my $st = length($text // '') ? $JSON->decode($text) : { webhooks => [] };
+    my @ret = $code->($st);
+    seek $fh, 0, 0;
+    truncate $fh, 0;
+    print $fh $JSON->encode($st);
+    close $fh;
+    return @ret;
+}
+
 my @ROUTES = (
+    [GET => qr{^/wp-json/wc/v3/webhooks(?:\?.*)?$}, sub {
+        my ($list) = with_state(sub { [@{ $_[0]{webhooks} }] });
+        return (200, $list);
+    }],
+    [POST => qr{^/wp-json/wc/v3/webhooks$}, sub {
+        my ($req) = @_;
+        my $b = ref $req->{json} eq 'HASH' ? $req->{json} : {};
+        return wc_error(400, 'rest_missing_callback_param', 'Missing parameter(s): delivery_url')
+            unless $b->{delivery_url};
+        return wc_error(400, 'rest_invalid_param', 'Invalid parameter(s): topic')
+            unless ($b->{topic} // '') =~ /^(order|product|customer|coupon)\.(created|updated|deleted|restored)$/;
+        my ($resource, $event) = split /\./, $b->{topic};
+        my $now = strftime('%Y-%m-%dT%H:%M:%S', gmtime);
+        my ($hook) = with_state(sub {
+            my $h = { id => 100 + @{ $_[0]{webhooks} }, name => $b->{name} // "Webhook created on $now",
+                      status => $b->{status} // 'active', topic => $b->{topic}, resource => $resource,
+                      event => $event, hooks => ["woocommerce_new_$resource"],
+                      delivery_url => $b->{delivery_url}, secret => $b->{secret} // '',
+                      date_created => $now, date_created_gmt => $now, date_modified => $now,
+                      date_modified_gmt => $now };
+            push @{ $_[0]{webhooks} }, $h;
+            return $h;
+        });
+        return (201, $hook);
+    }],
     [GET => qr{^/wp-json/wc/v3/products(?:\?(.*))?$}, sub {
         my ($req, $query) = @_;
         my ($n) = ($query // '') =~ /(?:^|&)per_page=(\d+)/;

@@ -292,7 +292,7 @@ is $r->{status}, 201, 'WooCommerce keys the store takes: 201';
 my $wc = $r->{json};
 is_deeply [ @$wc{qw(platform store_url status)} ], [ 'woocommerce', $woo, 'active' ],
     '... active, the URL without its trailing slash';
-my ($check) = grep { $_->{path} =~ m{^/wp-json/wc/v3/} } reverse $s->fake_requests('woocommerce');
+my ($check) = grep { $_->{path} =~ m{^/wp-json/wc/v3/products} } reverse $s->fake_requests('woocommerce');
 is $check->{path}, '/wp-json/wc/v3/products?per_page=1', '... checked against the REST API';
 is $check->{headers}{authorization}, 'Basic ' . encode_base64("$ck:$cs", ''),
     '... with HTTP Basic consumer_key:consumer_secret';
@@ -301,10 +301,26 @@ unlike $row, qr/\Q$ck\E|\Q$cs\E|1111111111|2222222222/, 'neither key is in any c
 is $s->sql("SELECT count(*) FROM store_connections WHERE id = :'p1' AND consumer_key LIKE 'v1:%'"
            . " AND consumer_secret LIKE 'v1:%' AND consumer_key <> consumer_secret", $wc->{id}), 1,
     '... both sealed';
+my @wh;
+$s->wait_until(10, sub {
+    @wh = grep { $_->{method} eq 'POST' && $_->{path} eq '/wp-json/wc/v3/webhooks' }
+        $s->fake_requests('woocommerce');
+    @wh >= 2;
+});
+is_deeply [ sort map { $_->{json}{topic} } @wh ], [ 'order.created', 'order.updated' ],
+    'a job creates the order webhooks in the store';
+is_deeply [ map { [ $_->{json}{delivery_url}, $_->{json}{secret}, $_->{json}{status} ] } @wh ],
+    [ ([ "$pub/webhooks/woocommerce", WC_SECRET, 'active' ]) x 2 ],
+    '... delivered to /webhooks/woocommerce, signed with woocommerce_webhook_secret';
+is $wh[0]{headers}{authorization}, 'Basic ' . encode_base64("$ck:$cs", ''), '... with the keys';
 $r = $s->post($W, { store_url => uc($woo), consumer_key => $ck, consumer_secret => $cs },
               token => $mgr->{token});
 is $r->{status}, 201, 'connecting the same store again: 201';
 is $r->{json}{id}, $wc->{id}, '... the same connection';
+ok $s->wait_until(10, sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'woocommerce_register_webhooks'"
+                                    . " AND status = 'done'") == 2 }), 'connecting again registers again';
+is scalar(grep { $_->{method} eq 'POST' && $_->{path} eq '/wp-json/wc/v3/webhooks' }
+          $s->fake_requests('woocommerce')), 2, '... but makes no second webhook of a topic';
 is api_error($s->post($W, { store_url => $woo, consumer_key => $ck, consumer_secret => $cs },
                       token => $other->{token})), '409 CONFLICT',
     'the store connected to another supplier: 409';
