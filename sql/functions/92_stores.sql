@@ -38,6 +38,13 @@ BEGIN
     ELSIF s.shop <> p_shop THEN
         RETURN json_build_object('ok', false, 'reason', 'the state was issued for another shop');
     END IF;
+    -- The user who asked must still be an active owner or manager of the supplier.
+    PERFORM FROM users WHERE id = s.user_id AND supplier_id = s.supplier_id
+        AND role IN ('owner', 'manager') AND status = 'active';
+    IF NOT FOUND THEN
+        RETURN json_build_object('ok', false,
+            'reason', 'the user who started the authorization may no longer connect stores');
+    END IF;
     RETURN json_build_object('ok', true, 'supplier_id', s.supplier_id, 'user_id', s.user_id);
 END $$;
 

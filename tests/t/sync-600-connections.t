@@ -122,6 +122,13 @@ $r = $s->get("$CB?$q");
 is api_error($r), '403 FORBIDDEN', 'an expired state: 403';
 like $r->{json}{error}{message}, qr/expired/, '... saying so';
 
+# A state whose user lost the right to connect stores in the meantime.
+my $mgr2 = add_staff($s, $sup, 'manager');
+$r = $s->post($INIT, { shop => 'demoted.myshopify.com' }, token => $mgr2->{token});
+$s->sql("UPDATE users SET role = 'sales_rep' WHERE id = :'p1'", $mgr2->{id});
+$q = callback_query(code => 'c-demoted', shop => 'demoted.myshopify.com', state => $r->{json}{state});
+is api_error($s->get("$CB?$q")), '403 FORBIDDEN', 'a state of a manager made a sales rep since: 403';
+
 # A code Shopify refuses: 400, nothing connected, the state spent; Shopify down: 503.
 $r = $s->post($INIT, { shop => 'refused.myshopify.com' }, token => $sup->{token});
 $q = callback_query(code => 'bad-code', shop => 'refused.myshopify.com', state => $r->{json}{state});
