@@ -15,13 +15,13 @@
  *
  * WooCommerce: the store's webhooks are listed (GET {store}/wp-json/wc/v3/webhooks,
  * HTTP Basic with the connection's keys) and each of order.created and order.updated
- * that is not yet delivered to {public_url}/webhooks/woocommerce is created,
+ * is created,
  *   POST {store}/wp-json/wc/v3/webhooks
  *   {"name": "SCP order.created", "status": "active", "topic": "order.created",
- *    "delivery_url": "{public_url}/webhooks/woocommerce", "secret": <woocommerce_webhook_secret>}
- * (WooCommerce itself would create a second identical one).  Failures are handled as
- * Shopify's; without woocommerce_webhook_secret nothing is registered and the
- * connection's last_error says so.
+ *    "delivery_url": "{public_url}/webhooks/woocommerce", "secret": <the connection's>}
+ * or, when one is delivered there already (a reconnect; WooCommerce itself would make a
+ * second), updated with the same body (PUT …/webhooks/{id}): it then carries the
+ * connection's secret and is active.  Failures are handled as Shopify's.
  */
 #include "worker.h"
 #include "scp_buf.h"
@@ -230,8 +230,8 @@ static const char *woo_call(const char *method, const char *url, const char *bod
 	return err;
 }
 
-/* Is topic already delivered to address among the store's webhooks (a JSON array)? */
-static bool woo_has_hook(json_object *list, const char *topic, const char *address)
+/* The id of the store's webhook of topic delivered to address (list: a JSON array), or NULL. */
+static const char *woo_hook_id(json_object *list, const char *topic, const char *address)
 {
 	size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
 
@@ -239,16 +239,16 @@ static bool woo_has_hook(json_object *list, const char *topic, const char *addre
 		json_object *h = json_object_array_get_idx(list, i);
 		const char *t = json_object_get_string(scp_json_get(h, "topic"));
 		const char *u = json_object_get_string(scp_json_get(h, "delivery_url"));
-		const char *st = json_object_get_string(scp_json_get(h, "status"));
+		const char *id = json_object_get_string(scp_json_get(h, "id"));
 
-		if (t && u && !strcmp(t, topic) && !strcmp(u, address) && (!st || strcmp(st, "disabled")))
-			return true;
+		if (t && u && id && !strcmp(t, topic) && !strcmp(u, address) && strlen(id) < 24)
+			return id;
 	}
-	return false;
+	return NULL;
 }
 
 static const char *woo_register(const char *store, const char *key, const char *secret,
-				bool *permanent)
+				const char *hook_secret, bool *permanent)
 {
 	struct scp_buf url = SCP_BUF_INIT, answer = SCP_BUF_INIT, address = SCP_BUF_INIT;
 	json_object *list = NULL;
@@ -261,23 +261,25 @@ static const char *woo_register(const char *store, const char *key, const char *
 		list = NULL;
 	for (size_t i = 0; !why && woo_topics[i]; i++) {
 		struct scp_buf body = SCP_BUF_INIT;
+		const char *have = woo_hook_id(list, woo_topics[i], address.ptr);
 
-		if (woo_has_hook(list, woo_topics[i], address.ptr)) {
-			scp_info("woocommerce %s: webhook %s already registered", store, woo_topics[i]);
-			continue;
-		}
+		/* One there already (a reconnect) gets the current secret and is made active. */
 		scp_buf_reset(&url);
-		scp_buf_addf(&url, "%s/wp-json/wc/v3/webhooks", store);
+		if (have)
+			scp_buf_addf(&url, "%s/wp-json/wc/v3/webhooks/%s", store, have);
+		else
+			scp_buf_addf(&url, "%s/wp-json/wc/v3/webhooks", store);
 		scp_buf_addf(&body, "{\"name\":\"SCP %s\",\"status\":\"active\",\"topic\":",
 			     woo_topics[i]);
 		scp_buf_add_json_str(&body, woo_topics[i]);
 		scp_buf_adds(&body, ",\"delivery_url\":");
 		scp_buf_add_json_str(&body, address.ptr);
 		scp_buf_adds(&body, ",\"secret\":");
-		scp_buf_add_json_str(&body, scp_cfg.woocommerce_webhook_secret);
+		scp_buf_add_json_str(&body, hook_secret);
 		scp_buf_adds(&body, "}");
 		scp_buf_reset(&answer);
-		why = woo_call("POST", url.ptr, body.ptr, key, secret, &answer, permanent);
+		why = woo_call(have ? "PUT" : "POST", url.ptr, body.ptr, key, secret, &answer,
+			       permanent);
 		memset(body.ptr, 0, body.len);
 		scp_buf_release(&body);
 	}
@@ -295,7 +297,7 @@ struct worker_result worker_woo_register_webhooks(struct scp_job *job)
 	const char *id = json_object_get_string(scp_json_get(job->payload, "connection_id"));
 	json_object *conn;
 	const char *store, *status;
-	struct scp_buf key = SCP_BUF_INIT, secret = SCP_BUF_INIT;
+	struct scp_buf key = SCP_BUF_INIT, secret = SCP_BUF_INIT, hook = SCP_BUF_INIT;
 
 	if (!id)
 		return (struct worker_result){ "payload without connection_id", true };
@@ -315,15 +317,16 @@ struct worker_result worker_woo_register_webhooks(struct scp_job *job)
 		scp_buf_adds(&f, ",\"register_webhooks\":[\"order.created\",\"order.updated\"]");
 		res = worker_outbox_append(f.ptr);
 		scp_buf_release(&f);
-	} else if (!*scp_cfg.public_url || !*scp_cfg.woocommerce_webhook_secret) {
-		res = (struct worker_result){ "public_url or woocommerce_webhook_secret is not "
-					      "configured: add the store's webhooks by hand", true };
+	} else if (!*scp_cfg.public_url) {
+		res = (struct worker_result){ "public_url is not configured: no webhook address",
+					      true };
 	} else if (!open_field(conn, id, "consumer_key", &key) ||
-		   !open_field(conn, id, "consumer_secret", &secret)) {
+		   !open_field(conn, id, "consumer_secret", &secret) ||
+		   !open_field(conn, id, "webhook_secret", &hook)) {
 		res = (struct worker_result){ "the connection's keys do not open "
 					      "(secrets_key changed?)", true };
 	} else {
-		res.error = woo_register(store, key.ptr, secret.ptr, &res.permanent);
+		res.error = woo_register(store, key.ptr, secret.ptr, hook.ptr, &res.permanent);
 	}
 	if (res.error && res.permanent) {
 		snprintf(err, sizeof(err), "%s", res.error);
@@ -332,8 +335,10 @@ struct worker_result worker_woo_register_webhooks(struct scp_job *job)
 	}
 	memset(key.ptr, 0, key.len);
 	memset(secret.ptr, 0, secret.len);
+	memset(hook.ptr, 0, hook.len);
 	scp_buf_release(&key);
 	scp_buf_release(&secret);
+	scp_buf_release(&hook);
 	json_object_put(conn);
 	return res;
 }

@@ -13,3 +13,9 @@ CREATE TABLE shopify_oauth_states (
     created_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX shopify_oauth_states_expiry_idx ON shopify_oauth_states (expires_at);
+
+-- Each WooCommerce connection's own webhook secret (sealed, as every secret here): the
+-- webhooks SCP creates in a store are signed with it, so that a store's admin, who
+-- sees it, cannot sign deliveries that name another store.
+ALTER TABLE store_connections ADD COLUMN webhook_secret text
+    CHECK (webhook_secret LIKE 'v1:%');

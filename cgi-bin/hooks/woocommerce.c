@@ -1,12 +1,15 @@
 /*
- * WooCommerce webhooks: POST /webhooks/woocommerce, made by the merchant in
- * WooCommerce → Settings → Advanced → Webhooks with our woocommerce_webhook_secret.
+ * WooCommerce webhooks: POST /webhooks/woocommerce, made in the store by the job
+ * woocommerce_register_webhooks, or by the merchant in WooCommerce → Settings →
+ * Advanced → Webhooks with our woocommerce_webhook_secret.
  *
  * Saving a webhook makes WooCommerce send a ping: a form body "webhook_id=<n>" with no
  * signature.  It is answered 200 and nothing else happens.  Every other delivery
  * carries X-WC-Webhook-Signature, the base64 HMAC-SHA256 of the raw body keyed with the
- * webhook's secret, checked in constant time before anything is parsed (401 and
- * nothing written otherwise), and names its store (X-WC-Webhook-Source, the site's home
+ * webhook's secret — the connection's own for the webhooks SCP made in the store
+ * (bin/worker_stores.c), or woocommerce_webhook_secret for ones made by hand — checked
+ * in constant time before the body is parsed (401 and nothing written otherwise), and
+ * names its store (X-WC-Webhook-Source, the site's home
  * URL), its topic (X-WC-Webhook-Topic, "order.created") and itself
  * (X-WC-Webhook-Delivery-ID).  The dedupe key is the store's and the delivery's id,
  * or, without a delivery id, the store's, the resource's id and its date_modified:
@@ -18,11 +21,15 @@
 #include "scp_hmac.h"
 #include "scp_json.h"
 #include "scp_log.h"
+#include "scp_secret.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 const struct scp_stmt hooks_woo_stmts[] = {
+	/* $1 store URL: the connection and its sealed webhook secret. */
+	{ "woo_hook_secret", "SELECT id, webhook_secret FROM scp_woo_hook_secret($1)" },
 	/* $1 store URL, $2 topic, $3 dedupe key, $4 the verified body. */
 	{ "woo_hook", "SELECT scp_woo_webhook($1, $2, $3, $4::jsonb)" },
 	SCP_STMT_END,
@@ -86,6 +93,41 @@ static const char *dedupe_key(struct scp_req *r, const char *source)
 	return key;
 }
 
+/*
+ * Is sig the delivery's signature, under the secret of the connection the delivery
+ * names (the webhooks SCP made in the store), or under woocommerce_webhook_secret
+ * (webhooks made by hand)?  Reading the connection writes nothing.  false also when the
+ * database cannot be asked (then 503 is answered already).
+ */
+static bool woo_verified(struct scp_req *r, const char *sig, const char *store)
+{
+	bool ok = false;
+
+	if (!sig || !*sig)
+		return false;
+	if (store) {
+		PGresult *res = scp_q(r, "woo_hook_secret", store);
+
+		if (!res)
+			return false;
+		if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1)) {
+			struct scp_buf secret = SCP_BUF_INIT;
+			char aad[96];
+
+			snprintf(aad, sizeof(aad), "%s:webhook_secret", PQgetvalue(res, 0, 0));
+			if (scp_secret_open(PQgetvalue(res, 0, 1), aad, &secret))
+				ok = hooks_b64_hmac_ok(sig, secret.ptr, r->body, r->body_len);
+			else
+				scp_error("woocommerce webhook: the webhook secret of connection %s "
+					  "does not open (secrets_key changed?)", PQgetvalue(res, 0, 0));
+			memset(secret.ptr, 0, secret.len);
+			scp_buf_release(&secret);
+		}
+	}
+	return ok || hooks_b64_hmac_ok(sig, scp_cfg.woocommerce_webhook_secret, r->body,
+				       r->body_len);
+}
+
 void hooks_woo_event(struct scp_req *r)
 {
 	const char *sig = scp_req_param(r, "HTTP_X_WC_WEBHOOK_SIGNATURE");
@@ -100,17 +142,15 @@ void hooks_woo_event(struct scp_req *r)
 		scp_send(r, 200, "{\"received\":true}", 17);
 		return;
 	}
-	if (!hooks_b64_hmac_ok(sig, scp_cfg.woocommerce_webhook_secret, r->body, r->body_len)) {
-		scp_warn(*scp_cfg.woocommerce_webhook_secret
-				 ? "woocommerce webhook refused: bad or missing X-WC-Webhook-Signature"
-				 : "woocommerce webhook refused: woocommerce_webhook_secret is not "
-				   "configured");
+	source = hooks_header(r, "HTTP_X_WC_WEBHOOK_SOURCE");
+	store = source ? store_url(r, source) : NULL;
+	if (!woo_verified(r, sig, store)) {
+		scp_warn("woocommerce webhook refused: bad or missing X-WC-Webhook-Signature");
 		scp_unauthorized(r, "invalid webhook signature");
 		return;
 	}
-	source = hooks_header(r, "HTTP_X_WC_WEBHOOK_SOURCE");
 	topic = hooks_header(r, "HTTP_X_WC_WEBHOOK_TOPIC");
-	if (!source || !topic || !(store = store_url(r, source))) {
+	if (!source || !topic || !store) {
 		scp_bad_request(r, "X-WC-Webhook-Source and X-WC-Webhook-Topic are required");
 		return;
 	}

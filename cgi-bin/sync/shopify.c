@@ -51,7 +51,7 @@ const struct scp_stmt sync_shopify_stmts[] = {
 	/* $1 supplier, $2 user, $3 shop. */
 	{ "shopify_claim", "SELECT scp_store_claim($1, $2, 'shopify', $3)" },
 	/* $1 connection, $2 sealed token, $3 scopes. */
-	{ "shopify_activate", "SELECT scp_store_activate($1, $2, NULL, NULL, $3)" },
+	{ "shopify_activate", "SELECT scp_store_activate($1, $2, NULL, NULL, $3, NULL)" },
 	SCP_STMT_END,
 };
 

@@ -8,8 +8,10 @@
  *   GET {store_url}/wp-json/wc/v3/products?per_page=1
  * and HTTP Basic consumer_key:consumer_secret, as WooCommerce takes them over HTTPS; a
  * store that refuses them, has no REST API there or cannot be reached is 422 with the
- * reason, and nothing is written.  Then both are sealed and the connection is active
- * (201).  With woocommerce_transport = log (development) the store is not called.
+ * reason, and nothing is written.  Then both are sealed, with a random webhook secret
+ * of the connection's own (kept when the store is connected again), and the
+ * connection is active (201).  With woocommerce_transport = log (development) the store
+ * is not called.
  *
  * store_url must be https; plain http only for a loopback host (a store on the same
  * machine, and the tests' fake), as WooCommerce itself refuses Basic authentication
@@ -19,6 +21,7 @@
 #include "sync.h"
 #include "scp_buf.h"
 #include "scp_config.h"
+#include "scp_hmac.h"
 #include "scp_httpc.h"
 #include "scp_json.h"
 #include "scp_log.h"
@@ -35,8 +38,9 @@
 const struct scp_stmt sync_woo_stmts[] = {
 	/* $1 supplier, $2 user, $3 store URL. */
 	{ "woo_claim", "SELECT scp_store_claim($1, $2, 'woocommerce', $3)" },
-	/* $1 connection, $2 sealed consumer key, $3 sealed consumer secret. */
-	{ "woo_activate", "SELECT scp_store_activate($1, NULL, $2, $3, NULL)" },
+	/* $1 connection, $2 sealed consumer key, $3 sealed consumer secret, $4 sealed
+	 * webhook secret. */
+	{ "woo_activate", "SELECT scp_store_activate($1, NULL, $2, $3, NULL, $4)" },
 	SCP_STMT_END,
 };
 
@@ -189,7 +193,8 @@ static bool store_accepts(struct scp_req *r, const char *url, const char *key,
 void sync_woo_connect(struct scp_req *r)
 {
 	json_object *b;
-	const char *url_in, *key, *secret, *url = NULL, *why, *id, *skey, *ssecret;
+	const char *url_in, *key, *secret, *url = NULL, *why, *id, *skey, *ssecret, *shook;
+	char hook_secret[65];
 	PGresult *res;
 
 	if (!sync_secrets_ready(r) || !(b = scp_req_json(r)))
@@ -209,10 +214,14 @@ void sync_woo_connect(struct scp_req *r)
 	if (!(res = scp_q(r, "woo_claim", r->auth.supplier_id, r->auth.user_id, url)))
 		return;
 	id = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 0));
-	if (!(skey = sync_seal(r, id, "consumer_key", key)) ||
+	/* The connection's webhook secret; SQL keeps the one it has, if any. */
+	scp_random_hex(hook_secret, 32);
+	shook = sync_seal(r, id, "webhook_secret", hook_secret);
+	memset(hook_secret, 0, sizeof(hook_secret));
+	if (!shook || !(skey = sync_seal(r, id, "consumer_key", key)) ||
 	    !(ssecret = sync_seal(r, id, "consumer_secret", secret)))
 		return;
-	res = scp_q(r, "woo_activate", id, skey, ssecret);
+	res = scp_q(r, "woo_activate", id, skey, ssecret, shook);
 	if (res)
 		scp_send_row_json(r, 201, res);
 }

@@ -75,13 +75,15 @@ END $$;
 -- the store (jobs shopify_register_webhooks, woocommerce_register_webhooks,
 -- bin/worker_stores.c).
 CREATE OR REPLACE FUNCTION scp_store_activate(p_id uuid, p_token text, p_key text,
-                                              p_secret text, p_scopes text)
+                                              p_secret text, p_scopes text, p_hook_secret text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     c store_connections;
 BEGIN
     UPDATE store_connections SET access_token = p_token, consumer_key = p_key,
-            consumer_secret = p_secret, scopes = p_scopes, status = 'active',
+            consumer_secret = p_secret, scopes = p_scopes,
+            webhook_secret = coalesce(webhook_secret, p_hook_secret),
+            status = 'active',
             sync_enabled = true, last_error = NULL, updated_at = now()
         WHERE id = p_id RETURNING * INTO c;
     IF NOT FOUND THEN
@@ -108,7 +110,8 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SC409', MESSAGE = 'the connection is already disconnected';
     END IF;
     UPDATE store_connections SET status = 'disconnected', access_token = NULL,
-            consumer_key = NULL, consumer_secret = NULL, scopes = NULL, sync_enabled = false,
+            consumer_key = NULL, consumer_secret = NULL, scopes = NULL, webhook_secret = NULL,
+            sync_enabled = false,
             updated_at = now()
         WHERE id = c.id RETURNING * INTO c;
     RETURN scp_store_connection_json(c);
@@ -275,12 +278,21 @@ BEGIN
     RETURN json_build_object('received', true, 'duplicate', false, 'applied', sid IS NOT NULL);
 END $$;
 
+-- The WooCommerce connection a delivery names and its sealed webhook secret, to verify
+-- the delivery with (cgi-bin/hooks/woocommerce.c): read before the signature is
+-- checked, so it writes nothing.
+CREATE OR REPLACE FUNCTION scp_woo_hook_secret(p_store_url text)
+RETURNS TABLE (id uuid, webhook_secret text) LANGUAGE sql STABLE AS $$
+    SELECT c.id, c.webhook_secret FROM store_connections c
+     WHERE c.id = scp_store_for_hook('woocommerce', p_store_url)
+$$;
+
 -- What the webhook-registration job needs of a connection (bin/worker_stores.c).
 CREATE OR REPLACE FUNCTION scp_store_for_job(p_id uuid)
 RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object('id', c.id, 'platform', c.platform, 'store_url', c.store_url,
         'status', c.status, 'access_token', c.access_token, 'consumer_key', c.consumer_key,
-        'consumer_secret', c.consumer_secret)
+        'consumer_secret', c.consumer_secret, 'webhook_secret', c.webhook_secret)
       FROM store_connections c WHERE c.id = p_id
 $$;
 

@@ -5,6 +5,7 @@
 #   GET /wp-json/wc/v3/products[?per_page=N]   200 [{id, name, sku, stock_quantity, …}]
 #   GET /wp-json/wc/v3/system_status           200 {environment: {…}, …}
 #   GET /wp-json/wc/v3/webhooks                200 [{id, name, status, topic, delivery_url, …}]
+#   PUT /wp-json/wc/v3/webhooks/{id} {…}        200 the webhook updated
 #   POST /wp-json/wc/v3/webhooks {name, status, topic, delivery_url, secret}
 #        201 the webhook (WooCommerce makes a second identical one if asked twice);
 #        no delivery_url 400 rest_missing_callback_param, an unknown topic 400
@@ -81,6 +82,18 @@ my @ROUTES = (
     [GET => qr{^/wp-json/wc/v3/webhooks(?:\?.*)?$}, sub {
         my ($list) = with_state(sub { [@{ $_[0]{webhooks} }] });
         return (200, $list);
+    }],
+    [PUT => qr{^/wp-json/wc/v3/webhooks/(\d+)$}, sub {
+        my ($req, $id) = @_;
+        my $b = ref $req->{json} eq 'HASH' ? $req->{json} : {};
+        my ($hook) = with_state(sub {
+            my ($h) = grep { $_->{id} == $id } @{ $_[0]{webhooks} } or return undef;
+            $h->{$_} = $b->{$_} for grep { exists $b->{$_} } qw(name status topic delivery_url secret);
+            $h->{date_modified} = $h->{date_modified_gmt} = strftime('%Y-%m-%dT%H:%M:%S', gmtime);
+            return { %$h };
+        });
+        return wc_error(404, 'woocommerce_rest_webhook_invalid_id', 'Invalid ID.') unless $hook;
+        return (200, $hook);
     }],
     [POST => qr{^/wp-json/wc/v3/webhooks$}, sub {
         my ($req) = @_;

@@ -11,6 +11,7 @@ use Test::More;
 use SCPTest qw(parallel json);
 use SCPB2B;
 use SCPStores;
+use Digest::SHA ();
 
 my $s = SCPTest->start(fakes => ['woocommerce']);
 my $sup = new_supplier($s);
@@ -54,6 +55,7 @@ sub deliver {
 }
 
 sub count { $s->sql("SELECT count(*) FROM $_[0]") }
+sub sig_with { my ($k, $raw) = @_; my $b = Digest::SHA::hmac_sha256_base64($raw, $k); $b .= '=' while length($b) % 4; $b }
 sub sales { $s->sql("SELECT count(*) FROM sales_log") }
 sub jobs { $s->sql("SELECT count(*) FROM jobs WHERE kind = :'p1'", $_[0]) }
 
@@ -135,6 +137,44 @@ is_deeply [ map { $_->{status} } deliver('product.updated', { id => 93, sku => '
 is deliver('order.created', order(), source => 'https://stranger.example.com/')->{json}{applied},
     JSON::PP::false, 'a store not connected: no effect';
 is sales(), $before, 'no sale from these';
+
+# --- the connection's own webhook secret ------------------------------------------------------
+my ($reg) = ();
+$s->wait_until(10, sub {
+    ($reg) = grep { $_->{method} eq 'POST' && $_->{path} eq '/wp-json/wc/v3/webhooks' }
+        $s->fake_requests('woocommerce');
+    $reg;
+});
+my $own = $reg->{json}{secret};
+my $o9 = order();
+my $raw9 = json->encode($o9);
+is deliver('order.created', $raw9, sig => sig_with($own, $raw9))->{json}{applied}, JSON::PP::true,
+    "a delivery signed with the secret SCP gave the store's webhook: applied";
+# Another supplier's store (the same fake under another name) has its own secret.
+my $sup2 = new_supplier($s);
+my $woo2 = $woo =~ s/127\.0\.0\.1/localhost/r;
+$r = $s->post('/api/v1/connections/woocommerce',
+    { store_url => $woo2, consumer_key => 'ck_' . ('1' x 40), consumer_secret => 'cs_' . ('2' x 40) },
+    token => $sup2->{token});
+is $r->{status}, 201, 'a second store connected';
+my ($reg2) = ();
+$s->wait_until(10, sub {
+    # (one fake under two names: the second store's job finds the first's and updates them)
+    ($reg2) = grep { $_->{method} =~ /^(POST|PUT)$/ && $_->{path} =~ m{^/wp-json/wc/v3/webhooks}
+                     && $_->{json}{secret} ne $own } $s->fake_requests('woocommerce');
+    $reg2;
+});
+ok $reg2, '... its webhooks made with a secret of its own';
+my $o10 = order();
+my $raw10 = json->encode($o10);
+my $before10 = sales();
+is api_error(deliver('order.created', $raw10, sig => sig_with($own, $raw10), source => "$woo2/")),
+    '401 UNAUTHORIZED', "one store's secret does not sign deliveries naming another store: 401";
+is sales(), $before10, '... nothing written';
+is deliver('order.created', $raw10, sig => sig_with($reg2->{json}{secret}, $raw10), source => "$woo2/")
+    ->{json}{applied}, JSON::PP::true, "... its own does";
+is $s->sql("SELECT c.supplier_id FROM sales_log l JOIN store_connections c ON c.id = l.connection_id"
+           . " WHERE l.store_order_id = :'p1'", $o10->{id}), $sup2->{id}, "... for that store's supplier";
 
 # --- concurrent replays ----------------------------------------------------------------------------
 my $o3 = order();

@@ -316,9 +316,14 @@ $s->wait_until(10, sub {
 });
 is_deeply [ sort map { $_->{json}{topic} } @wh ], [ 'order.created', 'order.updated' ],
     'a job creates the order webhooks in the store';
-is_deeply [ map { [ $_->{json}{delivery_url}, $_->{json}{secret}, $_->{json}{status} ] } @wh ],
-    [ ([ "$pub/webhooks/woocommerce", WC_SECRET, 'active' ]) x 2 ],
-    '... delivered to /webhooks/woocommerce, signed with woocommerce_webhook_secret';
+is_deeply [ map { [ $_->{json}{delivery_url}, $_->{json}{status} ] } @wh ],
+    [ ([ "$pub/webhooks/woocommerce", 'active' ]) x 2 ], '... delivered to /webhooks/woocommerce';
+my $hook_secret = $wh[0]{json}{secret};
+like $hook_secret, qr/^[0-9a-f]{64}$/, "... signed with the connection's own random secret";
+is $wh[1]{json}{secret}, $hook_secret, '... the same for both';
+isnt $hook_secret, WC_SECRET, '... not woocommerce_webhook_secret';
+unlike $s->sql("SELECT row_to_json(c)::text FROM store_connections c WHERE id = :'p1'", $wc->{id}),
+    qr/$hook_secret/, '... which is sealed too';
 is $wh[0]{headers}{authorization}, 'Basic ' . encode_base64("$ck:$cs", ''), '... with the keys';
 $r = $s->post($W, { store_url => uc($woo), consumer_key => $ck, consumer_secret => $cs },
               token => $mgr->{token});
@@ -328,6 +333,10 @@ ok $s->wait_until(10, sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'woo
                                     . " AND status = 'done'") == 2 }), 'connecting again registers again';
 is scalar(grep { $_->{method} eq 'POST' && $_->{path} eq '/wp-json/wc/v3/webhooks' }
           $s->fake_requests('woocommerce')), 2, '... but makes no second webhook of a topic';
+my @put = grep { $_->{method} eq 'PUT' } $s->fake_requests('woocommerce');
+is_deeply [ sort map { $_->{path} } @put ], [ '/wp-json/wc/v3/webhooks/100', '/wp-json/wc/v3/webhooks/101' ],
+    '... it updates the two there';
+is_deeply [ map { $_->{json}{secret} } @put ], [ $hook_secret, $hook_secret ], '... keeping their secret';
 is api_error($s->post($W, { store_url => $woo, consumer_key => $ck, consumer_secret => $cs },
                       token => $other->{token})), '409 CONFLICT',
     'the store connected to another supplier: 409';
