@@ -207,6 +207,8 @@ is api_error($r), '409 CONFLICT', 'a shop connected to another supplier: 409';
 # connection's last error and a sync error.
 my $jobs_done = sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shopify_register_webhooks'"
                               . " AND status = :'p1'", $_[0]) };
+# (the registrations queued before are done first, so that the failure is the new one's)
+ok $s->wait_until(10, sub { $jobs_done->('done') == 2 }), 'the registrations before are done';
 $s->fake_control('shopify', '500 1 /webhooks.json');
 ($r) = shopify_connect($s, $sup, 'flaky.myshopify.com');
 my $flaky = $r->{json}{id};
