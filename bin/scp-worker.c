@@ -62,6 +62,9 @@ static const struct kind kinds[] = {
 	{ "prokip_sell_return", worker_prokip_sell_return },
 	{ "sync_pass", worker_sync_pass },
 	{ "sync_pull_orders", worker_sync_pull_orders },
+	/* store connections (worker_stores.c) */
+	{ "shopify_register_webhooks", worker_shopify_register_webhooks },
+	{ "woocommerce_register_webhooks", worker_woo_register_webhooks },
 };
 
 static void on_stop(int sig)
@@ -182,6 +185,7 @@ int main(int argc, char **argv)
 	scp_db_add_statements(&db, worker_whatsapp_stmts);
 	scp_db_add_statements(&db, worker_prokip_stmts);
 	scp_db_add_statements(&db, worker_sync_stmts);
+	scp_db_add_statements(&db, worker_stores_stmts);
 	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 

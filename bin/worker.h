@@ -66,5 +66,9 @@ extern const struct scp_stmt worker_sync_stmts[];
 void worker_sync_schedule(struct scp_db *db);
 struct worker_result worker_sync_pass(struct scp_job *job);
 struct worker_result worker_sync_pull_orders(struct scp_job *job);
+/* worker_stores.c: store connections' calls (jobs {shopify,woocommerce}_register_webhooks) */
+extern const struct scp_stmt worker_stores_stmts[];
+struct worker_result worker_shopify_register_webhooks(struct scp_job *job);
+struct worker_result worker_woo_register_webhooks(struct scp_job *job);
 
 #endif

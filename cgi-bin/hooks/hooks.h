@@ -30,5 +30,16 @@ extern const struct scp_stmt hooks_whatsapp_stmts[];
 /* stripe.c: Stripe's events (Stripe-Signature t=/v1=, 300 s tolerance) */
 void hooks_stripe_event(struct scp_req *r);
 extern const struct scp_stmt hooks_stripe_stmts[];
+/* shopify.c, woocommerce.c: the stores' order webhooks (sales log, Prokip jobs) */
+void hooks_shopify_event(struct scp_req *r);
+extern const struct scp_stmt hooks_shopify_stmts[];
+void hooks_woo_event(struct scp_req *r);
+extern const struct scp_stmt hooks_woo_stmts[];
+/* Is header the base64 HMAC-SHA256 of body under secret (constant time)?  "" never is. */
+bool hooks_b64_hmac_ok(const char *header, const char *secret, const char *body, size_t len);
+/* A request header that is present, at most 255 printable ASCII characters, or NULL. */
+const char *hooks_header(struct scp_req *r, const char *name);
+/* The body is a JSON object (the limits of every body); else 400 answered, false. */
+bool hooks_json_object(struct scp_req *r);
 
 #endif

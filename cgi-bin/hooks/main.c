@@ -14,13 +14,17 @@ static const struct scp_route routes[] = {
 	{ "POST", "/webhooks/whatsapp", hooks_whatsapp_event, SCP_PUBLIC },
 	/* Stripe (stripe.c): payment intents and refunds of order payments. */
 	{ "POST", "/webhooks/stripe", hooks_stripe_event, SCP_PUBLIC },
+	/* Store orders (shopify.c, woocommerce.c): sales and returns for Prokip. */
+	{ "POST", "/webhooks/shopify", hooks_shopify_event, SCP_PUBLIC },
+	{ "POST", "/webhooks/woocommerce", hooks_woo_event, SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 
 static const struct scp_family family = {
 	.name = "hooks",
 	.routes = routes,
-	.stmts = SCP_STMT_TABLES(hooks_whatsapp_stmts, hooks_stripe_stmts),
+	.stmts = SCP_STMT_TABLES(hooks_whatsapp_stmts, hooks_stripe_stmts,
+				 hooks_shopify_stmts, hooks_woo_stmts),
 };
 
 int main(int argc, char **argv)

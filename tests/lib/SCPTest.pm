@@ -108,6 +108,20 @@ sub _fake_env {
               SCP_SHOPIFY_API_BASE => "http://127.0.0.1:$st->{port}",
               SCP_SECRETS_KEY => $SECRETS_KEY);
     }
+    # The stores: Shopify's API base replaces https://{shop}; a WooCommerce store is
+    # its own URL (woo_url).  Both need secrets_key to keep their credentials.
+    if (my $f = $self->{fakes}{shopify}) {
+        %e = (%e, SCP_SHOPIFY_TRANSPORT => 'http',
+              SCP_SHOPIFY_API_BASE => "http://127.0.0.1:$f->{port}",
+              SCP_SHOPIFY_API_KEY => 'test-shopify-key',
+              SCP_SHOPIFY_API_SECRET => 'test-shopify-secret',
+              SCP_SECRETS_KEY => $SECRETS_KEY);
+    }
+    if ($self->{fakes}{woocommerce}) {
+        %e = (%e, SCP_WOOCOMMERCE_TRANSPORT => 'http',
+              SCP_WOOCOMMERCE_WEBHOOK_SECRET => 'test-wc-secret',
+              SCP_SECRETS_KEY => $SECRETS_KEY);
+    }
     return \%e;
 }
 
@@ -145,6 +159,8 @@ sub fake_control {
     close $fh;
 }
 
+# The fake WooCommerce store's URL (its store_url).
+sub woo_url { "http://127.0.0.1:$_[0]{fakes}{woocommerce}{port}" }
 sub url  { $_[0]{url} }
 # A URL the stack answered (absolute under public_url) as the path to request again.
 sub path { my ($s, $u) = @_; $u =~ s{^\Q$s->{url}\E}{} if defined $u; $u }

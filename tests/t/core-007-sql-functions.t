@@ -105,6 +105,7 @@ for my $f (@functions) {
     like base($f), qr{^sql/functions/\d+_\w+\.sql$}, base($f) . ' is named NN_subsystem.sql';
 }
 
+# A branch adds its files in a block of its own (dist_sql_DATA += …), so += counts too.
 my $am = slurp("$top/Makefile.am");
 $am =~ s/\\\n//g;
 my %dist = map { $_ => 1 } map { split ' ' } $am =~ /^dist_\w+_DATA\s*\+?=(.*)$/mg;

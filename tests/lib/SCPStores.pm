@@ -1,0 +1,59 @@
+package SCPStores;
+# Helpers for the store tests (tests/t/{sync-600,hooks-420,hooks-430}-*.t): Shopify's OAuth
+# callback signed as Shopify signs it, a whole Shopify authorization, webhook signatures.
+# The secrets are the ones SCPTest configures with the shopify and woocommerce fakes.
+use strict;
+use warnings;
+use Exporter 'import';
+use Digest::SHA qw(hmac_sha256_hex hmac_sha256_base64 sha256_hex);
+
+our @EXPORT = qw(callback_query shopify_connect shopify_token shopify_sig woo_sig uri_escape
+                 SHOPIFY_SECRET WC_SECRET);
+
+use constant SHOPIFY_SECRET => 'test-shopify-secret';
+use constant WC_SECRET => 'test-wc-secret';
+
+sub uri_escape {
+    my ($v) = @_;
+    $v =~ s/([^A-Za-z0-9\-._~])/sprintf '%%%02X', ord $1/ge;
+    return $v;
+}
+
+# Digest::SHA's base64 has no padding; Shopify's and WooCommerce's has.
+sub _b64 { my $s = shift; $s .= '=' while length($s) % 4; $s }
+sub shopify_sig { _b64(hmac_sha256_base64($_[0], SHOPIFY_SECRET)) }
+sub woo_sig { _b64(hmac_sha256_base64($_[0], WC_SECRET)) }
+
+# The token the fake Shopify hands out for code.
+sub shopify_token { 'shpat_' . substr(sha256_hex("token:$_[0]"), 0, 32) }
+
+# Initiate and finish an authorization for shop as sup; returns the callback's response
+# and the code used.
+my $n = 0;
+sub shopify_connect {
+    my ($s, $sup, $shop) = @_;
+    my $r = $s->post('/api/v1/connections/shopify/initiate', { shop => $shop },
+                     token => $sup->{token});
+    die "initiate: $r->{status} $r->{content}" unless $r->{status} == 200;
+    my $code = 'code' . ++$n . "x$$";
+    my $cb = $s->get('/api/v1/connections/shopify/callback?'
+                     . callback_query(code => $code, shop => $shop, state => $r->{json}{state}));
+    return ($cb, $code);
+}
+
+# Callback parameters with a fresh timestamp and host, signed (unless hmac is given).
+sub callback_query {
+    my (%p) = @_;
+    $p{timestamp} //= time;
+    $p{host} //= 'YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvdGVzdA';
+    my $forged = delete $p{hmac};
+    # As shopify-api-js signs: values form-encoded (URLSearchParams); else decoded.
+    my $form = delete $p{form_encoded};
+    my $enc = sub { my $v = shift; $v =~ s/([^A-Za-z0-9*\-._ ])/sprintf '%%%02X', ord $1/ge;
+                    $v =~ tr/ /+/; $v };
+    my $msg = join '&', map { $form ? $enc->($_) . '=' . $enc->($p{$_}) : "$_=$p{$_}" } sort keys %p;
+    my $hmac = $forged // hmac_sha256_hex($msg, SHOPIFY_SECRET);
+    return join '&', (map { "$_=" . uri_escape($p{$_}) } sort keys %p), "hmac=$hmac";
+}
+
+1;
