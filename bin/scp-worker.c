@@ -14,6 +14,7 @@
 #include "scp_db.h"
 #include "scp_httpc.h"
 #include "scp_log.h"
+#include "scp_metrics.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -59,6 +60,15 @@ static const struct kind kinds[] = {
 	{ "notification", worker_event },
 };
 
+static void init_job_metrics(void)
+{
+	const char *names[sizeof(kinds) / sizeof(kinds[0])];
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		names[i] = kinds[i].name;
+	scp_metrics_set_job_kinds(names, sizeof(kinds) / sizeof(kinds[0]));
+}
+
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -72,6 +82,7 @@ static void run_job(struct scp_db *db, struct scp_job *job)
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kinds[i].name, job->kind))
 			res = kinds[i].run(job);
+	scp_metrics_job(job->kind, !res.error);
 	if (!res.error) {
 		scp_info("job %s (%s) done", job->id, job->kind);
 		scp_jobs_done(db, job);
@@ -141,6 +152,10 @@ int main(int argc, char **argv)
 	}
 	scp_buf_release(&errs);
 	scp_log_init("scp-worker", scp_cfg.log_level);
+	scp_log_set_format(scp_cfg.log_format);
+	/* Its counters join the families' on /metrics (family "worker"). */
+	scp_metrics_init("worker", NULL);
+	init_job_metrics();
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
 	/* A stray HUP (a reload sent to every SCP unit) must not kill the queue's runner. */

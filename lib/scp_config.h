@@ -74,6 +74,8 @@ struct scp_config {
 	char *prokip_client_id;
 	char *prokip_client_secret;
 	char *secrets_key;		/* 64 hex digits or "" */
+	/* observability */
+	char *log_format;		/* text or json */
 };
 
 extern struct scp_config scp_cfg;
