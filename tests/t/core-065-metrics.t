@@ -8,6 +8,7 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use IO::Socket::INET;
 use IPC::Open2;
+use JSON::PP;
 use Test::More;
 use SCPTest qw(parallel);
 
@@ -150,6 +151,24 @@ ok $s->wait_until(10, sub {
     'a job run by scp-worker is counted';
 ok exists $m->{scp_db_reconnects_total}{"family=$_"}, "reconnects of $_ on the page"
     for 'auth', 'worker';
+
+# ---- the Grafana dashboard asks only for metrics the page has --------------------------------
+{
+    open my $g, '<', "$SCPTest::TOP/docs/grafana-scp.json" or die $!;
+    my $dash = JSON::PP->new->decode(do { local $/; <$g> });
+    close $g;
+    my $full = page();
+    my (%want, @missing);
+    for my $p (@{ $dash->{panels} }) {
+        $want{$_}++ for map { $_->{expr} =~ /\b(scp_[a-z_]+)/g } @{ $p->{targets} };
+    }
+    for my $name (sort keys %want) {
+        push @missing, $name unless $full =~ /^\Q$name\E[{ ]/m;
+    }
+    ok keys(%want) >= 8, 'the dashboard has ' . scalar(keys %want) . ' metrics';
+    is_deeply \@missing, [], 'every metric the dashboard queries is on the page';
+    ok((grep { $_->{type} eq 'datasource' } @{ $dash->{__inputs} }), 'importable: a data source input');
+}
 
 # ---- loopback only -----------------------------------------------------------------------------
 sub from_addr {
