@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 	scp_log_init("scp-worker", scp_cfg.log_level);
 	scp_log_set_format(scp_cfg.log_format);
 	/* Its counters join the families' on /metrics (family "worker"). */
-	scp_metrics_init("worker", NULL);
+	scp_metrics_init("worker");
 	init_job_metrics();
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);

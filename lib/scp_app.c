@@ -8,6 +8,7 @@
 #include "scp_prefork.h"
 
 #include <fcgiapp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ static void handle_metrics(struct scp_req *r)
 
 	scp_buf_reset(r->out);
 	/* Every family's counters and the job queue, in one page (scp_metrics.h). */
-	scp_metrics_render(r->out, r->db);
+	scp_metrics_render(r->out, scp_db_ready(r->db) ? r->db->conn : NULL);
 	r->status = 200;
 	char head[128];
 	int n = snprintf(head, sizeof(head), "Status: 200 OK\r\nContent-Type: text/plain; "
@@ -85,6 +86,29 @@ static const struct scp_route builtin_routes[] = {
 	{ "GET", "/health", handle_health, SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
+
+#define NBUILTIN (sizeof(builtin_routes) / sizeof(builtin_routes[0]) - 1)
+
+/* Name every route to the metrics, builtins first: route i's number is its place. */
+static void metrics_routes(const struct scp_family *fam)
+{
+	for (size_t i = 0; i < NBUILTIN; i++)
+		scp_metrics_route(builtin_routes[i].method, builtin_routes[i].pattern);
+	for (const struct scp_route *rt = fam->routes; rt->method; rt++)
+		scp_metrics_route(rt->method, rt->pattern);
+}
+
+/* The metrics number of a route found by find_route (NULL: -1, "unmatched"). */
+static int route_metric(const struct scp_family *fam, const struct scp_route *route)
+{
+	uintptr_t p = (uintptr_t)route, b = (uintptr_t)builtin_routes;
+
+	if (!route)
+		return -1;
+	if (p >= b && p < b + sizeof(builtin_routes))
+		return (int)(route - builtin_routes);
+	return (int)(NBUILTIN + (size_t)(route - fam->routes));
+}
 
 static const struct scp_route *find_route(struct scp_req *r, const struct scp_family *fam)
 {
@@ -173,7 +197,7 @@ static void serve(int fd, void *arg)
 		if (r.json)
 			json_object_put(r.json);
 		/* Log before finishing: the request's parameters die with FCGX_Finish_r. */
-		scp_metrics_request(route, r.status, now_us() - t0);
+		scp_metrics_request(route_metric(app->fam, route), r.status, now_us() - t0);
 		scp_log_request(r.method, r.path, r.status, (double)(now_us() - t0) / 1000.0,
 				r.auth.user_id);
 		scp_log_set_request(NULL);
@@ -273,8 +297,8 @@ int scp_app_main(int argc, char **argv, const struct scp_family *fam)
 	app.workers_fixed = app.workers > 0;
 	if (app.workers <= 0)
 		app.workers = (int)scp_cfg.workers;
-	scp_metrics_init(fam->name,
-			 (const struct scp_route *const[]){ builtin_routes, fam->routes, NULL });
+	scp_metrics_init(fam->name);
+	metrics_routes(fam);
 	pf = (struct scp_prefork){ .socket_path = app.socket_path, .workers = app.workers,
 				   .worker = serve, .reload = reload,
 				   .worker_count = worker_count, .arg = &app };

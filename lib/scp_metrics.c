@@ -1,13 +1,13 @@
 #include "scp_metrics.h"
 #include "scp_buf.h"
 #include "scp_config.h"
-#include "scp_db.h"
 #include "scp_log.h"
-#include "scp_route.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,6 @@
 #define MAX_ROUTES 192
 #define MAX_JOBS 48
 #define MAX_SEGMENTS 64
-#define MAX_TABLES 4
 
 const double scp_metrics_bounds[SCP_METRICS_NBUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -65,7 +64,7 @@ struct segment {
 	uint64_t restarts, db_down, reconnects;
 	uint64_t hooks_failed[NPROVIDERS];
 	struct job_slot jobs[MAX_JOBS];
-	struct route_slot routes[MAX_ROUTES];	/* the last one used is "unmatched" */
+	struct route_slot routes[MAX_ROUTES];	/* routes[0] is "unmatched" */
 };
 
 /* Before init (scpctl, unit tests) and when no file can be made: a private segment. */
@@ -73,13 +72,6 @@ static struct segment local;
 static struct segment *seg = &local;
 static char seg_path[600];
 static pid_t owner;
-
-/* The tables counted route by route: where each starts among seg->routes. */
-static struct {
-	const struct scp_route *base;
-	int n, first;
-} tables[MAX_TABLES];
-static int ntables;
 
 static void add(uint64_t *v, uint64_t n)
 {
@@ -158,15 +150,24 @@ static struct segment *map_file(const char *family)
 	return m;
 }
 
-static void add_route(struct segment *s, const char *method, const char *pattern)
+static int add_route(struct segment *s, const char *method, const char *pattern)
 {
-	struct route_slot *rs = &s->routes[s->nroutes++];
+	struct route_slot *rs;
 
+	if (s->nroutes == MAX_ROUTES)
+		return -1;
+	rs = &s->routes[s->nroutes++];
 	snprintf(rs->method, sizeof(rs->method), "%s", method);
 	snprintf(rs->pattern, sizeof(rs->pattern), "%s", pattern);
+	return (int)s->nroutes - 2;	/* slot 0 is "unmatched": route n is slot n + 1 */
 }
 
-void scp_metrics_init(const char *family, const struct scp_route *const *tabs)
+int scp_metrics_route(const char *method, const char *pattern)
+{
+	return add_route(seg, method, pattern);
+}
+
+void scp_metrics_init(const char *family)
 {
 	struct segment *m;
 
@@ -175,18 +176,6 @@ void scp_metrics_init(const char *family, const struct scp_route *const *tabs)
 	local.pid = (int32_t)getpid();
 	local.started = (int64_t)time(NULL);
 	snprintf(local.family, sizeof(local.family), "%s", family);
-	ntables = 0;
-	for (; tabs && *tabs && ntables < MAX_TABLES; tabs++) {
-		int n = 0;
-
-		for (const struct scp_route *r = *tabs; r->method; r++, n++)
-			if (local.nroutes < MAX_ROUTES - 1)
-				add_route(&local, r->method, r->pattern);
-		tables[ntables].base = *tabs;
-		tables[ntables].n = n;
-		tables[ntables].first = (int)local.nroutes - n;
-		ntables++;
-	}
 	add_route(&local, "", "unmatched");
 	m = map_file(family);
 	if (!m) {
@@ -205,20 +194,11 @@ void scp_metrics_set_workers(int n)
 	__atomic_store_n(&seg->workers, n, __ATOMIC_RELAXED);
 }
 
-static struct route_slot *slot_of(const struct scp_route *route)
+void scp_metrics_request(int route, int status, long long micros)
 {
-	for (int t = 0; route && t < ntables; t++) {
-		ptrdiff_t i = route - tables[t].base;
-
-		if (i >= 0 && i < tables[t].n && tables[t].first + i < (ptrdiff_t)seg->nroutes - 1)
-			return &seg->routes[tables[t].first + i];
-	}
-	return &seg->routes[seg->nroutes ? seg->nroutes - 1 : 0];
-}
-
-void scp_metrics_request(const struct scp_route *route, int status, long long micros)
-{
-	struct route_slot *rs = slot_of(route);
+	/* Unknown numbers (and a segment never initialised) count as "unmatched". */
+	struct route_slot *rs = &seg->routes[route >= 0 && route + 1 < (int)seg->nroutes
+					     ? route + 1 : 0];
 	int c = scp_metrics_code_index(status), b;
 
 	if (micros < 0)
@@ -525,7 +505,7 @@ static void render_job_runs(struct scp_buf *out, const struct view *v)
  * The queue, from the jobs table: one grouped count (both statuses have a partial index
  * or are few).  Kinds scp-worker knows are shown at 0 so that every series exists.
  */
-static void render_queue(struct scp_buf *out, const struct view *v, struct scp_db *db)
+static void render_queue(struct scp_buf *out, const struct view *v, PGconn *conn)
 {
 	static const char sql[] =
 		"SELECT kind, count(*) FILTER (WHERE status = 'queued'),"
@@ -534,11 +514,11 @@ static void render_queue(struct scp_buf *out, const struct view *v, struct scp_d
 		" WHERE status IN ('queued', 'running', 'dead') GROUP BY kind ORDER BY kind";
 	static const char *const what[] = { "queued", "running" };
 	PGresult *r = NULL;
-	bool up = db && scp_db_ready(db);
+	bool up = conn != NULL;
 	int rows = 0;
 
 	if (up) {
-		r = PQexec(db->conn, sql);
+		r = PQexec(conn, sql);
 		up = PQresultStatus(r) == PGRES_TUPLES_OK;
 		rows = up ? PQntuples(r) : 0;
 	}
@@ -579,7 +559,7 @@ static void render_queue(struct scp_buf *out, const struct view *v, struct scp_d
 	PQclear(r);
 }
 
-void scp_metrics_render(struct scp_buf *out, struct scp_db *db)
+void scp_metrics_render(struct scp_buf *out, PGconn *conn)
 {
 	struct view v;
 
@@ -589,6 +569,6 @@ void scp_metrics_render(struct scp_buf *out, struct scp_db *db)
 	render_durations(out, &v);
 	render_hooks(out, &v);
 	render_job_runs(out, &v);
-	render_queue(out, &v, db);
+	render_queue(out, &v, conn);
 	close_view(&v);
 }

@@ -18,21 +18,24 @@
 #include <stdint.h>
 
 struct scp_buf;
-struct scp_db;
-struct scp_route;
+struct pg_conn;
 
 /*
  * Create (or replace) this process family's segment and map it; call in the master
- * before forking.  tables: the route tables whose entries are counted one by one
- * (NULL-terminated; NULL for none); a request whose route is in none of them is counted
- * under the pattern "unmatched".  Without a writable socket_dir the counters still
- * work, privately, and the page simply lacks this family.
+ * before forking, then name its routes.  Without a writable socket_dir the counters
+ * still work, privately, and the page simply lacks this family.
  */
-void scp_metrics_init(const char *family, const struct scp_route *const *tables);
+void scp_metrics_init(const char *family);
+/*
+ * Count requests of this route (METHOD and pattern) apart; call in the master, in a fixed
+ * order, before forking.  Returns the route's number for scp_metrics_request: 0, 1, …
+ * in the order of the calls (-1 when the segment is full: counted as "unmatched").
+ */
+int scp_metrics_route(const char *method, const char *pattern);
 /* The worker count the master runs now (a gauge; SIGHUP may change it). */
 void scp_metrics_set_workers(int n);
-/* One finished request: its route (NULL: none matched), status and duration. */
-void scp_metrics_request(const struct scp_route *route, int status, long long micros);
+/* One finished request: its route's number (-1: no route matched), status, duration. */
+void scp_metrics_request(int route, int status, long long micros);
 void scp_metrics_worker_restart(void);
 /* A request refused with 503 because the database could not be reached. */
 void scp_metrics_db_down(void);
@@ -49,10 +52,10 @@ void scp_metrics_set_job_kinds(const char *const *kinds, size_t n);
 /* scp-worker: one job run, done or failed (to be retried or dead). */
 void scp_metrics_job(const char *kind, int ok);
 /*
- * The whole page: every live segment in socket_dir, then the job queue (when db is not
- * NULL and the database answers).
+ * The whole page: every live segment in socket_dir, then the job queue read on conn (an
+ * open connection; NULL when the database is down: the queue is left out).
  */
-void scp_metrics_render(struct scp_buf *out, struct scp_db *db);
+void scp_metrics_render(struct scp_buf *out, struct pg_conn *conn);
 
 /* Pure helpers, exposed for the unit tests. */
 /* Index of the duration bucket of micros (SCP_METRICS_NBUCKETS: above the last bound). */

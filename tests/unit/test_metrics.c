@@ -5,23 +5,13 @@
  */
 #include "scp_buf.h"
 #include "scp_config.h"
-#include "scp_http.h"
 #include "scp_metrics.h"
-#include "scp_route.h"
 #include "tap.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static void h(struct scp_req *r) { (void)r; }
-
-static const struct scp_route routes[] = {
-	{ "GET", "/api/v1/orders", h, SCP_PUBLIC },
-	{ "GET", "/api/v1/orders/:id", h, SCP_PUBLIC },
-	SCP_ROUTES_END,
-};
 
 static bool has(const struct scp_buf *b, const char *s)
 {
@@ -50,15 +40,18 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	scp_cfg.socket_dir = dir;
-	scp_metrics_init("unit", (const struct scp_route *const[]){ routes, NULL });
+	scp_metrics_init("unit");
+	is_int(scp_metrics_route("GET", "/api/v1/orders"), 0, "the first route is 0");
+	is_int(scp_metrics_route("GET", "/api/v1/orders/:id"), 1, "the next 1");
 	snprintf(path, sizeof(path), "%s/scp-unit.metrics", dir);
 	ok(stat(path, &st) == 0 && st.st_size > 0, "the segment file exists");
 	scp_metrics_set_workers(3);
-	scp_metrics_request(&routes[1], 200, 1500);
-	scp_metrics_request(&routes[1], 200, 20000000);
-	scp_metrics_request(&routes[1], 404, 10);
-	scp_metrics_request(&routes[1], 418, 10);
-	scp_metrics_request(NULL, 404, 10);
+	scp_metrics_request(1, 200, 1500);
+	scp_metrics_request(1, 200, 20000000);
+	scp_metrics_request(1, 404, 10);
+	scp_metrics_request(1, 418, 10);
+	scp_metrics_request(-1, 404, 10);
+	scp_metrics_request(99, 200, 10);
 	scp_metrics_db_reconnect();
 	scp_metrics_webhook_failed("stripe");
 	scp_metrics_webhook_failed("nobody");
@@ -70,6 +63,7 @@ int main(void)
 	ok(has(&out, "route=\"/api/v1/orders/:id\",code=\"4xx\"} 1\n"), "418 under 4xx");
 	ok(has(&out, "scp_http_requests_total{family=\"unit\",method=\"\",route=\"unmatched\","
 		     "code=\"404\"} 1\n"), "no route: unmatched");
+	ok(has(&out, "route=\"unmatched\",code=\"200\"} 1\n"), "an unknown number: unmatched");
 	ok(!has(&out, "route=\"/api/v1/orders\","), "an unused route has no series");
 	ok(has(&out, "route=\"/api/v1/orders/:id\",le=\"0.001\"} 2\n"), "two at or below 1 ms");
 	ok(has(&out, "route=\"/api/v1/orders/:id\",le=\"0.0025\"} 3\n"), "cumulative: three by 2.5 ms");
@@ -83,7 +77,7 @@ int main(void)
 	ok(has(&out, "scp_webhook_verifications_failed_total{provider=\"other\"} 1\n"),
 	   "an unknown provider: other");
 	ok(has(&out, "scp_metrics_database_up 0\n"), "no database: the queue is not read");
-	ok(has(&out, "scp_requests_total{family=\"unit\",class=\"2xx\"} 2\n"), "per-family class");
+	ok(has(&out, "scp_requests_total{family=\"unit\",class=\"2xx\"} 3\n"), "per-family class");
 	scp_buf_release(&out);
 	unlink(path);
 	rmdir(dir);
