@@ -99,13 +99,13 @@ static void sweep(struct scp_db *db, time_t *last)
 		return;
 	*last = time(NULL);
 	if (scp_db_exec(db, "jobs_unstick", 0, NULL, &r) != SCP_DB_OK && r)
-		scp_error("jobs_unstick: %s", PQresultErrorMessage(r));
+		scp_error("libpq: jobs_unstick: %s", PQresultErrorMessage(r));
 	PQclear(r);
 	if (scp_db_exec(db, "sweep_otps", 0, NULL, &r) != SCP_DB_OK && r)
-		scp_error("sweep: %s", PQresultErrorMessage(r));
+		scp_error("libpq: sweep: %s", PQresultErrorMessage(r));
 	PQclear(r);
 	if (scp_db_exec(db, "sweep_notifications", 0, NULL, &r) != SCP_DB_OK && r)
-		scp_error("sweep_notifications: %s", PQresultErrorMessage(r));
+		scp_error("libpq: sweep_notifications: %s", PQresultErrorMessage(r));
 	PQclear(r);
 	worker_files_sweep(db);
 }

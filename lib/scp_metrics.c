@@ -118,14 +118,28 @@ static void unlink_segment(void)
 		unlink(seg_path);
 }
 
+/*
+ * socket_dir/metrics: beside the sockets (one place per installation, tmpfs under /run),
+ * but a directory of its own, which the services may write while the sockets' one is
+ * the socket units' (systemd/scp.tmpfiles makes it, the units list it in ReadWritePaths).
+ */
+static void segment_dir(char *dst, size_t cap)
+{
+	snprintf(dst, cap, "%s/metrics", scp_cfg.socket_dir);
+}
+
 /* A fresh file of the segment's size, mapped shared, renamed into place when filled. */
 static struct segment *map_file(const char *family)
 {
-	char tmp[640];
+	char tmp[640], dir[520];
 	struct segment *m;
 	int fd;
 
-	snprintf(seg_path, sizeof(seg_path), "%s/scp-%s.metrics", scp_cfg.socket_dir, family);
+	segment_dir(dir, sizeof(dir));
+	/* Made by the first master to start when nothing made it before (development). */
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return NULL;
+	snprintf(seg_path, sizeof(seg_path), "%s/scp-%s.metrics", dir, family);
 	snprintf(tmp, sizeof(tmp), "%s.%d", seg_path, (int)getpid());
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -305,13 +319,16 @@ static int by_family(const void *a, const void *b)
 		      (*(const struct segment *const *)b)->family);
 }
 
-/* Every live segment in socket_dir; this process's own when it has no file. */
+/* Every live segment in socket_dir/metrics; this process's own when it has no file. */
 static void open_view(struct view *v)
 {
-	DIR *d = opendir(scp_cfg.socket_dir);
+	char dir[520];
+	DIR *d;
 	struct dirent *e;
 	size_t len;
 
+	segment_dir(dir, sizeof(dir));
+	d = opendir(dir);
 	v->n = 0;
 	while (d && (e = readdir(d)) && v->n < MAX_SEGMENTS) {
 		const struct segment *m;
@@ -320,7 +337,7 @@ static void open_view(struct view *v)
 		if (len < 12 || strncmp(e->d_name, "scp-", 4) ||
 		    strcmp(e->d_name + len - 8, ".metrics"))
 			continue;
-		if ((m = map_segment(scp_cfg.socket_dir, e->d_name)))
+		if ((m = map_segment(dir, e->d_name)))
 			v->s[v->n++] = m;
 	}
 	if (d)
@@ -554,7 +571,7 @@ static void render_queue(struct scp_buf *out, const struct view *v, PGconn *conn
 			}
 		}
 	} else if (r) {
-		scp_warn("metrics: job queue: %s", PQresultErrorMessage(r));
+		scp_warn("libpq: metrics job queue: %s", PQresultErrorMessage(r));
 	}
 	PQclear(r);
 }

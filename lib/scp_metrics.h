@@ -2,10 +2,10 @@
  * scp_metrics: counters of every SCP process, served as one Prometheus text page.
  *
  * Each family's master (and scp-worker) owns a small segment: a fixed-size file,
- * <socket_dir>/scp-<family>.metrics, mapped shared before the first fork so that the
+ * <socket_dir>/metrics/scp-<family>.metrics, mapped shared before the first fork so that the
  * master and all its workers add to the same counters with relaxed atomic adds (no lock
  * on the request path).  GET /metrics (nginx sends it to scp-auth, loopback only) maps
- * every segment in socket_dir read-only and merges them into one page, plus the job
+ * every segment there read-only and merges them into one page, plus the job
  * queue read from the jobs table at scrape time.  docs/decisions.md says why.
  *
  * Requests are counted per route *pattern* (/api/v1/orders/:id, never the raw path),
@@ -22,7 +22,7 @@ struct pg_conn;
 
 /*
  * Create (or replace) this process family's segment and map it; call in the master
- * before forking, then name its routes.  Without a writable socket_dir the counters
+ * before forking, then name its routes.  Without a writable socket_dir/metrics the counters
  * still work, privately, and the page simply lacks this family.
  */
 void scp_metrics_init(const char *family);
@@ -52,7 +52,7 @@ void scp_metrics_set_job_kinds(const char *const *kinds, size_t n);
 /* scp-worker: one job run, done or failed (to be retried or dead). */
 void scp_metrics_job(const char *kind, int ok);
 /*
- * The whole page: every live segment in socket_dir, then the job queue read on conn (an
+ * The whole page: every live segment in socket_dir/metrics, then the job queue read on conn (an
  * open connection; NULL when the database is down: the queue is left out).
  */
 void scp_metrics_render(struct scp_buf *out, struct pg_conn *conn);

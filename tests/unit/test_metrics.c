@@ -43,7 +43,7 @@ int main(void)
 	scp_metrics_init("unit");
 	is_int(scp_metrics_route("GET", "/api/v1/orders"), 0, "the first route is 0");
 	is_int(scp_metrics_route("GET", "/api/v1/orders/:id"), 1, "the next 1");
-	snprintf(path, sizeof(path), "%s/scp-unit.metrics", dir);
+	snprintf(path, sizeof(path), "%s/metrics/scp-unit.metrics", dir);
 	ok(stat(path, &st) == 0 && st.st_size > 0, "the segment file exists");
 	scp_metrics_set_workers(3);
 	scp_metrics_request(1, 200, 1500);
@@ -80,6 +80,8 @@ int main(void)
 	ok(has(&out, "scp_requests_total{family=\"unit\",class=\"2xx\"} 3\n"), "per-family class");
 	scp_buf_release(&out);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/metrics", dir);
+	rmdir(path);
 	rmdir(dir);
 	return done_testing();
 }
