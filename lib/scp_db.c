@@ -104,14 +104,19 @@ static bool connect_now(struct scp_db *db)
 {
 	long long t = now_ms();
 
-	/* While the server is away, try at most every 250 ms so requests fail fast. */
+	/*
+	 * While the server cannot be reached and an attempt is slow (a host that does not
+	 * answer: connect_timeout), try at most every 250 ms so requests fail fast.  An attempt
+	 * refused at once (the socket is missing, the server is starting up) is cheap: the
+	 * next request tries again, so the first one after the server is back succeeds.
+	 */
 	if (t < db->next_try_ms)
 		return false;
-	db->next_try_ms = t + 250;
 	db->conn = PQconnectdb(db->conninfo);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		scp_warn("libpq: database unreachable: %s", PQerrorMessage(db->conn));
 		drop(db);
+		db->next_try_ms = now_ms() - t > 50 ? now_ms() + 250 : 0;
 		return false;
 	}
 	PQsetNoticeProcessor(db->conn, on_notice, NULL);

@@ -418,7 +418,7 @@ static void render_requests(struct scp_buf *out, const struct view *v)
 static void render_durations(struct scp_buf *out, const struct view *v)
 {
 	head(out, "scp_http_request_duration_seconds", "histogram",
-	     "Time from accepting a request to its last byte, by family and route pattern");
+	     "Time a worker spent on a request, by family and route pattern");
 	for (int i = 0; i < v->n; i++) {
 		const struct segment *s = v->s[i];
 

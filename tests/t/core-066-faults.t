@@ -56,6 +56,15 @@ for my $round (1, 2) {
         "restart $round: all " . scalar(@st) . ' requests after it answer 200'
         or diag explain \%bad;
 }
+# Requests while it is down are 503; the first ones once it is back are 200 (a refused
+# attempt a moment ago does not hold the next one back).
+$s->stack('pg-stop');
+my @down = map { $s->get('/api/v1/auth/me', token => $tok)->{status} } 1 .. 2 * $W;
+is scalar(grep { $_ == 503 } @down), 2 * $W, 'while down: 503';
+$s->stack('pg-start');
+my @back = map { $s->get('/api/v1/auth/me', token => $tok)->{status} } 1 .. 3 * $W;
+is scalar(grep { $_ != 200 } @back), 0, 'right after it is back: every request 200 ('
+    . join(' ', @back) . ')';
 # Concurrent first requests after a restart: no worker is idle in between.
 $s->stack('pg-stop');
 $s->stack('pg-start');
