@@ -153,8 +153,12 @@ int main(int argc, char **argv)
 	scp_buf_release(&errs);
 	scp_log_init("scp-worker", scp_cfg.log_level);
 	scp_log_set_format(scp_cfg.log_format);
-	/* Its counters join the families' on /metrics (family "worker"). */
-	scp_metrics_init("worker");
+	/*
+	 * Its counters join the families' on /metrics (family "worker").  A run of -1 (cron,
+	 * tests) keeps its own: its file would replace the running daemon's.
+	 */
+	if (!once)
+		scp_metrics_init("worker");
 	init_job_metrics();
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);

@@ -72,6 +72,7 @@ static struct segment local;
 static struct segment *seg = &local;
 static char seg_path[600];
 static pid_t owner;
+static ino_t seg_ino;	/* the file made, so that exit never removes a successor's */
 
 static void add(uint64_t *v, uint64_t n)
 {
@@ -113,8 +114,10 @@ void scp_metrics_label(struct scp_buf *out, const char *s)
 
 static void unlink_segment(void)
 {
-	/* Only the master that made it; workers leave with _exit and never get here. */
-	if (owner == getpid() && seg_path[0])
+	struct stat st;
+
+	/* Only the master that made it (workers leave with _exit), and only its own file. */
+	if (owner == getpid() && seg_path[0] && stat(seg_path, &st) == 0 && st.st_ino == seg_ino)
 		unlink(seg_path);
 }
 
@@ -133,6 +136,7 @@ static struct segment *map_file(const char *family)
 {
 	char tmp[640], dir[520];
 	struct segment *m;
+	struct stat st;
 	int fd;
 
 	segment_dir(dir, sizeof(dir));
@@ -144,11 +148,12 @@ static struct segment *map_file(const char *family)
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return NULL;
-	if (ftruncate(fd, sizeof(struct segment)) < 0) {
+	if (ftruncate(fd, sizeof(struct segment)) < 0 || fstat(fd, &st) < 0) {
 		close(fd);
 		unlink(tmp);
 		return NULL;
 	}
+	seg_ino = st.st_ino;
 	m = mmap(NULL, sizeof(struct segment), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (m == MAP_FAILED) {
