@@ -77,6 +77,21 @@ is scalar(grep { $_ != 200 } @all), 0, 'concurrent requests right after a restar
 is $s->post('/api/v1/auth/login', { email => $u->{user}{email}, password => 'password123' })
     ->{status}, 200, 'a write after the restart';
 
+# The race the idle check cannot see (the session ends between the check and the first
+# statement), made on purpose by a probe linked with libscp (tests/unit/test_db_retry.c).
+{
+    my $build = $ENV{SCP_BUILD} || "$SCPTest::TOP/build";
+    my $probe = "$build/tests/unit/test_db_retry";
+    # A check program: `make check` builds it, scripts/build does not.
+    system("make -C $build tests/unit/test_db_retry >/dev/null 2>&1") unless -x $probe;
+    local $ENV{SCP_TEST_DATABASE_URL} = 'host=' . $s->dir . '/pgsock user=scp dbname=scp';
+    my @tap = `$probe 2>&1`;
+    is $?, 0, 'the first statement after a lost session is run again; a later one is not'
+        or diag @tap;
+    ok((grep { /^ok \d+ - the first statement is run again/ } @tap), 'the probe ran')
+        or diag @tap;
+}
+
 my $r1 = reconnects();
 for my $f (qw(auth catalog listings messages)) {
     ok $r1->{$f} - ($r0->{$f} // 0) >= $W, "$f: its $W workers' reconnects are counted ("
