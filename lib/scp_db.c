@@ -161,7 +161,7 @@ static bool reopen_for_retry(struct scp_db *db, bool first, const char *what)
 {
 	if (!first || !db->conn || PQstatus(db->conn) == CONNECTION_OK)
 		return false;
-	scp_warn("libpq: %s: connection lost (%s); reconnecting to run it again", what,
+	scp_warn("libpq: %s: connection lost, reconnecting to run it again: %s", what,
 		 PQerrorMessage(db->conn));
 	drop(db);
 	db->next_try_ms = 0;
