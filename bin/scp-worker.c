@@ -14,6 +14,7 @@
 #include "scp_db.h"
 #include "scp_httpc.h"
 #include "scp_log.h"
+#include "scp_metrics.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -67,6 +68,15 @@ static const struct kind kinds[] = {
 	{ "woocommerce_register_webhooks", worker_woo_register_webhooks },
 };
 
+static void init_job_metrics(void)
+{
+	const char *names[sizeof(kinds) / sizeof(kinds[0])];
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		names[i] = kinds[i].name;
+	scp_metrics_set_job_kinds(names, sizeof(kinds) / sizeof(kinds[0]));
+}
+
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -80,6 +90,7 @@ static void run_job(struct scp_db *db, struct scp_job *job)
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kinds[i].name, job->kind))
 			res = kinds[i].run(job);
+	scp_metrics_job(job->kind, !res.error);
 	if (!res.error) {
 		scp_info("job %s (%s) done", job->id, job->kind);
 		scp_jobs_done(db, job);
@@ -96,13 +107,13 @@ static void sweep(struct scp_db *db, time_t *last)
 		return;
 	*last = time(NULL);
 	if (scp_db_exec(db, "jobs_unstick", 0, NULL, &r) != SCP_DB_OK && r)
-		scp_error("jobs_unstick: %s", PQresultErrorMessage(r));
+		scp_error("libpq: jobs_unstick: %s", PQresultErrorMessage(r));
 	PQclear(r);
 	if (scp_db_exec(db, "sweep_otps", 0, NULL, &r) != SCP_DB_OK && r)
-		scp_error("sweep: %s", PQresultErrorMessage(r));
+		scp_error("libpq: sweep: %s", PQresultErrorMessage(r));
 	PQclear(r);
 	if (scp_db_exec(db, "sweep_notifications", 0, NULL, &r) != SCP_DB_OK && r)
-		scp_error("sweep_notifications: %s", PQresultErrorMessage(r));
+		scp_error("libpq: sweep_notifications: %s", PQresultErrorMessage(r));
 	PQclear(r);
 	worker_files_sweep(db);
 }
@@ -172,6 +183,14 @@ int main(int argc, char **argv)
 	}
 	scp_buf_release(&errs);
 	scp_log_init("scp-worker", scp_cfg.log_level);
+	scp_log_set_format(scp_cfg.log_format);
+	/*
+	 * Its counters join the families' on /metrics (family "worker").  A run of -1 (cron,
+	 * tests) keeps its own: its file would replace the running daemon's.
+	 */
+	if (!once)
+		scp_metrics_init("worker");
+	init_job_metrics();
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
 	/* A stray HUP (a reload sent to every SCP unit) must not kill the queue's runner. */

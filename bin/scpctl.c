@@ -6,7 +6,8 @@
  *   scpctl [-c CONFIG] user add --email E --role R [--password P | --password-stdin]
  *                               [--first-name F] [--last-name L] [--supplier-name S]
  *   scpctl [-c CONFIG] seed-demo
- *   scpctl [-c CONFIG] check-config
+ *   scpctl [-c CONFIG] check-config [--connect]   exit 0 sound, 1 problems, 2 usage,
+ *                                               3 the database did not answer
  *   scpctl example-config                       every key at its default, commented
  *   scpctl --version | --help
  */
@@ -428,20 +429,109 @@ static int cmd_seed_demo(const char *sqldir)
 	return 0;
 }
 
-static int cmd_check_config(void)
+/* libpq's message on one line, without its trailing newline. */
+static void put_one_line(FILE *f, const char *msg)
+{
+	for (; *msg; msg++) {
+		if (*msg != '\n') {
+			fputc(*msg, f);
+			continue;
+		}
+		while (msg[1] == ' ' || msg[1] == '\t')
+			msg++;
+		if (msg[1])
+			fputs(" | ", f);
+	}
+}
+
+/*
+ * database_url as libpq reads it: a malformed one (an unknown keyword, an unterminated
+ * quote, a bad URI) is a problem here, not at the first request.  The parsed keywords are
+ * shown without the password.
+ */
+static bool check_database_url(struct scp_buf *errs)
+{
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(scp_cfg.database_url, &err);
+
+	if (!opts) {
+		scp_buf_addf(errs, "database_url: libpq cannot parse it: ");
+		for (const char *p = err ? err : "out of memory"; *p; p++)
+			if (*p != '\n')
+				scp_buf_addc(errs, *p);
+		scp_buf_addc(errs, '\n');
+		PQfreemem(err);
+		return false;
+	}
+	printf("\ndatabase_url as libpq reads it:");
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (o->val && *o->val && strcmp(o->keyword, "password"))
+			printf(" %s=%s", o->keyword, o->val);
+	printf("\n");
+	PQconninfoFree(opts);
+	return true;
+}
+
+/* --connect: open a session with database_url and say what answered. */
+static bool check_connect(void)
+{
+	PGconn *c;
+	PGresult *r;
+
+	/* The report so far first: stderr's lines must not land inside it. */
+	fflush(stdout);
+	c = PQconnectdb(scp_cfg.database_url);
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "database: cannot connect: ");
+		put_one_line(stderr, PQerrorMessage(c));
+		fputc('\n', stderr);
+		PQfinish(c);
+		return false;
+	}
+	r = PQexec(c, "SELECT current_setting('server_version'),"
+		      " to_regclass('schema_migrations') IS NOT NULL");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+		printf("database: OK (PostgreSQL %s%s)\n", PQgetvalue(r, 0, 0),
+		       *PQgetvalue(r, 0, 1) == 't' ? "" : "; not migrated yet: scpctl migrate");
+	else
+		printf("database: OK\n");
+	PQclear(r);
+	PQfinish(c);
+	return true;
+}
+
+/*
+ * check-config [--connect]: exit 0 when the configuration is sound (and, with --connect,
+ * the database answered), 1 when it has problems (database_url included), 2 on a usage
+ * error, 3 when it is sound but the database could not be reached.
+ */
+static int cmd_check_config(int argc, char **argv)
 {
 	struct scp_buf errs = SCP_BUF_INIT, out = SCP_BUF_INIT;
-	bool ok = scp_config_validate(&errs);
+	bool connect = false, ok;
 
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--connect")) {
+			connect = true;
+		} else {
+			fprintf(stderr, "usage: scpctl [-c CONFIG] check-config [--connect]\n");
+			return 2;
+		}
+	}
+	ok = scp_config_validate(&errs);
 	scp_config_dump(&out);
 	fputs(out.ptr, stdout);
+	ok &= check_database_url(&errs);
+	fflush(stdout);
 	if (!ok)
 		fprintf(stderr, "\nproblems:\n%s", errs.ptr);
 	else
 		printf("\nconfiguration OK\n");
 	scp_buf_release(&errs);
 	scp_buf_release(&out);
-	return ok ? 0 : 1;
+	if (!ok)
+		return 1;
+	return !connect || check_connect() ? 0 : 3;
 }
 
 /*
@@ -541,6 +631,7 @@ static void usage(FILE *to)
 		"  user add ...          create a user (scpctl user add for the options)\n"
 		"  seed-demo [-d SQLDIR] demo users of every role, then SQLDIR/seed/*.sql\n"
 		"  check-config          show the effective configuration and its problems\n"
+		"    [--connect]         and try database_url (exit 3 when it does not answer)\n"
 		"  example-config        print an example scp.conf: every key at its default\n"
 		"  seal --aad ID:FIELD   seal the secret on stdin with secrets_key (v1:…)\n"
 		"  -c CONFIG             configuration file (default %s; $SCP_CONFIG\n"
@@ -594,7 +685,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "seal")) {
 		rc = cmd_seal(argc - i, argv + i);
 	} else if (!strcmp(cmd, "check-config")) {
-		rc = cmd_check_config();
+		rc = cmd_check_config(argc - i, argv + i);
 	} else {
 		usage(stderr);
 		rc = 2;

@@ -11,6 +11,7 @@
 #include "scp_buf.h"
 #include "scp_config.h"
 #include "scp_httpc.h"
+#include "scp_log.h"
 #include "scp_validate.h"
 
 #include <string.h>
@@ -48,10 +49,13 @@ static struct worker_result publish(const char *topic, const struct scp_buf *msg
 
 	scp_buf_addf(&url, "http://localhost%s", topic);
 	if (!scp_httpc_post_unix(scp_cfg.nchan_socket, url.ptr, NULL, "application/json",
-				 msg->ptr, scp_cfg.http_timeout_ms, &out, &resp))
+				 msg->ptr, scp_cfg.http_timeout_ms, &out, &resp)) {
 		res.error = "nchan unreachable";
-	else if (resp.status != 201 && resp.status != 202)
+		scp_warn("nchan: publish to %s: %s unreachable", topic, scp_cfg.nchan_socket);
+	} else if (resp.status != 201 && resp.status != 202) {
 		res.error = "nchan refused the message";
+		scp_warn("nchan: publish to %s: answered %ld", topic, resp.status);
+	}
 	scp_buf_release(&url);
 	scp_buf_release(&out);
 	return res;

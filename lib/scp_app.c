@@ -8,6 +8,7 @@
 #include "scp_prefork.h"
 
 #include <fcgiapp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct app {
 	const char *config_path;
 	char socket_path[512];
 	int workers;
+	bool workers_fixed;	/* -n given: the command line wins over the file on SIGHUP */
 };
 
 static long long now_us(void)
@@ -60,14 +62,13 @@ static void handle_ping(struct scp_req *r)
 	scp_send(r, 200, pong, sizeof(pong) - 1);
 }
 
-static const char *family_name;
-
 static void handle_metrics(struct scp_req *r)
 {
 	FCGX_Stream *o = r->fcgi->out;
 
 	scp_buf_reset(r->out);
-	scp_metrics_render(r->out, family_name);
+	/* Every family's counters and the job queue, in one page (scp_metrics.h). */
+	scp_metrics_render(r->out, scp_db_ready(r->db) ? r->db->conn : NULL);
 	r->status = 200;
 	char head[128];
 	int n = snprintf(head, sizeof(head), "Status: 200 OK\r\nContent-Type: text/plain; "
@@ -86,6 +87,29 @@ static const struct scp_route builtin_routes[] = {
 	SCP_ROUTES_END,
 };
 
+#define NBUILTIN (sizeof(builtin_routes) / sizeof(builtin_routes[0]) - 1)
+
+/* Name every route to the metrics, builtins first: route i's number is its place. */
+static void metrics_routes(const struct scp_family *fam)
+{
+	for (size_t i = 0; i < NBUILTIN; i++)
+		scp_metrics_route(builtin_routes[i].method, builtin_routes[i].pattern);
+	for (const struct scp_route *rt = fam->routes; rt->method; rt++)
+		scp_metrics_route(rt->method, rt->pattern);
+}
+
+/* The metrics number of a route found by find_route (NULL: -1, "unmatched"). */
+static int route_metric(const struct scp_family *fam, const struct scp_route *route)
+{
+	uintptr_t p = (uintptr_t)route, b = (uintptr_t)builtin_routes;
+
+	if (!route)
+		return -1;
+	if (p >= b && p < b + sizeof(builtin_routes))
+		return (int)(route - builtin_routes);
+	return (int)(NBUILTIN + (size_t)(route - fam->routes));
+}
+
 static const struct scp_route *find_route(struct scp_req *r, const struct scp_family *fam)
 {
 	const struct scp_route *route;
@@ -100,17 +124,21 @@ static const struct scp_route *find_route(struct scp_req *r, const struct scp_fa
 	return m == SCP_MATCH_OK ? route : NULL;
 }
 
-static void dispatch(struct scp_req *r, const struct scp_family *fam)
+/* *matched: the route found (NULL: none), which the metrics count the request under. */
+static void dispatch(struct scp_req *r, const struct scp_family *fam,
+		     const struct scp_route **matched)
 {
 	const struct scp_route *route;
 	struct scp_idem idem = { 0 };
 
+	*matched = NULL;
 	if (r->query_error) {
 		scp_bad_request(r, r->query_error);
 		return;
 	}
 	if (!(route = find_route(r, fam)))
 		return;
+	*matched = route;
 	r->profile_route = scp_profile_route(r->profile, r->method, route->pattern);
 	if (!(route->flags & SCP_NO_DB) && !scp_db_ready(r->db)) {
 		scp_metrics_db_down();
@@ -160,17 +188,18 @@ static void serve(int fd, void *arg)
 
 	while (!scp_worker_stop && FCGX_Accept_r(&fr) >= 0) {
 		struct scp_req r;
+		const struct scp_route *route;
 		long long t0 = now_us();
 
 		scp_req_init(&r, &fr, &arena, &db, &out, &headers, &fields);
 		scp_log_set_request(r.request_id);
-		dispatch(&r, app->fam);
+		dispatch(&r, app->fam, &route);
 		if (r.json)
 			json_object_put(r.json);
 		/* Log before finishing: the request's parameters die with FCGX_Finish_r. */
-		scp_metrics_request(r.status, now_us() - t0);
-		scp_info("%s %s %d %.3fms user=%s", r.method, r.path, r.status,
-			 (double)(now_us() - t0) / 1000.0, r.auth.user_id ? r.auth.user_id : "-");
+		scp_metrics_request(route_metric(app->fam, route), r.status, now_us() - t0);
+		scp_log_request(r.method, r.path, r.status, (double)(now_us() - t0) / 1000.0,
+				r.auth.user_id);
 		scp_log_set_request(NULL);
 		FCGX_Finish_r(&fr);
 		/* Release the request's results now, not when the next request comes. */
@@ -215,6 +244,14 @@ static bool reload(void *arg)
 		return false;
 	}
 	return load_config(app->config_path);
+}
+
+/* After a SIGHUP: the pool's new size, from the file unless -n fixed it. */
+static int worker_count(void *arg)
+{
+	struct app *app = arg;
+
+	return app->workers_fixed ? app->workers : (int)scp_cfg.workers;
 }
 
 /* -h and --help: the usage on stdout, exit 0; a bad option: the same on stderr, exit 2. */
@@ -274,16 +311,19 @@ int scp_app_main(int argc, char **argv, const struct scp_family *fam)
 	if (!load_config(app.config_path))
 		return 2;
 	scp_log_init(prog, scp_cfg.log_level);
+	scp_log_set_format(scp_cfg.log_format);
 	if (sock)
 		snprintf(app.socket_path, sizeof(app.socket_path), "%s", sock);
 	else
 		snprintf(app.socket_path, sizeof(app.socket_path), "%s/%s.sock",
 			 scp_cfg.socket_dir, prog);
+	app.workers_fixed = app.workers > 0;
 	if (app.workers <= 0)
 		app.workers = (int)scp_cfg.workers;
-	scp_metrics_init();
-	family_name = fam->name;
+	scp_metrics_init(fam->name);
+	metrics_routes(fam);
 	pf = (struct scp_prefork){ .socket_path = app.socket_path, .workers = app.workers,
-				   .worker = serve, .reload = reload, .arg = &app };
+				   .worker = serve, .reload = reload,
+				   .worker_count = worker_count, .arg = &app };
 	return scp_prefork_run(&pf);
 }

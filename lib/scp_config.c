@@ -57,6 +57,7 @@ static bool loaded;
 
 static const char *const refresh_rotations[] = { "rotate", "reuse", NULL };
 static const char *const transports[] = { "http", "log", NULL };
+static const char *const log_formats[] = { "text", "json", NULL };
 
 static const struct key keys[] = {
 	S(database_url, "dbname=scp", "libpq connection string or URI"),
@@ -134,6 +135,9 @@ static const struct key keys[] = {
 	X(secrets_key, "",
 	  "64 hex digits: the AES-256-GCM key of third-party secrets stored in the database"
 	  " (empty: connections that store a secret are refused)"),
+	/* observability */
+	SC(log_format, "text", log_formats,
+	   "text (one line per event) or json (one JSON object per line, for journald/Loki)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

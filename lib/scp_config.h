@@ -75,6 +75,8 @@ struct scp_config {
 	char *prokip_client_secret;
 	char *secrets_key;		/* 64 hex digits or "" */
 	long sync_interval;		/* seconds between sync passes */
+	/* observability */
+	char *log_format;		/* text or json */
 };
 
 extern struct scp_config scp_cfg;

@@ -2,6 +2,7 @@
 #include "scp_buf.h"
 #include "scp_config.h"
 #include "scp_log.h"
+#include "scp_metrics.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ static bool prepare_all(struct scp_db *db)
 			bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 
 			if (!ok)
-				scp_error("prepare %s: %s", st->name, PQerrorMessage(db->conn));
+				scp_error("libpq: prepare %s: %s", st->name, PQerrorMessage(db->conn));
 			PQclear(r);
 			if (!ok)
 				return false;
@@ -86,46 +87,85 @@ static bool session_setup(PGconn *c)
 	r = PQexecParams(c, sql.ptr, n, NULL, params, NULL, NULL, 0);
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
-		scp_error("session settings: %s", PQerrorMessage(c));
+		scp_error("libpq: session settings: %s", PQerrorMessage(c));
 	PQclear(r);
 	scp_buf_release(&sql);
 	return ok;
+}
+
+/* The server's notices and warnings, in the log like everything else (one line each). */
+static void on_notice(void *arg, const char *message)
+{
+	(void)arg;
+	scp_warn("libpq: %s", message);
 }
 
 static bool connect_now(struct scp_db *db)
 {
 	long long t = now_ms();
 
-	/* While the server is away, try at most every 250 ms so requests fail fast. */
+	/*
+	 * While the server cannot be reached and an attempt is slow (a host that does not
+	 * answer: connect_timeout), try at most every 250 ms so requests fail fast.  An attempt
+	 * refused at once (the socket is missing, the server is starting up) is cheap: the
+	 * next request tries again, so the first one after the server is back succeeds.
+	 */
 	if (t < db->next_try_ms)
 		return false;
-	db->next_try_ms = t + 250;
 	db->conn = PQconnectdb(db->conninfo);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
-		scp_warn("database unreachable: %s", PQerrorMessage(db->conn));
+		scp_warn("libpq: database unreachable: %s", PQerrorMessage(db->conn));
 		drop(db);
+		db->next_try_ms = now_ms() - t > 50 ? now_ms() + 250 : 0;
 		return false;
 	}
+	PQsetNoticeProcessor(db->conn, on_notice, NULL);
 	if (!session_setup(db->conn) || !prepare_all(db)) {
 		drop(db);
 		return false;
 	}
 	db->next_try_ms = 0;
+	if (db->had_conn) {
+		scp_info("libpq: database connection reopened");
+		scp_metrics_db_reconnect();
+	}
+	db->had_conn = true;
 	return true;
 }
 
-/* The server closes idle sessions on shutdown; that shows up as a readable socket. */
+/*
+ * The server closes idle sessions on shutdown; that shows up as a readable socket: its
+ * FATAL message first, then the end of the stream.  One read may take only the message,
+ * so read while the socket stays readable (a LISTEN connection's notifications too) and
+ * the end is seen here, before a request's statement is sent on a dead connection.
+ */
 static bool idle_conn_alive(struct scp_db *db)
 {
 	struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
 
 	if (PQstatus(db->conn) != CONNECTION_OK || p.fd < 0)
 		return false;
-	if (poll(&p, 1, 0) == 0)
-		return true;
-	if (!PQconsumeInput(db->conn))
-		return false;
+	for (int i = 0; i < 8 && poll(&p, 1, 0) > 0; i++)
+		if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK)
+			return false;
 	return PQstatus(db->conn) == CONNECTION_OK;
+}
+
+/*
+ * After a call failed: was it the connection, lost before anything of the request ran on
+ * it?  Then it is reopened (statements prepared again) and the caller runs the call once
+ * more.  Only for the first call since scp_db_ready: a later one may follow statements
+ * the old session ran (a transaction's), which a new session cannot continue.
+ */
+static bool reopen_for_retry(struct scp_db *db, bool first, const char *what)
+{
+	if (!first || !db->conn || PQstatus(db->conn) == CONNECTION_OK)
+		return false;
+	scp_warn("libpq: %s: connection lost, reconnecting to run it again: %s", what,
+		 PQerrorMessage(db->conn));
+	drop(db);
+	db->next_try_ms = 0;
+	return connect_now(db);
 }
 
 bool scp_db_ready(struct scp_db *db)
@@ -142,18 +182,27 @@ bool scp_db_ready(struct scp_db *db)
 			return false;
 		}
 	}
+	db->calls = 0;
 	return true;
 }
 
 enum scp_db_status scp_db_exec(struct scp_db *db, const char *name, int nparams,
 			       const char *const *params, PGresult **res)
 {
+	bool first = db->calls++ == 0;
+
 	*res = NULL;
 	if (!db->conn && !connect_now(db))
 		return SCP_DB_DOWN;
 	*res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
 	if (scp_db_result_ok(*res))
 		return SCP_DB_OK;
+	if (reopen_for_retry(db, first, name)) {
+		PQclear(*res);
+		*res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+		if (scp_db_result_ok(*res))
+			return SCP_DB_OK;
+	}
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		PQclear(*res);
 		*res = NULL;
@@ -196,6 +245,13 @@ static bool read_pipeline(PGconn *c, PGresult **res, int n)
 	return false;
 }
 
+static bool run_pipeline(PGconn *c, const struct scp_db_call *first,
+			 const struct scp_db_call *second, PGresult **res)
+{
+	return PQenterPipelineMode(c) && send_call(c, first) && send_call(c, second) &&
+	       PQpipelineSync(c) && read_pipeline(c, res, 2) && res[0] && res[1];
+}
+
 bool scp_db_result_ok(const PGresult *res)
 {
 	ExecStatusType st = PQresultStatus(res);
@@ -208,15 +264,21 @@ enum scp_db_status scp_db_exec_pair(struct scp_db *db, const struct scp_db_call 
 				    PGresult **res2)
 {
 	PGresult *res[2] = { NULL, NULL };
+	bool once = db->calls++ == 0, ok;
 
 	*res1 = *res2 = NULL;
 	if (!db->conn && !connect_now(db))
 		return SCP_DB_DOWN;
-	if (!PQenterPipelineMode(db->conn) || !send_call(db->conn, first) ||
-	    !send_call(db->conn, second) || !PQpipelineSync(db->conn) ||
-	    !read_pipeline(db->conn, res, 2) || !res[0] || !res[1]) {
+	ok = run_pipeline(db->conn, first, second, res);
+	if (!ok && reopen_for_retry(db, once, first->name)) {
+		PQclear(res[0]);
+		PQclear(res[1]);
+		res[0] = res[1] = NULL;
+		ok = run_pipeline(db->conn, first, second, res);
+	}
+	if (!ok) {
 		/* Half a pipeline leaves the connection in an unknown state: start afresh. */
-		scp_warn("pipeline %s, %s: %s", first->name, second->name,
+		scp_warn("libpq: pipeline %s, %s: %s", first->name, second->name,
 			 PQerrorMessage(db->conn));
 		PQclear(res[0]);
 		PQclear(res[1]);
@@ -230,13 +292,18 @@ enum scp_db_status scp_db_exec_pair(struct scp_db *db, const struct scp_db_call 
 
 enum scp_db_status scp_db_simple(struct scp_db *db, const char *sql)
 {
+	bool first = db->calls++ == 0;
 	PGresult *r;
 
 	if (!db->conn && !connect_now(db))
 		return SCP_DB_DOWN;
 	r = PQexec(db->conn, sql);
+	if (!scp_db_result_ok(r) && reopen_for_retry(db, first, sql)) {
+		PQclear(r);
+		r = PQexec(db->conn, sql);
+	}
 	if (!scp_db_result_ok(r)) {
-		scp_error("%s: %s", sql, PQerrorMessage(db->conn));
+		scp_error("libpq: %s: %s", sql, PQerrorMessage(db->conn));
 		PQclear(r);
 		if (PQstatus(db->conn) != CONNECTION_OK) {
 			drop(db);

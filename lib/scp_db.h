@@ -7,7 +7,11 @@
  * marked Q in scp_config.c), with the values of scp_cfg at that moment.  A lost connection is noticed before the next
  * request (the server's goodbye makes the idle socket readable) and reopened; while
  * the server cannot be reached, calls fail fast with SCP_DB_DOWN and the HTTP layer
- * answers 503 with Retry-After.  A connection left inside a transaction is rolled back
+ * answers 503 with Retry-After.  When the first call after scp_db_ready fails because
+ * the connection was lost (the server restarted between the check and the send), the
+ * connection is reopened and the call run once more, so a restarted server costs no
+ * failed request; a later call of the request is not (its transaction died with the
+ * session).  Reopened connections are counted (scp_db_reconnects_total).  A connection left inside a transaction is rolled back
  * before reuse.
  */
 #ifndef SCP_DB_H
@@ -31,6 +35,8 @@ struct scp_db {
 	const struct scp_stmt *sets[SCP_DB_MAX_SETS];	/* tables prepared on connect */
 	int nsets;
 	long long next_try_ms;	/* no reconnect attempt before this (monotonic ms) */
+	bool had_conn;		/* a connection was open before: the next one is a reconnect */
+	int calls;		/* calls since scp_db_ready: only the first is run again */
 };
 
 enum scp_db_status {

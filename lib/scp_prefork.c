@@ -134,6 +134,11 @@ static void reap(pid_t *pids, time_t *born, int n, bool stopping)
 	}
 }
 
+static int clamp_workers(int n)
+{
+	return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n;
+}
+
 static void stop_workers(pid_t *pids, time_t *born, int n)
 {
 	time_t deadline = time(NULL) + 15;
@@ -153,7 +158,7 @@ int scp_prefork_run(struct scp_prefork *p)
 	pid_t pids[MAX_WORKERS] = { 0 };
 	time_t born[MAX_WORKERS] = { 0 };
 	sigset_t block, oldmask;
-	int fd, n = p->workers < 1 ? 1 : p->workers > MAX_WORKERS ? MAX_WORKERS : p->workers;
+	int fd, n = clamp_workers(p->workers);
 
 	if (FCGX_Init()) {
 		scp_error("FCGX_Init failed");
@@ -176,6 +181,7 @@ int scp_prefork_run(struct scp_prefork *p)
 	handle(SIGCHLD, on_signal);
 	scp_info("listening on %s with %d workers",
 		 activated ? "the socket from systemd" : p->socket_path, n);
+	scp_metrics_set_workers(n);
 
 	while (!got_term) {
 		for (int i = 0; i < n; i++) {
@@ -202,16 +208,30 @@ int scp_prefork_run(struct scp_prefork *p)
 		sigsuspend(&oldmask);
 		if (got_chld) {
 			got_chld = 0;
-			reap(pids, born, n, false);
+			/* Every slot: after a SIGHUP that shrank the pool, old ones above n. */
+			reap(pids, born, MAX_WORKERS, false);
 		}
 		if (got_hup) {
 			got_hup = 0;
 			scp_info("SIGHUP: reloading and replacing workers");
-			if (!p->reload || p->reload(p->arg))
-				signal_all(pids, n, SIGTERM);
+			if (!p->reload || p->reload(p->arg)) {
+				/*
+				 * Every worker finishes its request and exits; the loop above
+				 * starts the new count of them.  A slot above it is not refilled.
+				 */
+				signal_all(pids, MAX_WORKERS, SIGTERM);
+				if (p->worker_count) {
+					int was = n;
+
+					n = clamp_workers(p->worker_count(p->arg));
+					if (n != was)
+						scp_info("SIGHUP: workers %d -> %d", was, n);
+					scp_metrics_set_workers(n);
+				}
+			}
 		}
 	}
 	scp_info("stopping: waiting for workers to finish their requests");
-	stop_workers(pids, born, n);
+	stop_workers(pids, born, MAX_WORKERS);
 	return 0;
 }

@@ -5,7 +5,8 @@
  * activation), forks N workers and keeps N alive: a worker that dies is replaced.
  * SIGTERM/SIGINT: workers finish the request in hand and exit, then the master exits.
  * SIGHUP: the reload callback runs in the master (re-read the configuration), then every
- * worker is asked to finish and is replaced by a fresh one.
+ * worker is asked to finish and is replaced by a fresh one; with worker_count set, the
+ * pool takes the count it answers then (grows or shrinks).
  */
 #ifndef SCP_PREFORK_H
 #define SCP_PREFORK_H
@@ -18,6 +19,7 @@ struct scp_prefork {
 	int workers;
 	void (*worker)(int listen_fd, void *arg);	/* runs in each child; returns to exit */
 	bool (*reload)(void *arg);	/* may be NULL */
+	int (*worker_count)(void *arg);	/* after a reload: the new count; may be NULL */
 	void *arg;
 };
 

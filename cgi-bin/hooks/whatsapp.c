@@ -19,6 +19,7 @@
 #include "scp_hmac.h"
 #include "scp_json.h"
 #include "scp_log.h"
+#include "scp_metrics.h"
 
 #include <ctype.h>
 #include <fcgiapp.h>
@@ -93,6 +94,7 @@ void hooks_whatsapp_verify(struct scp_req *r)
 	if (strcmp(mode, "subscribe") || !*scp_cfg.whatsapp_verify_token ||
 	    !same_secret(token, scp_cfg.whatsapp_verify_token)) {
 		scp_warn("whatsapp webhook handshake refused");
+		scp_metrics_webhook_failed("whatsapp");
 		scp_forbidden(r, "verification failed");
 		return;
 	}
@@ -145,6 +147,7 @@ static bool verified(struct scp_req *r)
 		scp_warn("whatsapp webhook refused: bad X-Hub-Signature-256");
 	else
 		return true;
+	scp_metrics_webhook_failed("whatsapp");
 	scp_unauthorized(r, "invalid webhook signature");
 	return false;
 }
