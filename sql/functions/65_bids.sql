@@ -61,14 +61,17 @@ BEGIN
                current_bidder_id = p_vendor, bid_count = x.bid_count + 1, updated_at = now(),
                status = CASE WHEN p_amount >= x.instant_win_price THEN 'sold' ELSE 'live' END,
                winning_bid_id = CASE WHEN p_amount >= x.instant_win_price THEN bid END,
-               closed_at = CASE WHEN p_amount >= x.instant_win_price THEN now() END
+               closed_at = CASE WHEN p_amount >= x.instant_win_price THEN now() END,
+               last_bid_at = greatest(t.at, x.last_bid_at + interval '1 microsecond')
           FROM (SELECT clock_timestamp() AS at) t
          WHERE x.id = p_listing AND x.status = 'live'
            AND x.auction_end_time > t.at
            AND p_amount >= scp_au_min_next(x, increment)
-        RETURNING x AS l, t.at),
-    -- The bid's time is the one the guard compared with the end: a bid that arrived
-    -- before the end is recorded before it, even when it waited for the row's lock.
+        RETURNING x AS l, x.last_bid_at AS at),
+    -- The guard compares the bid's arrival with the end: a bid that arrived before the
+    -- end is accepted, even when it waited for the row's lock.  Its row's time is that
+    -- arrival, or just after the bid it had to beat if that one was recorded later (it
+    -- took the lock first): an auction's bids in time order are its bids in amount order.
     i AS (
         INSERT INTO bids AS y (id, listing_id, vendor_id, amount, is_instant_win, created_at)
         SELECT bid, p_listing, p_vendor, p_amount, (u.l).status = 'sold', u.at FROM u
