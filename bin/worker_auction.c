@@ -52,7 +52,7 @@ void worker_auction_sweep(struct scp_db *db)
 	next = now_ms() + scp_cfg.auction_sweep_ms;
 	if (scp_db_exec(db, "auction_close_due", 0, NULL, &res) != SCP_DB_OK) {
 		if (res)
-			scp_error("auction_close_due: %s", PQresultErrorMessage(res));
+			scp_error("libpq: auction_close_due: %s", PQresultErrorMessage(res));
 	} else if (strcmp(PQgetvalue(res, 0, 0), "0")) {
 		scp_info("closed %s auction(s)", PQgetvalue(res, 0, 0));
 	}

@@ -103,7 +103,7 @@ void worker_files_sweep(struct scp_db *db)
 			remove_with_renditions(PQgetvalue(r, i, 0));
 		}
 	} else if (r) {
-		scp_error("files_unreferenced: %s", PQresultErrorMessage(r));
+		scp_error("libpq: files_unreferenced: %s", PQresultErrorMessage(r));
 	}
 	PQclear(r);
 	scp_buf_release(&list);

@@ -71,7 +71,7 @@ static bool exec(const char *stmt, int n, const char *const *params, PGresult **
 	bool ok = scp_db_exec(worker_db, stmt, n, params, &res) == SCP_DB_OK;
 
 	if (!ok)
-		scp_error("%s: %s", stmt, res ? PQresultErrorMessage(res) : "database unavailable");
+		scp_error("libpq: %s: %s", stmt, res ? PQresultErrorMessage(res) : "database unavailable");
 	if (out && ok)
 		*out = res;
 	else

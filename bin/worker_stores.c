@@ -67,7 +67,7 @@ static void record_failure(const char *id, const char *kind, const char *cause)
 
 	if (scp_db_exec(worker_db, "store_job_failed", 3,
 			(const char *const[]){ id, kind, cause }, &res) != SCP_DB_OK)
-		scp_error("connection %s: cannot record the failure: %s", id,
+		scp_error("libpq: connection %s: cannot record the failure: %s", id,
 			  res ? PQresultErrorMessage(res) : "database unavailable");
 	PQclear(res);
 }

@@ -82,7 +82,7 @@ static bool exec(const char *stmt, int n, const char *const *params, PGresult **
 	bool ok = scp_db_exec(worker_db, stmt, n, params, &res) == SCP_DB_OK;
 
 	if (!ok)
-		scp_error("%s: %s", stmt, res ? PQresultErrorMessage(res) : "database unavailable");
+		scp_error("libpq: %s: %s", stmt, res ? PQresultErrorMessage(res) : "database unavailable");
 	if (out && ok)
 		*out = res;
 	else
@@ -114,7 +114,7 @@ void worker_sync_schedule(struct scp_db *db)
 	snprintf(interval, sizeof(interval), "%ld", scp_cfg.sync_interval);
 	if (scp_db_exec(db, "sync_schedule", 1, (const char *const[]){ interval }, &res) !=
 	    SCP_DB_OK)
-		scp_error("sync_schedule: %s", res ? PQresultErrorMessage(res) : "database unavailable");
+		scp_error("libpq: sync_schedule: %s", res ? PQresultErrorMessage(res) : "database unavailable");
 	else if (strcmp(PQgetvalue(res, 0, 0), "0"))
 		scp_info("sync: %s passes queued", PQgetvalue(res, 0, 0));
 	PQclear(res);

@@ -135,7 +135,7 @@ static void record(struct scp_job *job, const char *kind, const char *to,
 	} else if (scp_db_exec(worker_db, "wa_sent", 6,
 			       (const char *const[]){ job->id, kind, to, template, user, wamid },
 			       &res) != SCP_DB_OK) {
-		scp_error("job %s: cannot record WhatsApp message %s: %s", job->id, wamid,
+		scp_error("libpq: job %s: cannot record WhatsApp message %s: %s", job->id, wamid,
 			  res ? PQresultErrorMessage(res) : "database unavailable");
 	}
 	PQclear(res);

@@ -546,7 +546,7 @@ static void send_sql_error(struct scp_req *r, const PGresult *res)
 	}
 	if (!strncmp(state, "23", 2) && send_integrity(r, state, res))
 		return;
-	scp_error("sql %s: %s", state, PQresultErrorMessage(res));
+	scp_error("libpq: sql %s: %s", state, PQresultErrorMessage(res));
 	scp_send_internal(r);
 }
 

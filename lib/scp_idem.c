@@ -100,7 +100,7 @@ static bool run_stmt(struct scp_req *r, const char *stmt, int n, const char *con
 	enum scp_db_status st = scp_db_exec(r->db, stmt, n, params, &res);
 
 	if (st == SCP_DB_ERROR)
-		scp_error("%s: %s", stmt, PQresultErrorMessage(res));
+		scp_error("libpq: %s: %s", stmt, PQresultErrorMessage(res));
 	else if (st == SCP_DB_DOWN)
 		scp_warn("%s: the database is down; the key stays claimed", stmt);
 	PQclear(res);

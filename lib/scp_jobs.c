@@ -37,7 +37,7 @@ bool scp_jobs_claim(struct scp_db *db, struct scp_job *job)
 	memset(job, 0, sizeof(*job));
 	if (scp_db_exec(db, "jobs_claim", 0, NULL, &res) != SCP_DB_OK) {
 		if (res)
-			scp_error("jobs_claim: %s", PQresultErrorMessage(res));
+			scp_error("libpq: jobs_claim: %s", PQresultErrorMessage(res));
 		PQclear(res);
 		return false;
 	}
@@ -57,7 +57,7 @@ static void run_update(struct scp_db *db, const char *stmt, int n, const char *c
 	PGresult *res;
 
 	if (scp_db_exec(db, stmt, n, p, &res) != SCP_DB_OK)
-		scp_error("%s: %s", stmt, res ? PQresultErrorMessage(res) : "database down");
+		scp_error("libpq: %s: %s", stmt, res ? PQresultErrorMessage(res) : "database down");
 	PQclear(res);
 }
 
