@@ -77,6 +77,21 @@ static void init_job_metrics(void)
 	scp_metrics_set_job_kinds(names, sizeof(kinds) / sizeof(kinds[0]));
 }
 
+bool worker_exec(const char *stmt, int n, const char *const *params, PGresult **out)
+{
+	PGresult *res = NULL;
+	bool ok = scp_db_exec(worker_db, stmt, n, params, &res) == SCP_DB_OK;
+
+	if (!ok)
+		scp_error("libpq: %s: %s", stmt,
+			  res ? PQresultErrorMessage(res) : "database unavailable");
+	if (out && ok)
+		*out = res;
+	else
+		PQclear(res);
+	return ok;
+}
+
 static void on_stop(int sig)
 {
 	(void)sig;

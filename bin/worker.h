@@ -19,6 +19,16 @@ struct worker_result worker_whatsapp_template(struct scp_job *job);
 
 /* worker_auction.c: the closing sweep, auction_ending, real-time events */
 extern struct scp_db *worker_db;	/* the worker's connection, for jobs that query */
+/*
+ * Run a statement of the tables on worker_db; false (logged with libpq's reason) unless
+ * it succeeded.  A success's result goes to out when out is given (PQclear it).
+ * WORKER_EXEC(stmt, out, params...) counts the parameters.
+ */
+bool worker_exec(const char *stmt, int n, const char *const *params, PGresult **out);
+#define WORKER_ARGS(...) ((const char *const[]){ __VA_ARGS__ })
+#define WORKER_EXEC(stmt, out, ...) \
+	worker_exec(stmt, (int)(sizeof(WORKER_ARGS(__VA_ARGS__)) / sizeof(const char *)), \
+		    WORKER_ARGS(__VA_ARGS__), out)
 extern const struct scp_stmt worker_auction_stmts[];
 /* Close ended auctions; call it every loop, it keeps its own auction_sweep_ms pace. */
 void worker_auction_sweep(struct scp_db *db);

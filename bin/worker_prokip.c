@@ -64,42 +64,6 @@ const struct scp_stmt worker_prokip_stmts[] = {
 	SCP_STMT_END,
 };
 
-/* Run a statement on the worker's connection; false (logged) unless it succeeded. */
-static bool exec(const char *stmt, int n, const char *const *params, PGresult **out)
-{
-	PGresult *res = NULL;
-	bool ok = scp_db_exec(worker_db, stmt, n, params, &res) == SCP_DB_OK;
-
-	if (!ok)
-		scp_error("libpq: %s: %s", stmt, res ? PQresultErrorMessage(res) : "database unavailable");
-	if (out && ok)
-		*out = res;
-	else
-		PQclear(res);
-	return ok;
-}
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__ })
-#define NARGS(...) ((int)(sizeof(ARGS(__VA_ARGS__)) / sizeof(const char *)))
-#define EXEC(stmt, out, ...) exec(stmt, NARGS(__VA_ARGS__), ARGS(__VA_ARGS__), out)
-
-static void form_add(struct scp_buf *b, const char *name, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	if (b->len)
-		scp_buf_addc(b, '&');
-	scp_buf_adds(b, name);
-	scp_buf_addc(b, '=');
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		if (isalnum(*p) || strchr("-._~", *p)) {
-			scp_buf_addc(b, (char)*p);
-		} else {
-			scp_buf_addc(b, '%');
-			scp_buf_addc(b, hex[*p >> 4]);
-			scp_buf_addc(b, hex[*p & 15]);
-		}
-	}
-}
 
 bool worker_prokip_call(const char *method, const char *path, const char *token,
 			const char *body, struct scp_buf *out, struct scp_httpc_resp *resp)
@@ -149,11 +113,11 @@ static bool refresh(const char *supplier, const char *refresh_token, struct scp_
 	char aad[80], expires[24] = "3600";
 	bool ok = false;
 
-	form_add(&form, "grant_type", "refresh_token");
-	form_add(&form, "refresh_token", refresh_token);
-	form_add(&form, "client_id", scp_cfg.prokip_client_id);
-	form_add(&form, "client_secret", scp_cfg.prokip_client_secret);
-	form_add(&form, "scope", "");
+	scp_httpc_form_add(&form, "grant_type", "refresh_token");
+	scp_httpc_form_add(&form, "refresh_token", refresh_token);
+	scp_httpc_form_add(&form, "client_id", scp_cfg.prokip_client_id);
+	scp_httpc_form_add(&form, "client_secret", scp_cfg.prokip_client_secret);
+	scp_httpc_form_add(&form, "scope", "");
 	scp_buf_addf(&url, "%s/oauth/token", scp_cfg.prokip_api_base);
 	req.url = url.ptr;
 	req.body = form.ptr;
@@ -165,7 +129,7 @@ static bool refresh(const char *supplier, const char *refresh_token, struct scp_
 		snprintf(err, errn, "Prokip refused to refresh the token (%ld): sign in again with"
 			 " PUT /connections/prokip", resp.status);
 		if (resp.status == 400 || resp.status == 401)
-			EXEC("prokip_failed", NULL, supplier, err);
+			WORKER_EXEC("prokip_failed", NULL, supplier, err);
 	} else {
 		exp = scp_json_get(doc, "expires_in");
 		if (exp && scp_json_is(exp, json_type_int))
@@ -179,7 +143,7 @@ static bool refresh(const char *supplier, const char *refresh_token, struct scp_
 			ok = scp_secret_seal(doc_text(doc, "refresh_token"),
 					     strlen(doc_text(doc, "refresh_token")), aad, &sr);
 		if (ok)
-			ok = EXEC("prokip_tokens", NULL, supplier, sa.ptr, sr.len ? sr.ptr : NULL,
+			ok = WORKER_EXEC("prokip_tokens", NULL, supplier, sa.ptr, sr.len ? sr.ptr : NULL,
 				  expires);
 		if (ok)
 			scp_buf_adds(tok, doc_text(doc, "access_token"));
@@ -204,7 +168,7 @@ bool worker_prokip_account(const char *supplier, struct worker_prokip *acct, cha
 
 	acct->token = (struct scp_buf)SCP_BUF_INIT;
 	acct->location[0] = 0;
-	if (!EXEC("prokip_account", &res, supplier)) {
+	if (!WORKER_EXEC("prokip_account", &res, supplier)) {
 		snprintf(err, errn, "database unavailable");
 		return false;
 	}
@@ -312,9 +276,9 @@ static struct worker_result failed(struct scp_job *job, const struct send_kind *
 	bool last = permanent || job->attempts >= scp_cfg.job_max_attempts;
 
 	snprintf(retry, sizeof(retry), "%ld", last ? 0 : scp_jobs_backoff(job->attempts));
-	EXEC("sale_error", NULL, sale, k->kind, cause, retry);
+	WORKER_EXEC("sale_error", NULL, sale, k->kind, cause, retry);
 	if (last && k == &sell)
-		EXEC("sale_failed", NULL, sale);
+		WORKER_EXEC("sale_failed", NULL, sale);
 	snprintf(err, sizeof(err), "%s", cause);
 	return (struct worker_result){ err, permanent };
 }
@@ -334,7 +298,7 @@ static struct worker_result send_locked(struct scp_job *job, const struct send_k
 	if (scp_db_simple(worker_db, "BEGIN") != SCP_DB_OK)
 		return (struct worker_result){ "database unavailable", false };
 	/* a sell names the location; a return, the sell */
-	if (!exec(k->lock, k == &sell ? 2 : 1, ARGS(sale, acct->location), &res) ||
+	if (!worker_exec(k->lock, k == &sell ? 2 : 1, WORKER_ARGS(sale, acct->location), &res) ||
 	    PQntuples(res) != 1) {
 		PQclear(res);
 		scp_db_simple(worker_db, "ROLLBACK");
@@ -344,7 +308,7 @@ static struct worker_result send_locked(struct scp_job *job, const struct send_k
 	if (!status_in(status, k->sendable)) {
 		/* sent already (a second job for it), or a return of a sale never sent */
 		if (k == &sell_return && strcmp(status, "returned"))
-			EXEC("sale_returned", NULL, sale, NULL, supplier);
+			WORKER_EXEC("sale_returned", NULL, sale, NULL, supplier);
 		PQclear(res);
 		scp_db_simple(worker_db, "COMMIT");
 		scp_info("job %s: sale %s is %s: nothing to send", job->id, sale, status);
@@ -373,7 +337,7 @@ static struct worker_result send_locked(struct scp_job *job, const struct send_k
 	}
 	PQclear(res);
 	scp_buf_release(&out);
-	if (sent && EXEC(k->done, NULL, sale, *id ? id : NULL, supplier) &&
+	if (sent && WORKER_EXEC(k->done, NULL, sale, *id ? id : NULL, supplier) &&
 	    scp_db_simple(worker_db, "COMMIT") == SCP_DB_OK) {
 		scp_info("job %s: sale %s sent to Prokip (%s)", job->id, sale, *id ? id : "log");
 		return (struct worker_result){ 0 };
@@ -395,7 +359,7 @@ static struct worker_result send_sale(struct scp_job *job, const struct send_kin
 
 	if (!sale)
 		return (struct worker_result){ "payload: sales_log_id must be a uuid", true };
-	if (!EXEC("sale_get", &res, sale))
+	if (!WORKER_EXEC("sale_get", &res, sale))
 		return (struct worker_result){ "database unavailable", false };
 	if (PQntuples(res) != 1) {
 		PQclear(res);

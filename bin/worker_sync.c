@@ -76,22 +76,6 @@ const struct scp_stmt worker_sync_stmts[] = {
 	SCP_STMT_END,
 };
 
-static bool exec(const char *stmt, int n, const char *const *params, PGresult **out)
-{
-	PGresult *res = NULL;
-	bool ok = scp_db_exec(worker_db, stmt, n, params, &res) == SCP_DB_OK;
-
-	if (!ok)
-		scp_error("libpq: %s: %s", stmt, res ? PQresultErrorMessage(res) : "database unavailable");
-	if (out && ok)
-		*out = res;
-	else
-		PQclear(res);
-	return ok;
-}
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__ })
-#define NARGS(...) ((int)(sizeof(ARGS(__VA_ARGS__)) / sizeof(const char *)))
-#define EXEC(stmt, out, ...) exec(stmt, NARGS(__VA_ARGS__), ARGS(__VA_ARGS__), out)
 
 static long long now_ms(void)
 {
@@ -465,7 +449,7 @@ static void cache_flush(struct store *s)
 	if (!s->cache.len)
 		return;
 	scp_buf_addc(&s->cache, ']');
-	EXEC("sync_cache_put", NULL, s->id, s->cache.ptr);
+	WORKER_EXEC("sync_cache_put", NULL, s->id, s->cache.ptr);
 	scp_buf_reset(&s->cache);
 }
 
@@ -475,7 +459,7 @@ static void store_down(struct store *s, const char *cause)
 
 	s->failed = true;
 	snprintf(retry, sizeof(retry), "%ld", scp_cfg.sync_interval);
-	EXEC("sync_store_failed", NULL, s->id, cause, retry);
+	WORKER_EXEC("sync_store_failed", NULL, s->id, cause, retry);
 	scp_warn("sync: store %s: %s", s->id, cause);
 }
 
@@ -506,7 +490,7 @@ static void sync_sku(const char *supplier, struct store *s, const char *sku, int
 		break;
 	case PUSH_SKU_FAILED:
 		s->sku_failed = true;
-		EXEC("sync_error_note", NULL, supplier, s->id, "store_push_sku", sku, cause,
+		WORKER_EXEC("sync_error_note", NULL, supplier, s->id, "store_push_sku", sku, cause,
 		     "0");
 		break;
 	case PUSH_STORE_DOWN:
@@ -634,7 +618,7 @@ static int load_stores(const char *supplier, struct store *stores)
 	PGresult *res = NULL;
 	int n;
 
-	if (!EXEC("sync_conns", &res, supplier))
+	if (!WORKER_EXEC("sync_conns", &res, supplier))
 		return -1;
 	n = PQntuples(res) < STORES_MAX ? PQntuples(res) : STORES_MAX;
 	for (int i = 0; i < n; i++) {
@@ -671,9 +655,9 @@ static int push_all(const char *supplier, struct store *stores, int nstores, PGr
 		pushed += stores[i].pushed;
 		if (stores[i].failed)
 			continue;
-		EXEC("sync_store_ok", NULL, stores[i].id);
+		WORKER_EXEC("sync_store_ok", NULL, stores[i].id);
 		if (!stores[i].sku_failed)
-			EXEC("sync_error_clear", NULL, supplier, stores[i].id, "store_push_sku", NULL);
+			WORKER_EXEC("sync_error_clear", NULL, supplier, stores[i].id, "store_push_sku", NULL);
 	}
 	return pushed;
 }
@@ -697,22 +681,22 @@ struct worker_result worker_sync_pass(struct scp_job *job)
 		return (struct worker_result){ 0 };
 	}
 	if (!worker_prokip_account(supplier, &acct, cause, sizeof(cause))) {
-		EXEC("sync_error_note", NULL, supplier, NULL, "prokip_report", NULL, cause, "0");
+		WORKER_EXEC("sync_error_note", NULL, supplier, NULL, "prokip_report", NULL, cause, "0");
 		snprintf(err, sizeof(err), "%s", cause);
 		return (struct worker_result){ err, false };
 	}
 	if (!read_report(&acct, &rep, cause, sizeof(cause))) {
 		worker_prokip_release(&acct);
 		scp_buf_release(&rep);
-		EXEC("sync_error_note", NULL, supplier, NULL, "prokip_report", NULL, cause, "0");
+		WORKER_EXEC("sync_error_note", NULL, supplier, NULL, "prokip_report", NULL, cause, "0");
 		snprintf(err, sizeof(err), "%s", cause);
 		return (struct worker_result){ err, false };
 	}
 	worker_prokip_release(&acct);
-	EXEC("sync_error_clear", NULL, supplier, NULL, "prokip_report", NULL);
+	WORKER_EXEC("sync_error_clear", NULL, supplier, NULL, "prokip_report", NULL);
 	stores = calloc(STORES_MAX, sizeof(*stores));
 	nstores = stores ? load_stores(supplier, stores) : -1;
-	if (nstores >= 0 && EXEC("sync_diff", &diff, supplier, rep.ptr)) {
+	if (nstores >= 0 && WORKER_EXEC("sync_diff", &diff, supplier, rep.ptr)) {
 		pushed = push_all(supplier, stores, nstores, diff);
 		PQclear(diff);
 	}
@@ -725,7 +709,7 @@ struct worker_result worker_sync_pass(struct scp_job *job)
 	snprintf(ms, sizeof(ms), "%lld", now_ms() - t0);
 	snprintf(skus, sizeof(skus), "%d", nskus);
 	snprintf(pushed_text, sizeof(pushed_text), "%d", pushed);
-	EXEC("sync_pass_done", NULL, supplier, ms, skus, pushed_text);
+	WORKER_EXEC("sync_pass_done", NULL, supplier, ms, skus, pushed_text);
 	scp_info("sync: supplier %s: %d SKUs, %d stores, %d pushed in %s ms", supplier, nskus,
 		 nstores, pushed, ms);
 	if (nstores < 0)
@@ -779,7 +763,7 @@ static void pull_store(const char *supplier, struct store *s, const char *since)
 		o = store_call(s, "GET", path.ptr, NULL, &out, cause, sizeof(cause));
 		if (o != PUSH_OK)
 			break;
-		if (!EXEC("sync_record_orders", &res, s->id, s->platform, out.ptr)) {
+		if (!WORKER_EXEC("sync_record_orders", &res, s->id, s->platform, out.ptr)) {
 			snprintf(cause, sizeof(cause), "the orders of %s cannot be recorded", s->platform);
 			o = PUSH_STORE_DOWN;
 			break;
@@ -794,10 +778,10 @@ static void pull_store(const char *supplier, struct store *s, const char *since)
 		if (o == PUSH_NOT_FOUND)
 			snprintf(cause, sizeof(cause), "%s answered 404 to GET %s", s->platform,
 				 path.ptr);
-		EXEC("sync_error_note", NULL, supplier, s->id, "pull_orders", NULL, cause, "0");
+		WORKER_EXEC("sync_error_note", NULL, supplier, s->id, "pull_orders", NULL, cause, "0");
 	} else {
 		scp_info("sync: store %s: %d new orders pulled", s->id, fresh);
-		EXEC("sync_error_clear", NULL, supplier, s->id, "pull_orders", NULL);
+		WORKER_EXEC("sync_error_clear", NULL, supplier, s->id, "pull_orders", NULL);
 	}
 	scp_buf_release(&out);
 	scp_buf_release(&path);
@@ -813,7 +797,7 @@ struct worker_result worker_sync_pull_orders(struct scp_job *job)
 
 	if (!supplier)
 		return (struct worker_result){ "payload: supplier_id must be a uuid", true };
-	if (!EXEC("sync_pull_since", &res, supplier))
+	if (!WORKER_EXEC("sync_pull_since", &res, supplier))
 		return (struct worker_result){ "database unavailable", false };
 	snprintf(since, sizeof(since), "%s", PQgetvalue(res, 0, 0));
 	snprintf(started, sizeof(started), "%s", PQgetvalue(res, 0, 1));
@@ -828,6 +812,6 @@ struct worker_result worker_sync_pull_orders(struct scp_job *job)
 	free(stores);
 	if (n < 0)
 		return (struct worker_result){ "database unavailable", false };
-	EXEC("sync_pull_done", NULL, supplier, started);
+	WORKER_EXEC("sync_pull_done", NULL, supplier, started);
 	return (struct worker_result){ 0 };
 }

@@ -76,17 +76,6 @@ const char *scp_req_param(struct scp_req *r, const char *name)
 	return r->fcgi ? FCGX_GetParam(name, r->fcgi->envp) : NULL;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode s[0..n) into the arena; *len is the decoded length (a NUL may be in it). */
 static char *url_decode(struct scp_arena *a, const char *s, size_t n, size_t *len)
 {
@@ -96,8 +85,8 @@ static char *url_decode(struct scp_arena *a, const char *s, size_t n, size_t *le
 		if (s[i] == '+') {
 			*o++ = ' ';
 		} else if (s[i] == '%' && i + 2 < n &&
-			   hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			   scp_hex_digit(s[i + 1]) >= 0 && scp_hex_digit(s[i + 2]) >= 0) {
+			*o++ = (char)(scp_hex_digit(s[i + 1]) * 16 + scp_hex_digit(s[i + 2]));
 			i += 2;
 		} else {
 			*o++ = s[i];

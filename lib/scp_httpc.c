@@ -28,6 +28,31 @@ static CURL *handle(void)
 	return c;
 }
 
+static void form_escape(struct scp_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			scp_buf_addc(b, (char)*p);
+		} else {
+			scp_buf_addc(b, '%');
+			scp_buf_addc(b, hex[*p >> 4]);
+			scp_buf_addc(b, hex[*p & 15]);
+		}
+	}
+}
+
+void scp_httpc_form_add(struct scp_buf *b, const char *key, const char *value)
+{
+	if (b->len)
+		scp_buf_addc(b, '&');
+	form_escape(b, key);
+	scp_buf_addc(b, '=');
+	form_escape(b, value ? value : "");
+}
+
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
 	struct scp_buf *out = arg;

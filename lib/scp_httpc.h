@@ -39,6 +39,12 @@ struct scp_httpc_req {
 
 bool scp_httpc_global_init(void);
 /*
+ * Append key=value to an application/x-www-form-urlencoded body (with '&' between
+ * pairs), both percent-encoded but RFC 3986's unreserved characters: Stripe's
+ * metadata[order_id] goes out as metadata%5Border_id%5D, which it reads the same.
+ */
+void scp_httpc_form_add(struct scp_buf *b, const char *key, const char *value);
+/*
  * POST body (content_type) to url with optional "Authorization: Bearer <bearer>".
  * The response body is appended to out.  Returns true when any HTTP response came.
  */

@@ -2,6 +2,7 @@
 #include "scp_buf.h"
 #include "scp_config.h"
 #include "scp_hmac.h"
+#include "scp_text.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -11,22 +12,11 @@
 #define TAG_LEN 16
 #define PREFIX "v1:"
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode exactly n bytes of hex; false on any other character. */
 static bool unhex(unsigned char *out, const char *hex, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+		int hi = scp_hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : scp_hex_digit(hex[2 * i + 1]);
 		if (lo < 0)
 			return false;
 		out[i] = (unsigned char)(hi << 4 | lo);

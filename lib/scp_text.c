@@ -145,3 +145,14 @@ bool scp_is_camel(const char *name, size_t len)
 			return true;
 	return false;
 }
+
+int scp_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -22,6 +22,8 @@ bool scp_valid_date(const char *s);
 size_t scp_utf8_len(const char *s);
 /* Is text strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF)? */
 bool scp_utf8_valid(const char *text, size_t len);
+/* The value of a hexadecimal digit (either case), or -1 for any other character. */
+int scp_hex_digit(int c);
 /* Does the name have an upper-case letter (a camelCase spelling)? */
 bool scp_is_camel(const char *name, size_t len);
 /*

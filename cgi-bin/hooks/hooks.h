@@ -35,6 +35,7 @@ void hooks_shopify_event(struct scp_req *r);
 extern const struct scp_stmt hooks_shopify_stmts[];
 void hooks_woo_event(struct scp_req *r);
 extern const struct scp_stmt hooks_woo_stmts[];
+/* util.c: what the webhooks share */
 /* Is header the base64 HMAC-SHA256 of body under secret (constant time)?  "" never is. */
 bool hooks_b64_hmac_ok(const char *header, const char *secret, const char *body, size_t len);
 /* A request header that is present, at most 255 printable ASCII characters, or NULL. */

@@ -154,21 +154,11 @@ static bool verified(struct scp_req *r)
 
 void hooks_whatsapp_event(struct scp_req *r)
 {
-	enum scp_json_err e;
-	json_object *doc = NULL;
 	PGresult *res;
 
-	if (!verified(r))
+	/* Parsed after the signature, with the limits of every body (depth, UTF-8, keys). */
+	if (!verified(r) || !hooks_json_object(r))
 		return;
-	/* Parsed here with the limits of every body (depth, UTF-8, duplicate keys). */
-	e = scp_json_parse(r->body, r->body_len, HOOKS_BODY_MAX, &doc);
-	if (e != SCP_JSON_OK || !json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc);
-		scp_bad_request(r, e != SCP_JSON_OK ? scp_json_strerror(e)
-						    : "the body must be a JSON object");
-		return;
-	}
-	json_object_put(doc);
 	res = scp_q(r, "wa_statuses", r->body);
 	if (res)
 		scp_send_row_json(r, 200, res);

@@ -55,30 +55,6 @@ const struct scp_stmt orders_payments_stmts[] = {
 	SCP_STMT_END,
 };
 
-/* key=value&… with both percent-encoded (RFC 3986 unreserved characters kept). */
-static void form_add(struct scp_buf *b, const char *key, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *parts[2] = { key, value };
-
-	if (b->len)
-		scp_buf_addc(b, '&');
-	for (int i = 0; i < 2; i++) {
-		if (i)
-			scp_buf_addc(b, '=');
-		for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++) {
-			if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-				scp_buf_addc(b, (char)*p);
-			} else {
-				scp_buf_addc(b, '%');
-				scp_buf_addc(b, hex[*p >> 4]);
-				scp_buf_addc(b, hex[*p & 15]);
-			}
-		}
-	}
-}
-
 /* What Stripe answered, as this file needs it. */
 struct stripe_answer {
 	long status;		/* HTTP status; 0: no answer (unreachable, timeout) */
@@ -333,12 +309,12 @@ void ord_payment_create(struct scp_req *r)
 	idem = member(begin, "idempotency_key");
 	currency = member(begin, "currency");
 	amount = json_object_get_string(scp_json_get(begin, "amount_minor"));
-	form_add(&form, "amount", amount);
-	form_add(&form, "currency", currency);
-	form_add(&form, "automatic_payment_methods[enabled]", "true");
-	form_add(&form, "metadata[order_id]", r->params[0]);
-	form_add(&form, "metadata[payment_id]", pay);
-	form_add(&form, "metadata[order_kind]", member(begin, "order_kind"));
+	scp_httpc_form_add(&form, "amount", amount);
+	scp_httpc_form_add(&form, "currency", currency);
+	scp_httpc_form_add(&form, "automatic_payment_methods[enabled]", "true");
+	scp_httpc_form_add(&form, "metadata[order_id]", r->params[0]);
+	scp_httpc_form_add(&form, "metadata[payment_id]", pay);
+	scp_httpc_form_add(&form, "metadata[order_kind]", member(begin, "order_kind"));
 	ok = stripe_post(r, "/v1/payment_intents", form.ptr, idem, "pi", &a);
 	scp_buf_release(&form);
 	if (!ok) {
@@ -408,10 +384,10 @@ void ord_refund_create(struct scp_req *r)
 	refund = member(begin, "refund_id");
 	idem = member(begin, "idempotency_key");
 	pi = member(begin, "payment_intent");
-	form_add(&form, "payment_intent", pi ? pi : "");
-	form_add(&form, "amount", json_object_get_string(scp_json_get(begin, "amount_minor")));
-	form_add(&form, "metadata[order_id]", r->params[0]);
-	form_add(&form, "metadata[refund_id]", refund);
+	scp_httpc_form_add(&form, "payment_intent", pi ? pi : "");
+	scp_httpc_form_add(&form, "amount", json_object_get_string(scp_json_get(begin, "amount_minor")));
+	scp_httpc_form_add(&form, "metadata[order_id]", r->params[0]);
+	scp_httpc_form_add(&form, "metadata[refund_id]", refund);
 	ok = stripe_post(r, "/v1/refunds", form.ptr, idem, "re", &a);
 	scp_buf_release(&form);
 	if (!ok) {

@@ -93,25 +93,6 @@ static const char *bare_token(struct scp_req *r, const char *t)
 	return t;
 }
 
-static void form_add(struct scp_buf *b, const char *name, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	if (b->len)
-		scp_buf_addc(b, '&');
-	scp_buf_adds(b, name);
-	scp_buf_addc(b, '=');
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		if (isalnum(*p) || strchr("-._~", *p)) {
-			scp_buf_addc(b, (char)*p);
-		} else {
-			scp_buf_addc(b, '%');
-			scp_buf_addc(b, hex[*p >> 4]);
-			scp_buf_addc(b, hex[*p & 15]);
-		}
-	}
-}
-
 static const char *json_text(json_object *o, const char *key)
 {
 	json_object *v = scp_json_get(o, key);
@@ -141,12 +122,12 @@ static bool password_grant(struct scp_req *r, const char *user, const char *pass
 	json_object *doc = NULL, *exp;
 	bool ok = false;
 
-	form_add(&form, "grant_type", "password");
-	form_add(&form, "client_id", scp_cfg.prokip_client_id);
-	form_add(&form, "client_secret", scp_cfg.prokip_client_secret);
-	form_add(&form, "username", user);
-	form_add(&form, "password", pass);
-	form_add(&form, "scope", "");
+	scp_httpc_form_add(&form, "grant_type", "password");
+	scp_httpc_form_add(&form, "client_id", scp_cfg.prokip_client_id);
+	scp_httpc_form_add(&form, "client_secret", scp_cfg.prokip_client_secret);
+	scp_httpc_form_add(&form, "username", user);
+	scp_httpc_form_add(&form, "password", pass);
+	scp_httpc_form_add(&form, "scope", "");
 	scp_buf_addf(&url, "%s/oauth/token", scp_cfg.prokip_api_base);
 	req.url = url.ptr;
 	req.body = form.ptr;
