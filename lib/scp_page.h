@@ -56,25 +56,35 @@ bool scp_page_parse(struct scp_req *r, struct scp_page *p);
 bool scp_page_sort(struct scp_req *r, const char *const *names, const char *def,
 		   const char **key);
 
-/* The CTEs f (every match) and p (page P of size S of f, in ORDER). */
+/*
+ * The CTEs f (every match) and p (page P of size S of f, in ORDER).  LIMIT and OFFSET
+ * are subqueries, so that a custom plan cannot see the page size either: its cost then
+ * equals the generic plan's, and after five runs PostgreSQL keeps the generic plan of a
+ * statement with plain filters instead of planning it again on every call (a third of
+ * a notifications page).
+ */
 #define SCP_PAGE_WITH(FILTER, ORDER, P, S) \
 	"WITH f AS (" FILTER ")," \
 	" p AS (SELECT * FROM f ORDER BY " ORDER("") \
-	"  LIMIT " S "::int OFFSET (" P "::int - 1) * " S "::int)"
+	"  LIMIT (SELECT " S "::int) OFFSET (SELECT (" P "::int - 1) * " S "::int))"
 /* The page's answer, from the fenced pg of SCP_PAGE_FROM. */
 #define SCP_PAGE_JSON(P, S) " scp_page_json(pg.r, pg.n, " P "::int, " S "::int)"
+/* The same with one more member KEY (a string literal of SQL) of value VALUE (json). */
+#define SCP_PAGE_JSON_WITH(P, S, KEY, VALUE) \
+	" scp_page_json_with(pg.r, pg.n, " P "::int, " S "::int, " KEY ", " VALUE ")"
 /* pg: the JSON of the page's rows (FROM names them, starting with p) and the total. */
 #define SCP_PAGE_FROM(FROM, ROW, ORDER) \
 	" FROM (SELECT (SELECT json_agg(" ROW " ORDER BY " ORDER("p.") ") FROM " FROM ") AS r," \
 	"  (SELECT count(*) FROM f) AS n OFFSET 0) pg"
 /*
  * A list whose total is kept in a count table rather than counted: the page p is cut
- * straight from FILTER (no f), and pg takes n, and any other columns, from KEPT, a
- * SELECT of one row (apart from the rows' JSON, whose names it would shadow).
+ * straight from FILTER (no f), its LIMIT and OFFSET subqueries as above, and pg takes
+ * n, and any other columns, from KEPT, a SELECT of one row (apart from the rows' JSON,
+ * whose names it would shadow).
  */
 #define SCP_PAGE_CUT(FILTER, ORDER, P, S) \
 	"WITH p AS (" FILTER " ORDER BY " ORDER("") \
-	"  LIMIT " S "::int OFFSET (" P "::int - 1) * " S "::int)"
+	"  LIMIT (SELECT " S "::int) OFFSET (SELECT (" P "::int - 1) * " S "::int))"
 #define SCP_PAGE_FROM_KEPT(FROM, ROW, ORDER, KEPT) \
 	" FROM (SELECT j.r, k.* FROM (SELECT (SELECT json_agg(" ROW " ORDER BY " ORDER("p.") ")" \
 	"  FROM " FROM ") AS r) j, (" KEPT ") k OFFSET 0) pg"

@@ -36,8 +36,8 @@ const struct scp_stmt msg_messages_stmts[] = {
 			" AND m.seq < (SELECT scp_chat_cursor($1, $2, $3, $4))",
 			MSG_NEWEST, "$5", "$6")
 	  " SELECT CASE WHEN scp_chat_cursor($1, $2, $3, $4) IS NOT NULL THEN"
-	  "  scp_json_with(" SCP_PAGE_JSON("$5", "$6") ", 'next_before',"
-	  "   (SELECT to_json(p.id) FROM p ORDER BY p.seq LIMIT 1)) END"
+	  SCP_PAGE_JSON_WITH("$5", "$6", "'next_before'",
+			     "(SELECT to_json(p.id) FROM p ORDER BY p.seq LIMIT 1)") " END"
 	  SCP_PAGE_FROM("p JOIN chat_messages m ON m.id = p.id", "scp_chat_message_json(m)",
 			MSG_NEWEST) },
 	{ "msg_send",

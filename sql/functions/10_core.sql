@@ -60,6 +60,19 @@ $$;
 
 -- An object with one more key: the text of j with its closing brace replaced.  j is a
 -- stored view, never empty, and json_build_object writes no space before the brace.
+-- A page with one more member beside results and pagination (unread_count,
+-- next_before): built in one go, where scp_json_with would scan and parse the page's
+-- text again.
+CREATE OR REPLACE FUNCTION scp_page_json_with(p_results json, p_total bigint, p_page int,
+                                              p_size int, p_key text, p_value json)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('results', coalesce(p_results, '[]'::json),
+        'pagination', json_build_object('page', p_page, 'page_size', p_size,
+            'total', coalesce(p_total, 0),
+            'total_pages', (coalesce(p_total, 0) + p_size - 1) / p_size),
+        p_key, p_value)
+$$;
+
 CREATE OR REPLACE FUNCTION scp_json_with(j json, p_key text, p_value json) RETURNS json
 LANGUAGE sql IMMUTABLE AS $$
     SELECT (left(j::text, -1) || ', ' || to_json(p_key)::text || ' : '

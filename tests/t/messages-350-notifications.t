@@ -401,6 +401,9 @@ is $s->sql("SELECT count(*) FROM (SELECT user_id, type, count(*) AS total,"
            . " FULL JOIN (SELECT * FROM notification_counts WHERE total > 0) c USING (user_id, type)"
            . " WHERE r.total IS DISTINCT FROM c.total OR r.unread IS DISTINCT FROM c.unread"), 0,
     'notification_counts agrees with a recount of every user and type';
+is $s->sql("SELECT count(*) FROM notifications n JOIN notifications_api v USING (id)"
+           . " WHERE scp_notification_json(n)::jsonb IS DISTINCT FROM to_jsonb(v)"), 0,
+    'a listed notification (notifications_api) is scp_notification_json of its row';
 {
     my $u = $v2->{user}{id};
     my $page = $s->get("$N?type=outbid&page_size=1", token => tok($v2))->{json};
