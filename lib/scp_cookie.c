@@ -35,9 +35,22 @@ const char *scp_csrf_token(struct scp_req *r, const char *sid)
 	return out;
 }
 
+/*
+ * The dialects whose frontends keep the session in cookies (Cliick.io's sends
+ * credentials: 'include' and some calls with the cookie alone).  A list here rather than
+ * a field of struct scp_profile: the profile table's rows are read by
+ * tools/node/profile-spec.mjs as they are.
+ */
+static const char *const cookie_profiles[] = { "cliick", NULL };
+
 bool scp_cookie_enabled(const struct scp_req *r)
 {
-	return r->profile && r->profile->session_cookie;
+	if (!r->profile)
+		return false;
+	for (size_t i = 0; cookie_profiles[i]; i++)
+		if (!strcmp(r->profile->name, cookie_profiles[i]))
+			return true;
+	return false;
 }
 
 static const char *attrs(void)

@@ -1,7 +1,7 @@
 /*
  * scp_cookie: the browser session (docs/decisions.md, "Session cookie and CSRF").
  *
- * A profile with session_cookie (cliick) answers sign-in with two cookies as well as
+ * A profile that keeps the session in cookies (cliick) answers sign-in with two cookies as well as
  * the tokens: scp_session, httpOnly, the access token itself (so a cookie-only request
  * is checked exactly as a Bearer one, the same one pipelined session check), and
  * csrf_token, readable by the page, an HMAC of the session id under jwt_secret (bound

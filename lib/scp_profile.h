@@ -66,8 +66,6 @@ struct scp_profile {
 	 */
 	bool task_start_on_complete;
 	const struct scp_profile_route *routes;	/* ends with a NULL method */
-	/* Sign-in also sets the session cookies (scp_cookie.h); logout clears them. */
-	bool session_cookie;
 };
 
 /* The profile named name; NULL (canonical) for "scp", NULL or "". */

@@ -66,8 +66,8 @@ static const struct scp_profile_route prokip_routes[] = {
 };
 
 const struct scp_profile scp_profiles[] = {
-	{ "selliko", SCP_ENVELOPE_SUCCESS, true, true, "limit", true, selliko_routes, false },
-	{ "cliick", SCP_ENVELOPE_DATA, true, false, NULL, false, cliick_routes, true },
-	{ "prokip", SCP_ENVELOPE_NONE, true, false, NULL, false, prokip_routes, false },
-	{ NULL, 0, false, false, NULL, false, NULL, false },
+	{ "selliko", SCP_ENVELOPE_SUCCESS, true, true, "limit", true, selliko_routes },
+	{ "cliick", SCP_ENVELOPE_DATA, true, false, NULL, false, cliick_routes },
+	{ "prokip", SCP_ENVELOPE_NONE, true, false, NULL, false, prokip_routes },
+	{ NULL, 0, false, false, NULL, false, NULL },
 };

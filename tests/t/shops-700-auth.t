@@ -189,6 +189,7 @@ is $r->{status}, 401, 'refresh with an unknown token: 401';
 # --- logout ---------------------------------------------------------------------------
 $r = $s->post('/api/auth/logout', undef, headers => { Cookie => $cookie });
 is $r->{status}, 200, 'logout with the cookie: 200';
+is_deeply $r->{json}{data}, {}, 'logout: {success: true, data: {}}';
 $c = cookies_of($r);
 like $c->{scp_session}{line}, qr/^scp_session=; Max-Age=0/, 'logout clears the session cookie';
 like $c->{csrf_token}{line}, qr/^csrf_token=; Max-Age=0/, 'and the csrf cookie';
