@@ -1,4 +1,5 @@
 #include "scp_auth.h"
+#include "scp_cookie.h"
 #include "scp_log.h"
 #include "scp_route.h"
 #include "scp_token.h"
@@ -58,18 +59,38 @@ static const char *bearer(struct scp_req *r, const char *h)
 	return h;
 }
 
+/*
+ * The token of the request: the Authorization header's, else the session cookie's
+ * (*cookie set).  NULL with no response sent when there is neither; NULL with a 401
+ * sent when the header is malformed.
+ */
+static const char *request_token(struct scp_req *r, bool *cookie)
+{
+	const char *h = scp_req_param(r, "HTTP_AUTHORIZATION");
+
+	*cookie = false;
+	if (h && *h)
+		return bearer(r, h);
+	h = scp_cookie_get(r, SCP_SESSION_COOKIE);
+	if (!h || !*h)
+		return NULL;
+	*cookie = true;
+	return h;
+}
+
 bool scp_auth_begin(struct scp_req *r, bool required)
 {
-	const char *h = scp_req_param(r, "HTTP_AUTHORIZATION"), *why;
+	const char *h, *why;
 	struct scp_claims c;
+	bool cookie;
 
-	if (!h || !*h) {
+	if (!(h = request_token(r, &cookie))) {
+		if (r->status)
+			return false;
 		if (required)
 			scp_unauthorized(r, "missing bearer token");
 		return !required;
 	}
-	if (!(h = bearer(r, h)))
-		return false;
 	why = scp_token_verify(r->arena, h, time(NULL), &c);
 	if (!why && (!scp_valid_uuid(c.sub) || !scp_valid_uuid(c.sid)))
 		why = "sub or sid is not a uuid";
@@ -86,6 +107,16 @@ bool scp_auth_begin(struct scp_req *r, bool required)
 	r->auth.supplier_id = c.supplier_id;
 	r->auth.role_bit = scp_role_bit(c.role);
 	r->guard = &session_guard;
+	/*
+	 * A browser sends the cookie on a cross-site request too: a write on the cookie
+	 * alone must prove it comes from an allowed page.  The guard is already pending,
+	 * so a dead session still answers 401 before this 403.
+	 */
+	if (cookie && !scp_csrf_allowed(r, c.sid, &why)) {
+		scp_info("cookie request refused: %s", why);
+		scp_forbidden(r, why);
+		return false;
+	}
 	return true;
 }
 

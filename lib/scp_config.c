@@ -96,6 +96,9 @@ static const struct key keys[] = {
 	S(public_url, "",
 	  "the site's external base URL (https://api.example.com): uploaded files' URLs"
 	  " are answered under it; empty: answered relative (/media/…)"),
+	S(cors_origins, "",
+	  "browser origins allowed (space-separated, exact scheme://host[:port]), as nginx's"
+	  " CORS_ORIGINS: a cookie-authenticated write must come from one of them or public_url"),
 	N(port, 8080, 1, 65535, "HTTP port of nginx (scripts/serve)"),
 	Q(bid_min_increment, 10000, 1, 100000000,
 	  "smallest raise over an auction's highest bid, minor units (10000 = 100.00)"),

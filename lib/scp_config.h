@@ -45,6 +45,7 @@ struct scp_config {
 	long http_timeout_ms;
 	char *media_dir;
 	char *public_url;		/* "" when unset: uploaded files' URLs stay relative */
+	char *cors_origins;		/* browser origins allowed, space-separated (CSRF too) */
 	long port;			/* where scripts/serve's nginx listens */
 	/* auctions (SELLIKO); money in minor units */
 	long bid_min_increment;

@@ -312,11 +312,32 @@ static void add_nested(struct scp_buf *out, const struct pass *s, bool *first)
 	add_members(out, s, true, first);
 }
 
-/* The data of a DATA envelope, or the named array of a SUCCESS one. */
-static void add_document(struct scp_buf *out, const struct pass *s, bool nest)
+/* Does the top-level object have a "success" member (pass 1 saw all its members)? */
+static bool has_success(const struct pass *s)
+{
+	if (!s->top_object || s->nm >= MAX_MEMBERS)
+		return false;
+	for (int i = 0; i < s->nm; i++)
+		if (key_is(s->m[i].key, s->m[i].key_len, "success"))
+			return true;
+	return false;
+}
+
+/*
+ * The data of a DATA envelope, or the named array of a SUCCESS one.  In a DATA
+ * envelope a canonical {"success": true} (logout) is the envelope's own: the data
+ * leaves it out, as the profile's document says (tools/node/profile-spec.mjs).
+ */
+static void add_document(struct scp_buf *out, const struct pass *s, bool nest, bool data)
 {
 	bool first = true;
 
+	if (!nest && data && has_success(s)) {
+		scp_buf_addc(out, '{');
+		add_members(out, s, false, &first);
+		scp_buf_addc(out, '}');
+		return;
+	}
 	if (!s->top_object || !nest) {
 		scp_buf_add(out, s->b->ptr, s->b->len);
 		return;
@@ -339,7 +360,7 @@ bool scp_profile_render(const struct scp_profile *p, const struct scp_profile_ro
 	nest = rt && rt->nest && s.nm <= MAX_MEMBERS;
 	scp_buf_reset(out);
 	if (p->envelope == SCP_ENVELOPE_NONE) {
-		add_document(out, &s, nest);
+		add_document(out, &s, nest, false);
 		return true;
 	}
 	scp_buf_adds(out, "{\"success\":true,");
@@ -347,7 +368,7 @@ bool scp_profile_render(const struct scp_profile *p, const struct scp_profile_ro
 		scp_buf_add_json_str(out, p->envelope == SCP_ENVELOPE_SUCCESS && rt && rt->nest ?
 					  rt->nest : "data");
 		scp_buf_addc(out, ':');
-		add_document(out, &s, nest);
+		add_document(out, &s, nest, p->envelope == SCP_ENVELOPE_DATA);
 		scp_buf_addc(out, '}');
 		return true;
 	}

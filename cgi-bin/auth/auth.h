@@ -32,6 +32,7 @@ void auth_verify_otp(struct scp_req *r);
 
 /* me.c */
 void auth_me(struct scp_req *r);
+void auth_ensure_profile(struct scp_req *r);
 void auth_update_me(struct scp_req *r);
 
 /* staff.c: the owner manages its supplier's managers and sales reps */

@@ -16,6 +16,8 @@ static const struct scp_route routes[] = {
 	/* Public: logout answers 200 whatever the token (session.c says why). */
 	{ "POST", "/api/v1/auth/logout", auth_logout, SCP_PUBLIC },
 	{ "GET", "/api/v1/auth/me", auth_me, SCP_AUTH },
+	/* Cliick's frontend, after each sign-in: the caller (the profile exists). */
+	{ "POST", "/api/v1/auth/ensure-profile", auth_ensure_profile, SCP_AUTH },
 	{ "GET", "/api/v1/users/me", auth_me, SCP_AUTH },
 	{ "PATCH", "/api/v1/users/me", auth_update_me, SCP_AUTH },
 	{ "PUT", "/api/v1/users/me", auth_update_me, SCP_AUTH },

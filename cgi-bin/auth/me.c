@@ -43,6 +43,16 @@ void auth_me(struct scp_req *r)
 		scp_send(r, 200, me, strlen(me));
 }
 
+/*
+ * POST /auth/ensure-profile: Cliick's frontend calls it after every sign-in so that its
+ * profile exists.  Sign-up makes the whole profile in one transaction, so there is
+ * nothing to create: the caller, as GET /auth/me answers it (idempotent).
+ */
+void auth_ensure_profile(struct scp_req *r)
+{
+	auth_me(r);
+}
+
 /* For an optional nullable text field: "t"/"f" whether it was sent, and its value. */
 static const char *opt(struct scp_req *r, json_object *b, const char *field, size_t max,
 		       const char **val)

@@ -3,6 +3,7 @@
  */
 #include "auth.h"
 #include "scp_config.h"
+#include "scp_cookie.h"
 #include "scp_hmac.h"
 #include "scp_json.h"
 #include "scp_log.h"
@@ -80,8 +81,14 @@ void auth_send_tokens(struct scp_req *r, int status, const char *user_id, const 
 	}
 	scp_buf_reset(r->out);
 	scp_buf_addf(r->out, "{\"access_token\":\"%s\",\"refresh_token\":\"%s\","
-		     "\"token_type\":\"Bearer\",\"expires_in\":%ld,\"user\":%s}",
-		     access, refresh, scp_cfg.access_ttl, user_json);
+		     "\"token_type\":\"Bearer\",\"expires_in\":%ld,",
+		     access, refresh, scp_cfg.access_ttl);
+	/* The browser's profile: the same session in cookies, its CSRF token for the page. */
+	if (scp_cookie_enabled(r)) {
+		scp_cookie_set_session(r, access, sid);
+		scp_buf_addf(r->out, "\"csrf_token\":\"%s\",", scp_csrf_token(r, sid));
+	}
+	scp_buf_addf(r->out, "\"user\":%s}", user_json);
 	scp_send_out(r, status);
 }
 
@@ -100,6 +107,9 @@ void auth_signup(struct scp_req *r)
 	password = scp_field_password(r, b, "password", true);
 	role = scp_field_enum(r, b, "role", false, signup_roles);
 	first = scp_field_str(r, b, "first_name", false, 1, 100);
+	/* Cliick's register sends a username and no name: it is the display name. */
+	if (!first && !scp_json_get(b, "first_name"))
+		first = scp_field_str(r, b, "username", false, 1, 100);
 	last = scp_field_str(r, b, "last_name", false, 1, 100);
 	company = scp_field_str(r, b, "company_name", false, 1, 200);
 	phone = scp_field_phone(r, b, "phone_number", false);
@@ -300,7 +310,14 @@ static bool logout_caller(struct scp_req *r)
 	const char *h = scp_req_param(r, "HTTP_AUTHORIZATION");
 	struct scp_claims c;
 
-	if (!h || strncasecmp(h, "Bearer ", 7))
+	/* No header: the session cookie's token, which ends the same way. */
+	if (!h || !*h) {
+		h = scp_cookie_get(r, SCP_SESSION_COOKIE);
+		if (!h)
+			return false;
+		h = scp_arena_printf(r->arena, "Bearer %s", h);
+	}
+	if (strncasecmp(h, "Bearer ", 7))
 		return false;
 	h += 7;
 	while (*h == ' ')
@@ -324,5 +341,7 @@ void auth_logout(struct scp_req *r)
 
 	if (logout_caller(r) && !scp_q(r, "logout", r->auth.sid, r->auth.user_id))
 		return;
+	if (scp_cookie_enabled(r) || scp_cookie_get(r, SCP_SESSION_COOKIE))
+		scp_cookie_clear_session(r);
 	scp_send(r, 200, ok, sizeof(ok) - 1);
 }

@@ -107,6 +107,13 @@ static void test_cliick_prokip(void)
 	       "\"user\":{\"firstName\":\"A\"}}}", "Cliick: data.token and data.user");
 	is_str(render("cliick", "GET", "/api/v1/x", "[{\"shop_id\":1}]"),
 	       "{\"success\":true,\"data\":[{\"shopId\":1}]}", "Cliick: arrays under data");
+	is_str(render("cliick", "POST", "/api/v1/auth/logout", "{\"success\":true}"),
+	       "{\"success\":true,\"data\":{}}", "Cliick: a canonical success is the envelope's");
+	is_str(render("cliick", "GET", "/api/v1/x", "{\"a_b\":1,\"success\":true,\"c\":[2]}"),
+	       "{\"success\":true,\"data\":{\"aB\":1,\"c\":[2]}}",
+	       "... the other members kept, in order");
+	is_str(render("prokip", "POST", "/api/v1/auth/logout", "{\"success\":true}"),
+	       "{\"success\":true}", "Prokip: the document as it is");
 	is_str(render("prokip", "GET", "/api/v1/x", "[{\"store_url\":\"s\"}]"),
 	       "[{\"storeUrl\":\"s\"}]", "Prokip: the document itself, in camelCase");
 }

@@ -1,0 +1,27 @@
+/*
+ * scp-shops: Cliick.io's shops (seed 002), at /api/ in the cliick profile.
+ *
+ * Any signed-in account may create a shop and becomes its owner; a shop's routes are
+ * its members' (shop_members), and a shop the caller is no member of is not found.
+ */
+#include "shops.h"
+#include "scp_app.h"
+
+static const struct scp_route routes[] = {
+	{ "GET", "/api/v1/shops", shops_list, SCP_AUTH },
+	{ "POST", "/api/v1/shops", shops_create, SCP_AUTH | SCP_IDEMPOTENT },
+	{ "GET", "/api/v1/shops/:shopId", shops_get, SCP_AUTH },
+	{ "PUT", "/api/v1/shops/:shopId", shops_update, SCP_AUTH },
+	SCP_ROUTES_END,
+};
+
+static const struct scp_family family = {
+	.name = "shops",
+	.routes = routes,
+	.stmts = SCP_STMT_TABLES(shops_stmts),
+};
+
+int main(int argc, char **argv)
+{
+	return scp_app_main(argc, argv, &family);
+}
