@@ -10,7 +10,9 @@ use Test::More;
 use SCPTest;
 
 my $ok = 'http://localhost:3001';
-my $s = SCPTest->start(env => { SCP_CORS_ORIGINS => "$ok https://shop.example.com/" });
+my $cliick = 'https://app.cliick.example';
+my $s = SCPTest->start(env => { SCP_CORS_ORIGINS => "$ok https://shop.example.com/",
+                                SCP_CORS_ORIGINS_CLIICK => $cliick });
 my $u = $s->signup;
 
 my $r = $s->req('OPTIONS', '/api/v1/auth/me', undef, headers => {
@@ -62,6 +64,31 @@ my @cors = grep { /^access-control-/ } keys %{ $r->{headers} };
 is "@cors", '', 'no Origin: no CORS headers';
 $r = $s->req('OPTIONS', '/api/v1/auth/me', undef, headers => { Origin => $ok });
 isnt $r->{status}, 204, 'an OPTIONS without Access-Control-Request-Method is no preflight';
+
+# A profile's own origins (SCP_CORS_ORIGINS_CLIICK): allowed on its mount (/api/…), not
+# on the canonical paths nor on another profile's mount; the global ones on every mount.
+{
+    my $pre = sub {
+        my ($path, $origin) = @_;
+        $s->req('OPTIONS', $path, undef, headers => {
+            Origin => $origin, 'Access-Control-Request-Method' => 'POST' });
+    };
+    $r = $pre->('/api/auth/login', $cliick);
+    is $r->{status}, 204, "a profile's origin: its mount's preflight is 204";
+    is $r->{headers}{'access-control-allow-origin'}, $cliick, '... allowing it';
+    $r = $s->req('POST', '/api/auth/login', { email => 'x@example.com', password => 'wrong-password' },
+                 headers => { Origin => $cliick });
+    is $r->{headers}{'access-control-allow-origin'}, $cliick,
+        '... and its answers through the mount (rewritten to /api/v1/) carry it';
+    for my $path ('/api/v1/auth/login', '/selliko/auth/login', '/prokip/auth/login') {
+        $r = $pre->($path, $cliick);
+        isnt $r->{status}, 204, "... but not at $path";
+        my @h = grep { /^access-control-/ } keys %{ $r->{headers} };
+        is "@h", '', '... with no CORS header';
+    }
+    $r = $pre->('/selliko/auth/login', $ok);
+    is $r->{status}, 204, 'a global origin is allowed on every mount';
+}
 
 # A stack with no origins configured sends no CORS header to anyone.
 my $s2 = SCPTest->start;
