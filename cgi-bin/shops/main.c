@@ -12,13 +12,20 @@ static const struct scp_route routes[] = {
 	{ "POST", "/api/v1/shops", shops_create, SCP_AUTH | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/shops/:shopId", shops_get, SCP_AUTH },
 	{ "PUT", "/api/v1/shops/:shopId", shops_update, SCP_AUTH },
+	{ "GET", "/api/v1/shops/:shopId/products", shop_products_list, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/products", shop_product_create,
+	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "GET", "/api/v1/shops/:shopId/products/:productId", shop_product_get, SCP_AUTH },
+	{ "PUT", "/api/v1/shops/:shopId/products/:productId", shop_product_update, SCP_AUTH },
+	{ "DELETE", "/api/v1/shops/:shopId/products/:productId", shop_product_delete,
+	  SCP_AUTH },
 	SCP_ROUTES_END,
 };
 
 static const struct scp_family family = {
 	.name = "shops",
 	.routes = routes,
-	.stmts = SCP_STMT_TABLES(shops_stmts),
+	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts),
 };
 
 int main(int argc, char **argv)

@@ -10,4 +10,13 @@ void shops_create(struct scp_req *r);
 void shops_get(struct scp_req *r);
 void shops_update(struct scp_req *r);
 
+/* products.c: a shop's products. */
+extern const struct scp_stmt shop_products_stmts[];
+
+void shop_products_list(struct scp_req *r);
+void shop_product_create(struct scp_req *r);
+void shop_product_get(struct scp_req *r);
+void shop_product_update(struct scp_req *r);
+void shop_product_delete(struct scp_req *r);
+
 #endif
