@@ -101,6 +101,9 @@ void auth_send_tokens(struct scp_req *r, int status, const char *user_id, const 
 static const char *const signup_roles[] = { "consumer", "owner", "client", "vendor", NULL };
 
 /* The users_username_check pattern (sql/085_usernames.sql): ^[A-Za-z0-9][A-Za-z0-9_.-]{2,49}$ */
+#define USERNAME_RULE \
+	"must be 3 to 50 letters, digits, '_', '.' or '-', starting with a letter or digit"
+
 static bool username_valid(const char *s)
 {
 	size_t n = strlen(s);
@@ -132,12 +135,16 @@ static const char *signup_username(struct scp_req *r, json_object *b)
 
 		u = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
 								  : NULL;
-		return u && username_valid(u) ? u : NULL;
+		if (u && username_valid(u))
+			return u;
+		/* Without an email, it has to be a username: nothing else reaches the account. */
+		if (u && !scp_json_get(b, "email"))
+			scp_field_error(r, "username", USERNAME_RULE);
+		return NULL;
 	}
 	u = scp_field_str(r, b, "username", false, 1, 50);
 	if (u && !username_valid(u)) {
-		scp_field_error(r, "username", "must be 3 to 50 letters, digits, '_', '.' or '-',"
-				" starting with a letter or digit");
+		scp_field_error(r, "username", USERNAME_RULE);
 		return NULL;
 	}
 	return u;

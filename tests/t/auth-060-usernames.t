@@ -109,4 +109,8 @@ is $r->{status}, 201, 'cliick register with a display name that is no username: 
 is $r->{json}{data}{user}{firstName}, 'Aung Ko', '... the display name';
 ok !defined $r->{json}{data}{user}{username}, '... no username';
 
+$r = $s->post('/api/auth/register', { password => 'password123', username => 'Aung Ko' });
+is $r->{status}, 422, 'cliick register with no email and a display name that is no username: 422';
+is $r->{json}{success}, JSON::PP::false, '... success false';
+
 done_testing;
