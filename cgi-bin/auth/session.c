@@ -12,6 +12,7 @@
 #include "scp_token.h"
 #include "scp_validate.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +28,11 @@ const struct scp_stmt auth_session_stmts[] = {
 	  "SELECT u.id, u.password_hash, u.role, u.supplier_id, u.status"
 	  " FROM scp_signin_check('login', lower($1))"
 	  " LEFT JOIN users u ON lower(u.email) = lower($1)" },
+	/* The same by username (users_username_key); a username has no '@', an email has. */
+	{ "login_username",
+	  "SELECT u.id, u.password_hash, u.role, u.supplier_id, u.status"
+	  " FROM scp_signin_check('login', lower($1))"
+	  " LEFT JOIN users u ON lower(u.username) = lower($1)" },
 	{ "login_failed", "SELECT scp_signin_failed('login', lower($1))" },
 	{ "login_recheck", "SELECT scp_signin_check('login', lower($1))" },
 	{ "session_open",
@@ -34,7 +40,7 @@ const struct scp_stmt auth_session_stmts[] = {
 	  " FROM scp_signin_passed('login', lower($3)), scp_login($1, $2) l" },
 	{ "signup",
 	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, x.user_json"
-	  " FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9) x" },
+	  " FROM scp_signup($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) x" },
 	{ "supplier_register",
 	  "SELECT x.user_id, x.role, x.supplier_id, x.session_id, x.user_json"
 	  " FROM scp_supplier_register($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) x" },
@@ -94,16 +100,72 @@ void auth_send_tokens(struct scp_req *r, int status, const char *user_id, const 
 
 static const char *const signup_roles[] = { "consumer", "owner", "client", "vendor", NULL };
 
+/* The users_username_check pattern (sql/085_usernames.sql): ^[A-Za-z0-9][A-Za-z0-9_.-]{2,49}$ */
+#define USERNAME_RULE \
+	"must be 3 to 50 letters, digits, '_', '.' or '-', starting with a letter or digit"
+
+static bool username_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 3 || n > 50 || !isalnum((unsigned char)s[0]))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return false;
+	return true;
+}
+
+static bool in_profile(const struct scp_req *r, const char *name)
+{
+	return r->profile && !strcmp(r->profile->name, name);
+}
+
+/*
+ * The sign-up's username.  Cliick's register sends one as its display name, which may be
+ * anything: it is the account's username too when it fits the pattern, and nothing is
+ * refused for it.  Elsewhere a username that does not fit is a 422.
+ */
+static const char *signup_username(struct scp_req *r, json_object *b)
+{
+	const char *u;
+
+	if (in_profile(r, "cliick")) {
+		json_object *v = scp_json_get(b, "username");
+
+		u = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+								  : NULL;
+		if (u && username_valid(u))
+			return u;
+		/* Without an email, it has to be a username: nothing else reaches the account. */
+		if (u && !scp_json_get(b, "email"))
+			scp_field_error(r, "username", USERNAME_RULE);
+		return NULL;
+	}
+	u = scp_field_str(r, b, "username", false, 1, 50);
+	if (u && !username_valid(u)) {
+		scp_field_error(r, "username", USERNAME_RULE);
+		return NULL;
+	}
+	return u;
+}
+
 void auth_signup(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *email, *password, *role, *first, *last, *company, *phone, *sname;
+	const char *email, *password, *role, *first, *last, *company, *phone, *sname, *uname;
 	char hash[SCP_HASH_MAX], *refresh, *rhash;
 	PGresult *res;
 
 	if (!b)
 		return;
-	email = scp_field_email(r, b, "email", true);
+	/* An email or a username (or both) reaches the account. */
+	email = scp_field_email(r, b, "email", false);
+	uname = signup_username(r, b);
+	if (!scp_json_get(b, "email") && !scp_json_get(b, "username")) {
+		scp_field_error(r, "email", "an email or a username is required");
+		scp_field_error(r, "username", "a username or an email is required");
+	}
 	password = scp_field_password(r, b, "password", true);
 	role = scp_field_enum(r, b, "role", false, signup_roles);
 	first = scp_field_str(r, b, "first_name", false, 1, 100);
@@ -114,6 +176,16 @@ void auth_signup(struct scp_req *r)
 	company = scp_field_str(r, b, "company_name", false, 1, 200);
 	phone = scp_field_phone(r, b, "phone_number", false);
 	sname = scp_field_str(r, b, "supplier_name", false, 1, 200);
+	/*
+	 * Prokip's dashboard user manages store connections, which belong to a supplier's
+	 * owner or manager: a sign-up there without a role is an owner whose supplier is
+	 * named after the account (docs/decisions.md).
+	 */
+	if (!role && !scp_json_get(b, "role") && in_profile(r, "prokip")) {
+		role = "owner";
+		if (!sname && !scp_json_get(b, "supplier_name"))
+			sname = uname ? uname : email;
+	}
 	if (!role && !scp_json_get(b, "role"))
 		role = "consumer";
 	if (role && !strcmp(role, "owner") && !sname && !scp_json_get(b, "supplier_name"))
@@ -126,7 +198,7 @@ void auth_signup(struct scp_req *r)
 	}
 	auth_new_refresh(r, &refresh, &rhash);
 	res = scp_q(r, "signup", email, hash, role, first, last, company, phone,
-		    strcmp(role, "owner") ? NULL : sname, rhash);
+		    strcmp(role, "owner") ? NULL : sname, rhash, uname);
 	if (!res)
 		return;
 	auth_send_tokens(r, 201, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
@@ -188,10 +260,11 @@ static bool role_matches(const char *asked, const char *actual)
  * A failed sign-in, known email or not: counted against the email, then 401 (or 429
  * when a concurrent failure locked the email while this password was being checked).
  */
-static void login_failed(struct scp_req *r, const char *email)
+static void login_failed(struct scp_req *r, const char *email, bool by_username)
 {
 	if (scp_q(r, "login_failed", email))
-		scp_unauthorized(r, "invalid email or password");
+		scp_unauthorized(r, by_username ? "invalid username or password"
+						: "invalid email or password");
 }
 
 /*
@@ -228,29 +301,42 @@ static void login_refused(struct scp_req *r, const char *email, const char *stat
 void auth_login(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *email, *password, *role, *uid, *urole, *usup, *status;
+	const char *email, *uname, *password, *role, *uid, *urole, *usup, *status;
 	char *refresh, *rhash;
 	PGresult *res, *ses;
+	bool by_username;
 
 	if (!b)
 		return;
-	email = scp_field_str(r, b, "email", true, 1, 254);
+	/* By email or by username; the email when both are sent. */
+	email = scp_field_str(r, b, "email", false, 1, 254);
+	uname = scp_field_str(r, b, "username", false, 1, 254);
+	if (!scp_json_get(b, "email") && !scp_json_get(b, "username")) {
+		scp_field_error(r, "email", "an email or a username is required");
+		scp_field_error(r, "username", "a username or an email is required");
+	}
 	password = scp_field_str(r, b, "password", true, 1, 1024);
 	role = scp_field_str(r, b, "role", false, 1, 32);
 	if (scp_fields_send(r))
 		return;
-	/* A locked email answers 429 here, before any hashing. */
-	res = scp_q(r, "login_user", email);
+	/*
+	 * From here "email" is the identifier the throttle counts, the username when that is
+	 * what was sent.  A locked one answers 429 here, before any hashing.
+	 */
+	res = scp_q(r, email ? "login_user" : "login_username", email ? email : uname);
+	by_username = !email;
+	if (by_username)
+		email = uname;
 	if (!res)
 		return;
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
 		/* Same work as a wrong password, so timing does not reveal accounts. */
 		scp_password_waste(password, scp_cfg.password_cost);
-		login_failed(r, email);
+		login_failed(r, email, by_username);
 		return;
 	}
 	if (!scp_password_verify(password, PQgetvalue(res, 0, 1))) {
-		login_failed(r, email);
+		login_failed(r, email, by_username);
 		return;
 	}
 	uid = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 0));

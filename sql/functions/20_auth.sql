@@ -8,7 +8,8 @@ CREATE OR REPLACE FUNCTION scp_user_json(u users) RETURNS json LANGUAGE sql STAB
     SELECT row_to_json(ROW(u.id, u.email, u.first_name, u.last_name,
         nullif(concat_ws(' ', u.first_name, u.last_name), ''), u.company_name,
         u.phone_number, u.phone_verified, u.role, u.status, u.status = 'active', u.supplier_id,
-        u.profile_image_url, u.created_at, u.updated_at, u.last_login_at)::scp_user_view)
+        u.profile_image_url, u.created_at, u.updated_at, u.last_login_at,
+        u.username)::scp_user_view)
 $$;
 
 -- Every authenticated request reads the caller's JSON with its session check; keeping it
@@ -20,6 +21,12 @@ BEGIN
 END $$;
 CREATE OR REPLACE TRIGGER users_api_view BEFORE INSERT OR UPDATE ON users
     FOR EACH ROW EXECUTE FUNCTION scp_users_api_view();
+
+-- Write every user's kept document again when a migration changed what it holds
+-- (020_order_portal.sql: stale_api_views; 085_usernames.sql), once, now that
+-- scp_user_json above is the new one: the trigger renders each touched row.
+WITH due AS (DELETE FROM stale_api_views WHERE table_name = 'users' RETURNING 1)
+UPDATE users SET api_view = NULL WHERE EXISTS (SELECT 1 FROM due);
 
 -- Open a session with its first refresh token, both living p_ttl seconds (refresh_ttl);
 -- returns the session id.
@@ -194,9 +201,12 @@ END $$;
 
 -- Sign up: a consumer, client or vendor; an owner brings a new supplier.
 DROP FUNCTION IF EXISTS scp_signup(text, text, text, text, text, text, text, text, text, int);
+-- (took no username: callers with nine arguments get the default NULL)
+DROP FUNCTION IF EXISTS scp_signup(text, text, text, text, text, text, text, text, text);
 CREATE OR REPLACE FUNCTION scp_signup(p_email text, p_hash text, p_role text, p_first text,
                                       p_last text, p_company text, p_phone text,
-                                      p_supplier_name text, p_refresh_hash text)
+                                      p_supplier_name text, p_refresh_hash text,
+                                      p_username text DEFAULT NULL)
 RETURNS TABLE (user_id uuid, role text, supplier_id uuid, session_id uuid, user_json json)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -208,8 +218,8 @@ BEGIN
         INSERT INTO suppliers (name) VALUES (p_supplier_name) RETURNING id INTO sup;
     END IF;
     INSERT INTO users (email, password_hash, role, first_name, last_name, company_name,
-                       phone_number, supplier_id)
-        VALUES (p_email, p_hash, p_role, p_first, p_last, p_company, p_phone, sup)
+                       phone_number, supplier_id, username)
+        VALUES (p_email, p_hash, p_role, p_first, p_last, p_company, p_phone, sup, p_username)
         RETURNING * INTO u;
     sid := scp_session_open(u.id, p_refresh_hash, scp_setting_int('refresh_ttl')::int);
     SELECT * INTO u FROM users WHERE id = u.id;

@@ -75,7 +75,8 @@ for my $name (sort keys %cases) {
     is $s->sql('SELECT count(*) FROM users'), $before, "$name: nothing created";
 }
 $r = $s->post('/api/v1/auth/signup', { password => 'x' });
-is scalar(keys %{ fields_of($r) }), 2, 'every invalid field is reported at once';
+# email and username (one of the two is required) and password
+is scalar(keys %{ fields_of($r) }), 3, 'every invalid field is reported at once';
 
 # --- duplicates ----------------------------------------------------------------------
 my $dup = email();
