@@ -50,7 +50,7 @@ CREATE TABLE sales_log (
                          CHECK (status IN ('pending', 'sent', 'failed', 'returned')),
     currency        text,
     total           bigint CHECK (total >= 0),
-    -- [{sku, quantity, unit_price}] as the store sent them
+    -- [{sku, quantity, unit_price (minor units of currency), name, ids}]: scp_store_lines
     lines           jsonb NOT NULL DEFAULT '[]',
     prokip_sell_id  text,
     created_at      timestamptz NOT NULL DEFAULT now(),

@@ -133,12 +133,36 @@ $$;
 -- point.  A value with more decimals than the currency has is rounded half up (a
 -- WooCommerce unit price is a line total divided by the quantity); NULL when it is no
 -- plain non-negative decimal.
+-- Minor units back to the currency's major unit (1999 USD -> 19.99, 500 JPY -> 500).
+CREATE OR REPLACE FUNCTION scp_store_major(p_minor bigint, p_currency text)
+RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
+    SELECT round(p_minor / power(10::numeric, scp_currency_exponent(coalesce(p_currency, ''))),
+                 scp_currency_exponent(coalesce(p_currency, '')))
+$$;
+
 CREATE OR REPLACE FUNCTION scp_store_minor(p_amount text, p_currency text)
 RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN p_amount ~ '^[0-9]{1,15}(\.[0-9]{1,12})?$'
         THEN round(p_amount::numeric
                    * power(10::numeric, scp_currency_exponent(coalesce(p_currency, ''))))::bigint
         END
+$$;
+
+-- A store order's line items as sales_log keeps them (070_sync.sql), the same for a
+-- webhook's order and a pulled one: {sku, quantity, unit_price in minor units of the
+-- order's currency, name, product_id, variant_id (Shopify) or variation_id (WooCommerce)}.
+-- Items that are not objects or have no whole quantity are left out.
+CREATE OR REPLACE FUNCTION scp_store_lines(p_items jsonb, p_currency text)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('sku', nullif(li->>'sku', ''),
+               'quantity', (li->>'quantity')::numeric::bigint,
+               'unit_price', scp_store_minor(li->>'price', p_currency),
+               'name', coalesce(li->>'title', li->>'name'), 'product_id', li->'product_id',
+               'variant_id', li->'variant_id', 'variation_id', li->'variation_id'))
+               ORDER BY ord)
+      FROM jsonb_array_elements(CASE jsonb_typeof(p_items) WHEN 'array' THEN p_items
+                                ELSE '[]' END) WITH ORDINALITY AS t(li, ord)
+     WHERE jsonb_typeof(li) = 'object' AND coalesce(li->>'quantity', '') ~ '^[0-9]{1,9}$'
 $$;
 
 -- A paid store order, once per connection: its sales-log row and the job that sends it
@@ -224,16 +248,7 @@ BEGIN
     ELSIF fin IN ('paid', 'partially_refunded') THEN
         sid := scp_store_record_sale(cid, oid, cur,
             scp_store_minor(p_body->>'total_price', cur),
-            (SELECT jsonb_agg(jsonb_build_object('sku', nullif(li->>'sku', ''),
-                     'quantity', (li->>'quantity')::numeric::bigint,
-                     'unit_price', scp_store_minor(li->>'price', cur),
-                     'name', li->>'title', 'product_id', li->'product_id',
-                     'variant_id', li->'variant_id') ORDER BY ord)
-               FROM jsonb_array_elements(CASE jsonb_typeof(p_body->'line_items')
-                        WHEN 'array' THEN p_body->'line_items' ELSE '[]' END)
-                    WITH ORDINALITY AS t(li, ord)
-              WHERE jsonb_typeof(li) = 'object'
-                AND coalesce(li->>'quantity', '') ~ '^[0-9]{1,9}$'));
+            scp_store_lines(p_body->'line_items', cur));
     END IF;
     RETURN json_build_object('received', true, 'duplicate', false, 'applied', sid IS NOT NULL);
 END $$;
@@ -264,16 +279,7 @@ BEGIN
         sid := scp_store_record_return(cid, oid);
     ELSIF st IN ('processing', 'completed') THEN
         sid := scp_store_record_sale(cid, oid, cur, scp_store_minor(p_body->>'total', cur),
-            (SELECT jsonb_agg(jsonb_build_object('sku', nullif(li->>'sku', ''),
-                     'quantity', (li->>'quantity')::numeric::bigint,
-                     'unit_price', scp_store_minor(li->>'price', cur),
-                     'name', li->>'name', 'product_id', li->'product_id',
-                     'variation_id', li->'variation_id') ORDER BY ord)
-               FROM jsonb_array_elements(CASE jsonb_typeof(p_body->'line_items')
-                        WHEN 'array' THEN p_body->'line_items' ELSE '[]' END)
-                    WITH ORDINALITY AS t(li, ord)
-              WHERE jsonb_typeof(li) = 'object'
-                AND coalesce(li->>'quantity', '') ~ '^[0-9]{1,9}$'));
+            scp_store_lines(p_body->'line_items', cur));
     END IF;
     RETURN json_build_object('received', true, 'duplicate', false, 'applied', sid IS NOT NULL);
 END $$;

@@ -218,21 +218,9 @@ RETURNS int LANGUAGE sql AS $$
     SELECT count(*)::int FROM q
 $$;
 
--- A paid store order, once: a sales_log row and its prokip_sell job, or nothing when the
--- order is already there (a webhook and a pull of the same order).  Returns the new
--- row's id or NULL.  p_lines: [{sku, quantity, unit_price}].
-CREATE OR REPLACE FUNCTION scp_sync_record_sale(p_conn uuid, p_order text, p_currency text,
-                                                p_total bigint, p_lines jsonb)
-RETURNS uuid LANGUAGE sql AS $$
-    WITH ins AS (
-        INSERT INTO sales_log (connection_id, store_order_id, currency, total, lines)
-        VALUES (p_conn, p_order, p_currency, p_total, coalesce(p_lines, '[]'))
-        ON CONFLICT (connection_id, store_order_id) DO NOTHING
-        RETURNING id),
-    job AS (SELECT scp_job_enqueue('prokip_sell', jsonb_build_object('sales_log_id', id))
-              FROM ins)
-    SELECT ins.id FROM ins LEFT JOIN job ON true
-$$;
+-- Pulled orders are recorded by scp_store_record_sale (92_stores.sql), as webhooks'
+-- are; this was its copy.
+DROP FUNCTION IF EXISTS scp_sync_record_sale(uuid, text, text, bigint, jsonb);
 
 -- A sale's invoice number in Prokip: SHOPIFY-<order id>, WOO-<order id>.
 CREATE OR REPLACE FUNCTION scp_prokip_invoice(p_platform text, p_order text)
@@ -244,7 +232,7 @@ $$;
 -- The sell Prokip's POST /connector/api/sell takes for a sale (docs/decisions.md): the
 -- invoice number is the platform and the store's order id, so that a retry names the
 -- same sale; lines by SKU, with Prokip's product and variation ids when its stock report
--- named them.  Amounts in the currency's major unit (minor units / 100).
+-- named them.  Amounts in the currency's major unit (scp_store_major).
 CREATE OR REPLACE FUNCTION scp_prokip_sell_body(p_sale uuid, p_location text)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('sells', jsonb_build_array(jsonb_build_object(
@@ -255,7 +243,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                'invoice_no', scp_prokip_invoice(c.platform, s.store_order_id),
                'status', 'final', 'type', 'sell', 'payment_status', 'paid',
                'is_direct_sale', 1,
-               'final_total', round(coalesce(s.total, 0) / 100.0, 2),
+               'final_total', scp_store_major(coalesce(s.total, 0), s.currency),
                'discount_amount', 0, 'discount_type', 'fixed',
                'sale_note', c.platform || ' order ' || s.store_order_id || ' (' || c.store_url || ')',
                'products', coalesce((
@@ -266,14 +254,14 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                               'variation_id', CASE WHEN ps.variation_id ~ '^[0-9]{1,18}$'
                                                    THEN to_jsonb(ps.variation_id::bigint) END,
                               'quantity', (l->>'quantity')::numeric,
-                              'unit_price', (l->>'unit_price')::numeric,
-                              'unit_price_inc_tax', (l->>'unit_price')::numeric))
+                              'unit_price', scp_store_major((l->>'unit_price')::bigint, s.currency),
+                              'unit_price_inc_tax', scp_store_major((l->>'unit_price')::bigint, s.currency)))
                           ORDER BY ord)
                      FROM jsonb_array_elements(s.lines) WITH ORDINALITY AS x(l, ord)
                      LEFT JOIN prokip_stock ps ON ps.supplier_id = c.supplier_id
                                               AND ps.sku = l->>'sku'), '[]'),
                'payments', jsonb_build_array(jsonb_build_object(
-                   'method', 'other', 'amount', round(coalesce(s.total, 0) / 100.0, 2),
+                   'method', 'other', 'amount', scp_store_major(coalesce(s.total, 0), s.currency),
                    'paid_on', to_char(s.created_at, 'YYYY-MM-DD HH24:MI:SS'),
                    'note', 'paid on ' || c.platform))
            )))
@@ -299,7 +287,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                               'variation_id', CASE WHEN ps.variation_id ~ '^[0-9]{1,18}$'
                                                    THEN to_jsonb(ps.variation_id::bigint) END,
                               'quantity', (l->>'quantity')::numeric,
-                              'unit_price_inc_tax', (l->>'unit_price')::numeric))
+                              'unit_price_inc_tax', scp_store_major((l->>'unit_price')::bigint, s.currency)))
                           ORDER BY ord)
                      FROM jsonb_array_elements(s.lines) WITH ORDINALITY AS x(l, ord)
                      LEFT JOIN prokip_stock ps ON ps.supplier_id = c.supplier_id
@@ -406,23 +394,14 @@ RETURNS int LANGUAGE sql AS $$
          WHERE jsonb_typeof(x) = 'object'),
     paid AS (
         SELECT o->>'id' AS order_id, left(o->>'currency', 3) AS currency,
-               CASE WHEN coalesce(o->>'total_price', o->>'total') ~ '^[0-9]{1,12}(\.[0-9]{1,4})?$'
-                    THEN round(coalesce(o->>'total_price', o->>'total')::numeric * 100)::bigint
-               END AS total,
-               (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                           'sku', li->>'sku', 'quantity', (li->>'quantity')::int,
-                           'unit_price', CASE WHEN li->>'price' ~ '^[0-9]{1,12}(\.[0-9]{1,6})?$'
-                                              THEN li->>'price' ELSE '0' END) ORDER BY n), '[]')
-                  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(o->'line_items') = 'array'
-                                                 THEN o->'line_items' ELSE '[]' END)
-                       WITH ORDINALITY AS l(li, n)
-                 WHERE coalesce(li->>'sku', '') <> '' AND length(li->>'sku') <= 200
-                   AND li->>'quantity' ~ '^[0-9]{1,9}$') AS lines
+               scp_store_minor(coalesce(o->>'total_price', o->>'total'), o->>'currency')
+                   AS total,
+               coalesce(scp_store_lines(o->'line_items', o->>'currency'), '[]') AS lines
           FROM o
          WHERE o->>'id' ~ '^[0-9A-Za-z_-]{1,100}$'
            AND CASE p_platform
                    WHEN 'shopify' THEN o->>'financial_status' = 'paid'
                                        AND coalesce(jsonb_typeof(o->'cancelled_at'), 'null') = 'null'
                    ELSE o->>'status' IN ('processing', 'completed') END)
-    SELECT count(scp_sync_record_sale(p_conn, order_id, currency, total, lines))::int FROM paid
+    SELECT count(scp_store_record_sale(p_conn, order_id, currency, total, lines))::int FROM paid
 $$;

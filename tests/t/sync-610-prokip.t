@@ -132,12 +132,12 @@ sub idle {
 sub sells { grep { $_->{path} eq '/connector/api/sell' } $s->fake_requests('prokip') }
 sub record_sale {
     my ($conn, $order, $lines) = @_;
-    return $s->sql("SELECT scp_sync_record_sale(:'p1', :'p2', 'USD', 2500, :'p3'::jsonb)",
+    return $s->sql("SELECT scp_store_record_sale(:'p1', :'p2', 'USD', 2500, :'p3'::jsonb)",
                    $conn, $order, $lines);
 }
 
 # a sale, sent once
-my $lines = '[{"sku":"SKU-00001","quantity":2,"unit_price":"12.50"}]';
+my $lines = '[{"sku":"SKU-00001","quantity":2,"unit_price":1250}]';
 my $sale = record_sale($shop, '450789469', $lines);
 ok $sale, 'a paid Shopify order recorded (as its webhook does)';
 idle();
