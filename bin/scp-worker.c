@@ -58,6 +58,8 @@ static const struct kind kinds[] = {
 	{ "message_new", worker_event },
 	{ "complaint_escalated", worker_event },
 	{ "notification", worker_event },
+	/* Cliick's shop orders: an order placed or moved (sql/functions/84_shop_orders.sql). */
+	{ "shop_order_updated", worker_event },
 	/* Prokip and the sync engine (worker_prokip.c, worker_sync.c) */
 	{ "prokip_sell", worker_prokip_sell },
 	{ "prokip_sell_return", worker_prokip_sell_return },

@@ -19,13 +19,25 @@ static const struct scp_route routes[] = {
 	{ "PUT", "/api/v1/shops/:shopId/products/:productId", shop_product_update, SCP_AUTH },
 	{ "DELETE", "/api/v1/shops/:shopId/products/:productId", shop_product_delete,
 	  SCP_AUTH },
+	/* A shop's order forms and orders; an order is placed through a form with no
+	 * account (nginx limits that route per client address). */
+	{ "GET", "/api/v1/shops/:shopId/forms", shop_forms_list, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/forms", shop_form_create, SCP_AUTH | SCP_IDEMPOTENT },
+	{ "GET", "/api/v1/shops/:shopId/forms/:formId", shop_form_get, SCP_AUTH },
+	{ "PUT", "/api/v1/shops/:shopId/forms/:formId", shop_form_update, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/forms/:formId/submissions", shop_order_place,
+	  SCP_IDEMPOTENT },
+	{ "GET", "/api/v1/shops/:shopId/orders", shop_orders_list, SCP_AUTH },
+	{ "GET", "/api/v1/shops/:shopId/orders/:orderId", shop_order_get, SCP_AUTH },
+	{ "PUT", "/api/v1/shops/:shopId/orders/:orderId/status", shop_order_status, SCP_AUTH },
 	SCP_ROUTES_END,
 };
 
 static const struct scp_family family = {
 	.name = "shops",
 	.routes = routes,
-	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts),
+	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts, shop_forms_stmts,
+				 shop_orders_stmts),
 };
 
 int main(int argc, char **argv)

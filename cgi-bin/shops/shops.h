@@ -19,4 +19,17 @@ void shop_product_get(struct scp_req *r);
 void shop_product_update(struct scp_req *r);
 void shop_product_delete(struct scp_req *r);
 
+/* forms.c, orders.c: a shop's order forms and the orders placed through them. */
+extern const struct scp_stmt shop_forms_stmts[];
+extern const struct scp_stmt shop_orders_stmts[];
+
+void shop_forms_list(struct scp_req *r);
+void shop_form_create(struct scp_req *r);
+void shop_form_get(struct scp_req *r);
+void shop_form_update(struct scp_req *r);
+void shop_order_place(struct scp_req *r);
+void shop_orders_list(struct scp_req *r);
+void shop_order_get(struct scp_req *r);
+void shop_order_status(struct scp_req *r);
+
 #endif

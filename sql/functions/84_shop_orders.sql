@@ -151,7 +151,7 @@ DECLARE
 BEGIN
     PERFORM scp_shop_order_writer(p_shop, p_user);
     INSERT INTO shop_forms (shop_id, name, fields)
-    VALUES (p_shop, d->>'name', scp_shop_form_fields(p_shop, coalesce(d->'fields', '[]')))
+    VALUES (p_shop, btrim(d->>'name'), scp_shop_form_fields(p_shop, coalesce(d->'fields', '[]')))
     RETURNING * INTO f;
     RETURN scp_shop_form_json(f);
 END
@@ -163,7 +163,7 @@ DECLARE
     f shop_forms;
 BEGIN
     PERFORM scp_shop_order_writer(p_shop, p_user);
-    UPDATE shop_forms SET name = coalesce(d->>'name', name),
+    UPDATE shop_forms SET name = coalesce(btrim(d->>'name'), name),
            fields = CASE WHEN d ? 'fields' THEN scp_shop_form_fields(p_shop, d->'fields')
                          ELSE fields END,
            updated_at = now()
