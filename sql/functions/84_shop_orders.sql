@@ -288,6 +288,12 @@ BEGIN
         END IF;
     END LOOP;
     FOR f IN SELECT * FROM jsonb_array_elements(fm.fields) LOOP
+        -- The selectors are answered by ordered_products and payment_method alone.
+        IF f->>'type' IN ('Item Selector', 'Payment Selector')
+           AND jsonb_typeof(d->'values'->(f->>'id')) IS DISTINCT FROM 'null'
+           AND d->'values' ? (f->>'id') THEN
+            PERFORM scp_shop_422('values.' || (f->>'id'), 'is answered by ordered_products or payment_method');
+        END IF;
         IF f->>'type' = 'Item Selector' THEN
             IF (f->>'required')::boolean AND jsonb_array_length(d->'ordered_products') = 0 THEN
                 PERFORM scp_shop_422('ordered_products', 'is required');
