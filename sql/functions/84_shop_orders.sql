@@ -73,9 +73,12 @@ BEGIN
         IF jsonb_typeof(f) <> 'object' THEN
             PERFORM scp_shop_422(p, 'must be an object');
         END IF;
+        -- The id keys the order's answers, and the cliick profile respells keys (camelCase
+        -- folded on the way in, snake_case camelized on the way out) but not values: an
+        -- id with a capital or "_" before a letter would not match its own answers.
         IF jsonb_typeof(f->'id') IS DISTINCT FROM 'string'
-           OR f->>'id' !~ '^[A-Za-z0-9_.-]{1,64}$' THEN
-            PERFORM scp_shop_422(p || '.id', 'must be 1 to 64 letters, digits, "_", "-" or "."');
+           OR f->>'id' !~ '^[a-z0-9_.-]{1,64}$' OR f->>'id' ~ '_[a-z]' THEN
+            PERFORM scp_shop_422(p || '.id', 'must be 1 to 64 lowercase letters, digits, "-", "." or "_" (not before a letter)');
         END IF;
         IF f->>'id' = ANY (v_ids) THEN
             PERFORM scp_shop_422(p || '.id', 'is the id of another field of this form');

@@ -39,10 +39,11 @@ my $chair = $s->post("/api/shops/$shop->{id}/products", { name => 'Chair', retai
 my $foreign = $s->post("/api/shops/$other->{id}/products", { name => 'Theirs', retailPrice => 10 },
                        token => $stranger->{token})->{json}{data};
 
+# Field ids as the frontend makes them (Date.now()) and plain lowercase ones.
 my @fields = (
     { id => 'name', type => 'Short Text', label => ' Your name ', required => JSON::PP::true,
       placeholder => 'Aung Aung' },
-    { id => 'note', type => 'Text Area', label => 'Note', required => JSON::PP::false },
+    { id => '1733150000000', type => 'Text Area', label => 'Note', required => JSON::PP::false },
     { id => 'qty', type => 'Number', label => 'How many people' },
     { id => 'email', type => 'Email', label => 'Email' },
     { id => 'phone', type => 'Phone', label => 'Phone', required => JSON::PP::true },
@@ -96,6 +97,12 @@ my @bad = (
     [ { name => 'x', fields => [ { type => 'Short Text', label => 'L' } ] }, 'fields[0].id', 'no id' ],
     [ { name => 'x', fields => [ { id => 'a b', type => 'Short Text', label => 'L' } ] },
       'fields[0].id', 'an id with a space' ],
+    [ { name => 'x', fields => [ { id => 'fullName', type => 'Short Text', label => 'L' } ] },
+      'fields[0].id', 'an id with a capital (answers are keyed by it)' ],
+    [ { name => 'x', fields => [ { id => 'full_name', type => 'Short Text', label => 'L' } ] },
+      'fields[0].id', 'an id with "_" before a letter' ],
+    [ { name => 'x', fields => [ { id => 'x' x 65, type => 'Short Text', label => 'L' } ] },
+      'fields[0].id', 'an id of 65' ],
     [ { name => 'x', fields => [ { id => 'a', type => 'Short Text', label => 'L' },
                                  { id => 'a', type => 'Email', label => 'M' } ] },
       'fields[1].id', 'two fields with one id' ],
