@@ -19,13 +19,19 @@ static const struct scp_route routes[] = {
 	{ "PUT", "/api/v1/shops/:shopId/products/:productId", shop_product_update, SCP_AUTH },
 	{ "DELETE", "/api/v1/shops/:shopId/products/:productId", shop_product_delete,
 	  SCP_AUTH },
+	/* The team (team.c). */
+	{ "GET", "/api/v1/shops/:shopId/team", shop_team_list, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/team", shop_team_add, SCP_AUTH },
+	{ "PUT", "/api/v1/shops/:shopId/team/:userId", shop_team_update, SCP_AUTH },
+	{ "DELETE", "/api/v1/shops/:shopId/team/:userId", shop_team_remove, SCP_AUTH },
 	SCP_ROUTES_END,
 };
 
 static const struct scp_family family = {
 	.name = "shops",
 	.routes = routes,
-	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts),
+	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts,
+				 shop_team_stmts),
 };
 
 int main(int argc, char **argv)

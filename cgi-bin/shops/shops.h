@@ -19,4 +19,12 @@ void shop_product_get(struct scp_req *r);
 void shop_product_update(struct scp_req *r);
 void shop_product_delete(struct scp_req *r);
 
+/* team.c: a shop's team. */
+extern const struct scp_stmt shop_team_stmts[];
+
+void shop_team_list(struct scp_req *r);
+void shop_team_add(struct scp_req *r);
+void shop_team_update(struct scp_req *r);
+void shop_team_remove(struct scp_req *r);
+
 #endif
