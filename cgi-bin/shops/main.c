@@ -20,6 +20,7 @@ static const struct scp_route routes[] = {
 	{ "DELETE", "/api/v1/shops/:shopId/products/:productId", shop_product_delete,
 	  SCP_AUTH },
 	/* The team (team.c). */
+	{ "POST", "/api/v1/shops/:shopId/upgrade", shops_upgrade, SCP_AUTH },
 	{ "GET", "/api/v1/shops/:shopId/team", shop_team_list, SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/team", shop_team_add, SCP_AUTH },
 	{ "PUT", "/api/v1/shops/:shopId/team/:userId", shop_team_update, SCP_AUTH },

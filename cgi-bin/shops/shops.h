@@ -9,6 +9,7 @@ void shops_list(struct scp_req *r);
 void shops_create(struct scp_req *r);
 void shops_get(struct scp_req *r);
 void shops_update(struct scp_req *r);
+void shops_upgrade(struct scp_req *r);
 
 /* products.c: a shop's products. */
 extern const struct scp_stmt shop_products_stmts[];

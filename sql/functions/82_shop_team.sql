@@ -118,3 +118,28 @@ BEGIN
     DELETE FROM shop_members WHERE shop_id = p_shop AND user_id = p_user;
 END
 $$;
+
+-- A shop's subscription: its owner asks for p_plan, the status moving to p_status
+-- (pending_approval: shops.c accepts no other from the owner) through the machine
+-- shop_subscription; asking again while pending changes the plan asked for.  The shop's
+-- row is locked, so concurrent requests serialise.  The shop, changed.
+CREATE OR REPLACE FUNCTION scp_shop_subscription_request(p_shop uuid, p_caller uuid,
+                                                         p_plan text, p_status text)
+RETURNS shops LANGUAGE plpgsql AS $$
+DECLARE
+    s shops;
+BEGIN
+    IF scp_shop_team_caller(p_shop, p_caller) <> 'owner' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC403',
+            MESSAGE = 'only the shop''s owner may change its subscription';
+    END IF;
+    SELECT * INTO s FROM shops WHERE id = p_shop FOR UPDATE;
+    IF s.subscription_status <> p_status THEN
+        PERFORM scp_state_check('shop_subscription', s.subscription_status, p_status);
+    END IF;
+    UPDATE shops SET subscription_status = p_status, subscription_pending_plan = p_plan,
+        updated_at = now()
+        WHERE id = p_shop RETURNING * INTO s;
+    RETURN s;
+END
+$$;
