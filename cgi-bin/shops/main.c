@@ -30,14 +30,21 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/shops/:shopId/orders", shop_orders_list, SCP_AUTH },
 	{ "GET", "/api/v1/shops/:shopId/orders/:orderId", shop_order_get, SCP_AUTH },
 	{ "PUT", "/api/v1/shops/:shopId/orders/:orderId/status", shop_order_status, SCP_AUTH },
+	/* The team (team.c). */
+	{ "POST", "/api/v1/shops/:shopId/upgrade", shops_upgrade, SCP_AUTH },
+	{ "GET", "/api/v1/shops/:shopId/team", shop_team_list, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/team", shop_team_add, SCP_AUTH },
+	{ "PUT", "/api/v1/shops/:shopId/team/:userId", shop_team_update, SCP_AUTH },
+	{ "DELETE", "/api/v1/shops/:shopId/team/:userId", shop_team_remove, SCP_AUTH },
 	SCP_ROUTES_END,
 };
 
 static const struct scp_family family = {
 	.name = "shops",
 	.routes = routes,
-	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts, shop_forms_stmts,
-				 shop_orders_stmts),
+	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts,
+				 shop_forms_stmts, shop_orders_stmts,
+				 shop_team_stmts),
 };
 
 int main(int argc, char **argv)

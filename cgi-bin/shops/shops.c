@@ -16,6 +16,10 @@
 #define SHOP_JSON \
 	"json_build_object('id', s.id, 'name', s.name, 'logo_url', s.logo_url," \
 	" 'currency', s.currency, 'owner_id', s.owner_id, 'role', m.role," \
+	" 'subscription', json_build_object('plan', s.subscription_plan," \
+	"  'status', s.subscription_status, 'pending_plan', s.subscription_pending_plan," \
+	"  'trial_ends_at', s.subscription_trial_ends_at," \
+	"  'period_ends_at', s.subscription_period_ends_at)," \
 	" 'created_at', s.created_at, 'updated_at', s.updated_at)"
 #define SHOP_ORDER(X) X "joined DESC, " X "id DESC"
 
@@ -49,8 +53,15 @@ const struct scp_stmt shops_stmts[] = {
 	  "  currency = coalesce($6, s.currency), updated_at = now()"
 	  "  FROM m WHERE s.id = $1 AND m.role IN ('owner', 'admin') RETURNING s.*)"
 	  " SELECT (SELECT role FROM m), (SELECT " SHOP_JSON " FROM s, m)" },
+	/* $1 shop, $2 caller, $3 plan, $4 status: the owner asks for a plan. */
+	{ "shop_upgrade",
+	  "SELECT " SHOP_JSON " FROM scp_shop_subscription_request($1, $2, $3, $4) s"
+	  " JOIN shop_members m ON m.shop_id = s.id AND m.user_id = $2" },
 	SCP_STMT_END,
 };
+
+/* The subscription statuses an owner may ask for (the others are the platform's). */
+static const char *const owner_statuses[] = { "pending_approval", NULL };
 
 /* A logo's URL: http(s), at most 2000 characters. */
 static const char *logo_field(struct scp_req *r, json_object *b)
@@ -144,4 +155,31 @@ void shops_update(struct scp_req *r)
 		scp_forbidden(r, "only the shop's owner and admins may change it");
 	else
 		scp_send(r, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+}
+
+/*
+ * The owner asks for a plan: {plan, status} (the frontend sends subscription_plan and
+ * subscription_status; either spelling).  The plan waits for the platform's approval as
+ * pending_plan; the status moves to pending_approval, the only one an owner may ask for.
+ */
+void shops_upgrade(struct scp_req *r)
+{
+	json_object *b = scp_req_json(r);
+	const char *plan_key = "plan", *status_key = "status", *plan, *status;
+	PGresult *res;
+
+	if (!b)
+		return;
+	if (!json_object_object_get_ex(b, "plan", NULL))
+		plan_key = "subscription_plan";
+	if (!json_object_object_get_ex(b, "status", NULL))
+		status_key = "subscription_status";
+	plan = scp_field_str(r, b, plan_key, true, 1, 100);
+	status = scp_field_enum(r, b, status_key, false, owner_statuses);
+	if (scp_fields_send(r))
+		return;
+	res = scp_q(r, "shop_upgrade", r->params[0], r->auth.user_id, plan,
+		    status ? status : "pending_approval");
+	if (res)
+		scp_send_row_json(r, 200, res);
 }

@@ -9,6 +9,7 @@ void shops_list(struct scp_req *r);
 void shops_create(struct scp_req *r);
 void shops_get(struct scp_req *r);
 void shops_update(struct scp_req *r);
+void shops_upgrade(struct scp_req *r);
 
 /* products.c: a shop's products. */
 extern const struct scp_stmt shop_products_stmts[];
@@ -31,5 +32,13 @@ void shop_order_place(struct scp_req *r);
 void shop_orders_list(struct scp_req *r);
 void shop_order_get(struct scp_req *r);
 void shop_order_status(struct scp_req *r);
+
+/* team.c: a shop's team. */
+extern const struct scp_stmt shop_team_stmts[];
+
+void shop_team_list(struct scp_req *r);
+void shop_team_add(struct scp_req *r);
+void shop_team_update(struct scp_req *r);
+void shop_team_remove(struct scp_req *r);
 
 #endif

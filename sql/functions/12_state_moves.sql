@@ -70,7 +70,12 @@ WITH moves (machine, from_state, to_state) AS (VALUES
     ('payment', 'failed', 'succeeded'),
     ('payment', 'succeeded', 'partially_refunded'),
     ('payment', 'succeeded', 'refunded'),
-    ('payment', 'partially_refunded', 'refunded')),
+    ('payment', 'partially_refunded', 'refunded'),
+    -- a Cliick shop's subscription (82_shop_team.sql): its owner asks for a plan, from
+    -- any status; approving (active) and expiring are the platform's, not the owner's
+    ('shop_subscription', 'trialing', 'pending_approval'),
+    ('shop_subscription', 'active', 'pending_approval'),
+    ('shop_subscription', 'expired', 'pending_approval')),
 gone AS (DELETE FROM state_moves s
           WHERE (s.machine, s.from_state, s.to_state) NOT IN (SELECT * FROM moves))
 INSERT INTO state_moves (machine, from_state, to_state)

@@ -59,6 +59,10 @@ my %design = (
     payment => 'pending>requires_payment pending>succeeded pending>failed '
              . 'requires_payment>succeeded requires_payment>failed failed>succeeded '
              . 'succeeded>partially_refunded succeeded>refunded partially_refunded>refunded',
+    # a Cliick shop's subscription (docs/decisions.md, "Cliick.io's shop teams and
+    # settings"): its owner asks for a plan
+    shop_subscription => 'trialing>pending_approval active>pending_approval '
+                       . 'expired>pending_approval',
 );
 my $table = sub {
     my %t;
