@@ -58,6 +58,9 @@ static const struct kind kinds[] = {
 	{ "message_new", worker_event },
 	{ "complaint_escalated", worker_event },
 	{ "notification", worker_event },
+	/* a shop's live chat (sql/functions/83_shop_chat.sql) */
+	{ "shop_message_new", worker_event },
+	{ "shop_conversation_updated", worker_event },
 	/* Prokip and the sync engine (worker_prokip.c, worker_sync.c) */
 	{ "prokip_sell", worker_prokip_sell },
 	{ "prokip_sell_return", worker_prokip_sell_return },

@@ -19,7 +19,8 @@
 /* Only the channels nginx publishes: anything else is the job's fault, not nchan's. */
 static bool topic_ok(const char *t)
 {
-	static const char *const kinds[] = { "/ws/users/", "/ws/suppliers/", "/ws/listings/" };
+	static const char *const kinds[] = { "/ws/users/", "/ws/suppliers/", "/ws/listings/",
+					     "/ws/shops/" };
 
 	if (!strcmp(t, "/ws/admin"))
 		return true;
