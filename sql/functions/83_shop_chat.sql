@@ -215,3 +215,82 @@ BEGIN
     END IF;
     RETURN s;
 END $$;
+
+-- A verified Messenger / Instagram delivery (object page or instagram): each
+-- entry[].messaging[] event with a message, not an echo of the page's own, becomes a
+-- customer's message in the conversation of that shop, channel and sender (made when
+-- new), once per message mid: a replayed delivery, or two at once, store it once (the
+-- unique (shop_id, external_id) decides).  A page no shop is linked to is skipped, as
+-- are other events (deliveries, reads, postbacks): Meta retries anything not answered
+-- 200.  The platform's attachment URLs are not kept (they are not this system's
+-- files): an attachment-only message reads "[image]".  Returns how many were stored.
+CREATE OR REPLACE FUNCTION scp_shop_social_receive(p_body jsonb)
+RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    v_platform text := CASE p_body->>'object' WHEN 'page' THEN 'facebook'
+                                            WHEN 'instagram' THEN 'instagram' END;
+    e jsonb;
+    ev jsonb;
+    v_shop uuid;
+    mid text;
+    txt text;
+    c shop_conversations;
+    m shop_messages;
+    k int;
+    n int := 0;
+BEGIN
+    IF v_platform IS NULL OR jsonb_typeof(p_body->'entry') IS DISTINCT FROM 'array' THEN
+        RETURN 0;
+    END IF;
+    FOR e IN SELECT * FROM jsonb_array_elements(p_body->'entry') LOOP
+        CONTINUE WHEN jsonb_typeof(e) <> 'object'
+                   OR jsonb_typeof(e->'messaging') IS DISTINCT FROM 'array';
+        SELECT shop_id INTO v_shop FROM shop_chat_pages
+         WHERE platform = v_platform
+           AND page_id = e->>'id';
+        CONTINUE WHEN v_shop IS NULL;
+        FOR ev IN SELECT * FROM jsonb_array_elements(e->'messaging') LOOP
+            CONTINUE WHEN jsonb_typeof(ev) <> 'object'
+                       OR jsonb_typeof(ev->'message') IS DISTINCT FROM 'object'
+                       OR coalesce(ev->'message'->>'is_echo', 'false') = 'true'
+                       OR coalesce(jsonb_typeof(ev->'sender'->'id'), '') NOT IN ('string', 'number');
+            mid := ev->'message'->>'mid';
+            CONTINUE WHEN mid IS NULL OR length(mid) NOT BETWEEN 1 AND 200
+                       OR length(ev->'sender'->>'id') NOT BETWEEN 1 AND 200;
+            CONTINUE WHEN EXISTS (SELECT 1 FROM shop_messages
+                                   WHERE shop_id = v_shop AND external_id = mid);
+            txt := left(coalesce(ev->'message'->>'text', ''), 5000);
+            IF txt = '' THEN
+                txt := coalesce('[' || left(ev->'message'->'attachments'->0->>'type', 20)
+                                || ']', '[message]');
+            END IF;
+            -- The customer's conversation, locked (made on its first message).
+            INSERT INTO shop_conversations (shop_id, channel, customer_name,
+                                            customer_external_id, is_read)
+                VALUES (v_shop, v_platform, ev->'sender'->>'id', ev->'sender'->>'id', false)
+                ON CONFLICT (shop_id, channel, customer_external_id)
+                    WHERE customer_external_id IS NOT NULL
+                DO UPDATE SET updated_at = shop_conversations.updated_at
+                RETURNING * INTO c;
+            INSERT INTO shop_messages (conversation_id, shop_id, sender, text, external_id)
+                VALUES (c.id, v_shop, 'user', txt, mid)
+                ON CONFLICT (shop_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+                RETURNING * INTO m;
+            GET DIAGNOSTICS k = ROW_COUNT;
+            CONTINUE WHEN k = 0;
+            IF c.status = 'closed' THEN
+                PERFORM scp_state_check('conversation', 'closed', 'open');
+            END IF;
+            UPDATE shop_conversations SET status = 'open', is_read = false,
+                   last_message = left(m.text, 200), last_message_at = m.created_at,
+                   updated_at = now()
+             WHERE id = c.id RETURNING * INTO c;
+            PERFORM scp_job_enqueue('shop_message_new', jsonb_build_object('shop_id', v_shop,
+                'conversation_id', c.id, 'message', scp_shop_message_json(m),
+                'topic', '/ws/shops/' || v_shop));
+            PERFORM scp_shop_conversation_updated(c);
+            n := n + 1;
+        END LOOP;
+    END LOOP;
+    RETURN n;
+END $$;
