@@ -60,6 +60,9 @@ static const struct kind kinds[] = {
 	{ "notification", worker_event },
 	/* Cliick's shop orders: an order placed or moved (sql/functions/84_shop_orders.sql). */
 	{ "shop_order_updated", worker_event },
+	/* a shop's live chat (sql/functions/83_shop_chat.sql) */
+	{ "shop_message_new", worker_event },
+	{ "shop_conversation_updated", worker_event },
 	/* Prokip and the sync engine (worker_prokip.c, worker_sync.c) */
 	{ "prokip_sell", worker_prokip_sell },
 	{ "prokip_sell_return", worker_prokip_sell_return },

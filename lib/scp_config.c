@@ -88,6 +88,11 @@ static const struct key keys[] = {
 	  "the Verify Token given to Meta for GET /webhooks/whatsapp (empty: refused)"),
 	X(whatsapp_app_secret, "",
 	  "the Meta app's App Secret, which signs POST /webhooks/whatsapp (empty: all refused)"),
+	/* Messenger and Instagram webhooks (cgi-bin/hooks/facebook.c) */
+	X(facebook_verify_token, "",
+	  "the Verify Token given to Meta for GET /webhooks/facebook (empty: refused)"),
+	X(facebook_app_secret, "",
+	  "the Meta app's App Secret, which signs POST /webhooks/facebook (empty: all refused)"),
 	S(outbox_log, "/var/log/scp/outbox.log", "file of the log transport"),
 	S(nchan_socket, "", "nginx's nchan publishing socket (empty: events only to outbox_log)"),
 	N(job_max_attempts, 8, 1, 100, "attempts before a job becomes a dead letter"),

@@ -39,6 +39,9 @@ struct scp_config {
 	char *whatsapp_otp_template;
 	char *whatsapp_verify_token;	/* Meta's webhook handshake; "": refused */
 	char *whatsapp_app_secret;	/* signs Meta's webhooks; "": all refused */
+	/* Messenger and Instagram webhooks (cgi-bin/hooks/facebook.c) */
+	char *facebook_verify_token;	/* Meta's webhook handshake; "": refused */
+	char *facebook_app_secret;	/* signs Meta's webhooks; "": all refused */
 	char *outbox_log;
 	char *nchan_socket;	/* empty: events go to outbox_log only */
 	long job_max_attempts;

@@ -35,6 +35,10 @@ void hooks_shopify_event(struct scp_req *r);
 extern const struct scp_stmt hooks_shopify_stmts[];
 void hooks_woo_event(struct scp_req *r);
 extern const struct scp_stmt hooks_woo_stmts[];
+/* facebook.c: Messenger's and Instagram's messages to a shop's live chat */
+void hooks_facebook_verify(struct scp_req *r);
+void hooks_facebook_event(struct scp_req *r);
+extern const struct scp_stmt hooks_facebook_stmts[];
 /* util.c: what the webhooks share */
 /* Is header the base64 HMAC-SHA256 of body under secret (constant time)?  "" never is. */
 bool hooks_b64_hmac_ok(const char *header, const char *secret, const char *body, size_t len);
@@ -42,5 +46,12 @@ bool hooks_b64_hmac_ok(const char *header, const char *secret, const char *body,
 const char *hooks_header(struct scp_req *r, const char *name);
 /* The body is a JSON object (the limits of every body); else 400 answered, false. */
 bool hooks_json_object(struct scp_req *r);
+/*
+ * Meta's subscription handshake: hub.mode=subscribe and hub.verify_token equal to
+ * verify_token ("" refuses every one) answer hub.challenge as text/plain; else 400/403.
+ */
+void hooks_meta_handshake(struct scp_req *r, const char *verify_token, const char *provider);
+/* Read the body and check X-Hub-Signature-256 under secret; else 401 answered, false. */
+bool hooks_meta_verified(struct scp_req *r, const char *secret, const char *provider);
 
 #endif

@@ -17,6 +17,9 @@ static const struct scp_route routes[] = {
 	/* Store orders (shopify.c, woocommerce.c): sales and returns for Prokip. */
 	{ "POST", "/webhooks/shopify", hooks_shopify_event, SCP_PUBLIC },
 	{ "POST", "/webhooks/woocommerce", hooks_woo_event, SCP_PUBLIC },
+	/* Messenger and Instagram (facebook.c): customers' messages to a shop's live chat. */
+	{ "GET", "/webhooks/facebook", hooks_facebook_verify, SCP_PUBLIC | SCP_NO_DB },
+	{ "POST", "/webhooks/facebook", hooks_facebook_event, SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 
@@ -24,7 +27,8 @@ static const struct scp_family family = {
 	.name = "hooks",
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(hooks_whatsapp_stmts, hooks_stripe_stmts,
-				 hooks_shopify_stmts, hooks_woo_stmts),
+				 hooks_shopify_stmts, hooks_woo_stmts,
+				 hooks_facebook_stmts),
 };
 
 int main(int argc, char **argv)

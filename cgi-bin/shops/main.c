@@ -36,6 +36,17 @@ static const struct scp_route routes[] = {
 	{ "POST", "/api/v1/shops/:shopId/team", shop_team_add, SCP_AUTH },
 	{ "PUT", "/api/v1/shops/:shopId/team/:userId", shop_team_update, SCP_AUTH },
 	{ "DELETE", "/api/v1/shops/:shopId/team/:userId", shop_team_remove, SCP_AUTH },
+	/* a shop's live chat (conversations.c) */
+	{ "GET", "/api/v1/shops/:shopId/conversations", shop_conversations_list, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/conversations", shop_conversation_create,
+	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "GET", "/api/v1/shops/:shopId/conversations/:id", shop_conversation_get, SCP_AUTH },
+	{ "PUT", "/api/v1/shops/:shopId/conversations/:id", shop_conversation_update,
+	  SCP_AUTH },
+	{ "GET", "/api/v1/shops/:shopId/conversations/:id/messages", shop_messages_list,
+	  SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/conversations/:id/messages", shop_message_send,
+	  SCP_AUTH | SCP_IDEMPOTENT },
 	SCP_ROUTES_END,
 };
 
@@ -44,7 +55,7 @@ static const struct scp_family family = {
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts,
 				 shop_forms_stmts, shop_orders_stmts,
-				 shop_team_stmts),
+				 shop_team_stmts, shop_chat_stmts),
 };
 
 int main(int argc, char **argv)

@@ -41,4 +41,14 @@ void shop_team_add(struct scp_req *r);
 void shop_team_update(struct scp_req *r);
 void shop_team_remove(struct scp_req *r);
 
+/* conversations.c: a shop's live chat (conversations and their messages). */
+extern const struct scp_stmt shop_chat_stmts[];
+
+void shop_conversations_list(struct scp_req *r);
+void shop_conversation_create(struct scp_req *r);
+void shop_conversation_get(struct scp_req *r);
+void shop_conversation_update(struct scp_req *r);
+void shop_messages_list(struct scp_req *r);
+void shop_message_send(struct scp_req *r);
+
 #endif
