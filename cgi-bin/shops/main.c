@@ -19,13 +19,19 @@ static const struct scp_route routes[] = {
 	{ "PUT", "/api/v1/shops/:shopId/products/:productId", shop_product_update, SCP_AUTH },
 	{ "DELETE", "/api/v1/shops/:shopId/products/:productId", shop_product_delete,
 	  SCP_AUTH },
+	/* a shop's social connections (issue 13 item 6) */
+	{ "POST", "/api/v1/shops/:shopId/integrations/:platform/connect",
+	  shop_integration_connect, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/integrations/:platform/disconnect",
+	  shop_integration_disconnect, SCP_AUTH },
 	SCP_ROUTES_END,
 };
 
 static const struct scp_family family = {
 	.name = "shops",
 	.routes = routes,
-	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts),
+	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts,
+				 shop_integrations_stmts),
 };
 
 int main(int argc, char **argv)

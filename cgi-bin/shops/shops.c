@@ -16,6 +16,7 @@
 #define SHOP_JSON \
 	"json_build_object('id', s.id, 'name', s.name, 'logo_url', s.logo_url," \
 	" 'currency', s.currency, 'owner_id', s.owner_id, 'role', m.role," \
+	" 'integrations', scp_shop_integrations_json(s.id)," \
 	" 'created_at', s.created_at, 'updated_at', s.updated_at)"
 #define SHOP_ORDER(X) X "joined DESC, " X "id DESC"
 

@@ -19,4 +19,10 @@ void shop_product_get(struct scp_req *r);
 void shop_product_update(struct scp_req *r);
 void shop_product_delete(struct scp_req *r);
 
+/* integrations.c: a shop's social connections (issue 13 item 6). */
+extern const struct scp_stmt shop_integrations_stmts[];
+
+void shop_integration_connect(struct scp_req *r);
+void shop_integration_disconnect(struct scp_req *r);
+
 #endif

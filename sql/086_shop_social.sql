@@ -1,0 +1,20 @@
+-- Cliick.io's social connections (issue 13 item 6): a shop's pages and bots on
+-- Facebook, Instagram, TikTok, Telegram and Viber, one per platform.  The platform's
+-- token is kept sealed (AES-256-GCM, lib/scp_secret.h, additional data
+-- "<shop_id>/<platform>:access_token"), never in clear; external_id is the platform's own
+-- id of what was connected (the Facebook page, the Instagram business account, the TikTok
+-- open_id, the Telegram bot, the Viber account), which the send API addresses.
+
+CREATE TABLE shop_integrations (
+    shop_id       uuid NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    platform      text NOT NULL
+                  CHECK (platform IN ('facebook', 'instagram', 'tiktok', 'telegram', 'viber')),
+    external_id   text NOT NULL CHECK (length(external_id) BETWEEN 1 AND 200),
+    name          text CHECK (length(name) <= 300),
+    token_sealed  text NOT NULL,
+    expires_at    timestamptz,
+    connected_by  uuid REFERENCES users(id) ON DELETE SET NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (shop_id, platform)
+);
