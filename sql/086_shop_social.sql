@@ -18,3 +18,15 @@ CREATE TABLE shop_integrations (
     updated_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (shop_id, platform)
 );
+
+-- The states of the authorization redirects (POST …/authorize): random, single use, kept
+-- as their sha256, bound to the shop, the user who asked and the platform, 10 minutes.
+CREATE TABLE shop_oauth_states (
+    state_hash  text PRIMARY KEY CHECK (length(state_hash) = 64),
+    shop_id     uuid NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    user_id     uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    platform    text NOT NULL CHECK (platform IN ('facebook', 'instagram', 'tiktok')),
+    expires_at  timestamptz NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX shop_oauth_states_expiry_idx ON shop_oauth_states (expires_at);

@@ -56,6 +56,11 @@ const struct scp_stmt shop_integrations_stmts[] = {
 	{ "social_save", "SELECT scp_shop_integration_save($1, $2, $3, $4, $5, $6, $7)" },
 	/* $1 shop, $2 caller, $3 platform. */
 	{ "social_remove", "SELECT scp_shop_integration_remove($1, $2, $3)" },
+	/* $1 shop, $2 caller, $3 platform, $4 sha256 of the state. */
+	{ "social_state_create", "SELECT scp_shop_oauth_state_create($1, $2, $3, $4)" },
+	/* $1 sha256 of the state, $2 platform, $3 shop and $4 user it must be for (NULL:
+	 * any; the callback learns them from it). */
+	{ "social_state_take", "SELECT scp_shop_oauth_state_take($1, $2, $3, $4)" },
 	SCP_STMT_END,
 };
 
@@ -77,6 +82,9 @@ struct platform {
 	bool (*configured)(const char **missing);
 	enum outcome (*exchange)(struct scp_req *r, const char *name, const char *code,
 				 struct grant *g);
+	/* The consent screen (NULL: no OAuth) and the scopes asked there. */
+	const char *authorize;
+	const char *scopes;
 };
 
 /* One call; CALL_OK only for a 200 whose body is a JSON object (into *doc). */
@@ -363,20 +371,25 @@ static enum outcome viber_exchange(struct scp_req *r, const char *name, const ch
 }
 
 static const struct platform platforms[] = {
-	{ "facebook", "Facebook", &scp_cfg.facebook_transport, meta_configured, meta_exchange },
+	{ "facebook", "Facebook", &scp_cfg.facebook_transport, meta_configured, meta_exchange,
+	  "https://www.facebook.com/%s/dialog/oauth",
+	  "pages_show_list,pages_manage_metadata,pages_messaging,pages_read_engagement" },
 	{ "instagram", "Instagram", &scp_cfg.instagram_transport, meta_configured,
-	  meta_exchange },
-	{ "tiktok", "TikTok", &scp_cfg.tiktok_transport, tiktok_configured, tiktok_exchange },
+	  meta_exchange, "https://www.facebook.com/%s/dialog/oauth",
+	  "instagram_basic,instagram_manage_messages,pages_show_list,pages_manage_metadata" },
+	{ "tiktok", "TikTok", &scp_cfg.tiktok_transport, tiktok_configured, tiktok_exchange,
+	  "https://www.tiktok.com/v2/auth/authorize/", "user.info.basic" },
 	{ "telegram", "Telegram", &scp_cfg.telegram_transport, always_configured,
-	  telegram_exchange },
-	{ "viber", "Viber", &scp_cfg.viber_transport, always_configured, viber_exchange },
+	  telegram_exchange, NULL, NULL },
+	{ "viber", "Viber", &scp_cfg.viber_transport, always_configured, viber_exchange, NULL,
+	  NULL },
 };
 
 /* The platform named in the path; 404 answered for any other. */
 static const struct platform *platform_of(struct scp_req *r)
 {
 	for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
-		if (!strcmp(r->params[1], platforms[i].name))
+		if (!strcmp(r->params[r->nparams - 1], platforms[i].name))
 			return &platforms[i];
 	scp_not_found(r);
 	return NULL;
@@ -446,7 +459,7 @@ static bool ready(struct scp_req *r, const struct platform *p, bool http)
 }
 
 static void keep(struct scp_req *r, const struct platform *p, const char *shop,
-		 struct grant *g)
+		 const char *user, struct grant *g)
 {
 	struct scp_buf sealed = SCP_BUF_INIT;
 	char aad[128], expires[24];
@@ -458,32 +471,21 @@ static void keep(struct scp_req *r, const struct platform *p, const char *shop,
 		return;
 	}
 	snprintf(expires, sizeof(expires), "%ld", g->expires_in);
-	res = scp_q(r, "social_save", shop, r->auth.user_id, p->name, g->external,
+	res = scp_q(r, "social_save", shop, user, p->name, g->external,
 		    *g->name ? g->name : NULL, sealed.ptr, g->expires_in < 0 ? NULL : expires);
 	scp_buf_release(&sealed);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
 
-void shop_integration_connect(struct scp_req *r)
+/* Exchange (or, log transport, derive) the code and keep the connection; answers. */
+static void finish(struct scp_req *r, const struct platform *p, const char *shop,
+		   const char *user, const char *code)
 {
-	const struct platform *p = platform_of(r);
 	struct grant g = { .token = SCP_BUF_INIT, .expires_in = -1 };
-	const char *code, *shop;
-	json_object *b;
-	bool http;
+	bool http = !strcmp(*p->transport, "http");
 	enum outcome o = CALL_OK;
 
-	if (!p || !(b = scp_req_json(r)))
-		return;
-	code = code_field(r, b, p);
-	if (scp_fields_send(r))
-		return;
-	shop = shop_id(r);
-	/* The role first: a code a support agent sends is not spent. */
-	if (!scp_q(r, "social_check", shop, r->auth.user_id))
-		return;
-	http = !strcmp(*p->transport, "http");
 	if (!ready(r, p, http))
 		return;
 	if (http)
@@ -491,18 +493,180 @@ void shop_integration_connect(struct scp_req *r)
 	else
 		dev_grant(p, code, &g);
 	if (o == CALL_OK)
-		keep(r, p, shop, &g);
+		keep(r, p, shop, user, &g);
 	else if (o == CALL_REFUSED) {
 		scp_field_error(r, "code", scp_arena_printf(r->arena, "%s did not accept it",
 							    p->title));
 		scp_fields_send(r);
-	}
-	else
+	} else
 		scp_send_error(r, 503, "UNAVAILABLE",
 			       scp_arena_printf(r->arena, "%s could not be reached; try again",
 						p->title), NULL);
 	memset(g.token.ptr, 0, g.token.len);
 	scp_buf_release(&g.token);
+}
+
+/* A state as issued: 64 lower-case hex digits. */
+static bool state_shape(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/*
+ * Take the state (single use); false with the answer sent unless it was issued for
+ * this platform (and shop and user, when given).  *shop_out / *user_out get its own.
+ */
+static bool take_state(struct scp_req *r, const struct platform *p, const char *state,
+		       const char *shop, const char *user, const char **shop_out,
+		       const char **user_out)
+{
+	char hash[SCP_SHA256_HEX];
+	json_object *taken = NULL;
+	PGresult *res;
+	bool ok;
+
+	scp_sha256_hex(hash, state, strlen(state));
+	if (!(res = scp_q(r, "social_state_take", hash, p->name, shop, user)))
+		return false;
+	if (scp_json_parse(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0),
+			   (size_t)PQgetlength(res, 0, 0) + 1, &taken) != SCP_JSON_OK) {
+		scp_send_internal(r);
+		return false;
+	}
+	ok = json_object_get_boolean(scp_json_get(taken, "ok"));
+	if (!ok) {
+		scp_warn("%s authorization refused: %s", p->title,
+			 json_object_get_string(scp_json_get(taken, "reason")));
+		scp_field_error(r, "state", scp_arena_strdup(r->arena, json_object_get_string(
+								       scp_json_get(taken, "reason"))));
+		scp_fields_send(r);
+	} else if (shop_out) {
+		*shop_out = scp_arena_strdup(r->arena,
+					     json_object_get_string(scp_json_get(taken, "shop_id")));
+		*user_out = scp_arena_strdup(r->arena,
+					     json_object_get_string(scp_json_get(taken, "user_id")));
+	}
+	json_object_put(taken);
+	return ok;
+}
+
+void shop_integration_connect(struct scp_req *r)
+{
+	const struct platform *p = platform_of(r);
+	const char *code, *state, *shop;
+	json_object *b;
+
+	if (!p || !(b = scp_req_json(r)))
+		return;
+	code = code_field(r, b, p);
+	/* oauthService.ts sends none; a client that asked POST …/authorize sends its own. */
+	state = scp_field_str(r, b, "state", false, 64, 64);
+	if (state && !state_shape(state))
+		scp_field_error(r, "state", "must be the state POST …/authorize answered");
+	if (scp_fields_send(r))
+		return;
+	shop = shop_id(r);
+	/* The role first: a code a support agent sends is not spent. */
+	if (!scp_q(r, "social_check", shop, r->auth.user_id))
+		return;
+	if (state && !take_state(r, p, state, shop, r->auth.user_id, NULL, NULL))
+		return;
+	finish(r, p, shop, r->auth.user_id, code);
+}
+
+/* Append s percent-encoded (RFC 3986 unreserved kept) to b. */
+static void add_encoded(struct scp_buf *b, const char *s)
+{
+	struct scp_buf t = SCP_BUF_INIT;
+
+	scp_httpc_form_add(&t, "x", s);
+	scp_buf_adds(b, t.ptr + 2);
+	scp_buf_release(&t);
+}
+
+void shop_integration_authorize(struct scp_req *r)
+{
+	const struct platform *p = platform_of(r);
+	char state[65], hash[SCP_SHA256_HEX];
+	struct scp_buf url = SCP_BUF_INIT, ru = SCP_BUF_INIT;
+	const char *missing, *shop;
+	bool meta;
+
+	if (!p)
+		return;
+	shop = shop_id(r);
+	if (!scp_q(r, "social_check", shop, r->auth.user_id))
+		return;
+	if (!p->authorize) {
+		scp_send_error(r, 409, "CONFLICT", scp_arena_printf(r->arena, "%s has no "
+			       "authorization screen: connect with the token itself", p->title),
+			       NULL);
+		return;
+	}
+	if (!strcmp(*p->transport, "http") && !p->configured(&missing)) {
+		scp_error("%s authorization refused: %s is not configured", p->title, missing);
+		scp_send_error(r, 503, "UNAVAILABLE",
+			       scp_arena_printf(r->arena, "%s connections are not configured on "
+							  "this server", p->title), NULL);
+		return;
+	}
+	scp_random_hex(state, 32);
+	scp_sha256_hex(hash, state, strlen(state));
+	if (!scp_q(r, "social_state_create", shop, r->auth.user_id, p->name, hash))
+		return;
+	meta = p->configured == meta_configured;
+	redirect_uri(&ru, p->name);
+	scp_buf_addf(&url, p->authorize, scp_cfg.facebook_api_version);
+	scp_buf_adds(&url, meta ? "?client_id=" : "?client_key=");
+	add_encoded(&url, meta ? scp_cfg.facebook_app_id : scp_cfg.tiktok_client_key);
+	scp_buf_adds(&url, "&redirect_uri=");
+	add_encoded(&url, ru.ptr);
+	scp_buf_adds(&url, "&response_type=code&scope=");
+	add_encoded(&url, p->scopes);
+	scp_buf_addf(&url, "&state=%s", state);
+	scp_buf_reset(r->out);
+	scp_buf_adds(r->out, "{\"authorize_url\":");
+	scp_buf_add_json_str(r->out, url.ptr);
+	scp_buf_adds(r->out, ",\"redirect_uri\":");
+	scp_buf_add_json_str(r->out, ru.ptr);
+	scp_buf_addf(r->out, ",\"state\":\"%s\",\"expires_in\":600}", state);
+	scp_buf_release(&url);
+	scp_buf_release(&ru);
+	scp_send_out(r, 200);
+}
+
+/*
+ * GET /oauth/:platform/callback?code&state: the platform's redirect.  The state says
+ * for which shop and user; the connection is kept as theirs (their role checked again).
+ * A seller who declined comes back with error=… and no code: 400.
+ */
+void shop_integration_callback(struct scp_req *r)
+{
+	const struct platform *p = platform_of(r);
+	const char *code = scp_req_query_param(r, "code");
+	const char *state = scp_req_query_param(r, "state");
+	const char *shop = NULL, *user = NULL;
+
+	if (!p)
+		return;
+	if (!p->authorize) {
+		scp_not_found(r);
+		return;
+	}
+	if (!code || !*code || !state_shape(state)) {
+		scp_bad_request(r, scp_req_query_param(r, "error")
+					   ? "the authorization was not given"
+					   : "code and state (as POST …/authorize answered) are required");
+		return;
+	}
+	if (strlen(code) > CODE_MAX) {
+		scp_bad_request(r, "code is too long");
+		return;
+	}
+	/* The role again before the code is spent: it may have changed since authorize. */
+	if (take_state(r, p, state, NULL, NULL, &shop, &user) &&
+	    scp_q(r, "social_check", shop, user))
+		finish(r, p, shop, user, code);
 }
 
 void shop_integration_disconnect(struct scp_req *r)

@@ -24,6 +24,10 @@ static const struct scp_route routes[] = {
 	  shop_integration_connect, SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/integrations/:platform/disconnect",
 	  shop_integration_disconnect, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/integrations/:platform/authorize",
+	  shop_integration_authorize, SCP_AUTH },
+	{ "GET", "/api/v1/oauth/:platform/callback", shop_integration_callback,
+	  SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 

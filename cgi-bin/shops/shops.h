@@ -24,5 +24,7 @@ extern const struct scp_stmt shop_integrations_stmts[];
 
 void shop_integration_connect(struct scp_req *r);
 void shop_integration_disconnect(struct scp_req *r);
+void shop_integration_authorize(struct scp_req *r);
+void shop_integration_callback(struct scp_req *r);
 
 #endif

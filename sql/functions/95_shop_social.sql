@@ -84,3 +84,38 @@ BEGIN
     RETURN json_build_object('platform', p_platform, 'status', 'inactive',
                              'is_connected', false);
 END $$;
+
+-- A state for an authorization redirect (owner and admins), as Shopify's initiate keeps
+-- its own: expired states are swept on the way.
+CREATE OR REPLACE FUNCTION scp_shop_oauth_state_create(p_shop uuid, p_user uuid,
+                                                       p_platform text, p_hash text)
+RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM scp_shop_integration_check(p_shop, p_user);
+    DELETE FROM shop_oauth_states WHERE expires_at < now();
+    INSERT INTO shop_oauth_states (state_hash, shop_id, user_id, platform, expires_at)
+        VALUES (p_hash, p_shop, p_user, p_platform, now() + interval '10 minutes');
+    RETURN json_build_object('expires_in', 600);
+END $$;
+
+-- Take a state: gone whatever the outcome (single use).  {ok, reason, shop_id, user_id}
+-- rather than an error, so that the deletion commits when the state is refused.
+-- p_shop and p_user, when given, must be the ones it was issued for.
+CREATE OR REPLACE FUNCTION scp_shop_oauth_state_take(p_hash text, p_platform text,
+                                                     p_shop uuid, p_user uuid)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    s shop_oauth_states;
+BEGIN
+    DELETE FROM shop_oauth_states WHERE state_hash = p_hash RETURNING * INTO s;
+    IF NOT FOUND THEN
+        RETURN json_build_object('ok', false, 'reason', 'unknown or already used state');
+    ELSIF s.expires_at < now() THEN
+        RETURN json_build_object('ok', false, 'reason', 'the authorization has expired');
+    ELSIF s.platform <> p_platform OR s.shop_id <> coalesce(p_shop, s.shop_id)
+          OR s.user_id <> coalesce(p_user, s.user_id) THEN
+        RETURN json_build_object('ok', false, 'reason',
+                                 'the state was issued for another shop, user or platform');
+    END IF;
+    RETURN json_build_object('ok', true, 'shop_id', s.shop_id, 'user_id', s.user_id);
+END $$;

@@ -44,7 +44,9 @@ $s->sql("INSERT INTO shop_members (shop_id, user_id, role) VALUES"
 my $base = "/api/shops/$shop/integrations";
 sub connect_ { my ($p, $body, $who) = @_; $s->post("$base/$p/connect", $body, token => $who->{token}) }
 sub rows { $s->sql("SELECT count(*) FROM shop_integrations WHERE shop_id = '$shop'") }
-sub fake_count { scalar $s->fake_requests('social') }
+# The requests that spend a code or check a token (revocations, which jobs make, aside).
+sub fake_count { scalar grep { $_->{path} =~ m{oauth/access_token|/v2/oauth/token/|/getMe$|get_account_info|/me/accounts} }
+                 $s->fake_requests('social') }
 
 # --- a shop reports its platforms, none connected -----------------------------------------
 my $r = $s->get("/api/shops/$shop", token => $owner->{token});
@@ -196,6 +198,70 @@ is $r->{status}, 503, 'the token endpoint failing: 503';
 is $s->sql("SELECT token_sealed FROM shop_integrations WHERE shop_id = '$shop' AND platform = 'facebook'"),
     $sealed, 'the connection unchanged';
 
+# --- a state issued by POST …/authorize: single use, hashed, bound, expiring --------------
+sub authorize { my ($p, $who) = @_; $s->post("$base/$p/authorize", undef, token => $who->{token}) }
+$r = authorize('facebook', $owner);
+is $r->{status}, 200, 'authorize: 200' or diag $r->{content};
+my $st = $r->{json}{data}{state};
+like $st, qr/^[0-9a-f]{64}$/, 'a random state';
+is $r->{json}{data}{expiresIn}, 600, 'for 10 minutes';
+is $r->{json}{data}{redirectUri}, $s->url . '/oauth/facebook/callback', 'the redirect URI';
+my $ru = join '', map { /[A-Za-z0-9._~-]/ ? $_ : sprintf '%%%02X', ord } split //, $s->url . '/oauth/facebook/callback';
+is $r->{json}{data}{authorizeUrl}, "https://www.facebook.com/v19.0/dialog/oauth?client_id=test-fb-app"
+    . "&redirect_uri=$ru&response_type=code&scope=pages_show_list%2Cpages_manage_metadata%2Cpages_messaging"
+    . "%2Cpages_read_engagement&state=$st", 'the consent screen URL';
+is $s->sql("SELECT count(*) FROM shop_oauth_states WHERE state_hash = :'p1'", sha256_hex($st)), 1, 'kept hashed';
+is $s->sql("SELECT count(*) FROM shop_oauth_states WHERE state_hash = :'p1'", $st), 0, 'not in clear';
+is authorize('facebook', $agent)->{status}, 403, 'authorize: a support agent 403';
+is authorize('facebook', $stranger)->{status}, 404, 'authorize: a non-member 404';
+is authorize('telegram', $owner)->{status}, 409, 'authorize: Telegram has no consent screen (409)';
+is authorize('myspace', $owner)->{status}, 404, 'authorize: unknown platform 404';
+
+$r = connect_('facebook', { code => 'fb-state-1', state => $st }, $owner);
+is $r->{status}, 200, 'connect with the state: 200' or diag $r->{content};
+$before = fake_count();
+$r = connect_('facebook', { code => 'fb-state-2', state => $st }, $owner);
+is $r->{status}, 422, 'the state again: 422';
+like fields_of($r)->{state}, qr/unknown or already used/, 'on state';
+my $st2 = authorize('facebook', $admin)->{json}{data}{state};
+$r = connect_('facebook', { code => 'fb-state-3', state => $st2 }, $owner);
+is $r->{status}, 422, "another user's state: 422";
+like fields_of($r)->{state}, qr/another shop, user or platform/, 'reported';
+my $st3 = authorize('tiktok', $owner)->{json}{data}{state};
+$r = connect_('facebook', { code => 'fb-state-4', state => $st3 }, $owner);
+is $r->{status}, 422, "another platform's state: 422";
+$r = connect_('facebook', { code => 'fb-state-5', state => 'abc' }, $owner);
+is $r->{status}, 422, 'a malformed state: 422';
+is fake_count(), $before, 'no refused state spent a code';
+
+# --- GET /oauth/:platform/callback: the redirect flow -----------------------------------------
+$st = authorize('tiktok', $admin)->{json}{data}{state};
+$r = $s->get("/api/oauth/tiktok/callback?code=tt-cb-1&state=$st");
+is $r->{status}, 200, 'callback: 200 (no session: the state says who)' or diag $r->{content};
+is $r->{json}{data}{platform}, 'tiktok', 'the connection';
+is $s->sql("SELECT connected_by FROM shop_integrations WHERE shop_id = '$shop' AND platform = 'tiktok'"),
+    $admin->{id}, "kept as the state's user's";
+$r = $s->get("/api/oauth/tiktok/callback?code=tt-cb-2&state=$st");
+is $r->{status}, 422, 'callback: the state again 422';
+$st = authorize('instagram', $owner)->{json}{data}{state};
+$s->sql("UPDATE shop_oauth_states SET expires_at = now() - interval '1 second' WHERE state_hash = :'p1'", sha256_hex($st));
+$r = $s->get("/api/oauth/instagram/callback?code=ig-cb-1&state=$st");
+is $r->{status}, 422, 'callback: an expired state 422';
+like fields_of($r)->{state}, qr/expired/, 'reported';
+is $s->get("/api/oauth/tiktok/callback?code=tt-cb-3")->{status}, 400, 'callback: no state 400';
+is $s->get("/api/oauth/tiktok/callback?error=access_denied&state=" . ('a' x 64))->{status}, 400,
+    'callback: declined 400';
+is $s->get("/api/oauth/myspace/callback?code=x&state=" . ('a' x 64))->{status}, 404, 'callback: unknown platform 404';
+is $s->get("/api/oauth/telegram/callback?code=x&state=" . ('a' x 64))->{status}, 404, 'callback: Telegram 404';
+$st = authorize('facebook', $admin)->{json}{data}{state};
+$s->sql("UPDATE shop_members SET role = 'support_agent' WHERE shop_id = '$shop' AND user_id = '$admin->{id}'");
+$before = fake_count();
+$r = $s->get("/api/oauth/facebook/callback?code=fb-cb-demoted&state=$st");
+is $r->{status}, 403, 'callback: the user demoted since authorize 403';
+is fake_count(), $before, 'and the code not spent';
+$s->sql("UPDATE shop_members SET role = 'admin' WHERE shop_id = '$shop' AND user_id = '$admin->{id}'");
+$page_token = 'EAAGpage' . substr(sha256_hex('page:' . substr(sha256_hex('user:fb-state-1'), 0, 40)), 0, 40);
+
 # --- disconnect: deleted, and the token revoked by a job ------------------------------------
 $r = $s->post("$base/facebook/disconnect", undef, token => $owner->{token});
 is $r->{status}, 200, 'disconnect: 200' or diag $r->{content};
@@ -203,13 +269,13 @@ is_deeply $r->{json}{data}, { platform => 'facebook', status => 'inactive', isCo
     'the answer';
 is $s->sql("SELECT count(*) FROM shop_integrations WHERE shop_id = '$shop' AND platform = 'facebook'"), 0,
     'the connection is gone';
-ok $s->wait_until(10, sub {
-    $s->sql("SELECT count(*) FROM jobs WHERE kind = 'social_revoke' AND status = 'done'"
-            . " AND payload->>'shop_id' = '$shop' AND payload->>'platform' = 'facebook'") == 1 }),
-    'the revocation job ran';
-my ($rev) = grep { $_->{method} eq 'DELETE' } $s->fake_requests('social');
+my $rev = $s->wait_until(10, sub {
+    (grep { $_->{method} eq 'DELETE' && ($_->{headers}{authorization} // '') eq "Bearer $page_token" }
+        $s->fake_requests('social'))[0] });
+ok $rev, 'the revocation job ran with the page token';
 is $rev->{path}, '/v19.0/me/subscribed_apps', 'Graph: the page unsubscribed';
-is $rev->{headers}{authorization}, "Bearer $page_token", 'with the page token';
+ok $s->wait_until(10, sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'social_revoke' AND status <> 'done'") == 0 }),
+    'every revocation done (the replaced pages too)';
 $r = $s->post("$base/facebook/disconnect", undef, token => $owner->{token});
 is $r->{status}, 409, 'disconnecting what is not connected: 409';
 $r = $s->post("$base/telegram/disconnect", undef, token => $admin->{token});
