@@ -71,6 +71,9 @@ static const struct kind kinds[] = {
 	/* store connections (worker_stores.c) */
 	{ "shopify_register_webhooks", worker_shopify_register_webhooks },
 	{ "woocommerce_register_webhooks", worker_woo_register_webhooks },
+	/* a shop's social connections (worker_social.c) */
+	{ "social_send", worker_social_send },
+	{ "social_revoke", worker_social_revoke },
 };
 
 static void init_job_metrics(void)
@@ -222,6 +225,7 @@ int main(int argc, char **argv)
 	scp_db_add_statements(&db, worker_auction_stmts);
 	scp_db_add_statements(&db, worker_files_stmts);
 	scp_db_add_statements(&db, worker_whatsapp_stmts);
+	scp_db_add_statements(&db, worker_social_stmts);	/* social connections */
 	scp_db_add_statements(&db, worker_prokip_stmts);
 	scp_db_add_statements(&db, worker_sync_stmts);
 	scp_db_add_statements(&db, worker_stores_stmts);

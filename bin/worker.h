@@ -81,4 +81,9 @@ extern const struct scp_stmt worker_stores_stmts[];
 struct worker_result worker_shopify_register_webhooks(struct scp_job *job);
 struct worker_result worker_woo_register_webhooks(struct scp_job *job);
 
+/* worker_social.c: a shop's social connections (jobs social_send, social_revoke) */
+extern const struct scp_stmt worker_social_stmts[];
+struct worker_result worker_social_send(struct scp_job *job);
+struct worker_result worker_social_revoke(struct scp_job *job);
+
 #endif

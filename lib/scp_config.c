@@ -140,6 +140,23 @@ static const struct key keys[] = {
 	X(prokip_client_secret, "", "Prokip OAuth client secret"),
 	N(sync_interval, 300, 10, 86400,
 	  "seconds between a supplier's inventory sync passes (scp-worker; seed 004: 5 minutes)"),
+	/* Cliick.io's social connections (issue 13 item 6): one transport per platform, its
+	 * API base URL (tests point them at tests/fakes/social.pl) and the app credentials */
+	SC(facebook_transport, "log", transports, "http (Graph API) or log (development tokens)"),
+	SC(instagram_transport, "log", transports, "http (Graph API) or log (development tokens)"),
+	SC(tiktok_transport, "log", transports, "http (TikTok's API) or log (development tokens)"),
+	SC(telegram_transport, "log", transports, "http (Telegram Bot API) or log (development)"),
+	SC(viber_transport, "log", transports, "http (Viber's REST API) or log (development)"),
+	S(facebook_api_base, "https://graph.facebook.com", "Graph API base URL (Facebook, Instagram)"),
+	S(facebook_api_version, "v19.0", "Graph API version"),
+	S(facebook_app_id, "", "Meta app id (client_id of the Facebook and Instagram logins)"),
+	X(facebook_app_secret, "", "Meta app secret (client_secret)"),
+	S(tiktok_api_base, "https://open.tiktokapis.com", "TikTok API base URL"),
+	S(tiktok_client_key, "", "TikTok app's client key"),
+	X(tiktok_client_secret, "", "TikTok app's client secret"),
+	S(telegram_api_base, "https://api.telegram.org", "Telegram Bot API base URL"),
+	S(viber_api_base, "https://chatapi.viber.com", "Viber REST API base URL"),
+	S(viber_sender_name, "Shop", "sender.name of the messages sent through Viber"),
 	X(secrets_key, "",
 	  "64 hex digits: the AES-256-GCM key of third-party secrets stored in the database"
 	  " (empty: connections that store a secret are refused)"),

@@ -77,6 +77,22 @@ struct scp_config {
 	char *prokip_api_base;
 	char *prokip_client_id;
 	char *prokip_client_secret;
+	/* Cliick.io's social connections */
+	char *facebook_transport;	/* http or log, each */
+	char *instagram_transport;
+	char *tiktok_transport;
+	char *telegram_transport;
+	char *viber_transport;
+	char *facebook_api_base;
+	char *facebook_api_version;
+	char *facebook_app_id;
+	char *facebook_app_secret;
+	char *tiktok_api_base;
+	char *tiktok_client_key;
+	char *tiktok_client_secret;
+	char *telegram_api_base;
+	char *viber_api_base;
+	char *viber_sender_name;
 	char *secrets_key;		/* 64 hex digits or "" */
 	long sync_interval;		/* seconds between sync passes */
 	/* observability */

@@ -47,6 +47,15 @@ static const struct scp_route routes[] = {
 	  SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/conversations/:id/messages", shop_message_send,
 	  SCP_AUTH | SCP_IDEMPOTENT },
+	/* a shop's social connections (issue 13 item 6) */
+	{ "POST", "/api/v1/shops/:shopId/integrations/:platform/connect",
+	  shop_integration_connect, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/integrations/:platform/disconnect",
+	  shop_integration_disconnect, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/integrations/:platform/authorize",
+	  shop_integration_authorize, SCP_AUTH },
+	{ "GET", "/api/v1/oauth/:platform/callback", shop_integration_callback,
+	  SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 
@@ -55,7 +64,8 @@ static const struct scp_family family = {
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts,
 				 shop_forms_stmts, shop_orders_stmts,
-				 shop_team_stmts, shop_chat_stmts),
+				 shop_team_stmts, shop_chat_stmts,
+				 shop_integrations_stmts),
 };
 
 int main(int argc, char **argv)

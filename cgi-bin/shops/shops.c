@@ -20,6 +20,7 @@
 	"  'status', s.subscription_status, 'pending_plan', s.subscription_pending_plan," \
 	"  'trial_ends_at', s.subscription_trial_ends_at," \
 	"  'period_ends_at', s.subscription_period_ends_at)," \
+	" 'integrations', scp_shop_integrations_json(s.id)," \
 	" 'created_at', s.created_at, 'updated_at', s.updated_at)"
 #define SHOP_ORDER(X) X "joined DESC, " X "id DESC"
 

@@ -51,4 +51,12 @@ void shop_conversation_update(struct scp_req *r);
 void shop_messages_list(struct scp_req *r);
 void shop_message_send(struct scp_req *r);
 
+/* integrations.c: a shop's social connections (issue 13 item 6). */
+extern const struct scp_stmt shop_integrations_stmts[];
+
+void shop_integration_connect(struct scp_req *r);
+void shop_integration_disconnect(struct scp_req *r);
+void shop_integration_authorize(struct scp_req *r);
+void shop_integration_callback(struct scp_req *r);
+
 #endif

@@ -122,6 +122,17 @@ sub _fake_env {
               SCP_WOOCOMMERCE_WEBHOOK_SECRET => 'test-wc-secret',
               SCP_SECRETS_KEY => $SECRETS_KEY);
     }
+    # The social platforms of a shop's connections (tests/fakes/social.pl, one fake for all).
+    if (my $so = $self->{fakes}{social}) {
+        my $u = "http://127.0.0.1:$so->{port}";
+        %e = (%e, (map { ("SCP_\U$_\E_TRANSPORT" => 'http') }
+                   qw(facebook instagram tiktok telegram viber)),
+              SCP_FACEBOOK_API_BASE => $u, SCP_TIKTOK_API_BASE => $u,
+              SCP_TELEGRAM_API_BASE => $u, SCP_VIBER_API_BASE => $u,
+              SCP_FACEBOOK_APP_ID => 'test-fb-app', SCP_FACEBOOK_APP_SECRET => 'test-fb-secret',
+              SCP_TIKTOK_CLIENT_KEY => 'test-tt-key', SCP_TIKTOK_CLIENT_SECRET => 'test-tt-secret',
+              SCP_SECRETS_KEY => $SECRETS_KEY);
+    }
     return \%e;
 }
 
