@@ -81,4 +81,12 @@ extern const struct scp_stmt worker_stores_stmts[];
 struct worker_result worker_shopify_register_webhooks(struct scp_job *job);
 struct worker_result worker_woo_register_webhooks(struct scp_job *job);
 
+/*
+ * A failing handler's provider asked for this delay (Retry-After, seconds): the retry
+ * waits that long when it is longer than the backoff.  scp-worker resets it per job.
+ */
+extern long worker_retry_after;
+/* worker_push.c: web push (job web_push, queued per notification and subscription) */
+extern const struct scp_stmt worker_push_stmts[];
+struct worker_result worker_web_push(struct scp_job *job);
 #endif

@@ -86,6 +86,14 @@ out:
 	return key;
 }
 
+bool scp_webpush_public_ok(const unsigned char pub[SCP_WEBPUSH_PUBLIC_LEN])
+{
+	EVP_PKEY *key = p256_key(pub, NULL);
+
+	EVP_PKEY_free(key);
+	return key != NULL;
+}
+
 /* The public point of a private scalar (d * G), false for a scalar out of range. */
 static bool p256_public_of(const unsigned char priv[SCP_WEBPUSH_PRIVATE_LEN],
 			   unsigned char pub[SCP_WEBPUSH_PUBLIC_LEN])

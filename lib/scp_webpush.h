@@ -32,6 +32,8 @@ struct scp_buf;
 
 /* Append n bytes as base64url without padding. */
 void scp_webpush_b64url(struct scp_buf *out, const unsigned char *in, size_t n);
+/* Whether a 65-byte public key is an uncompressed point on P-256 (a usable p256dh). */
+bool scp_webpush_public_ok(const unsigned char pub[SCP_WEBPUSH_PUBLIC_LEN]);
 /* Decode base64url (padding tolerated, as some browsers add it) of exactly want bytes. */
 bool scp_webpush_b64url_exact(unsigned char *out, size_t want, const char *in);
 
