@@ -82,7 +82,7 @@ static const struct scp_route routes[] = {
 	/* Web push (push.c): a browser's PushSubscription, Cliick's paths. */
 	{ "POST", "/api/v1/notifications/subscribe", push_subscribe, SCP_AUTH },
 	{ "POST", "/api/v1/notifications/unsubscribe", push_unsubscribe, SCP_AUTH },
-	{ "GET", "/api/v1/notifications/vapid-public-key", push_vapid_key, SCP_PUBLIC },
+	{ "GET", "/api/v1/notifications/vapid-public-key", push_vapid_key, SCP_AUTH },
 	SCP_ROUTES_END,
 };
 

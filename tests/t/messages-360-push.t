@@ -156,7 +156,9 @@ is rows(), 1, 'still one row';
 
 # --- the VAPID public key the browser subscribes with -------------------------------------
 $r = $s->get('/api/notifications/vapid-public-key');
-is $r->{status}, 200, 'vapid-public-key: 200, no session needed';
+is $r->{status}, 401, 'vapid-public-key without a session: 401';
+$r = $s->get('/api/notifications/vapid-public-key', headers => { Cookie => $alice->{cookie} });
+is $r->{status}, 200, 'vapid-public-key: 200';
 is $r->{json}{data}{publicKey}, $SCPTest::VAPID_PUBLIC, '... the configured key';
 
 # --- delivery ---------------------------------------------------------------------------
