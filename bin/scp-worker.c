@@ -74,6 +74,8 @@ static const struct kind kinds[] = {
 	/* a shop's social connections (worker_social.c) */
 	{ "social_send", worker_social_send },
 	{ "social_revoke", worker_social_revoke },
+	/* web push (worker_push.c) */
+	{ "web_push", worker_web_push },
 };
 
 static void init_job_metrics(void)
@@ -106,10 +108,13 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
+long worker_retry_after;
+
 static void run_job(struct scp_db *db, struct scp_job *job)
 {
 	struct worker_result res = { "unknown job kind", true };
 
+	worker_retry_after = 0;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kinds[i].name, job->kind))
 			res = kinds[i].run(job);
@@ -117,6 +122,9 @@ static void run_job(struct scp_db *db, struct scp_job *job)
 	if (!res.error) {
 		scp_info("job %s (%s) done", job->id, job->kind);
 		scp_jobs_done(db, job);
+	} else if (worker_retry_after > 0 && !res.permanent) {
+		scp_jobs_failed_after(db, job, res.error, (int)scp_cfg.job_max_attempts,
+				      worker_retry_after);
 	} else {
 		scp_jobs_failed(db, job, res.error, (int)scp_cfg.job_max_attempts, res.permanent);
 	}
@@ -229,6 +237,7 @@ int main(int argc, char **argv)
 	scp_db_add_statements(&db, worker_prokip_stmts);
 	scp_db_add_statements(&db, worker_sync_stmts);
 	scp_db_add_statements(&db, worker_stores_stmts);
+	scp_db_add_statements(&db, worker_push_stmts);
 	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 

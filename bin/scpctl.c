@@ -13,6 +13,7 @@
  */
 #include "scp_buf.h"
 #include "scp_config.h"
+#include "scp_webpush.h"
 #include "scp_db.h"
 #include "scp_password.h"
 #include "scp_route.h"
@@ -620,6 +621,21 @@ static int cmd_example_config(void)
 	return 0;
 }
 
+/* vapid-keys: a new P-256 pair for web push, ready to paste into scp.conf. */
+static int cmd_vapid_keys(void)
+{
+	struct scp_buf pub = SCP_BUF_INIT, priv = SCP_BUF_INIT;
+	bool ok = scp_webpush_keygen(&pub, &priv);
+
+	if (ok)
+		printf("vapid_public_key = %s\nvapid_private_key = %s\n", pub.ptr, priv.ptr);
+	else
+		fprintf(stderr, "scpctl: could not generate a P-256 key pair\n");
+	scp_buf_release(&pub);
+	scp_buf_release(&priv);
+	return ok ? 0 : 1;
+}
+
 /* --help: on stdout, exit 0; no command or an unknown one: on stderr, exit 2. */
 static void usage(FILE *to)
 {
@@ -634,6 +650,7 @@ static void usage(FILE *to)
 		"    [--connect]         and try database_url (exit 3 when it does not answer)\n"
 		"  example-config        print an example scp.conf: every key at its default\n"
 		"  seal --aad ID:FIELD   seal the secret on stdin with secrets_key (v1:…)\n"
+		"  vapid-keys            print a new VAPID key pair as scp.conf lines\n"
 		"  -c CONFIG             configuration file (default %s; $SCP_CONFIG\n"
 		"                        overrides it, SCP_<KEY> variables override its keys)\n"
 		"See scpctl(8) and scp.conf(5).\n",
@@ -684,6 +701,8 @@ int main(int argc, char **argv)
 		rc = cmd_seed_demo(sqldir);
 	} else if (!strcmp(cmd, "seal")) {
 		rc = cmd_seal(argc - i, argv + i);
+	} else if (!strcmp(cmd, "vapid-keys")) {
+		rc = cmd_vapid_keys();
 	} else if (!strcmp(cmd, "check-config")) {
 		rc = cmd_check_config(argc - i, argv + i);
 	} else {

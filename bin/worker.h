@@ -86,4 +86,12 @@ extern const struct scp_stmt worker_social_stmts[];
 struct worker_result worker_social_send(struct scp_job *job);
 struct worker_result worker_social_revoke(struct scp_job *job);
 
+/*
+ * A failing handler's provider asked for this delay (Retry-After, seconds): the retry
+ * waits that long when it is longer than the backoff.  scp-worker resets it per job.
+ */
+extern long worker_retry_after;
+/* worker_push.c: web push (job web_push, queued per notification and subscription) */
+extern const struct scp_stmt worker_push_stmts[];
+struct worker_result worker_web_push(struct scp_job *job);
 #endif

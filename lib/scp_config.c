@@ -1,4 +1,5 @@
 #include "scp_config.h"
+#include "scp_webpush.h"
 #include "scp_buf.h"
 
 #include <ctype.h>
@@ -160,6 +161,13 @@ static const struct key keys[] = {
 	X(secrets_key, "",
 	  "64 hex digits: the AES-256-GCM key of third-party secrets stored in the database"
 	  " (empty: connections that store a secret are refused)"),
+	/* web push (RFC 8030/8291/8292): notifications to subscribed browsers */
+	SC(push_transport, "log", transports,
+	   "http (POST to each subscription's push service) or log (development)"),
+	S(vapid_public_key, "", "VAPID public key, base64url (scpctl vapid-keys makes a pair)"),
+	X(vapid_private_key, "", "VAPID private key, base64url, the public key's pair"),
+	S(vapid_subject, "", "VAPID contact, mailto:… or https://… (sub claim)"),
+	S(push_api_base, "", "replaces every endpoint's https://host when set (tests)"),
 	/* observability */
 	SC(log_format, "text", log_formats,
 	   "text (one line per event) or json (one JSON object per line, for journald/Loki)"),
@@ -359,6 +367,16 @@ bool scp_config_validate(struct scp_buf *errs)
 	if (*scp_cfg.secrets_key && !scp_config_secrets_key_valid(scp_cfg.secrets_key)) {
 		scp_buf_addf(errs, "secrets_key: must be 64 hex digits; generate one with: "
 			     "openssl rand -hex 32\n");
+		ok = false;
+	}
+	/* web push: http delivery needs a VAPID pair that matches and a contact */
+	if (!strcmp(scp_cfg.push_transport, "http") &&
+	    (!scp_webpush_vapid_pair_ok(scp_cfg.vapid_public_key, scp_cfg.vapid_private_key) ||
+	     (strncmp(scp_cfg.vapid_subject, "mailto:", 7) &&
+	      strncmp(scp_cfg.vapid_subject, "https://", 8)))) {
+		scp_buf_addf(errs, "push_transport = http needs vapid_public_key and "
+			     "vapid_private_key of one pair (scpctl vapid-keys) and vapid_subject "
+			     "(mailto:… or https://…)\n");
 		ok = false;
 	}
 	if (!*scp_cfg.database_url) {

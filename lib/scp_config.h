@@ -95,6 +95,12 @@ struct scp_config {
 	char *viber_sender_name;
 	char *secrets_key;		/* 64 hex digits or "" */
 	long sync_interval;		/* seconds between sync passes */
+	/* web push */
+	char *push_transport;		/* log or http */
+	char *vapid_public_key;		/* base64url P-256 point */
+	char *vapid_private_key;	/* base64url scalar */
+	char *vapid_subject;		/* mailto: or https: */
+	char *push_api_base;		/* "": the endpoint's own origin */
 	/* observability */
 	char *log_format;		/* text or json */
 };

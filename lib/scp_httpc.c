@@ -3,6 +3,8 @@
 
 #include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #define MAX_RESPONSE (1 << 20)
@@ -90,6 +92,29 @@ bool scp_httpc_post_unix(const char *unix_path, const char *url, const char *bea
 	return scp_httpc_request(&req, out, resp);
 }
 
+/*
+ * Retry-After (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date; the delay from
+ * now, 0 for none, a past date or one that does not parse.  Capped at a day.
+ */
+static long retry_after(CURL *c)
+{
+	struct curl_header *h = NULL;
+	const char *v;
+	char *end;
+	long secs;
+	time_t when;
+
+	if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
+		return 0;
+	v = h->value;
+	secs = strtol(v, &end, 10);
+	if (end == v || *end) {
+		when = curl_getdate(v, NULL);
+		secs = when > 0 ? (long)(when - time(NULL)) : 0;
+	}
+	return secs < 0 ? 0 : secs > 86400 ? 86400 : secs;
+}
+
 bool scp_httpc_request(const struct scp_httpc_req *req, struct scp_buf *out,
 		       struct scp_httpc_resp *resp)
 {
@@ -112,6 +137,8 @@ bool scp_httpc_request(const struct scp_httpc_req *req, struct scp_buf *out,
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (req->body)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+	if (req->body && req->body_len)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req->body_len);
 	if (strcmp(req->method, "GET") == 0)
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	else if (strcmp(req->method, "POST") != 0 || !req->body)
@@ -130,9 +157,10 @@ bool scp_httpc_request(const struct scp_httpc_req *req, struct scp_buf *out,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-	else
+		resp->retry_after = retry_after(c);
+	} else
 		snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(rc));
 	curl_slist_free_all(h);
 	return rc == CURLE_OK;

@@ -11,11 +11,13 @@
 #define SCP_HTTPC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct scp_buf;
 
 struct scp_httpc_resp {
 	long status;		/* HTTP status, 0 when no response came */
+	long retry_after;	/* a Retry-After header's delay in seconds, 0 without one */
 	char error[256];	/* transport error, empty when a response came */
 };
 
@@ -35,6 +37,7 @@ struct scp_httpc_req {
 	const char *basic_pass;
 	const char *unix_path;
 	long timeout_ms;
+	size_t body_len;	/* a binary body's length (web push); 0: strlen(body) */
 };
 
 bool scp_httpc_global_init(void);

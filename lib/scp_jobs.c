@@ -77,21 +77,34 @@ long scp_jobs_backoff(int attempts)
 	return s > 3600 ? 3600 : s;
 }
 
-void scp_jobs_failed(struct scp_db *db, struct scp_job *job, const char *error,
-		     int max_attempts, bool permanent)
+static void failed(struct scp_db *db, struct scp_job *job, const char *error,
+		   int max_attempts, bool permanent, long after)
 {
 	char secs[24];
+	long backoff = scp_jobs_backoff(job->attempts);
 
 	if (permanent || job->attempts >= max_attempts) {
 		scp_warn("job %s (%s) is a dead letter after %d attempts: %s", job->id,
 			 job->kind, job->attempts, error);
 		run_update(db, "jobs_dead", 2, (const char *const[]){ job->id, error });
 	} else {
-		snprintf(secs, sizeof(secs), "%ld", scp_jobs_backoff(job->attempts));
+		snprintf(secs, sizeof(secs), "%ld", after > backoff ? after : backoff);
 		scp_info("job %s (%s) attempt %d failed, retry in %ss: %s", job->id, job->kind,
 			 job->attempts, secs, error);
 		run_update(db, "jobs_retry", 3, (const char *const[]){ job->id, error, secs });
 	}
 	json_object_put(job->payload);
 	job->payload = NULL;
+}
+
+void scp_jobs_failed(struct scp_db *db, struct scp_job *job, const char *error,
+		     int max_attempts, bool permanent)
+{
+	failed(db, job, error, max_attempts, permanent, 0);
+}
+
+void scp_jobs_failed_after(struct scp_db *db, struct scp_job *job, const char *error,
+			   int max_attempts, long secs)
+{
+	failed(db, job, error, max_attempts, false, secs);
 }

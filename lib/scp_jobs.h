@@ -30,6 +30,12 @@ void scp_jobs_done(struct scp_db *db, struct scp_job *job);
  */
 void scp_jobs_failed(struct scp_db *db, struct scp_job *job, const char *error,
 		     int max_attempts, bool permanent);
+/*
+ * The same, but the next attempt after secs (a provider's Retry-After) rather than the
+ * exponential backoff, when secs is larger.
+ */
+void scp_jobs_failed_after(struct scp_db *db, struct scp_job *job, const char *error,
+			   int max_attempts, long secs);
 /* Seconds of backoff after the given attempt number. */
 long scp_jobs_backoff(int attempts);
 

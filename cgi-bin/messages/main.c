@@ -79,6 +79,10 @@ static const struct scp_route routes[] = {
 	NOTIFICATIONS("/api/v1/consumer/notifications", CONSUMER),
 	NOTIFICATIONS("/api/v1/supplier/notifications", STAFF),
 #undef NOTIFICATIONS
+	/* Web push (push.c): a browser's PushSubscription, Cliick's paths. */
+	{ "POST", "/api/v1/notifications/subscribe", push_subscribe, SCP_AUTH },
+	{ "POST", "/api/v1/notifications/unsubscribe", push_unsubscribe, SCP_AUTH },
+	{ "GET", "/api/v1/notifications/vapid-public-key", push_vapid_key, SCP_AUTH },
 	SCP_ROUTES_END,
 };
 
@@ -87,7 +91,7 @@ static const struct scp_family family = {
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(msg_conversations_stmts, msg_messages_stmts,
 				 msg_complaints_stmts, msg_canned_stmts,
-				 msg_notifications_stmts),
+				 msg_notifications_stmts, msg_push_stmts),
 };
 
 int main(int argc, char **argv)

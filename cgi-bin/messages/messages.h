@@ -82,4 +82,10 @@ void notif_prefs_get(struct scp_req *r);
 void notif_prefs_set(struct scp_req *r);
 extern const struct scp_stmt msg_notifications_stmts[];
 
+/* push.c: web push subscriptions (Cliick's /notifications/subscribe, unsubscribe) */
+void push_subscribe(struct scp_req *r);
+void push_unsubscribe(struct scp_req *r);
+void push_vapid_key(struct scp_req *r);
+extern const struct scp_stmt msg_push_stmts[];
+
 #endif

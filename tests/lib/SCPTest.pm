@@ -19,6 +19,9 @@ our $TOP = abs_path(dirname(__FILE__) . '/../..');
 my $JSON = JSON::PP->new->canonical->allow_nonref;
 # The secrets_key of a stack with the prokip or storepush fake.
 our $SECRETS_KEY = '5c' x 32;
+# The VAPID pair of a stack with the pushservice fake (scpctl vapid-keys).
+our $VAPID_PUBLIC = 'BEuCVgKEa3v9ed3-8Xpbu6iIFDzMfgOXTUzzt013XOfNne1IK-OIDvg-571zxyvSuJAjci3U-imds4py0kZoHuY';
+our $VAPID_PRIVATE = 'ZSEaD8DPGDmeRSBRqNzK39nFZixyupHtIw_ldG4anH0';
 
 sub json { $JSON }
 
@@ -131,6 +134,15 @@ sub _fake_env {
               SCP_TELEGRAM_API_BASE => $u, SCP_VIBER_API_BASE => $u,
               SCP_FACEBOOK_APP_ID => 'test-fb-app', SCP_FACEBOOK_APP_SECRET => 'test-fb-secret',
               SCP_TIKTOK_CLIENT_KEY => 'test-tt-key', SCP_TIKTOK_CLIENT_SECRET => 'test-tt-secret',
+              SCP_SECRETS_KEY => $SECRETS_KEY);
+    }
+    # Web push (tests/fakes/pushservice.pl): endpoints are https://push.example.test/…,
+    # sent to the fake by push_api_base; subscriptions' auth secrets are sealed.
+    if (my $ps = $self->{fakes}{pushservice}) {
+        %e = (%e, SCP_PUSH_TRANSPORT => 'http',
+              SCP_PUSH_API_BASE => "http://127.0.0.1:$ps->{port}",
+              SCP_VAPID_PUBLIC_KEY => $VAPID_PUBLIC, SCP_VAPID_PRIVATE_KEY => $VAPID_PRIVATE,
+              SCP_VAPID_SUBJECT => 'mailto:ops@example.test',
               SCP_SECRETS_KEY => $SECRETS_KEY);
     }
     return \%e;
