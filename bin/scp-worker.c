@@ -58,6 +58,10 @@ static const struct kind kinds[] = {
 	{ "message_new", worker_event },
 	{ "complaint_escalated", worker_event },
 	{ "notification", worker_event },
+	/* Cliick.io's shop events, to its WebSocket (worker_events.c) */
+	{ "shop_message_new", worker_event },
+	{ "shop_conversation_updated", worker_event },
+	{ "shop_order_updated", worker_event },
 	/* Prokip and the sync engine (worker_prokip.c, worker_sync.c) */
 	{ "prokip_sell", worker_prokip_sell },
 	{ "prokip_sell_return", worker_prokip_sell_return },
@@ -220,6 +224,7 @@ int main(int argc, char **argv)
 	scp_db_add_statements(&db, worker_prokip_stmts);
 	scp_db_add_statements(&db, worker_sync_stmts);
 	scp_db_add_statements(&db, worker_stores_stmts);
+	scp_db_add_statements(&db, worker_events_stmts);
 	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 
