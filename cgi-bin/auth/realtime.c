@@ -99,6 +99,18 @@ void auth_ws_authorize(struct scp_req *r)
  */
 void auth_ws_cliick_authorize(struct scp_req *r)
 {
+	const char *token = scp_req_param(r, "HTTP_AUTHORIZATION");
+	const char *origin_ok = scp_req_param(r, "SCP_WS_ORIGIN_OK");
+
+	/*
+	 * A browser sends the session cookie with a WebSocket any page opens to us, so the
+	 * cookie alone must come from an allowed page (nginx tells: no Origin, the site's
+	 * own, a CORS origin); a token in ?token= is no ambient credential.
+	 */
+	if ((!token || !*token) && (!origin_ok || strcmp(origin_ok, "1"))) {
+		scp_forbidden(r, "cross-site WebSocket refused: Origin is not an allowed origin");
+		return;
+	}
 	scp_add_header(r, "X-Scp-User-Id: %s", r->auth.user_id);
 	allow(r);
 }

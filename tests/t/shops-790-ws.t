@@ -12,7 +12,8 @@ use Time::HiRes qw(time);
 use SCPTest;
 use SCPEvents qw(subscribe);
 
-my $s = SCPTest->start;
+my $allowed = 'http://shop.example';
+my $s = SCPTest->start(env => { SCP_CORS_ORIGINS_CLIICK => $allowed });
 my $n = 0;
 
 sub account {
@@ -44,7 +45,8 @@ sub connect_ws {
     my (%o) = @_;
     my $path = '/ws';
     $path .= "?token=$o{token}" if defined $o{token};
-    return subscribe($s, $path, websocket => 1, $o{cookie} ? (cookie => $o{cookie}) : ());
+    return subscribe($s, $path, websocket => 1, $o{cookie} ? (cookie => $o{cookie}) : (),
+                     $o{origin} ? (origin => $o{origin}) : ());
 }
 
 my ($owner, $agent, $stranger, $other_owner) = (account(), account(), account(), account());
@@ -81,8 +83,19 @@ is $m->{event}, 'shop:joined', 'the owner joins its shop';
 is $m->{data}{shopId}, $shop, 'shop:joined names the shop';
 is $m->{data}{role}, 'owner', 'and the member\'s role';
 
-my $aws = connect_ws(cookie => $agent->{cookie});
-is $aws->status, 101, 'a team member with the session cookie alone (a reconnect): 101';
+# The cookie alone, from a page that is not allowed: a cross-site WebSocket.
+my $evil = connect_ws(cookie => $agent->{cookie}, origin => 'http://evil.example');
+is $evil->status, 403, 'the session cookie from another site\'s page: 403 at the upgrade';
+is $evil->body && $evil->body->{error}{code}, 'FORBIDDEN', 'FORBIDDEN';
+my $tok = connect_ws(token => $agent->{token}, origin => 'http://evil.example');
+is $tok->status, 101, 'a token in ?token= is no ambient credential: any page may use it';
+$tok->hangup;
+
+my $aws = connect_ws(cookie => $agent->{cookie}, origin => $allowed);
+is $aws->status, 101, 'a team member with the session cookie alone (a reconnect) from an allowed page: 101';
+my $own = connect_ws(cookie => $agent->{cookie}, origin => $s->url =~ s{/$}{}r);
+is $own->status, 101, 'the cookie from the site\'s own page: 101';
+$own->hangup;
 $aws->send(client_frame('shop:join', { shopId => $shop }));
 ($m) = $aws->events(1, 2);
 is $m->{event}, 'shop:joined', 'the agent joins the shop it is a member of';
