@@ -122,6 +122,16 @@ $sws->send(client_frame('shop:delete', { shopId => $shop }));
 ($m) = $sws->events(1, 2);
 is $m->{data}{code}, 'UNKNOWN_EVENT', 'an unknown client event: UNKNOWN_EVENT';
 
+$sws->send(client_frame('shop:leave', { shopId => $shop }));
+$sws->send(client_frame('ping', {}));
+($m) = $sws->events(1, 2);
+is $m->{event}, 'pong', 'shop:leave answers nothing (the next answer is the ping\'s)';
+$sws->send(client_frame('ping', { pad => 'x' x 20000 }));
+$sws->send(client_frame('ping', {}));
+my @got = $sws->events(2, 2);
+is_deeply [ map { $_->{event} } @got ], [ 'pong' ],
+    'a frame over 16 KiB is not answered, and the connection goes on';
+
 # A client's frames answer only that connection: the owner saw none of the above.
 is scalar($ows->events(1, 0.5)), 0, 'another connection\'s answers do not reach the owner';
 
