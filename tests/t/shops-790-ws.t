@@ -1,8 +1,10 @@
 # Cliick.io's WebSocket at /ws: the upgrade authorized by ?token= or the session cookie
-# alone (a bad token refused at the upgrade), ping → pong, shop:join for a member's
-# shop only, and a shop's events (event jobs, as the chat and order parts write them)
-# reaching that shop's members in Cliick's frame {event, data, timestamp}, and nobody
-# else; a user's notification reaching the user.
+# alone (a bad token refused at the upgrade, the cookie only from an allowed page),
+# ping → pong, shop:join for a member's shop only (bad and unknown frames answered with
+# an error frame), answers only on the connection that asked, and a shop's events (event
+# jobs, as the chat and order parts write them) reaching that shop's current members in
+# Cliick's frame {event, data, timestamp}, and nobody else; a user's notification
+# reaching the user.
 use strict;
 use warnings;
 use FindBin;
@@ -194,6 +196,20 @@ $s->sql("SELECT scp_job_enqueue('notification', :'p1'::jsonb)",
 is $m->{event}, 'notification', 'a user\'s notification reaches its connection';
 is $m->{data}{title}, 'New order', 'data is the notification';
 is scalar($ows->events(1, 0.5)), 0, 'and nobody else\'s';
+
+# Membership is read when an event is sent: a member removed from the team receives
+# no more of the shop's events on the connection it still holds.
+$s->sql("DELETE FROM shop_members WHERE shop_id = :'p1' AND user_id = :'p2'", $shop, $agent->{id});
+$s->sql("SELECT scp_job_enqueue('shop_message_new', :'p1'::jsonb)",
+        JSON::PP->new->encode({ topic => "/ws/shops/$shop", shop_id => $shop,
+                                message => { id => 'eeeeeeee-2222-4333-8444-555555555555',
+                                             text => 'after the removal' } }));
+($m) = $ows->events(1, 3);
+is $m->{data}{text}, 'after the removal', 'the owner still receives the shop\'s events';
+is scalar($aws->events(1, 0.5)), 0, 'a removed member no longer does';
+$aws->send(client_frame('shop:join', { shopId => $shop }));
+($m) = $aws->events(1, 2);
+is $m->{data}{code}, 'FORBIDDEN', 'and its shop:join is refused now';
 
 $_->hangup for $ows, $aws, $sws, $ooth;
 done_testing;
