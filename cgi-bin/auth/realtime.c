@@ -18,6 +18,7 @@
 
 #include <fcgiapp.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 const struct scp_stmt auth_realtime_stmts[] = {
@@ -101,6 +102,13 @@ void auth_ws_cliick_authorize(struct scp_req *r)
 {
 	const char *token = scp_req_param(r, "HTTP_AUTHORIZATION");
 	const char *origin_ok = scp_req_param(r, "SCP_WS_ORIGIN_OK");
+	const char *upgrade = scp_req_param(r, "SCP_WS_UPGRADE");
+
+	/* Only a WebSocket: nchan would answer anything else an empty 403 of its own. */
+	if (!upgrade || strcasecmp(upgrade, "websocket")) {
+		scp_forbidden(r, "a WebSocket upgrade is required");
+		return;
+	}
 
 	/*
 	 * A browser sends the session cookie with a WebSocket any page opens to us, so the

@@ -68,6 +68,11 @@ for my $c ([ 'no token, no cookie', {}, 401 ],
     is $ws->body && $ws->body->{success}, JSON::PP::false, "$name: the error envelope";
 }
 
+my $plain = $s->get("/ws?token=$owner->{token}");
+is $plain->{status}, 403, 'a plain GET (no WebSocket upgrade) with a good token: 403';
+is $plain->{json}{error}{code}, 'FORBIDDEN', 'FORBIDDEN, in the error envelope';
+is $s->post("/ws?token=$owner->{token}", {})->{status}, 405, 'POST /ws: 405';
+
 my $ows = connect_ws(token => $owner->{token});
 is $ows->status, 101, 'the owner with ?token=: 101';
 
