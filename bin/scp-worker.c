@@ -60,7 +60,8 @@ static const struct kind kinds[] = {
 	{ "notification", worker_event },
 	/* Cliick's shop orders: an order placed or moved (sql/functions/84_shop_orders.sql). */
 	{ "shop_order_updated", worker_event },
-	/* a shop's live chat (sql/functions/83_shop_chat.sql) */
+	/* Cliick.io's shop events, to its WebSocket (worker_events.c): a shop's live chat
+	 * (sql/functions/83_shop_chat.sql) */
 	{ "shop_message_new", worker_event },
 	{ "shop_conversation_updated", worker_event },
 	/* Prokip and the sync engine (worker_prokip.c, worker_sync.c) */
@@ -238,6 +239,7 @@ int main(int argc, char **argv)
 	scp_db_add_statements(&db, worker_sync_stmts);
 	scp_db_add_statements(&db, worker_stores_stmts);
 	scp_db_add_statements(&db, worker_push_stmts);
+	scp_db_add_statements(&db, worker_events_stmts);
 	worker_db = &db;
 	scp_info("started (transport %s)", scp_cfg.whatsapp_transport);
 

@@ -35,6 +35,7 @@ void worker_auction_sweep(struct scp_db *db);
 struct worker_result worker_auction_ending(struct scp_job *job);
 
 /* worker_events.c: real-time events, to outbox_log and (nchan_socket) to nchan */
+extern const struct scp_stmt worker_events_stmts[];
 struct worker_result worker_event(struct scp_job *job);
 /* Send event (job id, payload with its topic) as worker_event does. */
 struct worker_result worker_event_send(const char *id, const char *event, json_object *data);

@@ -12,9 +12,11 @@
 #include "scp_config.h"
 #include "scp_httpc.h"
 #include "scp_log.h"
+#include "scp_profile.h"
 #include "scp_validate.h"
 
 #include <string.h>
+#include <time.h>
 
 /* Only the channels nginx publishes: anything else is the job's fault, not nchan's. */
 static bool topic_ok(const char *t)
@@ -62,6 +64,130 @@ static struct worker_result publish(const char *topic, const struct scp_buf *msg
 	return res;
 }
 
+/*
+ * Cliick.io's WebSocket (/ws): each user has a channel, /ws/cliick/<user> on the
+ * publishing socket, that carries Cliick's frame {"event", "id", "data", "timestamp"
+ * (ms)} in its spelling (camelCase keys).  A shop's events (topic /ws/shops/<shop>,
+ * which nginx does not serve itself) go to the channel of each member of the shop, a
+ * user's notification to that user's; "id" is the job's (or notification's), since a
+ * retried job may publish twice.
+ */
+const struct scp_stmt worker_events_stmts[] = {
+	/* $1 shop: the users who are its members now. */
+	{ "events_shop_members", "SELECT user_id FROM shop_members WHERE shop_id = $1" },
+	SCP_STMT_END,
+};
+
+/* The job kinds Cliick's frontend listens to, its event name, the payload's member. */
+static const struct cliick_event {
+	const char *kind, *event, *member;
+} cliick_events[] = {
+	{ "shop_message_new", "message:new", "message" },
+	{ "shop_conversation_updated", "conversation:update", "conversation" },
+	{ "shop_order_updated", "order:update", "order" },
+	{ "notification", "notification", "notification" },
+};
+
+static const struct cliick_event *cliick_event_of(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(cliick_events) / sizeof(cliick_events[0]); i++)
+		if (!strcmp(cliick_events[i].kind, kind))
+			return &cliick_events[i];
+	return NULL;
+}
+
+/*
+ * The frame for kind's event: the payload's member (message, conversation, order,
+ * notification), with the shop and conversation ids a message's payload names beside
+ * it, in the cliick profile's spelling without its envelope.  False if kind is not
+ * one of Cliick's.
+ */
+static bool cliick_frame(struct scp_buf *out, const char *id, const char *kind, json_object *data)
+{
+	const struct cliick_event *ce = cliick_event_of(kind);
+	const struct scp_profile *cliick = scp_profile_find("cliick");
+	struct scp_profile bare;
+	json_object *obj = NULL, *v;
+	struct scp_buf raw = SCP_BUF_INIT;
+	struct timespec ts;
+	bool ok;
+
+	if (!ce || !cliick)
+		return false;
+	if (!json_object_object_get_ex(data, ce->member, &obj) ||
+	    !json_object_is_type(obj, json_type_object))
+		obj = data;
+	else
+		for (const char *const *k = (const char *const[]){ "shop_id", "conversation_id", NULL };
+		     *k; k++)
+			if (!json_object_object_get_ex(obj, *k, NULL) &&
+			    json_object_object_get_ex(data, *k, &v))
+				json_object_object_add(obj, *k, json_object_get(v));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	scp_buf_adds(&raw, "{\"event\":");
+	scp_buf_add_json_str(&raw, ce->event);
+	scp_buf_adds(&raw, ",\"id\":");
+	scp_buf_add_json_str(&raw, id);
+	scp_buf_adds(&raw, ",\"data\":");
+	scp_buf_adds(&raw, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	scp_buf_addf(&raw, ",\"timestamp\":%lld}",
+		     (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	bare = *cliick;
+	bare.envelope = SCP_ENVELOPE_NONE;
+	ok = scp_profile_render(&bare, NULL, raw.ptr, raw.len, out);
+	scp_buf_release(&raw);
+	return ok;
+}
+
+static struct worker_result cliick_publish(const char *user, const struct scp_buf *frame)
+{
+	struct scp_buf topic = SCP_BUF_INIT;
+	struct worker_result res;
+
+	scp_buf_addf(&topic, "/ws/cliick/%s", user);
+	res = publish(topic.ptr, frame);
+	scp_buf_release(&topic);
+	return res;
+}
+
+/* A shop's event to its members' Cliick channels. */
+static struct worker_result cliick_fan_out(const char *shop, const struct scp_buf *frame)
+{
+	struct worker_result res = { 0 };
+	PGresult *members;
+
+	if (!WORKER_EXEC("events_shop_members", &members, shop))
+		return (struct worker_result){ "shop members not read", false };
+	for (int i = 0; i < PQntuples(members) && !res.error; i++)
+		res = cliick_publish(PQgetvalue(members, i, 0), frame);
+	PQclear(members);
+	return res;
+}
+
+/*
+ * One channel of an event: a shop's goes to its members on Cliick's WebSocket (no
+ * channel of nginx's is a shop's), a user's notification to the user's own channel
+ * and its Cliick one, anything else to its channel.
+ */
+static struct worker_result deliver(const char *topic, const char *id, const char *event,
+				    json_object *data, const struct scp_buf *msg)
+{
+	static const char shops[] = "/ws/shops/", users[] = "/ws/users/";
+	struct scp_buf frame = SCP_BUF_INIT;
+	struct worker_result res = { 0 };
+	bool shop = !strncmp(topic, shops, sizeof(shops) - 1);
+
+	if (!shop)
+		res = publish(topic, msg);
+	if (!res.error && (shop || (!strcmp(event, "notification") &&
+				    !strncmp(topic, users, sizeof(users) - 1))) &&
+	    cliick_frame(&frame, id, event, data))
+		res = shop ? cliick_fan_out(topic + sizeof(shops) - 1, &frame)
+			   : cliick_publish(topic + sizeof(users) - 1, &frame);
+	scp_buf_release(&frame);
+	return res;
+}
+
 /* The event's channels: payload.topics (an array) or payload.topic; NULL if invalid. */
 static json_object *topics_of(json_object *data, json_object **single)
 {
@@ -99,8 +225,8 @@ struct worker_result worker_event_send(const char *id, const char *event, json_o
 
 		message(&msg, id, event, data);
 		for (size_t i = 0; i < n && !res.error; i++)
-			res = publish(json_object_get_string(json_object_array_get_idx(topics, i)),
-				      &msg);
+			res = deliver(json_object_get_string(json_object_array_get_idx(topics, i)),
+				      id, event, data, &msg);
 		scp_buf_release(&msg);
 	}
 done:

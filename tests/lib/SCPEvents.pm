@@ -14,8 +14,8 @@ our @EXPORT_OK = qw(subscribe);
 
 my $JSON = JSON::PP->new->utf8->canonical;
 
-# subscribe($s, PATH, token => T, query_token => T, websocket => 1): a subscription
-# object; ->{status} is the HTTP status of the answer (200 for an open stream, 101 for
+# subscribe($s, PATH, token => T, query_token => T, websocket => 1, cookie => 'n=v',
+# origin => O): a subscription object; ->{status} is the HTTP status of the answer (200 for an open stream, 101 for
 # a WebSocket), ->{body} the refusal's body.
 sub subscribe {
     my ($s, $path, %o) = @_;
@@ -25,6 +25,8 @@ sub subscribe {
     $path .= ($path =~ /\?/ ? '&' : '?') . "access_token=$o{query_token}" if $o{query_token};
     my @h = ("GET $path HTTP/1.1", "Host: $host:$port");
     push @h, "Authorization: Bearer $o{token}" if $o{token};
+    push @h, "Cookie: $o{cookie}" if $o{cookie};
+    push @h, "Origin: $o{origin}" if $o{origin};
     if ($o{websocket}) {
         push @h, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13',
                  'Sec-WebSocket-Key: ' . encode_base64(join('', map { chr rand 256 } 1 .. 16), '');
@@ -60,6 +62,20 @@ sub events {
 }
 
 sub hangup { CORE::close($_[0]{sock}) }
+
+# Send a text frame (a client's frames are masked, RFC 6455 §5.3) of $data, JSON-encoded
+# unless it is a plain string.
+sub send {
+    my ($self, $data) = @_;
+    my $text = ref $data ? $JSON->encode($data) : $data;
+    my $len = length $text;
+    my $head = pack('C', 0x81);
+    $head .= $len < 126 ? pack('C', 0x80 | $len)
+           : $len < 65536 ? pack('Cn', 0x80 | 126, $len) : pack('CQ>', 0x80 | 127, $len);
+    my $mask = join '', map { chr rand 256 } 1 .. 4;
+    my $masked = $text ^ substr($mask x (int($len / 4) + 1), 0, $len);
+    print { $self->{sock} } $head, $mask, $masked;
+}
 
 sub _fill {
     my ($self, $deadline) = @_;
