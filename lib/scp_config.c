@@ -151,7 +151,6 @@ static const struct key keys[] = {
 	S(facebook_api_base, "https://graph.facebook.com", "Graph API base URL (Facebook, Instagram)"),
 	S(facebook_api_version, "v19.0", "Graph API version"),
 	S(facebook_app_id, "", "Meta app id (client_id of the Facebook and Instagram logins)"),
-	X(facebook_app_secret, "", "Meta app secret (client_secret)"),
 	S(tiktok_api_base, "https://open.tiktokapis.com", "TikTok API base URL"),
 	S(tiktok_client_key, "", "TikTok app's client key"),
 	X(tiktok_client_secret, "", "TikTok app's client secret"),

@@ -86,7 +86,7 @@ struct scp_config {
 	char *facebook_api_base;
 	char *facebook_api_version;
 	char *facebook_app_id;
-	char *facebook_app_secret;
+	/* facebook_app_secret (above) is also the OAuth client_secret */
 	char *tiktok_api_base;
 	char *tiktok_client_key;
 	char *tiktok_client_secret;
