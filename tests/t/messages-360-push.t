@@ -13,7 +13,7 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use JSON::PP;
 use HTTP::Tiny;
-use SCPTest;
+use SCPTest qw(parallel);
 
 my $allowed = 'http://shop.example';
 my $s = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed }, fakes => ['pushservice']);
@@ -98,6 +98,18 @@ like $sealed, qr/^v1:[0-9a-f]+$/, 'the auth secret is sealed';
 unlike $sealed, qr/\Q$sub->{keys}{auth}\E/, '... not in clear';
 is $s->sql("SELECT p256dh FROM push_subscriptions WHERE id = :'p1'", $row->{id}),
    $sub->{keys}{p256dh}, 'p256dh kept as sent';
+
+# Concurrent subscribes of one new endpoint (a page that subscribes on every tab): one
+# row, one 201, the others 200.
+my $race = browser_subscription();
+my @codes = sort map { $_->{status} } parallel(8, sub {
+    my $r = subscribe($alice, $race);
+    return { status => $r->{status} };
+});
+is_deeply \@codes, [200, 200, 200, 200, 200, 200, 200, 201], 'eight at once: one 201, seven 200';
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE endpoint = :'p1'", $race->{endpoint}), 1,
+   '... one row';
+$s->sql("DELETE FROM push_subscriptions WHERE endpoint = :'p1'", $race->{endpoint});
 
 # --- validation: each 422 names its field and changes nothing ----------------------------
 my %k = %{ $sub->{keys} };
