@@ -302,4 +302,28 @@ is $s->sql('SELECT endpoint FROM push_subscriptions'), $sub2->{endpoint}, '... t
 ok((grep { decode_json($_->{plaintext})->{title} eq 'To an expired endpoint' }
     delivered(token_of($sub2), 1)), '... and got the notification');
 
+# --- push_transport = log (the development default): the plaintext goes to outbox.log ---
+my $l = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed,
+                                SCP_SECRETS_KEY => $SCPTest::SECRETS_KEY });
+my $reg = $l->post('/api/auth/register', { email => "logger.$$\@example.com",
+                                           password => 'password123', username => 'logger1' });
+my $logger = $reg->{json}{data};
+my $lsub = browser_subscription();
+$r = $l->post('/api/notifications/subscribe', $lsub, token => $logger->{token});
+is $r->{status}, 201, 'log transport: subscribed';
+$l->sql("SELECT scp_notify(:'p1', 'message', 'Logged push', 'to the outbox', '{}', 'low', NULL)",
+        $logger->{user}{id});
+my @lines;
+$l->wait_until(10, sub {
+    @lines = grep { /"channel":"web_push"/ } do { open(my $fh, '<', $l->dir . '/log/outbox.log') ? <$fh> : () };
+    @lines >= 1 });
+my $entry = eval { decode_json($lines[0]) } // {};
+is $entry->{endpoint}, $lsub->{endpoint}, 'log transport: the endpoint in outbox.log';
+is $entry->{payload}{title}, 'Logged push', '... with the notification as its payload';
+is $entry->{payload}{priority}, 'low', '... whole';
+ok !(grep { ($_->{token} // '') eq token_of($lsub) } $s->fake_requests('pushservice')),
+   '... and nothing is sent';
+$r = $l->get('/api/notifications/vapid-public-key', token => $logger->{token});
+is $r->{status}, 503, 'no VAPID pair configured: vapid-public-key 503';
+
 done_testing;
