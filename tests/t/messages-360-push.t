@@ -303,6 +303,7 @@ ok((grep { decode_json($_->{plaintext})->{title} eq 'To an expired endpoint' }
     delivered(token_of($sub2), 1)), '... and got the notification');
 
 # --- push_transport = log (the development default): the plaintext goes to outbox.log ---
+sub outbox_lines { open(my $fh, '<', $_[0]) or return (); return <$fh> }
 my $l = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed,
                                 SCP_SECRETS_KEY => $SCPTest::SECRETS_KEY });
 my $reg = $l->post('/api/auth/register', { email => "logger.$$\@example.com",
@@ -315,7 +316,7 @@ $l->sql("SELECT scp_notify(:'p1', 'message', 'Logged push', 'to the outbox', '{}
         $logger->{user}{id});
 my @lines;
 $l->wait_until(10, sub {
-    @lines = grep { /"channel":"web_push"/ } do { open(my $fh, '<', $l->dir . '/log/outbox.log') ? <$fh> : () };
+    @lines = grep { /"channel":"web_push"/ } outbox_lines($l->dir . '/log/outbox.log');
     @lines >= 1 });
 my $entry = eval { decode_json($lines[0]) } // {};
 is $entry->{endpoint}, $lsub->{endpoint}, 'log transport: the endpoint in outbox.log';
