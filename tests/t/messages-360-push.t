@@ -111,6 +111,19 @@ is $s->sql("SELECT count(*) FROM push_subscriptions WHERE endpoint = :'p1'", $ra
    '... one row';
 $s->sql("DELETE FROM push_subscriptions WHERE endpoint = :'p1'", $race->{endpoint});
 
+# At most 20 subscriptions a user: the 21st pushes the oldest out.
+my @many = map { browser_subscription() } 1 .. 21;
+is subscribe($bob, $_)->{status}, 201, 'one of many browsers' for @many;
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE user_id = :'p1'", $bob->{id}), 20,
+   'a user keeps 20 subscriptions';
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE endpoint = :'p1'", $many[0]{endpoint}), 0,
+   '... the oldest went';
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE endpoint = :'p1'", $many[20]{endpoint}), 1,
+   '... the newest stays';
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE user_id = :'p1'", $alice->{id}), 1,
+   "... another user's are not touched";
+$s->sql("DELETE FROM push_subscriptions WHERE user_id = :'p1'", $bob->{id});
+
 # --- validation: each 422 names its field and changes nothing ----------------------------
 my %k = %{ $sub->{keys} };
 my $b64 = sub { my $s = MIME::Base64::encode_base64url($_[0]); $s };
