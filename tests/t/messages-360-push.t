@@ -315,6 +315,15 @@ is $s->sql('SELECT endpoint FROM push_subscriptions'), $sub2->{endpoint}, '... t
 ok((grep { decode_json($_->{plaintext})->{title} eq 'To an expired endpoint' }
     delivered(token_of($sub2), 1)), '... and got the notification');
 
+# An endpoint the push service does not know: 404 drops it too.
+my $ghost = { endpoint => 'https://push.example.test/push/no-such-token', keys => $sub2->{keys} };
+is subscribe($alice, $ghost)->{status}, 201, 'an endpoint unknown to the push service';
+notify($alice, 'To nowhere');
+$s->wait_until(10, sub { rows() == 1 });
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE endpoint = :'p1'", $ghost->{endpoint}), 0,
+   '404: dropped';
+is rows(), 1, '... the other stays';
+
 # --- push_transport = log (the development default): the plaintext goes to outbox.log ---
 sub outbox_lines { open(my $fh, '<', $_[0]) or return (); return <$fh> }
 my $l = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed,
