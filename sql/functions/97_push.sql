@@ -3,11 +3,14 @@
 
 -- Subscribe (or refresh) one browser's endpoint for p_user.  Idempotent: the same
 -- endpoint again updates its keys and answers inserted = false; one another user had
--- moves to p_user (the browser now signs in as p_user).
+-- moves to p_user (the browser now signs in as p_user).  A user keeps at most 20
+-- subscriptions, the most recently (re)subscribed: a client that subscribes without end
+-- would otherwise multiply every notification's pushes; the oldest go first.
 CREATE OR REPLACE FUNCTION scp_push_subscribe(p_user uuid, p_session uuid, p_endpoint text,
                                               p_p256dh text, p_auth_sealed text,
                                               OUT subscription json, OUT inserted boolean)
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO push_subscriptions AS s (user_id, session_id, endpoint, p256dh, auth_sealed)
     VALUES (p_user, p_session, p_endpoint, p_p256dh, p_auth_sealed)
     ON CONFLICT (endpoint) DO UPDATE
@@ -16,7 +19,11 @@ LANGUAGE sql AS $$
     RETURNING json_build_object('id', s.id, 'endpoint', s.endpoint,
                                 'created_at', s.created_at, 'updated_at', s.updated_at),
               (xmax = 0)
-$$;
+         INTO subscription, inserted;
+    DELETE FROM push_subscriptions WHERE user_id = p_user AND id NOT IN (
+        SELECT id FROM push_subscriptions WHERE user_id = p_user
+         ORDER BY updated_at DESC, id DESC LIMIT 20);
+END $$;
 
 -- The payload of a notification's push: the notification as the API shows it, or, when
 -- that does not fit a push message (3993 bytes, lib/scp_webpush.h), the same without

@@ -13,7 +13,7 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use JSON::PP;
 use HTTP::Tiny;
-use SCPTest;
+use SCPTest qw(parallel);
 
 my $allowed = 'http://shop.example';
 my $s = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed }, fakes => ['pushservice']);
@@ -98,6 +98,31 @@ like $sealed, qr/^v1:[0-9a-f]+$/, 'the auth secret is sealed';
 unlike $sealed, qr/\Q$sub->{keys}{auth}\E/, '... not in clear';
 is $s->sql("SELECT p256dh FROM push_subscriptions WHERE id = :'p1'", $row->{id}),
    $sub->{keys}{p256dh}, 'p256dh kept as sent';
+
+# Concurrent subscribes of one new endpoint (a page that subscribes on every tab): one
+# row, one 201, the others 200.
+my $race = browser_subscription();
+my @codes = sort map { $_->{status} } parallel(8, sub {
+    my $r = subscribe($alice, $race);
+    return { status => $r->{status} };
+});
+is_deeply \@codes, [200, 200, 200, 200, 200, 200, 200, 201], 'eight at once: one 201, seven 200';
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE endpoint = :'p1'", $race->{endpoint}), 1,
+   '... one row';
+$s->sql("DELETE FROM push_subscriptions WHERE endpoint = :'p1'", $race->{endpoint});
+
+# At most 20 subscriptions a user: the 21st pushes the oldest out.
+my @many = map { browser_subscription() } 1 .. 21;
+is subscribe($bob, $_)->{status}, 201, 'one of many browsers' for @many;
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE user_id = :'p1'", $bob->{id}), 20,
+   'a user keeps 20 subscriptions';
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE endpoint = :'p1'", $many[0]{endpoint}), 0,
+   '... the oldest went';
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE endpoint = :'p1'", $many[20]{endpoint}), 1,
+   '... the newest stays';
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE user_id = :'p1'", $alice->{id}), 1,
+   "... another user's are not touched";
+$s->sql("DELETE FROM push_subscriptions WHERE user_id = :'p1'", $bob->{id});
 
 # --- validation: each 422 names its field and changes nothing ----------------------------
 my %k = %{ $sub->{keys} };
@@ -289,5 +314,39 @@ is rows(), 1, '410: the expired subscription is dropped';
 is $s->sql('SELECT endpoint FROM push_subscriptions'), $sub2->{endpoint}, '... the other stays';
 ok((grep { decode_json($_->{plaintext})->{title} eq 'To an expired endpoint' }
     delivered(token_of($sub2), 1)), '... and got the notification');
+
+# An endpoint the push service does not know: 404 drops it too.
+my $ghost = { endpoint => 'https://push.example.test/push/no-such-token', keys => $sub2->{keys} };
+is subscribe($alice, $ghost)->{status}, 201, 'an endpoint unknown to the push service';
+notify($alice, 'To nowhere');
+$s->wait_until(10, sub { rows() == 1 });
+is $s->sql("SELECT count(*) FROM push_subscriptions WHERE endpoint = :'p1'", $ghost->{endpoint}), 0,
+   '404: dropped';
+is rows(), 1, '... the other stays';
+
+# --- push_transport = log (the development default): the plaintext goes to outbox.log ---
+sub outbox_lines { open(my $fh, '<', $_[0]) or return (); return <$fh> }
+my $l = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed,
+                                SCP_SECRETS_KEY => $SCPTest::SECRETS_KEY });
+my $reg = $l->post('/api/auth/register', { email => "logger.$$\@example.com",
+                                           password => 'password123', username => 'logger1' });
+my $logger = $reg->{json}{data};
+my $lsub = browser_subscription();
+$r = $l->post('/api/notifications/subscribe', $lsub, token => $logger->{token});
+is $r->{status}, 201, 'log transport: subscribed';
+$l->sql("SELECT scp_notify(:'p1', 'message', 'Logged push', 'to the outbox', '{}', 'low', NULL)",
+        $logger->{user}{id});
+my @lines;
+$l->wait_until(10, sub {
+    @lines = grep { /"channel":"web_push"/ } outbox_lines($l->dir . '/log/outbox.log');
+    @lines >= 1 });
+my $entry = eval { decode_json($lines[0]) } // {};
+is $entry->{endpoint}, $lsub->{endpoint}, 'log transport: the endpoint in outbox.log';
+is $entry->{payload}{title}, 'Logged push', '... with the notification as its payload';
+is $entry->{payload}{priority}, 'low', '... whole';
+ok !(grep { ($_->{token} // '') eq token_of($lsub) } $s->fake_requests('pushservice')),
+   '... and nothing is sent';
+$r = $l->get('/api/notifications/vapid-public-key', token => $logger->{token});
+is $r->{status}, 503, 'no VAPID pair configured: vapid-public-key 503';
 
 done_testing;
