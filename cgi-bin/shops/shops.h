@@ -2,6 +2,7 @@
 #define SCP_SHOPS_H
 
 #include "scp_http.h"
+#include "scp_json.h"
 
 extern const struct scp_stmt shops_stmts[];
 
@@ -27,5 +28,8 @@ void shop_team_list(struct scp_req *r);
 void shop_team_add(struct scp_req *r);
 void shop_team_update(struct scp_req *r);
 void shop_team_remove(struct scp_req *r);
+
+/* settings.c: a shop's settings documents, checked; NULL when none was sent or one is bad. */
+const char *shop_settings_fields(struct scp_req *r, json_object *b);
 
 #endif
