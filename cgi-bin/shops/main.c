@@ -20,6 +20,8 @@ static const struct scp_route routes[] = {
 	{ "DELETE", "/api/v1/shops/:shopId/products/:productId", shop_product_delete,
 	  SCP_AUTH },
 	/* The team (team.c). */
+	{ "GET", "/api/v1/shops/:shopId/products/:productId/stock-movements",
+	  shop_product_movements, SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/upgrade", shops_upgrade, SCP_AUTH },
 	{ "GET", "/api/v1/shops/:shopId/team", shop_team_list, SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/team", shop_team_add, SCP_AUTH },

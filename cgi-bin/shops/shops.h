@@ -20,6 +20,7 @@ void shop_product_create(struct scp_req *r);
 void shop_product_get(struct scp_req *r);
 void shop_product_update(struct scp_req *r);
 void shop_product_delete(struct scp_req *r);
+void shop_product_movements(struct scp_req *r);
 
 /* team.c: a shop's team. */
 extern const struct scp_stmt shop_team_stmts[];

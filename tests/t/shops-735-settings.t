@@ -4,7 +4,8 @@
 # statuses an owner may not set 422; validation, malformed bodies, no session.  And the
 # settings documents (assistantConfig, persistentMenu, keywordReplies, savedReplies) in
 # PUT /api/shops/:shopId: kept, shown, checked (types, ids, 64 KiB each), refused for
-# order managers and support agents, nothing changed by a bad request.
+# order managers and support agents, nothing changed by a bad request.  And a product's
+# stock history at /api/shops/:shopId/products/:productId/stock-movements.
 use strict;
 use warnings;
 use FindBin;
@@ -213,5 +214,53 @@ $r = $s->req('PUT', "/api/shops/$shop->{id}", { savedReplies => [] });
 is $r->{status}, 401, 'no session: 401';
 is length $s->sql("SELECT assistant_config->>'system_prompt' FROM shops WHERE id = '$shop->{id}'"),
     65_000, 'the refused bodies changed nothing';
+
+# --- stock history -----------------------------------------------------------------------
+my $products = "/api/shops/$shop->{id}/products";
+$r = $s->post($products, { name => 'Teak chair', retailPrice => 19.99, stock => 5 },
+              token => $owner->{token});
+die "product: $r->{status} $r->{content}" unless $r->{status} == 201;
+my $chair = $r->{json}{data};
+$r = $s->req('PUT', "$products/$chair->{id}", { stockDelta => -2, stockReason => 'sale' },
+             token => $manager->{token});
+is $r->{json}{data}{stock}, 3, 'sold two';
+$r = $s->req('PUT', "$products/$chair->{id}", { stock => 10 }, token => $owner->{token});
+is $r->{json}{data}{stock}, 10, 'counted ten';
+my $hist = "$products/$chair->{id}/stock-movements";
+$r = $s->get($hist, token => $agent->{token});
+is $r->{status}, 200, 'a support agent reads the history: 200';
+is $r->{json}{pagination}{total}, 3, 'three movements';
+is_deeply [ map { [ $_->{change}, $_->{newStock}, $_->{reason} ] } @{ $r->{json}{data} } ],
+    [ [ 7, 10, 'adjustment' ], [ -2, 3, 'sale' ], [ 5, 5, 'initial stock' ] ],
+    'the latest first, in the frontend\'s names';
+is $r->{json}{data}[1]{userId}, $manager->{id}, 'who moved it';
+like $r->{json}{data}[0]{timestamp}, qr/^\d{4}-\d\d-\d\dT/, 'when';
+$r = $s->get("$hist?limit=1&page=3", token => $owner->{token});
+is_deeply [ map { $_->{reason} } @{ $r->{json}{data} } ], [ 'initial stock' ], 'paged';
+$r = $s->get("$hist?page=x", token => $owner->{token});
+is $r->{status}, 400, 'a bad page: 400';
+$r = $s->get($hist, token => $stranger->{token});
+is $r->{status}, 404, 'a stranger: 404';
+$r = $s->get($hist);
+is $r->{status}, 401, 'no session: 401';
+$r = $s->get("$products/not-a-uuid/stock-movements", token => $owner->{token});
+is $r->{status}, 404, 'not an id: 404';
+$r = $s->get("$products/00000000-0000-4000-8000-000000000000/stock-movements",
+             token => $owner->{token});
+is $r->{status}, 404, 'an unknown product: 404';
+$r = $s->post('/api/shops', { name => 'Theirs' }, token => $stranger->{token});
+my $theirs = $r->{json}{data};
+$r = $s->post("/api/shops/$theirs->{id}/products", { name => 'Their stool', retailPrice => 5,
+              stock => 1 }, token => $stranger->{token});
+my $stool = $r->{json}{data};
+$r = $s->get("$products/$stool->{id}/stock-movements", token => $owner->{token});
+is $r->{status}, 404, 'another shop\'s product under this shop: 404';
+$r = $s->get("/api/shops/$theirs->{id}/products/$stool->{id}/stock-movements",
+             token => $owner->{token});
+is $r->{status}, 404, 'another shop\'s product under its own shop: 404';
+$r = $s->req('DELETE', "$products/$chair->{id}", undef, token => $owner->{token});
+is $r->{status}, 200, 'the chair deleted';
+$r = $s->get($hist, token => $owner->{token});
+is $r->{status}, 404, 'a deleted product\'s history: 404';
 
 done_testing;
