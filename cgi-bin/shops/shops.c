@@ -26,10 +26,15 @@
 #define SHOP_ORDER(X) X "joined DESC, " X "id DESC"
 
 const struct scp_stmt shops_stmts[] = {
-	/* $1 name, $2 logo_url, $3 currency (NULL: MMK), $4 owner. */
+	/* $1 name, $2 logo_url, $3 currency (NULL: MMK), $4 owner, $5 settings (settings.c). */
 	{ "shop_create",
-	  "WITH s AS (INSERT INTO shops (name, logo_url, currency, owner_id)"
-	  "  VALUES ($1, $2, coalesce($3, 'MMK'), $4) RETURNING *),"
+	  "WITH s AS (INSERT INTO shops (name, logo_url, currency, owner_id, assistant_config,"
+	  "  persistent_menu, keyword_replies, saved_replies)"
+	  "  VALUES ($1, $2, coalesce($3, 'MMK'), $4,"
+	  "  coalesce($5::jsonb->'assistant_config', '{}'),"
+	  "  coalesce($5::jsonb->'persistent_menu', '[]'),"
+	  "  coalesce($5::jsonb->'keyword_replies', '[]'),"
+	  "  coalesce($5::jsonb->'saved_replies', '[]')) RETURNING *),"
 	  " m AS (INSERT INTO shop_members (shop_id, user_id, role)"
 	  "  SELECT id, owner_id, 'owner' FROM s RETURNING role)"
 	  " SELECT " SHOP_JSON " FROM s, m" },
@@ -98,7 +103,7 @@ static const char *currency_field(struct scp_req *r, json_object *b)
 void shops_create(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *name, *logo, *currency;
+	const char *name, *logo, *currency, *settings;
 	PGresult *res;
 
 	if (!b)
@@ -106,9 +111,10 @@ void shops_create(struct scp_req *r)
 	name = scp_field_str(r, b, "name", true, 1, 200);
 	logo = logo_field(r, b);
 	currency = currency_field(r, b);
+	settings = shop_settings_fields(r, b);	/* the frontend's new shop sends its defaults */
 	if (scp_fields_send(r))
 		return;
-	res = scp_q(r, "shop_create", name, logo, currency, r->auth.user_id);
+	res = scp_q(r, "shop_create", name, logo, currency, r->auth.user_id, settings);
 	if (res)
 		scp_send_row_json(r, 201, res);
 }

@@ -215,6 +215,21 @@ is $r->{status}, 401, 'no session: 401';
 is length $s->sql("SELECT assistant_config->>'system_prompt' FROM shops WHERE id = '$shop->{id}'"),
     65_000, 'the refused bodies changed nothing';
 
+# --- a new shop with its documents (the frontend's createShop sends its defaults) ----------
+$r = $s->post('/api/shops', { name => 'Configured', assistantConfig => { systemPrompt => 'Hello',
+              responseDelay => 1 }, savedReplies => [ { id => 's1', name => 'Hi', text => 'Hi!' } ] },
+              token => $owner->{token});
+is $r->{status}, 201, 'create with documents: 201';
+is $r->{json}{data}{assistantConfig}{systemPrompt}, 'Hello', 'the assistant kept';
+is_deeply $r->{json}{data}{persistentMenu}, [], 'the documents not sent are empty';
+my $shops = sub { $s->sql("SELECT count(*) FROM shops WHERE owner_id = '$owner->{id}'") };
+my $count = $shops->();
+$r = $s->post('/api/shops', { name => 'Bad', persistentMenu => [ { title => 'no id' } ] },
+              token => $owner->{token});
+is $r->{status}, 422, 'create with a bad document: 422';
+ok fields_of($r)->{persistent_menu}, 'persistent_menu reported';
+is $shops->(), $count, 'no shop made';
+
 # --- stock history -----------------------------------------------------------------------
 my $products = "/api/shops/$shop->{id}/products";
 $r = $s->post($products, { name => 'Teak chair', retailPrice => 19.99, stock => 5 },
