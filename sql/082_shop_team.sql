@@ -19,3 +19,16 @@ UPDATE shops SET subscription_trial_ends_at = created_at + interval '14 days';
 
 -- The team page lists a shop's members in the order they joined.
 CREATE INDEX shop_members_shop_idx ON shop_members (shop_id, created_at, user_id);
+
+-- The frontend's settings documents of a shop (cgi-bin/shops/settings.c checks their
+-- shapes and bounds each to 64 KiB): the assistant's configuration, the persistent menu,
+-- the keyword replies and the saved replies, kept as the JSON the frontend sends.
+ALTER TABLE shops
+    ADD COLUMN assistant_config jsonb NOT NULL DEFAULT '{}'
+        CHECK (jsonb_typeof(assistant_config) = 'object'),
+    ADD COLUMN persistent_menu jsonb NOT NULL DEFAULT '[]'
+        CHECK (jsonb_typeof(persistent_menu) = 'array'),
+    ADD COLUMN keyword_replies jsonb NOT NULL DEFAULT '[]'
+        CHECK (jsonb_typeof(keyword_replies) = 'array'),
+    ADD COLUMN saved_replies jsonb NOT NULL DEFAULT '[]'
+        CHECK (jsonb_typeof(saved_replies) = 'array');

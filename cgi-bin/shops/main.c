@@ -31,6 +31,8 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/shops/:shopId/orders/:orderId", shop_order_get, SCP_AUTH },
 	{ "PUT", "/api/v1/shops/:shopId/orders/:orderId/status", shop_order_status, SCP_AUTH },
 	/* The team (team.c). */
+	{ "GET", "/api/v1/shops/:shopId/products/:productId/stock-movements",
+	  shop_product_movements, SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/upgrade", shops_upgrade, SCP_AUTH },
 	{ "GET", "/api/v1/shops/:shopId/team", shop_team_list, SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/team", shop_team_add, SCP_AUTH },

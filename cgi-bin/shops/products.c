@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define PRODUCT_ORDER(X) X "created_at DESC, " X "id DESC"
+#define MOVEMENT_ORDER(X) X "id DESC"
 
 const struct scp_stmt shop_products_stmts[] = {
 	/* $1 shop, $2 caller: the caller's role in the shop (no row: no member). */
@@ -35,6 +36,21 @@ const struct scp_stmt shop_products_stmts[] = {
 	{ "shop_product_create", "SELECT scp_shop_product_create($1, $2, $3::jsonb)" },
 	{ "shop_product_update", "SELECT scp_shop_product_update($1, $2, $3, $4::jsonb)" },
 	{ "shop_product_delete", "SELECT scp_shop_product_delete($1, $2, $3)" },
+	/* $1 shop, $2 caller, $3 product: the caller's role, and whether the product is. */
+	{ "shop_product_movements_of",
+	  "SELECT (SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2),"
+	  " EXISTS (SELECT FROM shop_products p"
+	  "  WHERE p.id = $3 AND p.shop_id = $1 AND p.deleted_at IS NULL)" },
+	/*
+	 * $1 product, $2 page, $3 size: its stock movements, the latest first, in the
+	 * frontend's StockMovement names (change, new_stock, reason, timestamp).
+	 */
+	{ "shop_product_movements",
+	  SCP_PAGED("SELECT m.id FROM shop_stock_movements m WHERE m.product_id = $1",
+		    MOVEMENT_ORDER, "p JOIN shop_stock_movements x ON x.id = p.id",
+		    "json_build_object('id', x.id, 'change', x.delta, 'new_stock', x.stock_after,"
+		    " 'reason', x.reason, 'user_id', x.user_id, 'timestamp', x.created_at)",
+		    "$2", "$3") },
 	SCP_STMT_END,
 };
 
@@ -264,4 +280,25 @@ void shop_product_delete(struct scp_req *r)
 
 	if (res)
 		scp_send(r, 200, ok, sizeof(ok) - 1);
+}
+
+/* A product's stock history (any member; a deleted product's is gone with it: 404). */
+void shop_product_movements(struct scp_req *r)
+{
+	struct scp_page pg;
+	PGresult *res;
+
+	if (!scp_page_parse(r, &pg))
+		return;
+	res = scp_q(r, "shop_product_movements_of", r->params[0], r->auth.user_id,
+		    r->params[1]);
+	if (!res)
+		return;
+	if (PQgetisnull(res, 0, 0) || strcmp(PQgetvalue(res, 0, 1), "t")) {
+		scp_not_found(r);
+		return;
+	}
+	res = scp_q(r, "shop_product_movements", r->params[1], pg.page_text, pg.size_text);
+	if (res)
+		scp_send_row_json(r, 200, res);
 }

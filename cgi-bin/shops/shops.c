@@ -21,14 +21,21 @@
 	"  'trial_ends_at', s.subscription_trial_ends_at," \
 	"  'period_ends_at', s.subscription_period_ends_at)," \
 	" 'integrations', scp_shop_integrations_json(s.id)," \
+	" 'assistant_config', s.assistant_config, 'persistent_menu', s.persistent_menu," \
+	" 'keyword_replies', s.keyword_replies, 'saved_replies', s.saved_replies," \
 	" 'created_at', s.created_at, 'updated_at', s.updated_at)"
 #define SHOP_ORDER(X) X "joined DESC, " X "id DESC"
 
 const struct scp_stmt shops_stmts[] = {
-	/* $1 name, $2 logo_url, $3 currency (NULL: MMK), $4 owner. */
+	/* $1 name, $2 logo_url, $3 currency (NULL: MMK), $4 owner, $5 settings (settings.c). */
 	{ "shop_create",
-	  "WITH s AS (INSERT INTO shops (name, logo_url, currency, owner_id)"
-	  "  VALUES ($1, $2, coalesce($3, 'MMK'), $4) RETURNING *),"
+	  "WITH s AS (INSERT INTO shops (name, logo_url, currency, owner_id, assistant_config,"
+	  "  persistent_menu, keyword_replies, saved_replies)"
+	  "  VALUES ($1, $2, coalesce($3, 'MMK'), $4,"
+	  "  coalesce($5::jsonb->'assistant_config', '{}'),"
+	  "  coalesce($5::jsonb->'persistent_menu', '[]'),"
+	  "  coalesce($5::jsonb->'keyword_replies', '[]'),"
+	  "  coalesce($5::jsonb->'saved_replies', '[]')) RETURNING *),"
 	  " m AS (INSERT INTO shop_members (shop_id, user_id, role)"
 	  "  SELECT id, owner_id, 'owner' FROM s RETURNING role)"
 	  " SELECT " SHOP_JSON " FROM s, m" },
@@ -44,14 +51,20 @@ const struct scp_stmt shops_stmts[] = {
 		    " JOIN shop_members m ON m.shop_id = p.id AND m.user_id = $1",
 		    SHOP_JSON, "$2", "$3") },
 	/*
-	 * $1 shop, $2 caller, $3 name, $4 logo_url sent, $5 logo_url, $6 currency.  The
-	 * caller's role (NULL: no member) and the shop changed (NULL: not allowed to).
+	 * $1 shop, $2 caller, $3 name, $4 logo_url sent, $5 logo_url, $6 currency, $7 the
+	 * settings documents sent (settings.c; NULL: none).  The caller's role (NULL: no
+	 * member) and the shop changed (NULL: not allowed to).
 	 */
 	{ "shop_update",
 	  "WITH m AS (SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2),"
 	  " s AS (UPDATE shops s SET name = coalesce($3, s.name),"
 	  "  logo_url = CASE WHEN $4 THEN $5 ELSE s.logo_url END,"
-	  "  currency = coalesce($6, s.currency), updated_at = now()"
+	  "  currency = coalesce($6, s.currency),"
+	  "  assistant_config = coalesce($7::jsonb->'assistant_config', s.assistant_config),"
+	  "  persistent_menu = coalesce($7::jsonb->'persistent_menu', s.persistent_menu),"
+	  "  keyword_replies = coalesce($7::jsonb->'keyword_replies', s.keyword_replies),"
+	  "  saved_replies = coalesce($7::jsonb->'saved_replies', s.saved_replies),"
+	  "  updated_at = now()"
 	  "  FROM m WHERE s.id = $1 AND m.role IN ('owner', 'admin') RETURNING s.*)"
 	  " SELECT (SELECT role FROM m), (SELECT " SHOP_JSON " FROM s, m)" },
 	/* $1 shop, $2 caller, $3 plan, $4 status: the owner asks for a plan. */
@@ -91,7 +104,7 @@ static const char *currency_field(struct scp_req *r, json_object *b)
 void shops_create(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *name, *logo, *currency;
+	const char *name, *logo, *currency, *settings;
 	PGresult *res;
 
 	if (!b)
@@ -99,9 +112,10 @@ void shops_create(struct scp_req *r)
 	name = scp_field_str(r, b, "name", true, 1, 200);
 	logo = logo_field(r, b);
 	currency = currency_field(r, b);
+	settings = shop_settings_fields(r, b);	/* the frontend's new shop sends its defaults */
 	if (scp_fields_send(r))
 		return;
-	res = scp_q(r, "shop_create", name, logo, currency, r->auth.user_id);
+	res = scp_q(r, "shop_create", name, logo, currency, r->auth.user_id, settings);
 	if (res)
 		scp_send_row_json(r, 201, res);
 }
@@ -129,7 +143,7 @@ void shops_get(struct scp_req *r)
 void shops_update(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
-	const char *name, *logo = NULL, *currency, *logo_sent = "f";
+	const char *name, *logo = NULL, *currency, *logo_sent = "f", *settings;
 	json_object *v;
 	PGresult *res;
 
@@ -144,10 +158,11 @@ void shops_update(struct scp_req *r)
 			logo = logo_field(r, b);	/* null clears the logo */
 	}
 	currency = currency_field(r, b);
+	settings = shop_settings_fields(r, b);
 	if (scp_fields_send(r))
 		return;
 	res = scp_q(r, "shop_update", r->params[0], r->auth.user_id, name, logo_sent, logo,
-		    currency);
+		    currency, settings);
 	if (!res)
 		return;
 	if (PQgetisnull(res, 0, 0))

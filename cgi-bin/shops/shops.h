@@ -2,6 +2,7 @@
 #define SCP_SHOPS_H
 
 #include "scp_http.h"
+#include "scp_json.h"
 
 extern const struct scp_stmt shops_stmts[];
 
@@ -19,6 +20,7 @@ void shop_product_create(struct scp_req *r);
 void shop_product_get(struct scp_req *r);
 void shop_product_update(struct scp_req *r);
 void shop_product_delete(struct scp_req *r);
+void shop_product_movements(struct scp_req *r);
 
 /* forms.c, orders.c: a shop's order forms and the orders placed through them. */
 extern const struct scp_stmt shop_forms_stmts[];
@@ -58,5 +60,7 @@ void shop_integration_connect(struct scp_req *r);
 void shop_integration_disconnect(struct scp_req *r);
 void shop_integration_authorize(struct scp_req *r);
 void shop_integration_callback(struct scp_req *r);
+/* settings.c: a shop's settings documents, checked; NULL when none was sent or one is bad. */
+const char *shop_settings_fields(struct scp_req *r, json_object *b);
 
 #endif

@@ -10,7 +10,8 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
 
-my $s = SCPTest->start();
+my $allowed = 'http://shop.example';
+my $s = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed });
 my $n = 0;
 
 sub account {
@@ -19,8 +20,11 @@ sub account {
     my $r = $s->post('/api/auth/register', { email => $email, password => 'password123',
                                              username => "member$n" });
     die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
+    my ($session) = grep { /^scp_session=/ } @{ ref $r->{headers}{'set-cookie'}
+        ? $r->{headers}{'set-cookie'} : [ $r->{headers}{'set-cookie'} ] };
+    $session =~ s/;.*//;
     return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id},
-             email => $email };
+             email => $email, cookie => $session };
 }
 
 sub fields_of {
@@ -209,5 +213,27 @@ my @codes = map { $_->{status} } parallel(4, sub {
 });
 is_deeply [ sort @codes ], [ 201, 409, 409, 409 ], 'four concurrent adds: one 201, three 409';
 is $members->(), 2, 'one membership';
+
+# --- concurrent re-roles and removals of one member: serialised, never a 500 ---------------
+@codes = map { $_->{status} } parallel(6, sub {
+    my $i = shift;
+    my $r = $i % 2
+        ? $s->req('DELETE', "$team/$extra->{id}", undef, token => $owner->{token})
+        : $s->req('PUT', "$team/$extra->{id}", { role => 'order_manager' },
+                  token => $owner->{token});
+    return { status => $r->{status} };
+});
+ok !(grep { $_ != 200 && $_ != 404 } @codes), 'six concurrent changes: each 200 or 404';
+ok +(grep { $_ == 200 } @codes) >= 1, 'some took';
+is $role_of->($extra->{id}), 'none', 'and the member is gone';
+
+# --- cookie-authenticated writes: CSRF ------------------------------------------------------
+$r = $s->post($team, { email => $agent->{email}, role => 'admin' },
+              headers => { Cookie => $owner->{cookie}, Origin => 'http://evil.example' });
+is $r->{status}, 403, 'a cookie add from a foreign Origin: 403';
+is $role_of->($agent->{id}), 'none', 'no one added';
+$r = $s->post($team, { email => $agent->{email}, role => 'support_agent' },
+              headers => { Cookie => $owner->{cookie}, Origin => $allowed });
+is $r->{status}, 201, 'from the allowed Origin: 201';
 
 done_testing;

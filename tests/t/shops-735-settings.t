@@ -1,7 +1,11 @@
 # Cliick.io's shop subscription (POST /api/shops/:shopId/upgrade, the cliick profile): the
 # owner asks for a plan (either spelling of the fields), it waits as pendingPlan with the
 # status pending_approval; the shop's JSON shows it; other roles 403, strangers 404;
-# statuses an owner may not set 422; validation, malformed bodies, no session.
+# statuses an owner may not set 422; validation, malformed bodies, no session.  And the
+# settings documents (assistantConfig, persistentMenu, keywordReplies, savedReplies) in
+# PUT /api/shops/:shopId: kept, shown, checked (types, ids, 64 KiB each), refused for
+# order managers and support agents, nothing changed by a bad request.  And a product's
+# stock history at /api/shops/:shopId/products/:productId/stock-movements.
 use strict;
 use warnings;
 use FindBin;
@@ -116,5 +120,162 @@ my @codes = map { $_->{status} } parallel(4, sub {
 });
 is_deeply [ sort @codes ], [ (200) x 4 ], 'four concurrent requests: 200 each';
 like $sub->(), qr/^Pro\|pending_approval\|Plan \d$/, 'one of them is the plan asked for';
+
+# --- settings documents ------------------------------------------------------------------
+my $put = sub { $s->req('PUT', "/api/shops/$shop->{id}", $_[0], token => $_[1]{token}) };
+my $docs = sub {
+    $s->sql("SELECT assistant_config::text || '|' || persistent_menu::text || '|'"
+            . " || keyword_replies::text || '|' || saved_replies::text FROM shops"
+            . " WHERE id = '$shop->{id}'");
+};
+is $docs->(), '{}|[]|[]|[]', 'a shop starts with empty documents';
+my %settings = (
+    assistantConfig => { selectedModel => 'FAST', systemPrompt => 'You sell teak.',
+                         language => 'my', tone => 'friendly', responseDelay => 2,
+                         mimicLanguage => JSON::PP::true,
+                         customQuickReplies => [ { id => 'q1', title => 'Price?' } ] },
+    persistentMenu => [ { id => 'm1', type => 'postback', title => 'Shop', payload => 'SHOP' },
+                        { id => 'm2', type => 'web_url', title => 'Site', url => 'https://teak.example' } ],
+    keywordReplies => [ { id => 'k1', keywords => 'price,cost', reply => 'From 10 USD',
+                          matchType => 'contains', applyTo => { chat => JSON::PP::true,
+                          comments => JSON::PP::false }, attachment => undef, buttons => [],
+                          enabled => JSON::PP::true } ],
+    savedReplies => [ { id => 's1', name => 'Thanks', text => 'Thank you!' } ],
+);
+$r = $put->({ %settings, team => [ { userId => $stranger->{id}, role => 'Owner' } ],
+              items => [ 1 ], whatever => 'x' }, $owner);
+is $r->{status}, 200, 'the owner stores the four documents (and unknown keys): 200';
+is_deeply { map { $_ => $r->{json}{data}{$_} } keys %settings }, \%settings,
+    'answered as sent, camelCase inside';
+is $s->sql("SELECT count(*) FROM shop_members WHERE shop_id = '$shop->{id}'"
+           . " AND user_id = '$stranger->{id}'"), 0, 'a team sent in the body is ignored';
+is $s->sql("SELECT assistant_config->>'system_prompt' FROM shops WHERE id = '$shop->{id}'"),
+    'You sell teak.', 'stored';
+$r = $s->get("/api/shops/$shop->{id}", token => $agent->{token});
+is_deeply $r->{json}{data}{persistentMenu}, $settings{persistentMenu}, 'every member sees them';
+$r = $s->get('/api/shops', token => $owner->{token});
+is_deeply $r->{json}{data}[0]{savedReplies}, $settings{savedReplies}, 'and in the list';
+
+$r = $put->({ savedReplies => [] }, $admin);
+is $r->{status}, 200, 'an admin changes one document: 200';
+is_deeply $r->{json}{data}{savedReplies}, [], 'emptied';
+is_deeply $r->{json}{data}{assistantConfig}, $settings{assistantConfig}, 'the others kept';
+my $kept = $docs->();
+
+$r = $put->({ savedReplies => [ { id => 'x', name => 'n', text => 't' } ] }, $manager);
+is $r->{status}, 403, 'an order manager: 403';
+$r = $put->({ savedReplies => [ { id => 'x', name => 'n', text => 't' } ] }, $agent);
+is $r->{status}, 403, 'a support agent: 403';
+$r = $put->({ savedReplies => [ { id => 'x', name => 'n', text => 't' } ] }, $stranger);
+is $r->{status}, 404, 'a stranger: 404';
+is $docs->(), $kept, 'no refused caller changed them';
+
+my @bad = (
+    [ { assistantConfig => [ 1 ] }, 'assistant_config', 'an assistantConfig that is an array' ],
+    [ { assistantConfig => undef }, 'assistant_config', 'a null assistantConfig' ],
+    [ { assistantConfig => 'x' }, 'assistant_config', 'a string assistantConfig' ],
+    [ { assistantConfig => { systemPrompt => 5 } }, 'assistant_config', 'a systemPrompt that is no string' ],
+    [ { assistantConfig => { responseDelay => '2' } }, 'assistant_config', 'a responseDelay that is a string' ],
+    [ { assistantConfig => { responseDelay => 1.5 } }, 'assistant_config', 'a fractional responseDelay' ],
+    [ { assistantConfig => { responseDelay => -1 } }, 'assistant_config', 'a negative responseDelay' ],
+    [ { assistantConfig => { mimicLanguage => 'yes' } }, 'assistant_config', 'a mimicLanguage that is no boolean' ],
+    [ { persistentMenu => { id => 'm' } }, 'persistent_menu', 'a persistentMenu that is an object' ],
+    [ { persistentMenu => undef }, 'persistent_menu', 'a null persistentMenu' ],
+    [ { keywordReplies => [ 'k1' ] }, 'keyword_replies', 'an entry that is no object' ],
+    [ { keywordReplies => [ { reply => 'r' } ] }, 'keyword_replies', 'an entry without id' ],
+    [ { savedReplies => [ { id => 7 } ] }, 'saved_replies', 'an id that is a number' ],
+    [ { savedReplies => [ { id => '' } ] }, 'saved_replies', 'an empty id' ],
+    [ { savedReplies => [ map { { id => "s$_" } } 1 .. 1001 ] }, 'saved_replies', '1001 entries' ],
+    [ { assistantConfig => { systemPrompt => 'x' x 66_000 } }, 'assistant_config', 'a document over 64 KiB' ],
+    [ { keywordReplies => [ map { { id => "k$_", reply => 'y' x 200 } } 1 .. 400 ] }, 'keyword_replies', 'a list over 64 KiB' ],
+);
+for my $b (@bad) {
+    $r = $put->({ name => 'Renamed', savedReplies => [ { id => 'ok' } ], %{ $b->[0] } }, $owner);
+    is $r->{status}, 422, "$b->[2]: 422";
+    ok fields_of($r)->{$b->[1]}, "$b->[1] reported";
+}
+$r = $put->({ assistantConfig => [], persistentMenu => 1, keywordReplies => 'x',
+              savedReplies => {} }, $owner);
+is $r->{status}, 422, 'all four wrong: 422';
+is scalar keys %{ fields_of($r) }, 4, 'each reported';
+is $docs->(), $kept, 'no invalid document changed anything';
+is $s->sql("SELECT name FROM shops WHERE id = '$shop->{id}'"), 'Plans', 'nor the name sent with it';
+
+$r = $put->({ assistantConfig => { systemPrompt => 'x' x 65_000 } }, $owner);
+is $r->{status}, 200, 'a document just under 64 KiB: 200';
+is length $r->{json}{data}{assistantConfig}{systemPrompt}, 65_000, 'kept whole';
+$r = $s->req('PUT', "/api/shops/$shop->{id}",
+             '{"assistantConfig":{"systemPrompt":"' . ('x' x 1_100_000) . '"}}',
+             token => $owner->{token});
+is $r->{status}, 413, 'a body over max_body: 413';
+$r = $s->req('PUT', "/api/shops/$shop->{id}", '{"savedReplies":[', token => $owner->{token});
+is $r->{status}, 400, 'malformed: 400';
+$r = $s->req('PUT', "/api/shops/$shop->{id}", { savedReplies => [] });
+is $r->{status}, 401, 'no session: 401';
+is length $s->sql("SELECT assistant_config->>'system_prompt' FROM shops WHERE id = '$shop->{id}'"),
+    65_000, 'the refused bodies changed nothing';
+
+# --- a new shop with its documents (the frontend's createShop sends its defaults) ----------
+$r = $s->post('/api/shops', { name => 'Configured', assistantConfig => { systemPrompt => 'Hello',
+              responseDelay => 1 }, savedReplies => [ { id => 's1', name => 'Hi', text => 'Hi!' } ] },
+              token => $owner->{token});
+is $r->{status}, 201, 'create with documents: 201';
+is $r->{json}{data}{assistantConfig}{systemPrompt}, 'Hello', 'the assistant kept';
+is_deeply $r->{json}{data}{persistentMenu}, [], 'the documents not sent are empty';
+my $shops = sub { $s->sql("SELECT count(*) FROM shops WHERE owner_id = '$owner->{id}'") };
+my $count = $shops->();
+$r = $s->post('/api/shops', { name => 'Bad', persistentMenu => [ { title => 'no id' } ] },
+              token => $owner->{token});
+is $r->{status}, 422, 'create with a bad document: 422';
+ok fields_of($r)->{persistent_menu}, 'persistent_menu reported';
+is $shops->(), $count, 'no shop made';
+
+# --- stock history -----------------------------------------------------------------------
+my $products = "/api/shops/$shop->{id}/products";
+$r = $s->post($products, { name => 'Teak chair', retailPrice => 19.99, stock => 5 },
+              token => $owner->{token});
+die "product: $r->{status} $r->{content}" unless $r->{status} == 201;
+my $chair = $r->{json}{data};
+$r = $s->req('PUT', "$products/$chair->{id}", { stockDelta => -2, stockReason => 'sale' },
+             token => $manager->{token});
+is $r->{json}{data}{stock}, 3, 'sold two';
+$r = $s->req('PUT', "$products/$chair->{id}", { stock => 10 }, token => $owner->{token});
+is $r->{json}{data}{stock}, 10, 'counted ten';
+my $hist = "$products/$chair->{id}/stock-movements";
+$r = $s->get($hist, token => $agent->{token});
+is $r->{status}, 200, 'a support agent reads the history: 200';
+is $r->{json}{pagination}{total}, 3, 'three movements';
+is_deeply [ map { [ $_->{change}, $_->{newStock}, $_->{reason} ] } @{ $r->{json}{data} } ],
+    [ [ 7, 10, 'adjustment' ], [ -2, 3, 'sale' ], [ 5, 5, 'initial stock' ] ],
+    'the latest first, in the frontend\'s names';
+is $r->{json}{data}[1]{userId}, $manager->{id}, 'who moved it';
+like $r->{json}{data}[0]{timestamp}, qr/^\d{4}-\d\d-\d\dT/, 'when';
+$r = $s->get("$hist?limit=1&page=3", token => $owner->{token});
+is_deeply [ map { $_->{reason} } @{ $r->{json}{data} } ], [ 'initial stock' ], 'paged';
+$r = $s->get("$hist?page=x", token => $owner->{token});
+is $r->{status}, 400, 'a bad page: 400';
+$r = $s->get($hist, token => $stranger->{token});
+is $r->{status}, 404, 'a stranger: 404';
+$r = $s->get($hist);
+is $r->{status}, 401, 'no session: 401';
+$r = $s->get("$products/not-a-uuid/stock-movements", token => $owner->{token});
+is $r->{status}, 404, 'not an id: 404';
+$r = $s->get("$products/00000000-0000-4000-8000-000000000000/stock-movements",
+             token => $owner->{token});
+is $r->{status}, 404, 'an unknown product: 404';
+$r = $s->post('/api/shops', { name => 'Theirs' }, token => $stranger->{token});
+my $theirs = $r->{json}{data};
+$r = $s->post("/api/shops/$theirs->{id}/products", { name => 'Their stool', retailPrice => 5,
+              stock => 1 }, token => $stranger->{token});
+my $stool = $r->{json}{data};
+$r = $s->get("$products/$stool->{id}/stock-movements", token => $owner->{token});
+is $r->{status}, 404, 'another shop\'s product under this shop: 404';
+$r = $s->get("/api/shops/$theirs->{id}/products/$stool->{id}/stock-movements",
+             token => $owner->{token});
+is $r->{status}, 404, 'another shop\'s product under its own shop: 404';
+$r = $s->req('DELETE', "$products/$chair->{id}", undef, token => $owner->{token});
+is $r->{status}, 200, 'the chair deleted';
+$r = $s->get($hist, token => $owner->{token});
+is $r->{status}, 404, 'a deleted product\'s history: 404';
 
 done_testing;
