@@ -93,6 +93,17 @@ is $s->sql("SELECT payload->>'topic' || ' ' || (payload->>'shop_id') || ' ' || (
            . " FROM jobs WHERE kind = 'shop_order_updated' ORDER BY created_at DESC LIMIT 1"),
     "/ws/shops/$shop->{id} $shop->{id} Pending", 'the event: topic, shop_id, order';
 is $s->sql("SELECT stock FROM shop_products WHERE id = '$chair->{id}'"), 5, 'placing takes no stock';
+# scp-worker delivers the event (log transport: the outbox log) on the shop's topic.
+sub outbox { open my $fh, '<', $s->dir . '/log/outbox.log' or return (); map { SCPTest::json()->decode($_) } <$fh> }
+my $delivered = sub { grep { ($_->{event} // '') eq 'shop_order_updated'
+                             && ($_->{data}{order}{order_id} // '') eq $o->{orderId} } outbox() };
+ok $s->wait_until(10, $delivered), 'the worker delivered shop_order_updated';
+my ($ev) = $delivered->();
+is $ev->{data}{topic}, "/ws/shops/$shop->{id}", 'on /ws/shops/<shop id>';
+is $ev->{data}{order}{total}, 60.11, 'with the order';
+ok $s->wait_until(10, sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updated'"
+                                    . " AND payload->'order'->>'order_id' = '$o->{orderId}' AND status = 'done'") }),
+    'the job done' or diag $s->sql("SELECT string_agg(status || ' ' || attempts || ' ' || coalesce(last_error, ''), '; ') FROM jobs WHERE kind = 'shop_order_updated'");
 
 # --- every validation error: 422, nothing placed -------------------------------------------
 my $count = $s->sql("SELECT count(*) FROM shop_orders");
