@@ -394,9 +394,16 @@ BEGIN
         o.stock_taken := true;
     ELSIF p_status IN ('Cancelled', 'Return') AND o.stock_taken THEN
         FOR it IN SELECT * FROM shop_order_items WHERE order_id = o.id ORDER BY product_id LOOP
+            -- The stock may have been set near its bound since: refuse rather than fail
+            -- the CHECK (a 500).
             UPDATE shop_products SET stock = stock + it.quantity, updated_at = now()
-             WHERE id = it.product_id
+             WHERE id = it.product_id AND stock + it.quantity <= 1000000000
             RETURNING * INTO p;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION USING ERRCODE = 'SC409',
+                    MESSAGE = format('giving back %s would take the stock of %s above 1000000000',
+                                     it.quantity, it.product_name);
+            END IF;
             PERFORM scp_shop_stock_moved(p, p_user, p.stock - it.quantity,
                                          'order ' || o.id || ' ' || lower(p_status));
         END LOOP;

@@ -166,6 +166,13 @@ $r = $s->post($sub, '{"customFields":');
 is $r->{status}, 400, 'malformed JSON: 400';
 $r = $s->post($sub, '[1]');
 is $r->{status}, 400, 'not an object: 400';
+$r = $s->req('POST', $sub, '{"customFields":{}}', type => 'text/plain');
+is $r->{status}, 415, 'not JSON: 415';
+$r = $s->post($sub, \%good, token => 'not-a-token');
+is $r->{status}, 201, 'a bad token on the no-account route is no account: 201';
+$s->sql("DELETE FROM shop_order_items WHERE order_id = '$r->{json}{data}{orderId}'");
+$s->sql("DELETE FROM jobs WHERE payload->'order'->>'order_id' = '$r->{json}{data}{orderId}'");
+$s->sql("DELETE FROM shop_orders WHERE id = '$r->{json}{data}{orderId}'");
 $r = $s->post($sub, { %good, customFields => { %{ $good{customFields} }, note => 'x' x (2 * 1024 * 1024) } });
 is $r->{status}, 413, 'a 2 MiB body: 413';
 $r = $s->post("/api/shops/$other->{id}/forms/$form->{id}/submissions", \%good);
@@ -280,6 +287,17 @@ for my $to ('Pending', 'Confirmed', 'Completed', 'Cancelled') {
     is $r->{status}, 409, "Return to $to: 409";
 }
 
+# Giving back past the stock's bound is 409, not a 500: the order stays as it was.
+my $o4 = $s->post($sub, { %good, orderedProducts => [ { productId => $chair->{id}, quantity => 1 } ] })->{json}{data};
+is $s->req('PUT', "$O/$o4->{orderId}/status", { status => 'Confirmed' }, token => $T)->{status}, 200, 'confirmed one';
+$s->sql("UPDATE shop_products SET stock = 1000000000 WHERE id = '$chair->{id}'");
+$r = $s->req('PUT', "$O/$o4->{orderId}/status", { status => 'Cancelled' }, token => $T);
+is $r->{status}, 409, 'giving back above 1000000000: 409';
+is $s->sql("SELECT status FROM shop_orders WHERE id = '$o4->{orderId}'"), 'Confirmed', 'still Confirmed';
+$s->sql("UPDATE shop_products SET stock = 4 WHERE id = '$chair->{id}'");
+is $s->req('PUT', "$O/$o4->{orderId}/status", { status => 'Cancelled' }, token => $T)->{status}, 200, 'then cancelled';
+$s->sql("DELETE FROM shop_stock_movements WHERE reason LIKE 'order $o4->{orderId} %'");
+
 # Confirmed then cancelled: stock given back.
 my $o3 = $s->post($sub, { %good, orderedProducts => [ { productId => $chair->{id}, quantity => 4 } ] })->{json}{data};
 is $s->req('PUT', "$O/$o3->{orderId}/status", { status => 'Confirmed' }, token => $T)->{status}, 200, 'confirmed';
@@ -290,7 +308,7 @@ is $s->sql("SELECT count(*) FROM shop_stock_movements m WHERE product_id = '$cha
            . " stock_after <> (SELECT sum(delta) FROM shop_stock_movements"
            . " WHERE product_id = m.product_id AND id <= m.id)"), 0,
     'every movement\'s stock_after is the sum of the deltas so far';
-is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updated'"), $jobs + 10,
+is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updated'"), $jobs + 13,
     'one event per placed order and per move';
 
 done_testing;
