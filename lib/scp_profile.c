@@ -347,6 +347,47 @@ static void add_document(struct scp_buf *out, const struct pass *s, bool nest, b
 	scp_buf_addc(out, '}');
 }
 
+/* The top-level member named key, or NULL (pass 1 must have seen every member). */
+static const struct member *member_named(const struct pass *s, const char *key)
+{
+	if (!s->top_object || s->nm > MAX_MEMBERS)
+		return NULL;
+	for (int i = 0; i < s->nm; i++)
+		if (key_is(s->m[i].key, s->m[i].key_len, key))
+			return &s->m[i];
+	return NULL;
+}
+
+/*
+ * A page in a DATA envelope: {"success": true, "data": […the results…], "pagination": …,
+ * …its other members…}.  The frontends of such a dialect read data as the list itself
+ * (Cliick's apiClient.ts: getShops → Shop[]); the page's other members stay beside it.
+ * Only a route with no rule of its own, and only a canonical page: results and pagination.
+ */
+static bool add_page_data(struct scp_buf *out, const struct pass *s)
+{
+	const struct member *res = member_named(s, "results");
+	size_t colon;
+
+	if (!res || !member_named(s, "pagination") || s->rt)
+		return false;
+	colon = res->start + res->key_len + 3;	/* past `"results":` (key as written) */
+	if (colon >= res->end || s->b->ptr[colon - 1] != ':' || s->b->ptr[colon] != '[')
+		return false;
+	scp_buf_adds(out, "\"data\":");
+	scp_buf_add(out, s->b->ptr + colon, res->end - colon);
+	for (int i = 0; i < s->nm; i++) {
+		const struct member *m = &s->m[i];
+
+		if (m == res || key_is(m->key, m->key_len, "success"))
+			continue;
+		scp_buf_addc(out, ',');
+		scp_buf_add(out, s->b->ptr + m->start, m->end - m->start);
+	}
+	scp_buf_addc(out, '}');
+	return true;
+}
+
 bool scp_profile_render(const struct scp_profile *p, const struct scp_profile_route *rt,
 			const char *json, size_t len, struct scp_buf *out)
 {
@@ -364,6 +405,8 @@ bool scp_profile_render(const struct scp_profile *p, const struct scp_profile_ro
 		return true;
 	}
 	scp_buf_adds(out, "{\"success\":true,");
+	if (p->envelope == SCP_ENVELOPE_DATA && add_page_data(out, &s))
+		return true;
 	if (p->envelope == SCP_ENVELOPE_DATA || !s.top_object) {
 		scp_buf_add_json_str(out, p->envelope == SCP_ENVELOPE_SUCCESS && rt && rt->nest ?
 					  rt->nest : "data");

@@ -85,12 +85,12 @@ is $count->(), $before + 1, 'one shop more';
 # --- list and get: members only -------------------------------------------------------
 $r = $s->get('/api/shops', token => $owner->{token});
 is $r->{status}, 200, 'list: 200';
-is $r->{json}{data}{pagination}{total}, 3, 'the owner\'s three shops';
-is_deeply [ sort map { $_->{name} } @{ $r->{json}{data}{results} } ],
+is $r->{json}{pagination}{total}, 3, 'the owner\'s three shops';
+is_deeply [ sort map { $_->{name} } @{ $r->{json}{data} } ],
     [ sort 'Golden Teak', 'Second', 'From the page' ], 'by name';
 $r = $s->get('/api/shops', token => $stranger->{token});
 is $r->{status}, 200, 'a stranger\'s list: 200';
-is $r->{json}{data}{pagination}{total}, 0, 'none of the owner\'s shops';
+is $r->{json}{pagination}{total}, 0, 'none of the owner\'s shops';
 $r = $s->get('/api/shops?page=0', token => $owner->{token});
 is $r->{status}, 400, 'a bad page: 400';
 $r = $s->get('/api/shops');
@@ -114,7 +114,7 @@ $r = $s->get("/api/shops/$shop->{id}", token => $agent->{token});
 is $r->{status}, 200, 'a support agent sees the shop';
 is $r->{json}{data}{role}, 'support_agent', 'with the agent\'s role';
 $r = $s->get('/api/shops', token => $agent->{token});
-is $r->{json}{data}{pagination}{total}, 1, 'the agent lists only that shop';
+is $r->{json}{pagination}{total}, 1, 'the agent lists only that shop';
 $r = $s->get("/api/shops/$second->{id}", token => $agent->{token});
 is $r->{status}, 404, 'the agent does not see the owner\'s other shop';
 

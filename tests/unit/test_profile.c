@@ -112,6 +112,18 @@ static void test_cliick_prokip(void)
 	is_str(render("cliick", "GET", "/api/v1/x", "{\"a_b\":1,\"success\":true,\"c\":[2]}"),
 	       "{\"success\":true,\"data\":{\"aB\":1,\"c\":[2]}}",
 	       "... the other members kept, in order");
+	is_str(render("cliick", "GET", "/api/v1/x",
+		      "{\"results\":[{\"shop_id\":1},{\"a\":[]}],"
+		      "\"pagination\":{\"page_size\":20},\"unread_count\":3}"),
+	       "{\"success\":true,\"data\":[{\"shopId\":1},{\"a\":[]}],"
+	       "\"pagination\":{\"pageSize\":20},\"unreadCount\":3}",
+	       "Cliick: a page's results are data, its other members beside it");
+	is_str(render("cliick", "GET", "/api/v1/x", "{\"results\":[]}"),
+	       "{\"success\":true,\"data\":{\"results\":[]}}",
+	       "... only a page: results without pagination stay an object");
+	is_str(render("cliick", "POST", "/api/v1/auth/login", "{\"results\":[],\"pagination\":{}}"),
+	       "{\"success\":true,\"data\":{\"results\":[],\"pagination\":{}}}",
+	       "... and only where the route has no rule of its own");
 	is_str(render("prokip", "POST", "/api/v1/auth/logout", "{\"success\":true}"),
 	       "{\"success\":true}", "Prokip: the document as it is");
 	is_str(render("prokip", "GET", "/api/v1/x", "[{\"store_url\":\"s\"}]"),

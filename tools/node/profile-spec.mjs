@@ -179,6 +179,13 @@ function dialectSuccess(schema, rule) {
         out = { ...outer, properties: { [rule.nest]: nest, ...outer.properties }, required: [rule.nest, ...outer.required] };
     }
     if (conf.envelope === 'NONE') return out;
+    // A page with no rule of its own: data is the results, its other members beside it.
+    if (conf.envelope === 'DATA' && !rule && out.properties.results && out.properties.pagination) {
+        const { results, ...others } = out.properties;
+        return { type: 'object', required: ['success', 'data', ...out.required.filter((k) => k !== 'results')],
+            properties: { success: TRUE, data: results, ...others },
+            ...(out.additionalProperties !== undefined ? { additionalProperties: out.additionalProperties } : {}) };
+    }
     if (conf.envelope === 'DATA')
         return { type: 'object', required: ['success', 'data'], properties: { success: TRUE, data: out } };
     return { ...out, properties: { success: TRUE, ...out.properties }, required: ['success', ...out.required] };
