@@ -45,6 +45,8 @@ DECLARE
     i shop_integrations;
 BEGIN
     PERFORM scp_shop_integration_check(p_shop, p_user);
+    -- Two connects at once: the second waits, sees the first's row and revokes its token.
+    PERFORM 1 FROM shops WHERE id = p_shop FOR UPDATE;
     SELECT * INTO old FROM shop_integrations WHERE shop_id = p_shop AND platform = p_platform
         FOR UPDATE;
     IF FOUND AND old.external_id <> p_external THEN

@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Digest::SHA qw(sha256_hex);
-use SCPTest;
+use SCPTest qw(parallel);
 
 my $s = SCPTest->start(fakes => ['social']);
 my $n = 0;
@@ -198,6 +198,19 @@ is $r->{status}, 503, 'the token endpoint failing: 503';
 is $s->sql("SELECT token_sealed FROM shop_integrations WHERE shop_id = '$shop' AND platform = 'facebook'"),
     $sealed, 'the connection unchanged';
 
+# --- connects at once: one connection, every replaced token revoked -------------------------
+my $revokes = $s->sql("SELECT count(*) FROM jobs WHERE kind = 'social_revoke' AND payload->>'platform' = 'viber'");
+my @par = parallel(6, sub {
+    my $i = shift;
+    my $x = connect_('viber', { code => "viber-race-token-$i-0123456789" }, $owner);
+    return { status => $x->{status}, ext => $x->{json}{data}{externalId} };
+});
+is scalar(grep { $_->{status} == 200 } @par), 6, 'six connects at once: all 200';
+is $s->sql("SELECT count(*) FROM shop_integrations WHERE shop_id = '$shop' AND platform = 'viber'"), 1,
+    'one connection';
+is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'social_revoke' AND payload->>'platform' = 'viber'") - $revokes, 6,
+    'each replaced account revoked once (the first connection and five of the six)';
+
 # --- a state issued by POST …/authorize: single use, hashed, bound, expiring --------------
 sub authorize { my ($p, $who) = @_; $s->post("$base/$p/authorize", undef, token => $who->{token}) }
 $r = authorize('facebook', $owner);
@@ -284,6 +297,17 @@ ok $s->wait_until(10, sub { grep { $_->{path} eq "/bot$bot/deleteWebhook" } $s->
     'Telegram: deleteWebhook with the bot token';
 $r = $s->get("/api/shops/$shop", token => $owner->{token});
 is $r->{json}{data}{integrations}{telegram}{isConnected}, JSON::PP::false, 'shop JSON: telegram no longer';
+my $vrev = $s->wait_until(10, sub { (grep { $_->{path} eq '/pa/set_webhook' } $s->fake_requests('social'))[0] });
+ok $vrev, 'Viber: the replaced accounts revoked with set_webhook';
+is_deeply $vrev->{json}, { url => '' }, 'an empty url (removes the webhook)';
+like $vrev->{headers}{'x-viber-auth-token'} // '', qr/^(viber-race-token-\d-0123456789|4453b6ac)/, 'with the replaced token';
+$r = $s->post("$base/tiktok/disconnect", undef, token => $owner->{token});
+is $r->{status}, 200, 'tiktok disconnect';
+my $ttform = 'client_key=test-tt-key&client_secret=test-tt-secret&token=act.' . substr(sha256_hex('tt:tt-cb-1'), 0, 40);
+my $ttrev = $s->wait_until(10, sub { (grep { $_->{path} eq '/v2/oauth/revoke/' && $_->{body} eq $ttform }
+                                      $s->fake_requests('social'))[0] });
+ok $ttrev, 'TikTok: POST /v2/oauth/revoke/, the exact form with the access token';
+like $ttrev->{headers}{'content-type'}, qr{^application/x-www-form-urlencoded}, 'form-encoded';
 
 # reconnecting another page revokes the old one
 $r = connect_('instagram', { code => 'ig-code-2' }, $owner);
