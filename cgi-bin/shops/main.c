@@ -30,6 +30,12 @@ static const struct scp_route routes[] = {
 	  SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/conversations/:id/messages", shop_message_send,
 	  SCP_AUTH | SCP_IDEMPOTENT },
+	/* the web widget's customer, without an account (widget.c) */
+	{ "POST", "/api/v1/shops/:shopId/widget/conversations", shop_widget_open, SCP_PUBLIC },
+	{ "GET", "/api/v1/shops/:shopId/widget/conversations/:id/messages",
+	  shop_widget_messages, SCP_PUBLIC },
+	{ "POST", "/api/v1/shops/:shopId/widget/conversations/:id/messages", shop_widget_send,
+	  SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 
@@ -37,7 +43,7 @@ static const struct scp_family family = {
 	.name = "shops",
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts,
-				 shop_chat_stmts),
+				 shop_chat_stmts, shop_widget_stmts),
 };
 
 int main(int argc, char **argv)

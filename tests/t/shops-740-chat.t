@@ -307,4 +307,73 @@ is $s->sql("SELECT row_to_json(c)::text FROM shop_conversations c WHERE id = '$w
     'no bad update changed anything';
 is jobs('shop_conversation_updated'), $before, 'and no event for any';
 
+# --- the web widget: a customer without an account ------------------------------------
+my $wbase = "/api/shops/$shop->{id}/widget/conversations";
+$r = $s->post($wbase, { customerName => 'Visitor' });
+is $r->{status}, 201, 'the widget opens a conversation without an account: 201';
+my $wc = $r->{json}{data}{conversation};
+my $wt = $r->{json}{data}{widgetToken};
+like $wt, qr/^[0-9a-f]{64}$/, 'a widget token, once';
+is $wc->{channel}, 'web', 'on the web channel';
+is $wc->{customerName}, 'Visitor', 'customerName';
+ok !exists $wc->{notes} && !exists $wc->{assigneeId}, 'without the team\'s fields';
+isnt $s->sql("SELECT widget_token_hash FROM shop_conversations WHERE id = '$wc->{id}'"), $wt,
+    'only the token\'s hash is stored';
+my $W = { 'X-Widget-Token' => $wt };
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'Do you deliver to Mandalay?' },
+             headers => $W);
+is $r->{status}, 201, 'the customer writes: 201';
+is $r->{json}{data}{sender}, 'user', 'sender user';
+ok !exists $r->{json}{data}{isNote}, 'no team fields in the customer\'s view';
+is $s->sql("SELECT is_read FROM shop_conversations WHERE id = '$wc->{id}'"), 'f', 'unread by the team';
+is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_message_new'"
+           . " AND payload->>'conversation_id' = '$wc->{id}'"), 1, 'a shop_message_new job';
+$s->post("$base/$wc->{id}/messages", { text => 'Yes we do' }, token => $agent->{token});
+$s->post("$base/$wc->{id}/messages", { text => 'internal', isNote => JSON::PP::true }, token => $T);
+$r = $s->get("$wbase/$wc->{id}/messages", headers => $W);
+is $r->{status}, 200, 'the widget reads its history: 200';
+is_deeply [ map { $_->{text} } @{ $r->{json}{data} } ], [ 'Yes we do', 'Do you deliver to Mandalay?' ],
+    'newest first, without the team\'s note';
+$r = $s->get($base, token => $agent->{token});
+ok scalar(grep { $_->{id} eq $wc->{id} } @{ $r->{json}{data} }), 'the team lists it';
+
+$r = $s->post($wbase, {});
+is $r->{status}, 422, 'widget open without a name: 422';
+ok fields_of($r)->{customerName} || fields_of($r)->{customer_name}, '  customer_name named';
+$r = $s->post($wbase, { customerName => 'x' x 201 });
+is $r->{status}, 422, 'a name too long: 422';
+$r = $s->post("/api/shops/00000000-0000-0000-0000-000000000000/widget/conversations",
+              { customerName => 'x' });
+is $r->{status}, 404, 'no such shop: 404';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'x' });
+is $r->{status}, 401, 'no widget token: 401';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'x' }, headers => { 'X-Widget-Token' => 'abc' });
+is $r->{status}, 401, 'a malformed widget token: 401';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'x' },
+             headers => { 'X-Widget-Token' => 'f' x 64 });
+is $r->{status}, 404, 'another token: 404';
+$r = $s->req('POST', "$wbase/$web->{id}/messages", { text => 'x' }, headers => $W);
+is $r->{status}, 404, 'the token on another conversation: 404';
+$r = $s->req('POST', "/api/shops/$other->{id}/widget/conversations/$wc->{id}/messages",
+             { text => 'x' }, headers => $W);
+is $r->{status}, 404, 'through another shop: 404';
+$r = $s->get("$wbase/$wc->{id}/messages", headers => { 'X-Widget-Token' => 'f' x 64 });
+is $r->{status}, 404, 'reading with another token: 404';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => '' }, headers => $W);
+is $r->{status}, 422, 'an empty text: 422';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'x' x 5001 }, headers => $W);
+is $r->{status}, 422, 'a text too long: 422';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", '{"text":', headers => $W);
+is $r->{status}, 400, 'malformed JSON: 400';
+is $s->sql("SELECT count(*) FROM shop_messages WHERE conversation_id = '$wc->{id}'"), 3,
+    'no refused widget message stored';
+
+# The widget's routes are limited per client address (a burst of 30 at 60 a minute).
+my $limited = 0;
+for (1 .. 40) {
+    $limited++ if $s->get("$wbase/$wc->{id}/messages", headers => $W)->{status} == 429;
+}
+ok $limited >= 5, "the widget is rate limited ($limited of 40 answered 429)";
+is $s->get($base, token => $T)->{status}, 200, 'the team\'s routes are not';
+
 done_testing;
