@@ -10,7 +10,7 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use JSON::PP;
-use SCPTest;
+use SCPTest qw(parallel);
 
 my $s = SCPTest->start;
 my $n = 0;
@@ -107,6 +107,18 @@ $r = $s->post($base, { channel => 'web', customerName => 'x' }, token => $manage
 is $r->{status}, 403, 'an order manager may not open: 403';
 $r = $s->post($base, { channel => 'web', customerName => 'x' }, token => $stranger->{token});
 is $r->{status}, 404, 'a stranger: 404';
+# The same new customer opened by six members at once: one conversation.
+my @res = parallel(6, sub {
+    my $x = $s->post($base, { channel => 'viber', customerName => 'Daw Mya', customerId => 'vb-9' },
+                     token => $_[0] % 2 ? $agent->{token} : $T);
+    return { status => $x->{status}, id => $x->{json}{data}{id} };
+});
+is join(',', sort map { $_->{status} } @res), '200,200,200,200,200,201',
+    'six concurrent opens: one 201, five 200';
+is scalar(keys %{ { map { $_->{id} => 1 } @res } }), 1, '  all the same conversation';
+$s->sql("DELETE FROM jobs WHERE kind = 'shop_conversation_updated'"
+        . " AND payload->'conversation'->>'customer_id' = 'vb-9'");
+$s->sql("DELETE FROM shop_conversations WHERE customer_external_id = 'vb-9'");
 is $s->sql("SELECT count(*) FROM shop_conversations"), 2, 'no invalid conversation made';
 is jobs('shop_conversation_updated'), 2, 'and no event for any';
 
