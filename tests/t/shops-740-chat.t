@@ -290,6 +290,7 @@ $before = jobs('shop_conversation_updated');
     [ { tags => [ '' ] }, [ 'tags[0]' ], 'an empty tag' ],
     [ { tags => [ 'ok', 'x' x 51 ] }, [ 'tags[1]' ], 'a tag too long' ],
     [ { tags => [ 5 ] }, [ 'tags[0]' ], 'a tag not a string' ],
+    [ { tags => [ 'vip', 'vip' ] }, [ 'tags[1]' ], 'a tag twice' ],
     [ { notes => 'n' x 5001 }, [ 'notes' ], 'notes too long' ],
     [ { isAiActive => 'no' }, [ 'is_ai_active' ], 'isAiActive not a boolean' ],
     [ { isRead => undef }, [ 'is_read' ], 'isRead null' ],
