@@ -143,6 +143,12 @@ is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_message_new'"
            . " AND payload->>'conversation_id' = '$web->{id}'"
            . " AND payload->'message'->>'id' = '$m1->{id}'"), 1, 'a shop_message_new job';
 is jobs('social_send'), 0, 'the web widget: no social_send';
+# The worker takes the topic /ws/shops/<id> (not a dead letter for its topic); nchan's
+# publisher location for it is the websocket part's.
+my $tried = $s->wait_until(15, sub {
+    $s->sql("SELECT status || ' ' || coalesce(last_error, '') FROM jobs WHERE kind = 'shop_message_new'"
+            . " AND payload->'message'->>'id' = '$m1->{id}' AND (attempts > 0 OR status = 'done')") });
+ok $tried && $tried !~ /without a valid topic/, "the worker accepts the event's topic ($tried)";
 
 $r = $s->post($mbase, { text => 'A photo', attachment => { type => 'image', url => $image,
                                                            name => 'chair.png' } }, token => $T);
