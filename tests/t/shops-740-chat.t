@@ -174,8 +174,11 @@ is $m3->{isNote}, JSON::PP::true, 'isNote';
       [ 'attachment.url' ], 'an attachment from elsewhere' ],
     [ { attachment => { type => 'image', url => '/media/images/' . ('0' x 32) . '.png' } },
       [ 'attachment.url' ], 'an attachment never stored' ],
-    [ { attachment => { type => 'pdf', url => $image } }, [ 'type' ], 'an unknown attachment type' ],
-    [ { attachment => { url => $image } }, [ 'type' ], 'an attachment without a type' ],
+    [ { attachment => { type => 'pdf', url => $image } }, [ 'attachment.type' ], 'an unknown attachment type' ],
+    [ { attachment => { url => $image } }, [ 'attachment.type' ], 'an attachment without a type' ],
+    [ { attachment => { type => 'image' } }, [ 'attachment.url' ], 'an attachment without a url' ],
+    [ { attachment => { type => 'image', url => $image, name => 'n' x 201 } }, [ 'attachment.name' ],
+      'an attachment name too long' ],
     [ { text => 'x', isNote => 'yes' }, [ 'is_note' ], 'isNote not a boolean' ],
 );
 for my $case (@bad) {
