@@ -116,3 +116,47 @@ const char *scp_field_enum(struct scp_req *r, json_object *body, const char *fie
 	scp_field_error(r, field, scp_arena_strdup(r->arena, msg));
 	return NULL;
 }
+
+json_object *scp_field_tags(struct scp_req *r, json_object *v, const char *field,
+			    size_t max_n, size_t max_len)
+{
+	json_object *out;
+	size_t n;
+	bool bad = false;
+
+	if (!json_object_is_type(v, json_type_array) || (n = json_object_array_length(v)) > max_n) {
+		scp_field_error(r, field, scp_arena_printf(r->arena,
+			"must be an array of at most %zu strings", max_n));
+		return NULL;
+	}
+	out = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(v, i);
+		const char *s = json_object_is_type(t, json_type_string) ?
+				json_object_get_string(t) : NULL;
+		size_t len = s ? scp_utf8_len(s) : 0;
+
+		/* an embedded NUL would be cut by PostgreSQL: refused */
+		if (!s || !len || len > max_len || strlen(s) != (size_t)json_object_get_string_len(t) ||
+		    !scp_utf8_valid(s, strlen(s))) {
+			scp_field_error(r, scp_arena_printf(r->arena, "%s[%zu]", field, i),
+				scp_arena_printf(r->arena, "must be a string of 1 to %zu characters",
+						 max_len));
+			bad = true;
+			continue;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(s, json_object_get_string(json_object_array_get_idx(v, k)))) {
+				scp_field_error(r, scp_arena_printf(r->arena, "%s[%zu]", field, i),
+						"appears twice");
+				bad = true;
+				break;
+			}
+		json_object_array_add(out, json_object_new_string(s));
+	}
+	if (bad) {
+		json_object_put(out);
+		return NULL;
+	}
+	return out;
+}

@@ -38,5 +38,12 @@ const char *scp_field_password(struct scp_req *r, json_object *body, const char 
 /* A string field that must be one of the NULL-terminated choices. */
 const char *scp_field_enum(struct scp_req *r, json_object *body, const char *field,
 			   bool required, const char *const *choices);
+/*
+ * A tags field's value v: an array of at most max_n distinct strings of 1..max_len
+ * characters (strict UTF-8, no NUL).  Returns a new array of them (the caller owns it),
+ * or NULL with the errors recorded ("tags", or "tags[i]" for one element).
+ */
+json_object *scp_field_tags(struct scp_req *r, json_object *v, const char *field,
+			    size_t max_n, size_t max_len);
 
 #endif

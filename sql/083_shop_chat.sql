@@ -25,6 +25,8 @@ CREATE TABLE shop_conversations (
     is_ai_active          boolean NOT NULL DEFAULT true,
     -- read by the team: false when a customer's message came in since
     is_read               boolean NOT NULL DEFAULT true,
+    -- a web widget's conversation: the SHA-256 of the secret its customer holds
+    widget_token_hash     text CHECK (widget_token_hash ~ '^[0-9a-f]{64}$'),
     last_message          text,
     last_message_at       timestamptz NOT NULL DEFAULT now(),
     created_at            timestamptz NOT NULL DEFAULT now(),

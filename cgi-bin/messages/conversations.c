@@ -134,33 +134,10 @@ void msg_conv_get(struct scp_req *r)
 /* tags: at most 20 distinct strings of 1..50 characters, copied into set. */
 static void copy_tags(struct scp_req *r, json_object *v, json_object *set)
 {
-	json_object *out;
-	size_t n;
+	json_object *out = scp_field_tags(r, v, "tags", TAGS_MAX, TAG_MAX);
 
-	if (!scp_json_is(v, json_type_array) || (n = json_object_array_length(v)) > TAGS_MAX) {
-		scp_field_error(r, "tags", "must be an array of at most 20 strings");
-		return;
-	}
-	out = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		json_object *t = json_object_array_get_idx(v, i);
-		const char *s = scp_json_is(t, json_type_string) ? json_object_get_string(t) : NULL;
-		size_t len = s ? scp_utf8_len(s) : 0;
-
-		if (!s || !len || len > TAG_MAX || strlen(s) != (size_t)json_object_get_string_len(t)) {
-			scp_field_error(r, scp_arena_printf(r->arena, "tags[%zu]", i),
-					"must be a string of 1 to 50 characters");
-			continue;
-		}
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(s, json_object_get_string(json_object_array_get_idx(v, k)))) {
-				scp_field_error(r, scp_arena_printf(r->arena, "tags[%zu]", i),
-						"appears twice");
-				break;
-			}
-		json_object_array_add(out, json_object_new_string(s));
-	}
-	json_object_object_add(set, "tags", out);
+	if (out)
+		json_object_object_add(set, "tags", out);
 }
 
 /* Staff fields: assignee_id (a UUID or null), tags, notes (null clears). */

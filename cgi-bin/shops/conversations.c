@@ -65,7 +65,6 @@ const struct scp_stmt shop_chat_stmts[] = {
 static const char *const channels[] = { "web", "facebook", "instagram", "telegram",
 					"viber", "tiktok", NULL };
 static const char *const statuses[] = { "open", "pending", "closed", NULL };
-static const char *const attachment_types[] = { "image", "video", "gif", NULL };
 
 /* The checked fields as JSON text for the SQL functions; NULL with the 422 answered. */
 static const char *fields_text(struct scp_req *r, json_object *set)
@@ -149,29 +148,10 @@ void shop_conversation_create(struct scp_req *r)
 /* tags: at most 20 distinct strings of 1..50 characters. */
 static void copy_tags(struct scp_req *r, json_object *v, json_object *set)
 {
-	json_object *out;
-	size_t n;
+	json_object *out = scp_field_tags(r, v, "tags", TAGS_MAX, TAG_MAX);
 
-	if (!scp_json_is(v, json_type_array) || (n = json_object_array_length(v)) > TAGS_MAX) {
-		scp_field_error(r, "tags", "must be an array of at most 20 strings");
-		return;
-	}
-	out = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		json_object *t = json_object_array_get_idx(v, i);
-		const char *s = scp_json_is(t, json_type_string) ? json_object_get_string(t) : NULL;
-		size_t len = s ? scp_utf8_len(s) : 0;
-
-		/* an embedded NUL would be cut by PostgreSQL: refused */
-		if (!s || !len || len > TAG_MAX || !scp_utf8_valid(s, strlen(s)) ||
-		    strlen(s) != (size_t)json_object_get_string_len(t)) {
-			scp_field_error(r, scp_arena_printf(r->arena, "tags[%zu]", i),
-					"must be a string of 1 to 50 characters");
-			continue;
-		}
-		json_object_array_add(out, json_object_new_string(s));
-	}
-	json_object_object_add(set, "tags", out);
+	if (out)
+		json_object_object_add(set, "tags", out);
 }
 
 /* Partial: status, assignee_id (a UUID or null), tags, notes (null clears), booleans. */
@@ -225,11 +205,34 @@ void shop_messages_list(struct scp_req *r)
 		scp_send_row_json(r, 200, res);
 }
 
+/* One string member of the attachment, errors named "attachment.<key>". */
+static const char *attachment_str(struct scp_req *r, json_object *a, const char *key,
+				  bool required, size_t max)
+{
+	json_object *v = scp_json_get(a, key);
+	const char *field = scp_arena_printf(r->arena, "attachment.%s", key);
+	const char *s;
+
+	if (!v) {
+		if (required)
+			scp_field_error(r, field, "is required");
+		return NULL;
+	}
+	s = scp_json_is(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if (!s || !*s || scp_utf8_len(s) > max || !scp_utf8_valid(s, strlen(s)) ||
+	    strlen(s) != (size_t)json_object_get_string_len(v)) {
+		scp_field_error(r, field, scp_arena_printf(r->arena,
+			"must be a string of 1 to %zu characters", max));
+		return NULL;
+	}
+	return s;
+}
+
 /* attachment: {type: image|video|gif, url: issued by POST /uploads, name?} or null. */
 static void copy_attachment(struct scp_req *r, json_object *b, json_object *set)
 {
 	json_object *a = scp_json_get(b, "attachment");
-	const char *t, *u, *own;
+	const char *t, *u, *own = NULL;
 
 	if (!a)
 		return;
@@ -237,14 +240,16 @@ static void copy_attachment(struct scp_req *r, json_object *b, json_object *set)
 		scp_field_error(r, "attachment", "must be an object {type, url, name?}");
 		return;
 	}
-	t = scp_field_enum(r, a, "type", true, attachment_types);
-	u = scp_field_str(r, a, "url", true, 1, 2048);
-	put_str(set, "attachment_name", scp_field_str(r, a, "name", false, 1, 200));
-	if (u && !(own = scp_upload_own_url(r->arena, u, "images"))) {
-		scp_field_error(r, "attachment.url", "must be a URL returned by POST /uploads");
-		return;
+	t = attachment_str(r, a, "type", true, 16);
+	if (t && strcmp(t, "image") && strcmp(t, "video") && strcmp(t, "gif")) {
+		scp_field_error(r, "attachment.type", "must be one of: image video gif");
+		t = NULL;
 	}
-	if (t && u) {
+	u = attachment_str(r, a, "url", true, 2048);
+	put_str(set, "attachment_name", attachment_str(r, a, "name", false, 200));
+	if (u && !(own = scp_upload_own_url(r->arena, u, "images")))
+		scp_field_error(r, "attachment.url", "must be a URL returned by POST /uploads");
+	if (t && own) {
 		put_str(set, "attachment_type", t);
 		put_str(set, "attachment_url", own);
 	}

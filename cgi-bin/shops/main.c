@@ -57,6 +57,12 @@ static const struct scp_route routes[] = {
 	  shop_integration_authorize, SCP_AUTH },
 	{ "GET", "/api/v1/oauth/:platform/callback", shop_integration_callback,
 	  SCP_PUBLIC },
+	/* the web widget's customer, without an account (widget.c) */
+	{ "POST", "/api/v1/shops/:shopId/widget/conversations", shop_widget_open, SCP_PUBLIC },
+	{ "GET", "/api/v1/shops/:shopId/widget/conversations/:id/messages",
+	  shop_widget_messages, SCP_PUBLIC },
+	{ "POST", "/api/v1/shops/:shopId/widget/conversations/:id/messages", shop_widget_send,
+	  SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 
@@ -66,7 +72,7 @@ static const struct scp_family family = {
 	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts,
 				 shop_forms_stmts, shop_orders_stmts,
 				 shop_team_stmts, shop_chat_stmts,
-				 shop_integrations_stmts),
+				 shop_integrations_stmts, shop_widget_stmts),
 };
 
 int main(int argc, char **argv)

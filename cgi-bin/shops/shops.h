@@ -52,6 +52,12 @@ void shop_conversation_get(struct scp_req *r);
 void shop_conversation_update(struct scp_req *r);
 void shop_messages_list(struct scp_req *r);
 void shop_message_send(struct scp_req *r);
+/* widget.c: the web widget's customer, without an account (X-Widget-Token). */
+extern const struct scp_stmt shop_widget_stmts[];
+
+void shop_widget_open(struct scp_req *r);
+void shop_widget_send(struct scp_req *r);
+void shop_widget_messages(struct scp_req *r);
 
 /* integrations.c: a shop's social connections (issue 13 item 6). */
 extern const struct scp_stmt shop_integrations_stmts[];

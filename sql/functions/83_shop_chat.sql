@@ -294,3 +294,92 @@ BEGIN
     END LOOP;
     RETURN n;
 END $$;
+
+-- ---- the web widget: a customer without an account ---------------------------------------
+-- The widget opens a conversation and receives a secret once (only its SHA-256 is kept);
+-- every later call names the conversation and that secret, and sees only that
+-- conversation, never the team's notes, assignee or tags.
+
+-- A web conversation a widget opens for its customer; p_token the widget's new secret.
+CREATE OR REPLACE FUNCTION scp_shop_widget_open(p_shop uuid, p_name text, p_token text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    c shop_conversations;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM shops WHERE id = p_shop) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'shop not found';
+    END IF;
+    INSERT INTO shop_conversations (shop_id, channel, customer_name, widget_token_hash, is_read)
+        VALUES (p_shop, 'web', p_name, encode(sha256(convert_to(p_token, 'UTF8')), 'hex'), true)
+        RETURNING * INTO c;
+    PERFORM scp_shop_conversation_updated(c);
+    RETURN json_build_object('conversation', json_build_object('id', c.id,
+        'shop_id', c.shop_id, 'channel', c.channel, 'customer_name', c.customer_name,
+        'status', c.status, 'created_at', c.created_at), 'widget_token', p_token);
+END $$;
+
+-- The widget's conversation, locked, when p_token is its secret; else 404 alike.
+CREATE OR REPLACE FUNCTION scp_shop_widget_lock(p_shop uuid, p_id uuid, p_token text)
+RETURNS shop_conversations LANGUAGE plpgsql AS $$
+DECLARE
+    c shop_conversations;
+BEGIN
+    SELECT * INTO c FROM shop_conversations
+     WHERE id = p_id AND shop_id = p_shop AND channel = 'web'
+       AND widget_token_hash = encode(sha256(convert_to(coalesce(p_token, ''), 'UTF8')), 'hex')
+     FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'conversation not found';
+    END IF;
+    RETURN c;
+END $$;
+
+-- The customer's message: unread for the team, a closed conversation opens again.
+CREATE OR REPLACE FUNCTION scp_shop_widget_send(p_shop uuid, p_id uuid, p_token text,
+                                                p_text text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    c shop_conversations;
+    m shop_messages;
+    j jsonb;
+BEGIN
+    c := scp_shop_widget_lock(p_shop, p_id, p_token);
+    IF c.status = 'closed' THEN
+        PERFORM scp_state_check('conversation', 'closed', 'open');
+    END IF;
+    INSERT INTO shop_messages (conversation_id, shop_id, sender, text)
+        VALUES (c.id, p_shop, 'user', p_text) RETURNING * INTO m;
+    UPDATE shop_conversations SET status = 'open', is_read = false,
+           last_message = left(m.text, 200), last_message_at = m.created_at, updated_at = now()
+     WHERE id = c.id RETURNING * INTO c;
+    j := scp_shop_message_json(m);
+    PERFORM scp_job_enqueue('shop_message_new', jsonb_build_object('shop_id', p_shop,
+        'conversation_id', c.id, 'message', j, 'topic', '/ws/shops/' || p_shop));
+    PERFORM scp_shop_conversation_updated(c);
+    RETURN (j - 'sender_id' - 'is_note')::json;
+END $$;
+
+-- The seq a widget's history page starts below (the secret checked, 404 otherwise).
+CREATE OR REPLACE FUNCTION scp_shop_widget_cursor(p_shop uuid, p_id uuid, p_token text,
+                                                  p_before uuid)
+RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM shop_conversations
+                    WHERE id = p_id AND shop_id = p_shop AND channel = 'web'
+                      AND widget_token_hash = encode(sha256(convert_to(coalesce(p_token, ''),
+                                                                       'UTF8')), 'hex')) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'conversation not found';
+    END IF;
+    IF p_before IS NULL THEN
+        RETURN 9223372036854775807;
+    END IF;
+    SELECT m.seq INTO s FROM shop_messages m
+     WHERE m.id = p_before AND m.conversation_id = p_id AND NOT m.is_note;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC400',
+            MESSAGE = 'before names no message of this conversation';
+    END IF;
+    RETURN s;
+END $$;

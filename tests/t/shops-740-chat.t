@@ -10,7 +10,7 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use JSON::PP;
-use SCPTest;
+use SCPTest qw(parallel);
 
 my $s = SCPTest->start;
 my $n = 0;
@@ -107,6 +107,18 @@ $r = $s->post($base, { channel => 'web', customerName => 'x' }, token => $manage
 is $r->{status}, 403, 'an order manager may not open: 403';
 $r = $s->post($base, { channel => 'web', customerName => 'x' }, token => $stranger->{token});
 is $r->{status}, 404, 'a stranger: 404';
+# The same new customer opened by six members at once: one conversation.
+my @res = parallel(6, sub {
+    my $x = $s->post($base, { channel => 'viber', customerName => 'Daw Mya', customerId => 'vb-9' },
+                     token => $_[0] % 2 ? $agent->{token} : $T);
+    return { status => $x->{status}, id => $x->{json}{data}{id} };
+});
+is join(',', sort map { $_->{status} } @res), '200,200,200,200,200,201',
+    'six concurrent opens: one 201, five 200';
+is scalar(keys %{ { map { $_->{id} => 1 } @res } }), 1, '  all the same conversation';
+$s->sql("DELETE FROM jobs WHERE kind = 'shop_conversation_updated'"
+        . " AND payload->'conversation'->>'customer_id' = 'vb-9'");
+$s->sql("DELETE FROM shop_conversations WHERE customer_external_id = 'vb-9'");
 is $s->sql("SELECT count(*) FROM shop_conversations"), 2, 'no invalid conversation made';
 is jobs('shop_conversation_updated'), 2, 'and no event for any';
 
@@ -131,6 +143,12 @@ is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_message_new'"
            . " AND payload->>'conversation_id' = '$web->{id}'"
            . " AND payload->'message'->>'id' = '$m1->{id}'"), 1, 'a shop_message_new job';
 is jobs('social_send'), 0, 'the web widget: no social_send';
+# The worker takes the topic /ws/shops/<id> (not a dead letter for its topic); nchan's
+# publisher location for it is the websocket part's.
+my $tried = $s->wait_until(15, sub {
+    $s->sql("SELECT status || ' ' || coalesce(last_error, '') FROM jobs WHERE kind = 'shop_message_new'"
+            . " AND payload->'message'->>'id' = '$m1->{id}' AND (attempts > 0 OR status = 'done')") });
+ok $tried && $tried !~ /without a valid topic/, "the worker accepts the event's topic ($tried)";
 
 $r = $s->post($mbase, { text => 'A photo', attachment => { type => 'image', url => $image,
                                                            name => 'chair.png' } }, token => $T);
@@ -156,8 +174,11 @@ is $m3->{isNote}, JSON::PP::true, 'isNote';
       [ 'attachment.url' ], 'an attachment from elsewhere' ],
     [ { attachment => { type => 'image', url => '/media/images/' . ('0' x 32) . '.png' } },
       [ 'attachment.url' ], 'an attachment never stored' ],
-    [ { attachment => { type => 'pdf', url => $image } }, [ 'type' ], 'an unknown attachment type' ],
-    [ { attachment => { url => $image } }, [ 'type' ], 'an attachment without a type' ],
+    [ { attachment => { type => 'pdf', url => $image } }, [ 'attachment.type' ], 'an unknown attachment type' ],
+    [ { attachment => { url => $image } }, [ 'attachment.type' ], 'an attachment without a type' ],
+    [ { attachment => { type => 'image' } }, [ 'attachment.url' ], 'an attachment without a url' ],
+    [ { attachment => { type => 'image', url => $image, name => 'n' x 201 } }, [ 'attachment.name' ],
+      'an attachment name too long' ],
     [ { text => 'x', isNote => 'yes' }, [ 'is_note' ], 'isNote not a boolean' ],
 );
 for my $case (@bad) {
@@ -278,6 +299,7 @@ $before = jobs('shop_conversation_updated');
     [ { tags => [ '' ] }, [ 'tags[0]' ], 'an empty tag' ],
     [ { tags => [ 'ok', 'x' x 51 ] }, [ 'tags[1]' ], 'a tag too long' ],
     [ { tags => [ 5 ] }, [ 'tags[0]' ], 'a tag not a string' ],
+    [ { tags => [ 'vip', 'vip' ] }, [ 'tags[1]' ], 'a tag twice' ],
     [ { notes => 'n' x 5001 }, [ 'notes' ], 'notes too long' ],
     [ { isAiActive => 'no' }, [ 'is_ai_active' ], 'isAiActive not a boolean' ],
     [ { isRead => undef }, [ 'is_read' ], 'isRead null' ],
@@ -306,5 +328,74 @@ is $r->{status}, 404, 'through another shop: 404';
 is $s->sql("SELECT row_to_json(c)::text FROM shop_conversations c WHERE id = '$web->{id}'"), $snap,
     'no bad update changed anything';
 is jobs('shop_conversation_updated'), $before, 'and no event for any';
+
+# --- the web widget: a customer without an account ------------------------------------
+my $wbase = "/api/shops/$shop->{id}/widget/conversations";
+$r = $s->post($wbase, { customerName => 'Visitor' });
+is $r->{status}, 201, 'the widget opens a conversation without an account: 201';
+my $wc = $r->{json}{data}{conversation};
+my $wt = $r->{json}{data}{widgetToken};
+like $wt, qr/^[0-9a-f]{64}$/, 'a widget token, once';
+is $wc->{channel}, 'web', 'on the web channel';
+is $wc->{customerName}, 'Visitor', 'customerName';
+ok !exists $wc->{notes} && !exists $wc->{assigneeId}, 'without the team\'s fields';
+isnt $s->sql("SELECT widget_token_hash FROM shop_conversations WHERE id = '$wc->{id}'"), $wt,
+    'only the token\'s hash is stored';
+my $W = { 'X-Widget-Token' => $wt };
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'Do you deliver to Mandalay?' },
+             headers => $W);
+is $r->{status}, 201, 'the customer writes: 201';
+is $r->{json}{data}{sender}, 'user', 'sender user';
+ok !exists $r->{json}{data}{isNote}, 'no team fields in the customer\'s view';
+is $s->sql("SELECT is_read FROM shop_conversations WHERE id = '$wc->{id}'"), 'f', 'unread by the team';
+is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_message_new'"
+           . " AND payload->>'conversation_id' = '$wc->{id}'"), 1, 'a shop_message_new job';
+$s->post("$base/$wc->{id}/messages", { text => 'Yes we do' }, token => $agent->{token});
+$s->post("$base/$wc->{id}/messages", { text => 'internal', isNote => JSON::PP::true }, token => $T);
+$r = $s->get("$wbase/$wc->{id}/messages", headers => $W);
+is $r->{status}, 200, 'the widget reads its history: 200';
+is_deeply [ map { $_->{text} } @{ $r->{json}{data} } ], [ 'Yes we do', 'Do you deliver to Mandalay?' ],
+    'newest first, without the team\'s note';
+$r = $s->get($base, token => $agent->{token});
+ok scalar(grep { $_->{id} eq $wc->{id} } @{ $r->{json}{data} }), 'the team lists it';
+
+$r = $s->post($wbase, {});
+is $r->{status}, 422, 'widget open without a name: 422';
+ok fields_of($r)->{customerName} || fields_of($r)->{customer_name}, '  customer_name named';
+$r = $s->post($wbase, { customerName => 'x' x 201 });
+is $r->{status}, 422, 'a name too long: 422';
+$r = $s->post("/api/shops/00000000-0000-0000-0000-000000000000/widget/conversations",
+              { customerName => 'x' });
+is $r->{status}, 404, 'no such shop: 404';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'x' });
+is $r->{status}, 401, 'no widget token: 401';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'x' }, headers => { 'X-Widget-Token' => 'abc' });
+is $r->{status}, 401, 'a malformed widget token: 401';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'x' },
+             headers => { 'X-Widget-Token' => 'f' x 64 });
+is $r->{status}, 404, 'another token: 404';
+$r = $s->req('POST', "$wbase/$web->{id}/messages", { text => 'x' }, headers => $W);
+is $r->{status}, 404, 'the token on another conversation: 404';
+$r = $s->req('POST', "/api/shops/$other->{id}/widget/conversations/$wc->{id}/messages",
+             { text => 'x' }, headers => $W);
+is $r->{status}, 404, 'through another shop: 404';
+$r = $s->get("$wbase/$wc->{id}/messages", headers => { 'X-Widget-Token' => 'f' x 64 });
+is $r->{status}, 404, 'reading with another token: 404';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => '' }, headers => $W);
+is $r->{status}, 422, 'an empty text: 422';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'x' x 5001 }, headers => $W);
+is $r->{status}, 422, 'a text too long: 422';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", '{"text":', headers => $W);
+is $r->{status}, 400, 'malformed JSON: 400';
+is $s->sql("SELECT count(*) FROM shop_messages WHERE conversation_id = '$wc->{id}'"), 3,
+    'no refused widget message stored';
+
+# The widget's routes are limited per client address (a burst of 30 at 60 a minute).
+my $limited = 0;
+for (1 .. 40) {
+    $limited++ if $s->get("$wbase/$wc->{id}/messages", headers => $W)->{status} == 429;
+}
+ok $limited >= 5, "the widget is rate limited ($limited of 40 answered 429)";
+is $s->get($base, token => $T)->{status}, 200, 'the team\'s routes are not';
 
 done_testing;

@@ -3,6 +3,9 @@
  * strict UTF-8), character counting for length limits, and camelCase folding.
  */
 #include "scp_validate.h"
+#include "scp_arena.h"
+#include "scp_buf.h"
+#include "scp_http.h"
 #include "tap.h"
 
 #include <string.h>
@@ -132,8 +135,46 @@ static void test_utf8_valid(void)
 	ok(!scp_utf8_valid("\xc3", 1), "a truncated sequence is not");
 }
 
+/* Tags: the accepted copy, or NULL and one error per bad element. */
+static void test_tags(void)
+{
+	static const struct { const char *json; bool ok; int errors; } cases[] = {
+		{ "[]", true, 0 },
+		{ "[\"vip\",\"home\"]", true, 0 },
+		{ "[\"caf\\u00e9\"]", true, 0 },
+		{ "\"vip\"", false, 1 },
+		{ "[\"a\",\"b\",\"c\",\"d\"]", false, 1 },	/* more than 3 */
+		{ "[\"\"]", false, 1 },
+		{ "[\"ok\",\"123456\"]", false, 1 },			/* longer than 5 */
+		{ "[5,null]", false, 2 },
+		{ "[\"vip\",\"vip\"]", false, 1 },
+		{ "[\"a\\u0000b\"]", false, 1 },
+	};
+	struct scp_arena arena;
+
+	scp_arena_init(&arena, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct scp_buf fields = SCP_BUF_INIT;
+		struct scp_req r;
+		json_object *v = json_tokener_parse(cases[i].json), *out;
+
+		memset(&r, 0, sizeof(r));
+		r.arena = &arena;
+		r.fields = &fields;
+		out = scp_field_tags(&r, v, "tags", 3, 5);
+		ok((out != NULL) == cases[i].ok && r.nfields == cases[i].errors,
+		   "tags %s: %s, %d error(s)", cases[i].json, cases[i].ok ? "kept" : "refused",
+		   cases[i].errors);
+		json_object_put(out);
+		json_object_put(v);
+		scp_buf_release(&fields);
+	}
+	scp_arena_free(&arena);
+}
+
 int main(void)
 {
+	test_tags();
 	test_email();
 	test_phone();
 	test_uuid();
