@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 C
     close $fh;
     my $cc = $ENV{CC} || 'cc';
-    my $out = `$cc -std=c11 -Wall -Werror -I$top/lib -I$inc -o $dir/probe $dir/probe.c $lib -lpq 2>&1`;
+    my $out = `$cc -std=c11 -Wall -Werror -I$top/lib -I$inc -o $dir/probe $dir/probe.c $lib -lpq -lcrypto 2>&1`;
     is $?, 0, 'a program linked with libscp builds' or diag $out;
     local %ENV = (%ENV, %env, SCP_CONFIG => '/dev/null',
                   SCP_DATABASE_URL => 'host=' . $s->dir . '/pgsock user=scp dbname=scp');
