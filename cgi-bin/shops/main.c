@@ -30,6 +30,12 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/shops/:shopId/orders", shop_orders_list, SCP_AUTH },
 	{ "GET", "/api/v1/shops/:shopId/orders/:orderId", shop_order_get, SCP_AUTH },
 	{ "PUT", "/api/v1/shops/:shopId/orders/:orderId/status", shop_order_status, SCP_AUTH },
+	/* Payments of a shop's orders through Stripe (payments.c). */
+	{ "POST", "/api/v1/shops/:shopId/payments/intent", shop_payment_intent,
+	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "GET", "/api/v1/shops/:shopId/payments/:paymentId", shop_payment_get, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/payments/:paymentId/refund", shop_payment_refund,
+	  SCP_AUTH | SCP_IDEMPOTENT },
 	SCP_ROUTES_END,
 };
 
@@ -37,7 +43,7 @@ static const struct scp_family family = {
 	.name = "shops",
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts, shop_forms_stmts,
-				 shop_orders_stmts),
+				 shop_orders_stmts, shop_payments_stmts),
 };
 
 int main(int argc, char **argv)

@@ -32,4 +32,11 @@ void shop_orders_list(struct scp_req *r);
 void shop_order_get(struct scp_req *r);
 void shop_order_status(struct scp_req *r);
 
+/* payments.c: payments of a shop's orders through Stripe. */
+extern const struct scp_stmt shop_payments_stmts[];
+
+void shop_payment_intent(struct scp_req *r);
+void shop_payment_get(struct scp_req *r);
+void shop_payment_refund(struct scp_req *r);
+
 #endif
