@@ -143,21 +143,37 @@ static bool stripe_log(struct scp_req *r, const char *path, const char *form,
 }
 
 /*
- * POST form to Stripe's path with the secret key and the Idempotency-Key.  True when
- * Stripe answered 2xx with a JSON object; otherwise a->status says what happened (0: no
- * answer) and, for an answer, a->error_json what Stripe said.
+ * The log transport's answer to reading an intent: a development intent Stripe.js has
+ * not confirmed (nothing leaves, so nothing was paid).
  */
-bool scp_stripe_post(struct scp_req *r, const char *path, const char *form,
-			const char *idem, const char *prefix, struct scp_stripe_answer *a)
+static bool stripe_log_get(struct scp_req *r, const char *path, struct scp_stripe_answer *a)
+{
+	const char *id = strrchr(path, '/');
+	struct scp_buf b = SCP_BUF_INIT;
+
+	scp_buf_adds(&b, "{\"id\":");
+	scp_buf_add_json_str(&b, id ? id + 1 : path);
+	scp_buf_adds(&b, ",\"object\":\"payment_intent\",\"status\":\"requires_payment_method\","
+		     "\"livemode\":false}");
+	a->status = 200;
+	a->doc = json_tokener_parse(b.ptr);
+	scp_buf_release(&b);
+	scp_arena_cleanup_add(r->arena, answer_release, a->doc);
+	return a->doc != NULL;
+}
+
+/*
+ * A request to Stripe's path with the secret key: POST with the form and the
+ * Idempotency-Key, or GET (form NULL).  See scp_stripe_post.
+ */
+static bool stripe_call(struct scp_req *r, const char *path, const char *form,
+			const char *idem, struct scp_stripe_answer *a)
 {
 	struct scp_buf out = SCP_BUF_INIT;
 	struct scp_httpc_resp resp;
 	const char *url, *auth, *key;
 	json_object *doc = NULL;
 
-	memset(a, 0, sizeof(*a));
-	if (!strcmp(scp_cfg.stripe_transport, "log"))
-		return stripe_log(r, path, form, idem, prefix, a);
 	if (!*scp_cfg.stripe_secret_key) {
 		scp_error("stripe: stripe_secret_key is not configured");
 		a->message = "payments are not configured";
@@ -165,13 +181,15 @@ bool scp_stripe_post(struct scp_req *r, const char *path, const char *form,
 	}
 	url = scp_arena_printf(r->arena, "%s%s", scp_cfg.stripe_api_base, path);
 	auth = scp_arena_printf(r->arena, "Authorization: Bearer %s", scp_cfg.stripe_secret_key);
-	key = scp_arena_printf(r->arena, "Idempotency-Key: %s", idem);
-	const char *const headers[] = {
+	key = form ? scp_arena_printf(r->arena, "Idempotency-Key: %s", idem) : NULL;
+	const char *const post_headers[] = {
 		auth, key, "Content-Type: application/x-www-form-urlencoded",
 		"Accept: application/json", NULL,
 	};
+	const char *const get_headers[] = { auth, "Accept: application/json", NULL };
 	struct scp_httpc_req req = {
-		.method = "POST", .url = url, .headers = headers, .body = form,
+		.method = form ? "POST" : "GET", .url = url,
+		.headers = form ? post_headers : get_headers, .body = form,
 		.timeout_ms = scp_cfg.http_timeout_ms,
 	};
 
@@ -195,6 +213,23 @@ bool scp_stripe_post(struct scp_req *r, const char *path, const char *form,
 	error_of(r, a);
 	scp_warn("stripe %s answered %ld: %s", path, resp.status, a->error_json);
 	return false;
+}
+
+bool scp_stripe_post(struct scp_req *r, const char *path, const char *form,
+		     const char *idem, const char *prefix, struct scp_stripe_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!strcmp(scp_cfg.stripe_transport, "log"))
+		return stripe_log(r, path, form, idem, prefix, a);
+	return stripe_call(r, path, form, idem, a);
+}
+
+bool scp_stripe_get(struct scp_req *r, const char *path, struct scp_stripe_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!strcmp(scp_cfg.stripe_transport, "log"))
+		return stripe_log_get(r, path, a);
+	return stripe_call(r, path, NULL, NULL, a);
 }
 
 /*

@@ -32,6 +32,10 @@ struct scp_stripe_answer {
 bool scp_stripe_post(struct scp_req *r, const char *path, const char *form, const char *idem,
 		     const char *prefix, struct scp_stripe_answer *a);
 
+/* GET Stripe's path (an object, e.g. /v1/payment_intents/pi_…), as scp_stripe_post
+ * answers; the log transport answers an intent nobody confirmed. */
+bool scp_stripe_get(struct scp_req *r, const char *path, struct scp_stripe_answer *a);
+
 /* Did Stripe keep its answer for the key (the attempt is over)? */
 bool scp_stripe_final(long status);
 

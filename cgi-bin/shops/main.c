@@ -33,6 +33,8 @@ static const struct scp_route routes[] = {
 	/* Payments of a shop's orders through Stripe (payments.c). */
 	{ "POST", "/api/v1/shops/:shopId/payments/intent", shop_payment_intent,
 	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/shops/:shopId/payments/confirm", shop_payment_confirm,
+	  SCP_AUTH | SCP_IDEMPOTENT },
 	{ "GET", "/api/v1/shops/:shopId/payments/:paymentId", shop_payment_get, SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/payments/:paymentId/refund", shop_payment_refund,
 	  SCP_AUTH | SCP_IDEMPOTENT },

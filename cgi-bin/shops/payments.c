@@ -38,6 +38,11 @@ const struct scp_stmt shop_payments_stmts[] = {
 	/* $1 shop, $2 caller, $3 payment, $4 amount or NULL, $5 reason */
 	{ "shop_refund_begin",
 	  "SELECT scp_shop_refund_begin($1::uuid, $2::uuid, $3::uuid, $4::bigint, $5)" },
+	/* $1 shop, $2 caller, $3 intent id: the shop's payment of that intent */
+	{ "shop_pay_of_intent", "SELECT scp_shop_payment_of_intent($1::uuid, $2::uuid, $3)" },
+	/* $1 shop, $2 caller, $3 payment, $4 the intent as Stripe answered it */
+	{ "shop_pay_confirm",
+	  "SELECT scp_shop_payment_confirm($1::uuid, $2::uuid, $3::uuid, $4::jsonb)" },
 	/* $1 refund, $2 Stripe's refund id, $3 its status, $4 Stripe's error */
 	{ "shop_refund_done", "SELECT scp_refund_done($1::uuid, $2, $3, $4::jsonb)" },
 	SCP_STMT_END,
@@ -127,6 +132,39 @@ void shop_payment_intent(struct scp_req *r)
 	if (!res || !(begin = scp_stripe_row_doc(r, res)))
 		return;
 	intent_create(r, order, begin);
+}
+
+/*
+ * Confirming after Stripe.js's confirmPayment: the intent is read back from Stripe
+ * (the client's word is not taken for it) and what it says is applied, as the webhook
+ * would apply it, forward only.
+ */
+void shop_payment_confirm(struct scp_req *r)
+{
+	struct scp_stripe_answer a;
+	const char *intent, *pay;
+	json_object *b;
+	PGresult *res;
+
+	if (!path_ids(r, 1) || !(b = scp_req_json(r)))
+		return;
+	intent = scp_field_str(r, b, "payment_intent_id", true, 1, SCP_STRIPE_ID_MAX);
+	if (intent && (!scp_stripe_id(intent) || strncmp(intent, "pi_", 3)))
+		scp_field_error(r, "payment_intent_id", "must be a PaymentIntent's id (pi_…)");
+	if (scp_fields_send(r))
+		return;
+	res = scp_q(r, "shop_pay_of_intent", r->params[0], r->auth.user_id, intent);
+	if (!res)
+		return;
+	pay = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+	if (!scp_stripe_get(r, scp_arena_printf(r->arena, "/v1/payment_intents/%s", intent), &a)) {
+		scp_stripe_send_error(r, &a);
+		return;
+	}
+	res = scp_q(r, "shop_pay_confirm", r->params[0], r->auth.user_id, pay,
+		    json_object_to_json_string_ext(a.doc, JSON_C_TO_STRING_PLAIN));
+	if (res)
+		scp_send_row_json(r, 200, res);
 }
 
 void shop_payment_get(struct scp_req *r)

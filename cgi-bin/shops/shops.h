@@ -36,6 +36,7 @@ void shop_order_status(struct scp_req *r);
 extern const struct scp_stmt shop_payments_stmts[];
 
 void shop_payment_intent(struct scp_req *r);
+void shop_payment_confirm(struct scp_req *r);
 void shop_payment_get(struct scp_req *r);
 void shop_payment_refund(struct scp_req *r);
 

@@ -397,6 +397,49 @@ BEGIN
                          to_json(scp_payment_order_sync(p.order_id)));
 END $$;
 
+-- Apply what Stripe says of a payment's intent or charge (the webhook's events, or the
+-- intent read back on confirming): typ is the event type, obj Stripe's object.  Only a
+-- forward move (state_moves) is applied; true when something changed.
+CREATE OR REPLACE FUNCTION scp_payment_intent_apply(p_payment uuid, typ text, intent text,
+                                                    obj jsonb) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    p payments := scp_payment_lock(p_payment);
+    applied boolean := false;
+BEGIN
+    IF typ = 'payment_intent.succeeded' AND scp_payment_can(p.status, 'succeeded') THEN
+        UPDATE payments SET status = 'succeeded', intent_id = intent,
+               amount_received = CASE WHEN obj->>'amount_received' ~ '^[0-9]{1,15}$'
+                                      THEN (obj->>'amount_received')::bigint
+                                      ELSE p.amount END,
+               charge_id = coalesce(obj->>'latest_charge', charge_id),
+               succeeded_at = now(), updated_at = now()
+         WHERE id = p.id RETURNING * INTO p;
+        applied := true;
+    ELSIF typ = 'payment_intent.payment_failed' AND scp_payment_can(p.status, 'failed') THEN
+        UPDATE payments SET status = 'failed', intent_id = intent,
+               last_error = jsonb_strip_nulls(jsonb_build_object(
+                   'type', obj->'last_payment_error'->>'type',
+                   'code', obj->'last_payment_error'->>'code',
+                   'decline_code', obj->'last_payment_error'->>'decline_code',
+                   'message', obj->'last_payment_error'->>'message')),
+               failed_at = now(), updated_at = now()
+         WHERE id = p.id RETURNING * INTO p;
+        applied := true;
+    ELSIF typ = 'charge.refunded' AND p.status IN ('succeeded', 'partially_refunded')
+          AND obj->>'amount_refunded' ~ '^[0-9]{1,15}$'
+          AND (obj->>'amount_refunded')::bigint > p.stripe_amount_refunded THEN
+        UPDATE payments SET stripe_amount_refunded = (obj->>'amount_refunded')::bigint,
+               charge_id = coalesce(obj->>'id', charge_id), updated_at = now()
+         WHERE id = p.id RETURNING * INTO p;
+        applied := true;
+    END IF;
+    IF applied THEN
+        p := scp_payment_settle(p);
+    END IF;
+    RETURN applied;
+END $$;
+
 -- One verified Stripe event (POST /webhooks/stripe), once: its id is the dedupe key,
 -- inserted in this transaction.  payment_intent.succeeded, payment_intent.payment_failed
 -- and charge.refunded are applied to the payment of their intent when the move is
@@ -438,36 +481,6 @@ BEGIN
     IF p.id IS NULL THEN
         RETURN json_build_object('received', true, 'applied', false);
     END IF;
-    p := scp_payment_lock(p.id);
-    IF typ = 'payment_intent.succeeded' AND scp_payment_can(p.status, 'succeeded') THEN
-        UPDATE payments SET status = 'succeeded', intent_id = intent,
-               amount_received = CASE WHEN obj->>'amount_received' ~ '^[0-9]{1,15}$'
-                                      THEN (obj->>'amount_received')::bigint
-                                      ELSE p.amount END,
-               charge_id = coalesce(obj->>'latest_charge', charge_id),
-               succeeded_at = now(), updated_at = now()
-         WHERE id = p.id RETURNING * INTO p;
-        applied := true;
-    ELSIF typ = 'payment_intent.payment_failed' AND scp_payment_can(p.status, 'failed') THEN
-        UPDATE payments SET status = 'failed', intent_id = intent,
-               last_error = jsonb_strip_nulls(jsonb_build_object(
-                   'type', obj->'last_payment_error'->>'type',
-                   'code', obj->'last_payment_error'->>'code',
-                   'decline_code', obj->'last_payment_error'->>'decline_code',
-                   'message', obj->'last_payment_error'->>'message')),
-               failed_at = now(), updated_at = now()
-         WHERE id = p.id RETURNING * INTO p;
-        applied := true;
-    ELSIF typ = 'charge.refunded' AND p.status IN ('succeeded', 'partially_refunded')
-          AND obj->>'amount_refunded' ~ '^[0-9]{1,15}$'
-          AND (obj->>'amount_refunded')::bigint > p.stripe_amount_refunded THEN
-        UPDATE payments SET stripe_amount_refunded = (obj->>'amount_refunded')::bigint,
-               charge_id = coalesce(obj->>'id', charge_id), updated_at = now()
-         WHERE id = p.id RETURNING * INTO p;
-        applied := true;
-    END IF;
-    IF applied THEN
-        p := scp_payment_settle(p);
-    END IF;
-    RETURN json_build_object('received', true, 'applied', applied);
+    RETURN json_build_object('received', true,
+                             'applied', scp_payment_intent_apply(p.id, typ, intent, obj));
 END $$;

@@ -114,3 +114,25 @@ BEGIN
     RETURN scp_json_with(scp_refund_begin(o, p_user, r, p_shop, p_amount, p_reason),
                          'order_id', to_json(o));
 END $$;
+
+-- Confirming: the intent as Stripe answered it when read back (p_intent, Stripe's
+-- PaymentIntent), applied as its webhook event would be, forward only: succeeded is
+-- payment_intent.succeeded, requires_payment_method after an error is
+-- payment_intent.payment_failed; anything else (still awaiting the customer) changes
+-- nothing.  The answer is the payment.
+CREATE OR REPLACE FUNCTION scp_shop_payment_confirm(p_shop uuid, p_user uuid, p_payment uuid,
+                                                    p_intent jsonb)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    st text := p_intent->>'status';
+BEGIN
+    IF st = 'succeeded' THEN
+        PERFORM scp_payment_intent_apply(p_payment, 'payment_intent.succeeded',
+                                         p_intent->>'id', p_intent);
+    ELSIF st = 'requires_payment_method'
+          AND jsonb_typeof(p_intent->'last_payment_error') = 'object' THEN
+        PERFORM scp_payment_intent_apply(p_payment, 'payment_intent.payment_failed',
+                                         p_intent->>'id', p_intent);
+    END IF;
+    RETURN scp_shop_payment_get(p_shop, p_user, p_payment);
+END $$;

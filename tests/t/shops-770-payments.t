@@ -272,4 +272,56 @@ $r = $s->post($I, { orderId => $oe }, token => $T);
 is $r->{status}, 201, 'the next intent: 201';
 is $r->{json}{data}{attempt}, 2, 'a new attempt';
 
+# --- confirm: the intent is read back from Stripe --------------------------------------------
+use HTTP::Tiny;
+# What Stripe.js's confirmPayment does, sent to the fake Stripe itself.
+sub stripe_js_confirm {
+    my ($pi, $pm) = @_;
+    HTTP::Tiny->new->post("http://127.0.0.1:$s->{fakes}{stripe}{port}/v1/payment_intents/$pi/confirm",
+        { headers => { Authorization => 'Bearer sk_test_client',
+                       'Content-Type' => 'application/x-www-form-urlencoded' },
+          content => "payment_method=$pm" })->{status};
+}
+my $C = "/api/shops/$shop->{id}/payments/confirm";
+my $ok = new_order($shop, $T, 2);
+my $cp = $s->post($I, { orderId => $ok }, token => $T)->{json}{data};
+$r = $s->post($C, { paymentIntentId => $cp->{paymentIntentId} }, token => $T);
+is $r->{status}, 200, 'confirm before the customer paid: 200';
+is $r->{json}{data}{status}, 'requires_payment', 'still requires_payment';
+is pstatus($ok), 'processing', 'the order still processing';
+is $s->fake_requests('stripe') ? (stripe_got())[-1]{method} : '', 'GET', 'the intent was read with GET';
+is((stripe_got())[-1]{path}, "/v1/payment_intents/$cp->{paymentIntentId}", 'of that intent');
+is stripe_js_confirm($cp->{paymentIntentId}, 'pm_card_visa'), 200, 'the customer pays with Stripe.js';
+$r = $s->post($C, { paymentIntentId => $cp->{paymentIntentId} }, token => $manager->{token});
+is $r->{status}, 200, 'confirm by an order_manager: 200';
+is $r->{json}{data}{status}, 'succeeded', 'the payment: succeeded';
+like $r->{content}, qr/"amountReceived":39\.98[,}]/, 'amountReceived 39.98';
+is $r->{json}{data}{orderPaymentStatus}, 'paid', 'the order: paid';
+is $s->post($C, { paymentIntentId => $cp->{paymentIntentId} }, token => $T)->{status}, 200,
+    'confirming again: 200, nothing moves';
+is $s->sql("SELECT count(*) FROM payments WHERE order_id = :'p1' AND status = 'succeeded'", $ok), 1,
+    'one succeeded payment';
+my $dc = new_order($shop, $T, 1);
+my $dp = $s->post($I, { orderId => $dc }, token => $T)->{json}{data};
+stripe_js_confirm($dp->{paymentIntentId}, 'pm_card_chargeDeclined');
+$r = $s->post($C, { paymentIntentId => $dp->{paymentIntentId} }, token => $T);
+is $r->{json}{data}{status}, 'failed', 'a declined card read back: failed';
+is $r->{json}{data}{lastError}{code}, 'card_declined', "with Stripe's error";
+is pstatus($dc), 'failed', 'the order: failed';
+# hostile
+for my $b ([ {}, 'no paymentIntentId' ], [ { paymentIntentId => '' }, 'empty' ],
+           [ { paymentIntentId => 'pi_ x' }, 'with a space' ], [ { paymentIntentId => 're_abc' }, 'not a pi_' ],
+           [ { paymentIntentId => 'pi_' . 'a' x 300 }, 'too long' ], [ { paymentIntentId => 5 }, 'a number' ]) {
+    $r = $s->post($C, $b->[0], token => $T);
+    ok $r->{status} == 422 && exists fields_of($r)->{payment_intent_id}, "confirm, $b->[1]: 422";
+}
+is err($s->post($C, { paymentIntentId => 'pi_unknown' }, token => $T)), '404 NOT_FOUND', 'an unknown intent: 404';
+my $tp = $s->post("/api/shops/$other->{id}/payments/intent", { orderId => $theirs },
+                  token => $stranger->{token})->{json}{data};
+is err($s->post($C, { paymentIntentId => $tp->{paymentIntentId} }, token => $T)), '404 NOT_FOUND',
+    "another shop's intent: 404";
+is err($s->post($C, { paymentIntentId => $cp->{paymentIntentId} }, token => $agent->{token})),
+    '403 FORBIDDEN', 'confirm by a support agent: 403';
+is $s->post($C, { paymentIntentId => $cp->{paymentIntentId} })->{status}, 401, 'confirm without a token: 401';
+
 done_testing;
