@@ -14,7 +14,7 @@ use Test::More;
 use Digest::SHA qw(hmac_sha256_hex);
 use SCPTest qw(parallel);
 
-my $s = SCPTest->start(fakes => ['stripe']);
+our $s = SCPTest->start(fakes => ['stripe']);
 my $J = SCPTest::json;
 my $secret = 'whsec_test_fakeSigningSecret';
 my $n = 0;
@@ -323,5 +323,33 @@ is err($s->post($C, { paymentIntentId => $tp->{paymentIntentId} }, token => $T))
 is err($s->post($C, { paymentIntentId => $cp->{paymentIntentId} }, token => $agent->{token})),
     '403 FORBIDDEN', 'confirm by a support agent: 403';
 is $s->post($C, { paymentIntentId => $cp->{paymentIntentId} })->{status}, 401, 'confirm without a token: 401';
+
+# --- the log transport (development): a development intent, nothing leaves ------------------
+my $dev = SCPTest->start;
+my $du = $dev->post('/api/auth/register', { email => "devpay.$$\@example.com", password => 'password123',
+                                            username => 'devpay' })->{json}{data};
+my $dshop = $dev->post('/api/shops', { name => 'Dev' }, token => $du->{token})->{json}{data};
+{
+    local $s = $dev;
+    my $doid = new_order($dshop, $du->{token}, 1);
+    my $DI = "/api/shops/$dshop->{id}/payments/intent";
+    $r = $dev->post($DI, { orderId => $doid }, token => $du->{token});
+    is $r->{status}, 201, 'log transport: 201';
+    like $r->{json}{data}{paymentIntentId}, qr/^pi_dev_[0-9a-f]{24}$/, 'a pi_dev_ intent';
+    like $r->{json}{data}{clientSecret}, qr/^\Q$r->{json}{data}{paymentIntentId}\E_secret_[0-9a-f]+$/,
+        'its client secret';
+    is $dev->post($DI, { orderId => $doid }, token => $du->{token})->{json}{data}{clientSecret},
+        $r->{json}{data}{clientSecret}, 'the retry gets the same one';
+    my @lines = do { open my $fh, '<', $dev->dir . '/log/outbox.log' or die $!;
+                     grep { /"channel":"stripe"/ } <$fh> };
+    is scalar @lines, 2, 'each request in the outbox log';
+    my $line = $J->decode($lines[0]);
+    is $line->{request}{idempotency_key}, "scp-order-$doid-attempt-1", 'with the key';
+    like $line->{request}{form}, qr/(^|&)metadata%5Border_kind%5D=shop(&|$)/, 'and the shop kind';
+    my $c = $dev->post("/api/shops/$dshop->{id}/payments/confirm",
+                       { paymentIntentId => $r->{json}{data}{paymentIntentId} }, token => $du->{token});
+    is $c->{status}, 200, 'confirm with the log transport: 200';
+    is $c->{json}{data}{status}, 'requires_payment', 'nothing was paid';
+}
 
 done_testing;
