@@ -1,6 +1,6 @@
 -- Cliick.io's forms and orders (seed 002, the issue's item 5): a shop's order forms and
 -- the orders customers place through them.  An order is a form submission: the values
--- of the form's fields, keyed by field id, and the ordered products with their unit
+-- of the form's fields keyed by field id (custom_fields, Cliick's name), and the ordered products with their unit
 -- prices as they were when the order was placed.  Money is bigint minor units in the
 -- shop's currency (scp_money.h).  The status machine is 'cliick_order' in
 -- sql/functions/12_state_moves.sql; stock is taken when an order is confirmed
@@ -25,7 +25,7 @@ CREATE TABLE shop_orders (
     status          text NOT NULL DEFAULT 'Pending'
                     CHECK (status IN ('Pending', 'Confirmed', 'Completed', 'Cancelled',
                                       'Return')),
-    "values"        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof("values") = 'object'),
+    custom_fields   jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(custom_fields) = 'object'),
     payment_method  text CHECK (length(payment_method) BETWEEN 1 AND 200),
     total_minor     bigint NOT NULL CHECK (total_minor >= 0),
     currency        text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),

@@ -93,11 +93,11 @@ static const char *order_fields(struct scp_req *r, json_object *b)
 	json_object *seen = json_object_new_object(), *v = NULL;
 	const char *s, *text;
 
-	if (json_object_object_get_ex(b, "values", &v) && !json_object_is_type(v, json_type_null)) {
+	if (json_object_object_get_ex(b, "custom_fields", &v) && !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_object) || json_object_object_length(v) > 50)
-			scp_field_error(r, "values", "must be an object of at most 50 answers");
+			scp_field_error(r, "custom_fields", "must be an object of at most 50 answers");
 		else
-			json_object_object_add(set, "values", json_object_get(v));
+			json_object_object_add(set, "custom_fields", json_object_get(v));
 	}
 	if (json_object_object_get_ex(b, "ordered_products", &v) &&
 	    !json_object_is_type(v, json_type_null)) {

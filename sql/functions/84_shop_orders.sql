@@ -185,7 +185,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object('id', o.id, 'submission_id', o.id, 'order_id', o.id,
         'shop_id', o.shop_id, 'form_id', o.form_id, 'form_name', o.form_name,
         'submitted_at', (extract(epoch FROM o.created_at) * 1000)::bigint,
-        'status', o.status, 'values', o."values", 'payment_method', o.payment_method,
+        'status', o.status, 'custom_fields', o.custom_fields, 'payment_method', o.payment_method,
         'ordered_products', coalesce((SELECT json_agg(json_build_object(
                 'product_id', i.product_id, 'product_name', i.product_name,
                 'quantity', i.quantity, 'unit_price', scp_amount(i.unit_price_minor))
@@ -208,7 +208,7 @@ $$;
 CREATE OR REPLACE FUNCTION scp_shop_order_value(f jsonb, v jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-    p text := 'values.' || (f->>'id');
+    p text := 'custom_fields.' || (f->>'id');
     t text := f->>'type';
     s text;
 BEGIN
@@ -267,7 +267,7 @@ BEGIN
 END
 $$;
 
--- Place an order through a form (no account).  d: values (by field id),
+-- Place an order through a form (no account).  d: custom_fields (by field id),
 -- ordered_products [{product_id, quantity}] (checked shapes, distinct ids), payment_method.
 CREATE OR REPLACE FUNCTION scp_shop_order_place(p_shop uuid, p_form uuid, d jsonb)
 RETURNS json LANGUAGE plpgsql AS $$
@@ -285,17 +285,17 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'form not found';
     END IF;
-    FOR k IN SELECT jsonb_object_keys(coalesce(d->'values', '{}')) LOOP
+    FOR k IN SELECT jsonb_object_keys(coalesce(d->'custom_fields', '{}')) LOOP
         IF NOT EXISTS (SELECT FROM jsonb_array_elements(fm.fields) x WHERE x->>'id' = k) THEN
-            PERFORM scp_shop_422('values.' || k, 'is no field of this form');
+            PERFORM scp_shop_422('custom_fields.' || k, 'is no field of this form');
         END IF;
     END LOOP;
     FOR f IN SELECT * FROM jsonb_array_elements(fm.fields) LOOP
         -- The selectors are answered by ordered_products and payment_method alone.
         IF f->>'type' IN ('Item Selector', 'Payment Selector')
-           AND jsonb_typeof(d->'values'->(f->>'id')) IS DISTINCT FROM 'null'
-           AND d->'values' ? (f->>'id') THEN
-            PERFORM scp_shop_422('values.' || (f->>'id'), 'is answered by ordered_products or payment_method');
+           AND jsonb_typeof(d->'custom_fields'->(f->>'id')) IS DISTINCT FROM 'null'
+           AND d->'custom_fields' ? (f->>'id') THEN
+            PERFORM scp_shop_422('custom_fields.' || (f->>'id'), 'is answered by ordered_products or payment_method');
         END IF;
         IF f->>'type' = 'Item Selector' THEN
             IF (f->>'required')::boolean AND jsonb_array_length(d->'ordered_products') = 0 THEN
@@ -317,9 +317,9 @@ BEGIN
             END IF;
             CONTINUE;
         END IF;
-        v := scp_shop_order_value(f, d->'values'->(f->>'id'));
+        v := scp_shop_order_value(f, d->'custom_fields'->(f->>'id'));
         IF v IS NULL AND (f->>'required')::boolean THEN
-            PERFORM scp_shop_422('values.' || (f->>'id'), 'is required');
+            PERFORM scp_shop_422('custom_fields.' || (f->>'id'), 'is required');
         END IF;
         IF v IS NOT NULL THEN
             v_vals := v_vals || jsonb_build_object(f->>'id', v);
@@ -337,7 +337,7 @@ BEGIN
         PERFORM scp_shop_422('ordered_products', 'must be products of this shop');
     END IF;
     SELECT currency INTO v_cur FROM shops WHERE id = p_shop;
-    INSERT INTO shop_orders (shop_id, form_id, form_name, "values", payment_method,
+    INSERT INTO shop_orders (shop_id, form_id, form_name, custom_fields, payment_method,
                              total_minor, currency)
     VALUES (p_shop, fm.id, fm.name, v_vals, d->>'payment_method', 0, v_cur)
     RETURNING * INTO o;
@@ -394,9 +394,16 @@ BEGIN
         o.stock_taken := true;
     ELSIF p_status IN ('Cancelled', 'Return') AND o.stock_taken THEN
         FOR it IN SELECT * FROM shop_order_items WHERE order_id = o.id ORDER BY product_id LOOP
+            -- The stock may have been set near its bound since: refuse rather than fail
+            -- the CHECK (a 500).
             UPDATE shop_products SET stock = stock + it.quantity, updated_at = now()
-             WHERE id = it.product_id
+             WHERE id = it.product_id AND stock + it.quantity <= 1000000000
             RETURNING * INTO p;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION USING ERRCODE = 'SC409',
+                    MESSAGE = format('giving back %s would take the stock of %s above 1000000000',
+                                     it.quantity, it.product_name);
+            END IF;
             PERFORM scp_shop_stock_moved(p, p_user, p.stock - it.quantity,
                                          'order ' || o.id || ' ' || lower(p_status));
         END LOOP;

@@ -59,7 +59,7 @@ my $form = $s->post("/api/shops/$shop->{id}/forms", { name => 'Order', fields =>
 my $sub = "/api/shops/$shop->{id}/forms/$form->{id}/submissions";
 my $O = "/api/shops/$shop->{id}/orders";
 
-my %good = (values => { name => 'Aung', phone => '+95 9 123 4567', agree => JSON::PP::true,
+my %good = (customFields => { name => 'Aung', phone => '+95 9 123 4567', agree => JSON::PP::true,
                         email => 'a@example.com', people_2 => 3, day => '2027-02-01',
                         city => 'Yangon', extras => ['Card'], note => "Leave at door" },
             orderedProducts => [ { productId => $chair->{id}, quantity => 3 },
@@ -85,37 +85,48 @@ my %items = map { $_->{productId} => $_ } @{ $o->{orderedProducts} };
 is $items{$chair->{id}}{quantity}, 3, 'chair quantity';
 is $items{$chair->{id}}{productName}, 'Chair', 'productName';
 like $r->{content}, qr/"unitPrice":0\.07[,}]/, 'the lamp at its promo price';
-is $o->{values}{name}, 'Aung', 'values.name';
-is_deeply $o->{values}{extras}, ['Card'], 'values.extras';
-is $o->{values}{people_2}, 3, 'values.people';
+is $o->{customFields}{name}, 'Aung', 'custom_fields.name';
+is_deeply $o->{customFields}{extras}, ['Card'], 'custom_fields.extras';
+is $o->{customFields}{people_2}, 3, 'custom_fields.people';
 is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updated'"), $jobs + 1, 'one event queued';
 is $s->sql("SELECT payload->>'topic' || ' ' || (payload->>'shop_id') || ' ' || (payload->'order'->>'status')"
            . " FROM jobs WHERE kind = 'shop_order_updated' ORDER BY created_at DESC LIMIT 1"),
     "/ws/shops/$shop->{id} $shop->{id} Pending", 'the event: topic, shop_id, order';
 is $s->sql("SELECT stock FROM shop_products WHERE id = '$chair->{id}'"), 5, 'placing takes no stock';
+# scp-worker delivers the event (log transport: the outbox log) on the shop's topic.
+sub outbox { open my $fh, '<', $s->dir . '/log/outbox.log' or return (); map { SCPTest::json()->decode($_) } <$fh> }
+my $delivered = sub { grep { ($_->{event} // '') eq 'shop_order_updated'
+                             && ($_->{data}{order}{order_id} // '') eq $o->{orderId} } outbox() };
+ok $s->wait_until(10, $delivered), 'the worker delivered shop_order_updated';
+my ($ev) = $delivered->();
+is $ev->{data}{topic}, "/ws/shops/$shop->{id}", 'on /ws/shops/<shop id>';
+is $ev->{data}{order}{total}, 60.11, 'with the order';
+ok $s->wait_until(10, sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updated'"
+                                    . " AND payload->'order'->>'order_id' = '$o->{orderId}' AND status = 'done'") }),
+    'the job done' or diag $s->sql("SELECT string_agg(status || ' ' || attempts || ' ' || coalesce(last_error, ''), '; ') FROM jobs WHERE kind = 'shop_order_updated'");
 
 # --- every validation error: 422, nothing placed -------------------------------------------
 my $count = $s->sql("SELECT count(*) FROM shop_orders");
-sub with { my %b = (%good, values => { %{ $good{values} } }); my $f = shift; $f->(\%b); \%b }
+sub with { my %b = (%good, customFields => { %{ $good{customFields} } }); my $f = shift; $f->(\%b); \%b }
 my @bad = (
-    [ with(sub { delete $_[0]{values}{name} }), 'values.name', 'a required text missing' ],
-    [ with(sub { $_[0]{values}{name} = '' }), 'values.name', 'a required text empty' ],
-    [ with(sub { $_[0]{values}{name} = 5 }), 'values.name', 'a number for a text' ],
-    [ with(sub { $_[0]{values}{name} = 'x' x 501 }), 'values.name', 'a text of 501' ],
-    [ with(sub { $_[0]{values}{note} = 'x' x 5001 }), 'values.note', 'a text area of 5001' ],
-    [ with(sub { $_[0]{values}{people_2} = 'three' }), 'values.people_2', 'a text for a number' ],
-    [ with(sub { $_[0]{values}{email} = 'nope' }), 'values.email', 'a bad email' ],
-    [ with(sub { $_[0]{values}{phone} = 'call me' }), 'values.phone', 'a bad phone' ],
-    [ with(sub { $_[0]{values}{day} = '2027-02-30' }), 'values.day', 'no such date' ],
-    [ with(sub { $_[0]{values}{day} = 'tomorrow' }), 'values.day', 'a date not a date' ],
-    [ with(sub { $_[0]{values}{city} = 'Paris' }), 'values.city', 'not an option' ],
-    [ with(sub { $_[0]{values}{extras} = ['Wrap', 'Gold'] }), 'values.extras', 'a box not offered' ],
-    [ with(sub { $_[0]{values}{extras} = 'Wrap' }), 'values.extras', 'boxes not a list' ],
-    [ with(sub { $_[0]{values}{agree} = JSON::PP::false }), 'values.agree', 'a required box unticked' ],
-    [ with(sub { $_[0]{values}{agree} = 'yes' }), 'values.agree', 'a box not a boolean' ],
-    [ with(sub { $_[0]{values}{hacker} = 'x' }), 'values.hacker', 'an unknown field' ],
-    [ with(sub { $_[0]{values}{items} = 'x' }), 'values.items', 'a value for the item selector' ],
-    [ with(sub { $_[0]{values} = [1] }), 'values', 'values not an object' ],
+    [ with(sub { delete $_[0]{customFields}{name} }), 'custom_fields.name', 'a required text missing' ],
+    [ with(sub { $_[0]{customFields}{name} = '' }), 'custom_fields.name', 'a required text empty' ],
+    [ with(sub { $_[0]{customFields}{name} = 5 }), 'custom_fields.name', 'a number for a text' ],
+    [ with(sub { $_[0]{customFields}{name} = 'x' x 501 }), 'custom_fields.name', 'a text of 501' ],
+    [ with(sub { $_[0]{customFields}{note} = 'x' x 5001 }), 'custom_fields.note', 'a text area of 5001' ],
+    [ with(sub { $_[0]{customFields}{people_2} = 'three' }), 'custom_fields.people_2', 'a text for a number' ],
+    [ with(sub { $_[0]{customFields}{email} = 'nope' }), 'custom_fields.email', 'a bad email' ],
+    [ with(sub { $_[0]{customFields}{phone} = 'call me' }), 'custom_fields.phone', 'a bad phone' ],
+    [ with(sub { $_[0]{customFields}{day} = '2027-02-30' }), 'custom_fields.day', 'no such date' ],
+    [ with(sub { $_[0]{customFields}{day} = 'tomorrow' }), 'custom_fields.day', 'a date not a date' ],
+    [ with(sub { $_[0]{customFields}{city} = 'Paris' }), 'custom_fields.city', 'not an option' ],
+    [ with(sub { $_[0]{customFields}{extras} = ['Wrap', 'Gold'] }), 'custom_fields.extras', 'a box not offered' ],
+    [ with(sub { $_[0]{customFields}{extras} = 'Wrap' }), 'custom_fields.extras', 'boxes not a list' ],
+    [ with(sub { $_[0]{customFields}{agree} = JSON::PP::false }), 'custom_fields.agree', 'a required box unticked' ],
+    [ with(sub { $_[0]{customFields}{agree} = 'yes' }), 'custom_fields.agree', 'a box not a boolean' ],
+    [ with(sub { $_[0]{customFields}{hacker} = 'x' }), 'custom_fields.hacker', 'an unknown field' ],
+    [ with(sub { $_[0]{customFields}{items} = 'x' }), 'custom_fields.items', 'a value for the item selector' ],
+    [ with(sub { $_[0]{customFields} = [1] }), 'custom_fields', 'customFields not an object' ],
     [ with(sub { $_[0]{orderedProducts} = [] }), 'ordered_products', 'no products for a required selector' ],
     [ with(sub { $_[0]{orderedProducts} = 'chair' }), 'ordered_products', 'products not a list' ],
     [ with(sub { $_[0]{orderedProducts} = [ map { { productId => $chair->{id}, quantity => 1 } } 1 .. 101 ] }),
@@ -151,11 +162,18 @@ for my $b (@bad) {
     is $r->{status}, 422, "$what: 422";
     ok exists fields_of($r)->{$field}, "$what: error on $field" or diag $r->{content};
 }
-$r = $s->post($sub, '{"values":');
+$r = $s->post($sub, '{"customFields":');
 is $r->{status}, 400, 'malformed JSON: 400';
 $r = $s->post($sub, '[1]');
 is $r->{status}, 400, 'not an object: 400';
-$r = $s->post($sub, { %good, values => { %{ $good{values} }, note => 'x' x (2 * 1024 * 1024) } });
+$r = $s->req('POST', $sub, '{"customFields":{}}', type => 'text/plain');
+is $r->{status}, 415, 'not JSON: 415';
+$r = $s->post($sub, \%good, token => 'not-a-token');
+is $r->{status}, 201, 'a bad token on the no-account route is no account: 201';
+$s->sql("DELETE FROM shop_order_items WHERE order_id = '$r->{json}{data}{orderId}'");
+$s->sql("DELETE FROM jobs WHERE payload->'order'->>'order_id' = '$r->{json}{data}{orderId}'");
+$s->sql("DELETE FROM shop_orders WHERE id = '$r->{json}{data}{orderId}'");
+$r = $s->post($sub, { %good, customFields => { %{ $good{customFields} }, note => 'x' x (2 * 1024 * 1024) } });
 is $r->{status}, 413, 'a 2 MiB body: 413';
 $r = $s->post("/api/shops/$other->{id}/forms/$form->{id}/submissions", \%good);
 is $r->{status}, 404, 'this form through another shop: 404';
@@ -169,9 +187,9 @@ my $contact = $s->post("/api/shops/$shop->{id}/forms", { name => 'Contact', fiel
     { id => 'msg', type => 'Text Area', label => 'Message', required => JSON::PP::true } ] },
     token => $T)->{json}{data};
 my $csub = "/api/shops/$shop->{id}/forms/$contact->{id}/submissions";
-$r = $s->post($csub, { values => { msg => 'hi' }, orderedProducts => [ { productId => $chair->{id}, quantity => 1 } ] });
+$r = $s->post($csub, { customFields => { msg => 'hi' }, orderedProducts => [ { productId => $chair->{id}, quantity => 1 } ] });
 is $r->{status}, 422, 'products on a form with no item selector: 422';
-$r = $s->post($csub, { values => { msg => 'hi' } });
+$r = $s->post($csub, { customFields => { msg => 'hi' } });
 is $r->{status}, 201, 'a contact submission: 201';
 like $r->{content}, qr/"total":0(\.00?)?[,}]/, 'total 0';
 my $c = $r->{json}{data};
@@ -269,6 +287,17 @@ for my $to ('Pending', 'Confirmed', 'Completed', 'Cancelled') {
     is $r->{status}, 409, "Return to $to: 409";
 }
 
+# Giving back past the stock's bound is 409, not a 500: the order stays as it was.
+my $o4 = $s->post($sub, { %good, orderedProducts => [ { productId => $chair->{id}, quantity => 1 } ] })->{json}{data};
+is $s->req('PUT', "$O/$o4->{orderId}/status", { status => 'Confirmed' }, token => $T)->{status}, 200, 'confirmed one';
+$s->sql("UPDATE shop_products SET stock = 1000000000 WHERE id = '$chair->{id}'");
+$r = $s->req('PUT', "$O/$o4->{orderId}/status", { status => 'Cancelled' }, token => $T);
+is $r->{status}, 409, 'giving back above 1000000000: 409';
+is $s->sql("SELECT status FROM shop_orders WHERE id = '$o4->{orderId}'"), 'Confirmed', 'still Confirmed';
+$s->sql("UPDATE shop_products SET stock = 4 WHERE id = '$chair->{id}'");
+is $s->req('PUT', "$O/$o4->{orderId}/status", { status => 'Cancelled' }, token => $T)->{status}, 200, 'then cancelled';
+$s->sql("DELETE FROM shop_stock_movements WHERE reason LIKE 'order $o4->{orderId} %'");
+
 # Confirmed then cancelled: stock given back.
 my $o3 = $s->post($sub, { %good, orderedProducts => [ { productId => $chair->{id}, quantity => 4 } ] })->{json}{data};
 is $s->req('PUT', "$O/$o3->{orderId}/status", { status => 'Confirmed' }, token => $T)->{status}, 200, 'confirmed';
@@ -279,7 +308,7 @@ is $s->sql("SELECT count(*) FROM shop_stock_movements m WHERE product_id = '$cha
            . " stock_after <> (SELECT sum(delta) FROM shop_stock_movements"
            . " WHERE product_id = m.product_id AND id <= m.id)"), 0,
     'every movement\'s stock_after is the sum of the deltas so far';
-is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updated'"), $jobs + 10,
+is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updated'"), $jobs + 13,
     'one event per placed order and per move';
 
 done_testing;

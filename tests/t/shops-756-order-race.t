@@ -9,6 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
+use Time::HiRes qw(time);
 
 my $s = SCPTest->start(env => { SCP_AUTH_RATE => '1r/m', SCP_AUTH_BURST => 40 });
 my $r = $s->post('/api/auth/register', { email => "race.$$\@example.com",
@@ -24,6 +25,7 @@ my $form = $s->post("/api/shops/$shop->{id}/forms", { name => 'Order', fields =>
 my $sub = "/api/shops/$shop->{id}/forms/$form->{id}/submissions";
 
 my @orders;
+my $t0 = time;
 for my $i (1 .. 12) {
     my @items = ({ productId => $a->{id}, quantity => 1 }, { productId => $b->{id}, quantity => 2 });
     @items = reverse @items if $i % 2;
@@ -31,13 +33,16 @@ for my $i (1 .. 12) {
     is $r->{status}, 201, "order $i placed";
     push @orders, $r->{json}{data}{orderId};
 }
+diag sprintf('12 orders placed one after another: %.1f ms each', (time - $t0) * 1000 / 12);
 my $jobs = $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updated'");
+$t0 = time;
 my @res = parallel(12, sub {
     my ($i) = @_;
     my $r = $s->req('PUT', "/api/shops/$shop->{id}/orders/$orders[$i]/status",
                     { status => 'Confirmed' }, token => $T);
     return { status => $r->{status} };
 });
+diag sprintf('12 concurrent confirmations: %.0f ms in all', (time - $t0) * 1000);
 my %by;
 $by{ $_->{status} }++ for @res;
 is $by{200}, 5, 'five of twelve concurrent confirmations on five units: 200';
