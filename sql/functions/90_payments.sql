@@ -105,6 +105,7 @@ DECLARE
     latest text;
     st text;
     o record;
+    h shop_orders;
 BEGIN
     SELECT coalesce(sum(p.amount_received), 0), coalesce(sum(scp_payment_refunded(p)), 0)
       INTO captured, refunded
@@ -129,7 +130,10 @@ BEGIN
     ELSIF o.kind = 'auction' THEN
         UPDATE auction_orders SET payment_status = st, updated_at = now() WHERE id = p_order;
     ELSE
-        UPDATE shop_orders SET payment_status = st, updated_at = now() WHERE id = p_order;
+        -- A shop's members see the change live (sql/functions/84_shop_orders.sql).
+        UPDATE shop_orders SET payment_status = st, updated_at = now() WHERE id = p_order
+            RETURNING * INTO h;
+        PERFORM scp_shop_order_event(h);
     END IF;
     -- A shop order's customer has no account to notify.
     IF st = 'paid' AND o.kind <> 'shop' THEN

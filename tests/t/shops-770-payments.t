@@ -52,7 +52,7 @@ sub new_order {
         { id => 'items', type => 'Item Selector', label => 'Items', required => JSON::PP::true },
     ] }, token => $tok)->{json}{data};
     my $r = $s->post("/api/shops/$sh->{id}/forms/$f->{id}/submissions",
-                     { values => { name => 'Aung' },
+                     { customFields => { name => 'Aung' },
                        orderedProducts => [ { productId => $p->{id}, quantity => $qty // 1 } ] });
     die "order: $r->{content}" unless $r->{status} == 201;
     return $r->{json}{data}{orderId};
@@ -192,12 +192,19 @@ is err($s->post($F->($p->{id}), { reason => 'x' }, token => $T)), '409 INVALID_S
     'a refund of an unpaid payment: 409';
 
 # --- the webhook makes it paid; never backwards ---------------------------------------------
+my $ev = sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updated'"
+                       . " AND payload->'order'->>'id' = :'p1'", $oid) };
+my $ev0 = $ev->();
 is succeeded($p->{paymentIntentId}, 5997)->{status}, 200, 'payment_intent.succeeded: 200';
 is pstatus($oid), 'paid', 'the shop order: paid';
+is $ev->(), $ev0 + 1, 'one shop_order_updated event for the change';
+is $s->sql("SELECT payload->>'topic' FROM jobs WHERE kind = 'shop_order_updated'"
+           . " ORDER BY created_at DESC, id DESC LIMIT 1"), "/ws/shops/$shop->{id}", "on the shop's topic";
 my ($late) = event('payment_intent.payment_failed', { id => $p->{paymentIntentId}, object => 'payment_intent',
     status => 'requires_payment_method', last_payment_error => { type => 'card_error', message => 'late' } });
 is $late->{status}, 200, 'a late payment_failed: 200';
 is pstatus($oid), 'paid', 'the order stays paid';
+is $ev->(), $ev0 + 1, 'no event when nothing changed';
 is $s->sql("SELECT status FROM payments WHERE id = :'p1'", $p->{id}), 'succeeded', 'the payment stays succeeded';
 is err($s->post($I, { orderId => $oid }, token => $T)), '409 CONFLICT', 'a paid order: 409';
 
