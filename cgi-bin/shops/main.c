@@ -63,6 +63,14 @@ static const struct scp_route routes[] = {
 	  shop_widget_messages, SCP_PUBLIC },
 	{ "POST", "/api/v1/shops/:shopId/widget/conversations/:id/messages", shop_widget_send,
 	  SCP_PUBLIC },
+	/* Payments of a shop's orders through Stripe (payments.c). */
+	{ "POST", "/api/v1/shops/:shopId/payments/intent", shop_payment_intent,
+	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/shops/:shopId/payments/confirm", shop_payment_confirm,
+	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "GET", "/api/v1/shops/:shopId/payments/:paymentId", shop_payment_get, SCP_AUTH },
+	{ "POST", "/api/v1/shops/:shopId/payments/:paymentId/refund", shop_payment_refund,
+	  SCP_AUTH | SCP_IDEMPOTENT },
 	SCP_ROUTES_END,
 };
 
@@ -72,7 +80,8 @@ static const struct scp_family family = {
 	.stmts = SCP_STMT_TABLES(shops_stmts, shop_products_stmts,
 				 shop_forms_stmts, shop_orders_stmts,
 				 shop_team_stmts, shop_chat_stmts,
-				 shop_integrations_stmts, shop_widget_stmts),
+				 shop_integrations_stmts, shop_widget_stmts,
+				 shop_payments_stmts),
 };
 
 int main(int argc, char **argv)

@@ -68,5 +68,12 @@ void shop_integration_authorize(struct scp_req *r);
 void shop_integration_callback(struct scp_req *r);
 /* settings.c: a shop's settings documents, checked; NULL when none was sent or one is bad. */
 const char *shop_settings_fields(struct scp_req *r, json_object *b);
+/* payments.c: payments of a shop's orders through Stripe. */
+extern const struct scp_stmt shop_payments_stmts[];
+
+void shop_payment_intent(struct scp_req *r);
+void shop_payment_confirm(struct scp_req *r);
+void shop_payment_get(struct scp_req *r);
+void shop_payment_refund(struct scp_req *r);
 
 #endif

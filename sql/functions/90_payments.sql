@@ -66,6 +66,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     c catalog_orders;
     a auction_orders;
+    h shop_orders;
 BEGIN
     SELECT * INTO c FROM catalog_orders WHERE id = p_order FOR UPDATE;
     IF FOUND THEN
@@ -79,6 +80,15 @@ BEGIN
         kind := 'auction'; payer := a.vendor_id; seller := a.client_id;
         amount := a.final_price + a.platform_fee; currency := upper(a.currency);
         status := a.status; payment_status := a.payment_status;
+        RETURN;
+    END IF;
+    -- A shop order (sql/087_shop_payments.sql) is paid by its shop's staff for its
+    -- customer, who has no account: no payer; supplier is the shop.
+    SELECT * INTO h FROM shop_orders WHERE id = p_order FOR UPDATE;
+    IF FOUND THEN
+        kind := 'shop'; supplier := h.shop_id; amount := h.total_minor;
+        currency := upper(h.currency); status := h.status;
+        payment_status := h.payment_status;
     END IF;
 END $$;
 
@@ -95,6 +105,7 @@ DECLARE
     latest text;
     st text;
     o record;
+    h shop_orders;
 BEGIN
     SELECT coalesce(sum(p.amount_received), 0), coalesce(sum(scp_payment_refunded(p)), 0)
       INTO captured, refunded
@@ -116,10 +127,16 @@ BEGIN
     END IF;
     IF o.kind = 'catalog' THEN
         UPDATE catalog_orders SET payment_status = st, updated_at = now() WHERE id = p_order;
-    ELSE
+    ELSIF o.kind = 'auction' THEN
         UPDATE auction_orders SET payment_status = st, updated_at = now() WHERE id = p_order;
+    ELSE
+        -- A shop's members see the change live (sql/functions/84_shop_orders.sql).
+        UPDATE shop_orders SET payment_status = st, updated_at = now() WHERE id = p_order
+            RETURNING * INTO h;
+        PERFORM scp_shop_order_event(h);
     END IF;
-    IF st = 'paid' THEN
+    -- A shop order's customer has no account to notify.
+    IF st = 'paid' AND o.kind <> 'shop' THEN
         PERFORM scp_notify(o.payer, 'order_update', 'Payment received',
             format('Your payment of %s %s is confirmed', o.currency, scp_amount(captured)),
             jsonb_build_object('order_id', p_order, 'order_kind', o.kind, 'payment_status', 'paid'), 'normal', p_order);
@@ -161,15 +178,29 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SC409',
             MESSAGE = format('a %s order cannot be paid', o.status);
     END IF;
+    RETURN scp_payment_attempt(p_order, o.kind, p_user, o.amount, o.currency);
+END $$;
+
+-- The attempt to send to Stripe for an order already locked and checked by its caller
+-- (scp_payment_begin, scp_shop_payment_begin): the latest attempt is resumed, with its
+-- Idempotency-Key, unless it failed or the amount changed: then a new attempt gets a
+-- new key.
+CREATE OR REPLACE FUNCTION scp_payment_attempt(p_order uuid, p_kind text, p_user uuid,
+                                               p_amount bigint, p_currency text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    p payments;
+BEGIN
     SELECT * INTO p FROM payments WHERE order_id = p_order ORDER BY attempt DESC LIMIT 1
        FOR UPDATE;
-    IF NOT FOUND OR p.status NOT IN ('pending', 'requires_payment') OR p.amount <> o.amount
-       OR p.currency <> o.currency THEN
-        INSERT INTO payments (order_kind, catalog_order_id, auction_order_id, payer_id,
-                              attempt, amount, currency, idempotency_key)
-            VALUES (o.kind, CASE o.kind WHEN 'catalog' THEN p_order END,
-                    CASE o.kind WHEN 'auction' THEN p_order END, p_user,
-                    coalesce(p.attempt, 0) + 1, o.amount, o.currency,
+    IF NOT FOUND OR p.status NOT IN ('pending', 'requires_payment') OR p.amount <> p_amount
+       OR p.currency <> p_currency THEN
+        INSERT INTO payments (order_kind, catalog_order_id, auction_order_id, shop_order_id,
+                              payer_id, attempt, amount, currency, idempotency_key)
+            VALUES (p_kind, CASE p_kind WHEN 'catalog' THEN p_order END,
+                    CASE p_kind WHEN 'auction' THEN p_order END,
+                    CASE p_kind WHEN 'shop' THEN p_order END, p_user,
+                    coalesce(p.attempt, 0) + 1, p_amount, p_currency,
                     format('scp-order-%s-attempt-%s', p_order, coalesce(p.attempt, 0) + 1))
             RETURNING * INTO p;
     END IF;
@@ -298,6 +329,8 @@ BEGIN
     SELECT * INTO o FROM scp_payment_order_lock(p_order);
     IF o.kind IS NULL OR NOT coalesce((CASE o.kind
             WHEN 'catalog' THEN p_role IN ('owner', 'manager') AND o.supplier = p_supplier
+            -- a shop order: p_supplier is the shop, p_role the caller's role in it
+            WHEN 'shop' THEN p_role IN ('owner', 'admin') AND o.supplier = p_supplier
             ELSE p_role = 'admin' END), false) THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'order not found';
     END IF;
@@ -368,6 +401,49 @@ BEGIN
                          to_json(scp_payment_order_sync(p.order_id)));
 END $$;
 
+-- Apply what Stripe says of a payment's intent or charge (the webhook's events, or the
+-- intent read back on confirming): typ is the event type, obj Stripe's object.  Only a
+-- forward move (state_moves) is applied; true when something changed.
+CREATE OR REPLACE FUNCTION scp_payment_intent_apply(p_payment uuid, typ text, intent text,
+                                                    obj jsonb) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    p payments := scp_payment_lock(p_payment);
+    applied boolean := false;
+BEGIN
+    IF typ = 'payment_intent.succeeded' AND scp_payment_can(p.status, 'succeeded') THEN
+        UPDATE payments SET status = 'succeeded', intent_id = intent,
+               amount_received = CASE WHEN obj->>'amount_received' ~ '^[0-9]{1,15}$'
+                                      THEN (obj->>'amount_received')::bigint
+                                      ELSE p.amount END,
+               charge_id = coalesce(obj->>'latest_charge', charge_id),
+               succeeded_at = now(), updated_at = now()
+         WHERE id = p.id RETURNING * INTO p;
+        applied := true;
+    ELSIF typ = 'payment_intent.payment_failed' AND scp_payment_can(p.status, 'failed') THEN
+        UPDATE payments SET status = 'failed', intent_id = intent,
+               last_error = jsonb_strip_nulls(jsonb_build_object(
+                   'type', obj->'last_payment_error'->>'type',
+                   'code', obj->'last_payment_error'->>'code',
+                   'decline_code', obj->'last_payment_error'->>'decline_code',
+                   'message', obj->'last_payment_error'->>'message')),
+               failed_at = now(), updated_at = now()
+         WHERE id = p.id RETURNING * INTO p;
+        applied := true;
+    ELSIF typ = 'charge.refunded' AND p.status IN ('succeeded', 'partially_refunded')
+          AND obj->>'amount_refunded' ~ '^[0-9]{1,15}$'
+          AND (obj->>'amount_refunded')::bigint > p.stripe_amount_refunded THEN
+        UPDATE payments SET stripe_amount_refunded = (obj->>'amount_refunded')::bigint,
+               charge_id = coalesce(obj->>'id', charge_id), updated_at = now()
+         WHERE id = p.id RETURNING * INTO p;
+        applied := true;
+    END IF;
+    IF applied THEN
+        p := scp_payment_settle(p);
+    END IF;
+    RETURN applied;
+END $$;
+
 -- One verified Stripe event (POST /webhooks/stripe), once: its id is the dedupe key,
 -- inserted in this transaction.  payment_intent.succeeded, payment_intent.payment_failed
 -- and charge.refunded are applied to the payment of their intent when the move is
@@ -409,36 +485,6 @@ BEGIN
     IF p.id IS NULL THEN
         RETURN json_build_object('received', true, 'applied', false);
     END IF;
-    p := scp_payment_lock(p.id);
-    IF typ = 'payment_intent.succeeded' AND scp_payment_can(p.status, 'succeeded') THEN
-        UPDATE payments SET status = 'succeeded', intent_id = intent,
-               amount_received = CASE WHEN obj->>'amount_received' ~ '^[0-9]{1,15}$'
-                                      THEN (obj->>'amount_received')::bigint
-                                      ELSE p.amount END,
-               charge_id = coalesce(obj->>'latest_charge', charge_id),
-               succeeded_at = now(), updated_at = now()
-         WHERE id = p.id RETURNING * INTO p;
-        applied := true;
-    ELSIF typ = 'payment_intent.payment_failed' AND scp_payment_can(p.status, 'failed') THEN
-        UPDATE payments SET status = 'failed', intent_id = intent,
-               last_error = jsonb_strip_nulls(jsonb_build_object(
-                   'type', obj->'last_payment_error'->>'type',
-                   'code', obj->'last_payment_error'->>'code',
-                   'decline_code', obj->'last_payment_error'->>'decline_code',
-                   'message', obj->'last_payment_error'->>'message')),
-               failed_at = now(), updated_at = now()
-         WHERE id = p.id RETURNING * INTO p;
-        applied := true;
-    ELSIF typ = 'charge.refunded' AND p.status IN ('succeeded', 'partially_refunded')
-          AND obj->>'amount_refunded' ~ '^[0-9]{1,15}$'
-          AND (obj->>'amount_refunded')::bigint > p.stripe_amount_refunded THEN
-        UPDATE payments SET stripe_amount_refunded = (obj->>'amount_refunded')::bigint,
-               charge_id = coalesce(obj->>'id', charge_id), updated_at = now()
-         WHERE id = p.id RETURNING * INTO p;
-        applied := true;
-    END IF;
-    IF applied THEN
-        p := scp_payment_settle(p);
-    END IF;
-    RETURN json_build_object('received', true, 'applied', applied);
+    RETURN json_build_object('received', true,
+                             'applied', scp_payment_intent_apply(p.id, typ, intent, obj));
 END $$;

@@ -8,6 +8,11 @@
 #                             (status requires_payment_method, with its client_secret)
 #   POST /v1/refunds          payment_intent (required), amount → a Refund (succeeded);
 #                             more than the intent's amount left: 400 amount_too_large
+#   GET /v1/payment_intents/:id          → the PaymentIntent (404 resource_missing)
+#   POST /v1/payment_intents/:id/confirm payment_method → what Stripe.js's confirmPayment
+#                             does: pm_card_visa succeeds (amount_received, latest_charge),
+#                             pm_card_chargeDeclined leaves requires_payment_method with
+#                             last_payment_error (card_declined)
 # Authorization must be "Bearer sk_…" (else 401).  Idempotency-Key is honoured as
 # Stripe does: the same key with the same parameters replays the first answer (saved
 # for 2xx and 4xx answers, not 5xx); with other parameters it is a 400 idempotency_error.
@@ -120,6 +125,42 @@ sub create_refund {
                    receipt_number => undef, status => 'succeeded' });
 }
 
+sub intent_out {
+    my ($pi) = @_;
+    my %out = %$pi;
+    delete $out{refunded};
+    return \%out;
+}
+
+sub no_intent {
+    error(404, 'invalid_request_error', "No such payment_intent: '$_[0]'",
+          code => 'resource_missing', param => 'intent');
+}
+
+sub get_intent {
+    my ($st, $f, $id) = @_;
+    my $pi = $st->{intents}{$id} or return no_intent($id);
+    return (200, intent_out($pi));
+}
+
+sub confirm_intent {
+    my ($st, $f, $id) = @_;
+    my $pi = $st->{intents}{$id} or return no_intent($id);
+    my $pm = $f->{payment_method} // '';
+    if ($pm eq 'pm_card_visa') {
+        @$pi{qw(status amount_received latest_charge payment_method last_payment_error)} =
+            ('succeeded', $pi->{amount}, 'ch_' . rand_id(24), 'pm_' . rand_id(24), undef);
+    } elsif ($pm eq 'pm_card_chargeDeclined') {
+        @$pi{qw(status last_payment_error)} = ('requires_payment_method',
+            { type => 'card_error', code => 'card_declined', decline_code => 'generic_decline',
+              message => 'Your card was declined.' });
+    } else {
+        return error(400, 'invalid_request_error', "No such PaymentMethod: '$pm'",
+                     code => 'resource_missing', param => 'payment_method');
+    }
+    return (200, intent_out($pi));
+}
+
 FakeHTTP::serve($port, $log, sub {
     my ($req) = @_;
     my $f = decode_form($req->{body});
@@ -130,10 +171,16 @@ FakeHTTP::serve($port, $log, sub {
         unless $auth =~ /^Bearer (sk_(?:test|live)_\S+)$/;
     return error(400, 'invalid_request_error', 'Invalid request (check that your POST content '
                  . 'type is application/x-www-form-urlencoded).')
-        unless ($req->{headers}{'content-type'} // '') =~ m{^application/x-www-form-urlencoded};
+        unless $req->{method} ne 'POST'
+            || ($req->{headers}{'content-type'} // '') =~ m{^application/x-www-form-urlencoded};
+    my ($pid) = $req->{path} =~ m{^/v1/payment_intents/([A-Za-z0-9_]+)(?:/confirm)?$};
     my $handler = $req->{method} eq 'POST' && $req->{path} eq '/v1/payment_intents'
                 ? \&create_intent
                 : $req->{method} eq 'POST' && $req->{path} eq '/v1/refunds' ? \&create_refund
+                : $req->{method} eq 'GET' && defined $pid && $req->{path} !~ /confirm$/
+                ? \&get_intent
+                : $req->{method} eq 'POST' && defined $pid && $req->{path} =~ /confirm$/
+                ? \&confirm_intent
                 : undef;
     return error(404, 'invalid_request_error',
                  "Unrecognized request URL ($req->{method}: $req->{path}).")
@@ -157,7 +204,7 @@ FakeHTTP::serve($port, $log, sub {
                         decline_code => 'generic_decline')
                 : error($fail, 'api_error', 'An unknown error occurred');
         } else {
-            ($status, $body) = $handler->($st, $f);
+            ($status, $body) = $handler->($st, $f, $pid);
         }
         $st->{idem}{$key} = { fp => $fp, status => $status, body => $body }
             if defined $key && $status < 500;

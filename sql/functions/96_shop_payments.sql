@@ -1,0 +1,138 @@
+-- Payments of a shop's orders (sql/087_shop_payments.sql): who in a shop may start,
+-- read and refund them.  The attempts, refunds and webhook events are the Stripe core's
+-- (sql/functions/90_payments.sql), which knows the 'shop' kind of order.
+--
+-- A shop's payments are its staff's: owner, admin and order_manager start and read
+-- them, owner and admin refund them; a support_agent is refused (403), a caller who is
+-- no member of the shop, or an id of another shop, is not found (404).
+
+-- The caller's role in the shop, checked against the roles allowed (403), or 404.
+CREATE OR REPLACE FUNCTION scp_shop_payment_role(p_shop uuid, p_user uuid, p_allowed text[])
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    r text;
+BEGIN
+    SELECT role INTO r FROM shop_members WHERE shop_id = p_shop AND user_id = p_user;
+    IF r IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'shop not found';
+    END IF;
+    IF NOT r = ANY (p_allowed) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC403',
+            MESSAGE = format('a shop''s %s may not do this with its payments', r);
+    END IF;
+    RETURN r;
+END $$;
+
+-- Start (or resume) the payment of a shop order: p_amount (minor units), when given,
+-- must be the order's total (422).  A cancelled or returned order cannot be paid, nor
+-- one whose total is 0 (409); one already paid is 409 CONFLICT.
+CREATE OR REPLACE FUNCTION scp_shop_payment_begin(p_shop uuid, p_user uuid, p_order uuid,
+                                                  p_amount bigint)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    o record;
+BEGIN
+    PERFORM scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin', 'order_manager']);
+    SELECT * INTO o FROM scp_payment_order_lock(p_order);
+    IF o.kind IS DISTINCT FROM 'shop' OR o.supplier <> p_shop THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'order not found';
+    END IF;
+    IF p_amount IS NOT NULL AND p_amount <> o.amount THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'amount',
+            MESSAGE = format('must be the order''s total (%s %s)', o.currency,
+                             scp_amount(o.amount));
+    END IF;
+    IF o.payment_status IN ('paid', 'partially_refunded', 'refunded') THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC410', MESSAGE = 'the order is already paid';
+    END IF;
+    IF o.status IN ('Cancelled', 'Return') THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409',
+            MESSAGE = format('an order in status %s cannot be paid', o.status);
+    END IF;
+    IF o.amount <= 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409', MESSAGE = 'the order''s total is 0: nothing to pay';
+    END IF;
+    RETURN scp_payment_attempt(p_order, 'shop', p_user, o.amount, o.currency);
+END $$;
+
+-- A payment of the shop's, with its order's payment status and refunds (404 when it is
+-- not one of the shop's).
+CREATE OR REPLACE FUNCTION scp_shop_payment_get(p_shop uuid, p_user uuid, p_payment uuid)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    p payments;
+    h shop_orders;
+BEGIN
+    PERFORM scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin', 'order_manager']);
+    SELECT * INTO p FROM payments WHERE id = p_payment AND order_kind = 'shop';
+    SELECT * INTO h FROM shop_orders WHERE id = p.shop_order_id AND shop_id = p_shop;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    END IF;
+    RETURN scp_shop_payment_json(p, h);
+END $$;
+
+-- A shop payment as answered: the core's payment with the order's payment status and
+-- the payment's refunds.
+CREATE OR REPLACE FUNCTION scp_shop_payment_json(p payments, h shop_orders) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT scp_json_with(scp_json_with(scp_payment_json(p),
+        'order_payment_status', to_json(h.payment_status)),
+        'refunds', coalesce((SELECT json_agg(scp_refund_json(f) ORDER BY f.created_at DESC, f.id)
+                               FROM refunds f WHERE f.payment_id = p.id), '[]'))
+$$;
+
+-- The shop's payment of intent p_intent (Stripe's id), for confirming: 404 otherwise.
+CREATE OR REPLACE FUNCTION scp_shop_payment_of_intent(p_shop uuid, p_user uuid, p_intent text)
+RETURNS uuid LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    id_ uuid;
+BEGIN
+    PERFORM scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin', 'order_manager']);
+    SELECT p.id INTO id_ FROM payments p JOIN shop_orders h ON h.id = p.shop_order_id
+     WHERE p.intent_id = p_intent AND h.shop_id = p_shop;
+    IF id_ IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    END IF;
+    RETURN id_;
+END $$;
+
+-- Start a refund of a shop payment (owner, admin): the core's refund of its order,
+-- never more than is left of what was captured (422), none when nothing was (409).
+CREATE OR REPLACE FUNCTION scp_shop_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
+                                                 p_amount bigint, p_reason text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    r text := scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin']);
+    o uuid;
+BEGIN
+    SELECT p.shop_order_id INTO o FROM payments p JOIN shop_orders h ON h.id = p.shop_order_id
+     WHERE p.id = p_payment AND h.shop_id = p_shop;
+    IF o IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    END IF;
+    RETURN scp_json_with(scp_refund_begin(o, p_user, r, p_shop, p_amount, p_reason),
+                         'order_id', to_json(o));
+END $$;
+
+-- Confirming: the intent as Stripe answered it when read back (p_intent, Stripe's
+-- PaymentIntent), applied as its webhook event would be, forward only: succeeded is
+-- payment_intent.succeeded, requires_payment_method after an error is
+-- payment_intent.payment_failed; anything else (still awaiting the customer) changes
+-- nothing.  The answer is the payment.
+CREATE OR REPLACE FUNCTION scp_shop_payment_confirm(p_shop uuid, p_user uuid, p_payment uuid,
+                                                    p_intent jsonb)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    st text := p_intent->>'status';
+BEGIN
+    IF st = 'succeeded' THEN
+        PERFORM scp_payment_intent_apply(p_payment, 'payment_intent.succeeded',
+                                         p_intent->>'id', p_intent);
+    ELSIF st = 'requires_payment_method'
+          AND jsonb_typeof(p_intent->'last_payment_error') = 'object' THEN
+        PERFORM scp_payment_intent_apply(p_payment, 'payment_intent.payment_failed',
+                                         p_intent->>'id', p_intent);
+    END IF;
+    RETURN scp_shop_payment_get(p_shop, p_user, p_payment);
+END $$;
