@@ -65,13 +65,5 @@ CREATE INDEX shop_messages_history_idx ON shop_messages (conversation_id, seq DE
 CREATE UNIQUE INDEX shop_messages_external_key ON shop_messages (shop_id, external_id)
     WHERE external_id IS NOT NULL;
 
--- Which shop a Messenger page or an Instagram account belongs to: a webhook's entry
--- names it by its id.  The shop's social connections (sql/086) are not in this tree
--- yet; until they are, this table is the link, made by them or by an operator.
-CREATE TABLE shop_chat_pages (
-    platform    text NOT NULL CHECK (platform IN ('facebook', 'instagram')),
-    page_id     text NOT NULL CHECK (length(page_id) BETWEEN 1 AND 100),
-    shop_id     uuid NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (platform, page_id)
-);
+-- Which shop a Messenger page or an Instagram account belongs to is its social connection
+-- (shop_integrations.external_id, sql/086_shop_social.sql): a webhook's entry names it.

@@ -18,6 +18,8 @@ CREATE TABLE shop_integrations (
     updated_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (shop_id, platform)
 );
+-- A webhook's entry names the page or account (cgi-bin/hooks/facebook.c): its shop.
+CREATE INDEX shop_integrations_external_idx ON shop_integrations (platform, external_id);
 
 -- The states of the authorization redirects (POST …/authorize): random, single use, kept
 -- as their sha256, bound to the shop, the user who asked and the platform, 10 minutes.

@@ -245,9 +245,10 @@ BEGIN
     FOR e IN SELECT * FROM jsonb_array_elements(p_body->'entry') LOOP
         CONTINUE WHEN jsonb_typeof(e) <> 'object'
                    OR jsonb_typeof(e->'messaging') IS DISTINCT FROM 'array';
-        SELECT shop_id INTO v_shop FROM shop_chat_pages
-         WHERE platform = v_platform
-           AND page_id = e->>'id';
+        -- The shop that connected the page (or account) most recently, if several did.
+        SELECT shop_id INTO v_shop FROM shop_integrations
+         WHERE platform = v_platform AND external_id = e->>'id'
+         ORDER BY updated_at DESC LIMIT 1;
         CONTINUE WHEN v_shop IS NULL;
         FOR ev IN SELECT * FROM jsonb_array_elements(e->'messaging') LOOP
             CONTINUE WHEN jsonb_typeof(ev) <> 'object'

@@ -39,8 +39,11 @@ my $reg = $s->post('/api/auth/register', { email => "fb.$$\@example.com",
                                            password => 'password123', username => 'fbowner' });
 my $T = $reg->{json}{data}{token};
 my $shop = $s->post('/api/shops', { name => 'Teak' }, token => $T)->{json}{data};
-$s->sql("INSERT INTO shop_chat_pages (platform, page_id, shop_id) VALUES"
-        . " ('facebook', '1029384756', '$shop->{id}'), ('instagram', '17841400000', '$shop->{id}')");
+# The shop's connections as POST …/integrations/:platform/connect leaves them (the sealed
+# token is not read here: only the page or account id is).
+$s->sql("INSERT INTO shop_integrations (shop_id, platform, external_id, token_sealed) VALUES"
+        . " ('$shop->{id}', 'facebook', '1029384756', 'v1:00'),"
+        . " ('$shop->{id}', 'instagram', '17841400000', 'v1:00')");
 
 # Messenger's delivery (Graph API webhooks, object "page").
 sub msg {
