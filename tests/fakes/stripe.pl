@@ -14,8 +14,8 @@
 #                             pm_card_chargeDeclined leaves requires_payment_method with
 #                             last_payment_error (card_declined)
 #   POST /v1/payment_intents/:id/cancel  cancellation_reason? → the intent canceled
-#                             (canceled_at); one succeeded or canceled already: 400
-#                             payment_intent_unexpected_state
+#                             (canceled_at); confirming or cancelling one succeeded or
+#                             canceled already: 400 payment_intent_unexpected_state
 # Authorization must be "Bearer sk_…" (else 401).  Idempotency-Key is honoured as
 # Stripe does: the same key with the same parameters replays the first answer (saved
 # for 2xx and 4xx answers, not 5xx); with other parameters it is a 400 idempotency_error.
@@ -149,6 +149,8 @@ sub get_intent {
 sub confirm_intent {
     my ($st, $f, $id) = @_;
     my $pi = $st->{intents}{$id} or return no_intent($id);
+    return unexpected_state($pi, 'confirm')
+        if $pi->{status} eq 'succeeded' || $pi->{status} eq 'canceled';
     my $pm = $f->{payment_method} // '';
     if ($pm eq 'pm_card_visa') {
         @$pi{qw(status amount_received latest_charge payment_method last_payment_error)} =
@@ -164,14 +166,18 @@ sub confirm_intent {
     return (200, intent_out($pi));
 }
 
+# Stripe's refusal to confirm or cancel an intent that is over.
+sub unexpected_state {
+    my ($pi, $what) = @_;
+    return error(400, 'invalid_request_error', "You cannot $what this PaymentIntent because "
+                 . "it has a status of $pi->{status}.", code => 'payment_intent_unexpected_state',
+                 param => undef);
+}
+
 sub cancel_intent {
     my ($st, $f, $id) = @_;
     my $pi = $st->{intents}{$id} or return no_intent($id);
-    return error(400, 'invalid_request_error', "You cannot cancel this PaymentIntent because "
-                 . "it has a status of $pi->{status}. Only a PaymentIntent with one of the "
-                 . 'following statuses may be canceled: requires_payment_method, '
-                 . 'requires_capture, requires_confirmation, requires_action, processing.',
-                 code => 'payment_intent_unexpected_state')
+    return unexpected_state($pi, 'cancel')
         if $pi->{status} eq 'succeeded' || $pi->{status} eq 'canceled';
     @$pi{qw(status canceled_at cancellation_reason)} =
         ('canceled', time, $f->{cancellation_reason});

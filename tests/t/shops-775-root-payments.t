@@ -10,7 +10,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
-use SCPTest;
+use SCPTest qw(parallel);
 
 my $allowed = 'http://shop.example';
 our $s = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed }, fakes => ['stripe']);
@@ -268,5 +268,27 @@ is $r->{status}, 201, 'the rest, no amount nor reason: 201';
 is stripe_form(last_stripe())->{amount}, '5000', 'the rest: 50.00';
 is pstatus($oid), 'refunded', 'the order is refunded';
 is call($owner, 'POST', "/api/payments/$PI3/refund", {})->{status}, 409, 'nothing left: 409';
+
+# --- races ---------------------------------------------------------------------------------
+my $o5 = new_order($shop, $owner->{token}, 2);
+my @res = parallel(5, sub { my $x = call($owner, 'POST', '/api/payments/intent',
+                                         { orderId => $o5, amount => 39.98 });
+                            { status => $x->{status}, pi => $x->{json}{paymentIntent}{id} } });
+is_deeply [ map { $_->{status} } @res ], [ (201) x 5 ], 'five concurrent intents: 201 each';
+is scalar(keys %{ { map { ($_->{pi} // '') => 1 } @res } }), 1, 'all with one intent';
+is attempts($o5), 1, 'one attempt';
+# a confirm and a cancel of one open attempt at once: Stripe settles one, the other loses
+my $P5 = $res[0]{pi};
+@res = parallel(2, sub {
+    my $x = $_[0] ? call($owner, 'POST', "/api/payments/$P5/cancel")
+                  : call($owner, 'POST', '/api/payments/confirm',
+                         { paymentIntentId => $P5, paymentMethodId => 'pm_card_visa' });
+    { status => $x->{status}, st => $x->{json}{paymentIntent}{status} } });
+my @won = grep { $_->{status} == 200 } @res;
+is scalar(@won), 1, 'confirm and cancel at once: one wins'
+    or diag explain \@res;
+my $final = call($owner, 'GET', "/api/payments/$P5")->{json}{paymentIntent}{status};
+is $final, $won[0]{st}, "the payment is what the winner answered ($final)";
+is pstatus($o5), $final eq 'succeeded' ? 'paid' : 'unpaid', 'the order agrees';
 
 done_testing;
