@@ -289,6 +289,6 @@ is scalar(@won), 1, 'confirm and cancel at once: one wins'
     or diag explain \@res;
 my $final = call($owner, 'GET', "/api/payments/$P5")->{json}{paymentIntent}{status};
 is $final, $won[0]{st}, "the payment is what the winner answered ($final)";
-is pstatus($o5), $final eq 'succeeded' ? 'paid' : 'unpaid', 'the order agrees';
+is pstatus($o5), $final eq 'succeeded' ? 'paid' : 'failed', 'the order agrees';
 
 done_testing;
