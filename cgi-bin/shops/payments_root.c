@@ -108,6 +108,20 @@ static bool path_intent(struct scp_req *r)
 	return false;
 }
 
+/*
+ * Stripe's refusal of a confirm or cancel: an intent that is over there (another
+ * request settled it first) is the 409 the attempt's state gives here too.
+ */
+static void settle_error(struct scp_req *r, const struct scp_stripe_answer *a)
+{
+	if (a->status == 400 && a->error_json &&
+	    strstr(a->error_json, "\"payment_intent_unexpected_state\"")) {
+		scp_send_error(r, 409, "CONFLICT", "the payment is over", NULL);
+		return;
+	}
+	scp_stripe_send_error(r, a);
+}
+
 /* Stripe's intent for an attempt begun (the provider's one call). */
 static void intent_stripe(struct scp_req *r, const char *order, json_object *begin)
 {
@@ -189,7 +203,7 @@ void shop_root_payment_confirm(struct scp_req *r)
 			     "pi", &a);
 	scp_buf_release(&form);
 	if (!ok) {
-		scp_stripe_send_error(r, &a);
+		settle_error(r, &a);
 		return;
 	}
 	res = scp_q(r, "root_pay_confirm", shop, r->auth.user_id, pay,
@@ -245,7 +259,7 @@ void shop_root_payment_cancel(struct scp_req *r)
 	pay = scp_stripe_member(who, "payment_id");
 	if (!scp_stripe_cancel(r, r->params[0], scp_arena_printf(r->arena, "scp-cancel-%s", pay),
 			       &a)) {
-		scp_stripe_send_error(r, &a);
+		settle_error(r, &a);
 		return;
 	}
 	res = scp_q(r, "root_pay_cancel", shop, r->auth.user_id, pay,

@@ -287,6 +287,7 @@ my $P5 = $res[0]{pi};
 my @won = grep { $_->{status} == 200 } @res;
 is scalar(@won), 1, 'confirm and cancel at once: one wins'
     or diag explain \@res;
+is_deeply [ sort map { $_->{status} } @res ], [200, 409], '... the other 409';
 my $final = call($owner, 'GET', "/api/payments/$P5")->{json}{paymentIntent}{status};
 is $final, $won[0]{st}, "the payment is what the winner answered ($final)";
 is pstatus($o5), $final eq 'succeeded' ? 'paid' : 'failed', 'the order agrees';
