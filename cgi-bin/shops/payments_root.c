@@ -129,20 +129,25 @@ static void intent_stripe(struct scp_req *r, const char *order, json_object *beg
 				 "root_pay_created");
 }
 
+typedef void (*intent_fn)(struct scp_req *r, const char *order, json_object *begin);
+
 /*
- * PayPal's part plugs in here (one call, with the attempt begun).  Until it does, the
- * attempt was not begun for it: refused before anything is written.
+ * The provider's intent for an attempt begun: the one call a provider plugs in with.
+ * NULL while it is not configured (PayPal's part plugs in here), refused as a field
+ * error before anything is written.
  */
-static bool paypal_ready(struct scp_req *r)
+static intent_fn provider_intent(const char *provider)
 {
-	scp_field_error(r, "provider", "paypal is not configured");
-	return false;
+	if (!strcmp(provider, "stripe"))
+		return intent_stripe;
+	return NULL;
 }
 
 void shop_root_payment_intent(struct scp_req *r)
 {
 	const char *order, *amount, *currency, *provider;
 	json_object *b, *begin, *meta;
+	intent_fn intent;
 	PGresult *res;
 
 	if (!(b = scp_req_json(r)))
@@ -158,14 +163,16 @@ void shop_root_payment_intent(struct scp_req *r)
 	if (meta && !json_object_is_type(meta, json_type_object) &&
 	    !json_object_is_type(meta, json_type_null))
 		scp_field_error(r, "metadata", "must be an object");
-	if (!strcmp(provider, "paypal") && !scp_fields_send(r))
-		paypal_ready(r);
+	intent = provider_intent(provider);
+	if (!intent)
+		scp_field_error(r, "provider", scp_arena_printf(r->arena, "%s is not configured",
+								provider));
 	if (scp_fields_send(r))
 		return;
 	res = scp_q(r, "root_pay_begin", r->auth.user_id, order, amount, currency);
 	if (!res || !(begin = scp_stripe_row_doc(r, res)))
 		return;
-	intent_stripe(r, order, begin);
+	intent(r, order, begin);
 }
 
 /*
@@ -188,7 +195,7 @@ void shop_root_payment_confirm(struct scp_req *r)
 	pm = scp_field_str(r, b, "payment_method_id", true, 1, SCP_STRIPE_ID_MAX);
 	if (pm && (!scp_stripe_id(pm) || strncmp(pm, "pm_", 3)))
 		scp_field_error(r, "payment_method_id", "must be a PaymentMethod's id (pm_…)");
-	if (strcmp(provider_of(r, b), "stripe") && !scp_fields_send(r))
+	if (strcmp(provider_of(r, b), "stripe"))
 		scp_field_error(r, "provider", "the intent is Stripe's");
 	if (scp_fields_send(r))
 		return;

@@ -107,6 +107,7 @@ for my $case (
     [ { orderId => $oid2, amount => 19.99, currency => 'US' }, ['currency'], 'currency of 2' ],
     [ { orderId => $oid2, amount => 19.99, provider => 'bitcoin' }, ['provider'], 'provider unknown' ],
     [ { orderId => $oid2, amount => 19.99, provider => 'paypal' }, ['provider'], 'paypal not configured' ],
+    [ { orderId => $oid2, amount => 0, provider => 'paypal' }, [qw(amount provider)], 'paypal and a bad amount: one answer' ],
     [ { orderId => $oid2, amount => 19.99, metadata => 'x' }, ['metadata'], 'metadata not an object' ],
 ) {
     my ($body, $want, $name) = @$case;
