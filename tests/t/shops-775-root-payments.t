@@ -125,6 +125,18 @@ $r = call($owner, 'POST', '/api/payments/intent', { orderId => $oid2, amount => 
 is $r->{status}, 201, 'currency and provider default (USD, stripe)';
 my $PI2 = $r->{json}{paymentIntent}{id};
 
+# a replayed Idempotency-Key: the first answer, Stripe not called again
+my $o3 = new_order($shop, $owner->{token}, 1);
+my $k = "root-intent-$$";
+my $r1 = call($owner, 'POST', '/api/payments/intent', { orderId => $o3, amount => 19.99 },
+              'Idempotency-Key' => $k);
+$calls = nstripe();
+my $r2 = call($owner, 'POST', '/api/payments/intent', { orderId => $o3, amount => 19.99 },
+              'Idempotency-Key' => $k);
+is $r2->{status}, 201, 'the same Idempotency-Key again: 201';
+is $r2->{content}, $r1->{content}, '... the first answer, clientSecret included';
+is nstripe(), $calls, '... Stripe not called again';
+
 # auth, CSRF, roles, another shop
 $r = $s->post('/api/payments/intent', { orderId => $oid2, amount => 19.99 });
 is $r->{status}, 401, 'no session: 401';
