@@ -388,6 +388,24 @@ static bool add_page_data(struct scp_buf *out, const struct pass *s)
 	return true;
 }
 
+/*
+ * A DATA envelope's rule without a nest: its `both` members, kept in data, are copied
+ * beside it too (Cliick's paymentService.ts reads paymentIntent at the top level).
+ */
+static void add_both_beside(struct scp_buf *out, const struct pass *s)
+{
+	if (!s->rt || s->rt->nest || !s->rt->both || !s->top_object || s->nm > MAX_MEMBERS)
+		return;
+	for (int i = 0; i < s->nm; i++) {
+		const struct member *m = &s->m[i];
+
+		if (key_is(m->key, m->key_len, "success") || !listed(s->rt->both, m))
+			continue;
+		scp_buf_addc(out, ',');
+		scp_buf_add(out, s->b->ptr + m->start, m->end - m->start);
+	}
+}
+
 bool scp_profile_render(const struct scp_profile *p, const struct scp_profile_route *rt,
 			const char *json, size_t len, struct scp_buf *out)
 {
@@ -412,6 +430,8 @@ bool scp_profile_render(const struct scp_profile *p, const struct scp_profile_ro
 					  rt->nest : "data");
 		scp_buf_addc(out, ':');
 		add_document(out, &s, nest, p->envelope == SCP_ENVELOPE_DATA);
+		if (p->envelope == SCP_ENVELOPE_DATA)
+			add_both_beside(out, &s);
 		scp_buf_addc(out, '}');
 		return true;
 	}

@@ -50,7 +50,8 @@ struct scp_profile_route {
 	const char *pattern;	/* exactly as in the family's route table */
 	const char *nest;	/* NULL, or the key the resource goes under */
 	const char *const *beside;	/* with nest: top-level keys kept beside it */
-	const char *const *both;	/* with nest: top-level keys kept in it and beside it */
+	const char *const *both;	/* with nest: top-level keys kept in it and beside it;
+					 * without, in a DATA envelope: copied beside data */
 	const struct scp_rename *renames;	/* top-level keys renamed, NULL-terminated */
 };
 

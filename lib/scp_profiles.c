@@ -56,6 +56,12 @@ static const struct scp_profile_route cliick_routes[] = {
 	{ "POST", V1 "/auth/signup", NULL, NULL, NULL, RENAME("access_token", "token") },
 	{ "POST", V1 "/auth/register", NULL, NULL, NULL, RENAME("access_token", "token") },
 	{ "POST", V1 "/auth/refresh", NULL, NULL, NULL, RENAME("access_token", "token") },
+	/* paymentService.ts reads paymentIntent at the top level, beside data. */
+	{ "POST", V1 "/payments/intent", NULL, NULL, KEYS("payment_intent"), NULL },
+	{ "POST", V1 "/payments/confirm", NULL, NULL, KEYS("payment_intent"), NULL },
+	{ "GET", V1 "/payments/:intent", NULL, NULL, KEYS("payment_intent"), NULL },
+	{ "POST", V1 "/payments/:intent/refund", NULL, NULL, KEYS("payment_intent"), NULL },
+	{ "POST", V1 "/payments/:intent/cancel", NULL, NULL, KEYS("payment_intent"), NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -233,6 +233,31 @@ bool scp_stripe_get(struct scp_req *r, const char *path, struct scp_stripe_answe
 }
 
 /*
+ * Cancel a PaymentIntent (POST /v1/payment_intents/:id/cancel, no parameters but the
+ * Idempotency-Key).  The log transport writes the request and answers the intent
+ * cancelled, as Stripe does for one not yet paid.
+ */
+bool scp_stripe_cancel(struct scp_req *r, const char *intent, const char *idem,
+		       struct scp_stripe_answer *a)
+{
+	const char *path = scp_arena_printf(r->arena, "/v1/payment_intents/%s/cancel", intent);
+	struct scp_buf b = SCP_BUF_INIT;
+
+	if (!scp_stripe_post(r, path, "", idem, "pi", a))
+		return false;
+	if (strcmp(scp_cfg.stripe_transport, "log"))
+		return true;
+	scp_buf_adds(&b, "{\"id\":");
+	scp_buf_add_json_str(&b, intent);
+	scp_buf_adds(&b, ",\"object\":\"payment_intent\",\"status\":\"canceled\","
+		     "\"cancellation_reason\":\"requested_by_customer\",\"livemode\":false}");
+	a->doc = json_tokener_parse(b.ptr);
+	scp_buf_release(&b);
+	scp_arena_cleanup_add(r->arena, answer_release, a->doc);
+	return a->doc != NULL;
+}
+
+/*
  * Did Stripe keep its answer for the key?  It does for a request it processed (a card
  * error, an invalid request): resending the key gets the same refusal, so the attempt
  * is over.  Not for an answer it never finished (5xx, 429, a concurrent request with

@@ -36,6 +36,11 @@ bool scp_stripe_post(struct scp_req *r, const char *path, const char *form, cons
  * answers; the log transport answers an intent nobody confirmed. */
 bool scp_stripe_get(struct scp_req *r, const char *path, struct scp_stripe_answer *a);
 
+/* POST /v1/payment_intents/:intent/cancel with the key; answers as scp_stripe_post
+ * (the log transport: the intent cancelled). */
+bool scp_stripe_cancel(struct scp_req *r, const char *intent, const char *idem,
+		       struct scp_stripe_answer *a);
+
 /* Did Stripe keep its answer for the key (the attempt is over)? */
 bool scp_stripe_final(long status);
 

@@ -71,6 +71,15 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/shops/:shopId/payments/:paymentId", shop_payment_get, SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/payments/:paymentId/refund", shop_payment_refund,
 	  SCP_AUTH | SCP_IDEMPOTENT },
+	/* The root payment paths of Cliick's paymentService.ts (payments_root.c). */
+	{ "POST", "/api/v1/payments/intent", shop_root_payment_intent, SCP_AUTH | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/payments/confirm", shop_root_payment_confirm,
+	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "GET", "/api/v1/payments/:intent", shop_root_payment_get, SCP_AUTH },
+	{ "POST", "/api/v1/payments/:intent/refund", shop_root_payment_refund,
+	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/payments/:intent/cancel", shop_root_payment_cancel,
+	  SCP_AUTH | SCP_IDEMPOTENT },
 	SCP_ROUTES_END,
 };
 
@@ -81,7 +90,8 @@ static const struct scp_family family = {
 				 shop_forms_stmts, shop_orders_stmts,
 				 shop_team_stmts, shop_chat_stmts,
 				 shop_integrations_stmts, shop_widget_stmts,
-				 shop_payments_stmts),
+				 shop_payments_stmts,
+				 shop_payments_root_stmts),
 };
 
 int main(int argc, char **argv)

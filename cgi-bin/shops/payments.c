@@ -72,8 +72,13 @@ static const char *minor_amount(struct scp_req *r, json_object *b)
 	return scp_arena_printf(r->arena, "%lld", (long long)minor);
 }
 
-/* The intent of an attempt: Stripe's answer recorded, or the failure answered. */
-static void intent_create(struct scp_req *r, const char *order, json_object *begin)
+/*
+ * The intent of an attempt of shop's order: Stripe's answer recorded by statement done
+ * ($1 payment, $2 intent id, $3 client secret) and answered 201, or the failure
+ * answered.  The root path (payments_root.c) answers through its own statement.
+ */
+void shop_payment_intent_send(struct scp_req *r, const char *shop, const char *order,
+			      json_object *begin, const char *done)
 {
 	const char *pay = scp_stripe_member(begin, "payment_id");
 	const char *idem = scp_stripe_member(begin, "idempotency_key");
@@ -90,7 +95,7 @@ static void intent_create(struct scp_req *r, const char *order, json_object *beg
 	scp_httpc_form_add(&form, "metadata[order_id]", order);
 	scp_httpc_form_add(&form, "metadata[payment_id]", pay);
 	scp_httpc_form_add(&form, "metadata[order_kind]", "shop");
-	scp_httpc_form_add(&form, "metadata[shop_id]", r->params[0]);
+	scp_httpc_form_add(&form, "metadata[shop_id]", shop);
 	ok = scp_stripe_post(r, "/v1/payment_intents", form.ptr, idem, "pi", &a);
 	scp_buf_release(&form);
 	if (!ok) {
@@ -109,7 +114,7 @@ static void intent_create(struct scp_req *r, const char *order, json_object *beg
 		scp_stripe_send_error(r, &a);
 		return;
 	}
-	res = scp_q(r, "shop_pay_created", pay, intent, secret);
+	res = scp_q(r, done, pay, intent, secret);
 	if (res)
 		scp_send_row_json(r, 201, res);
 }
@@ -131,7 +136,7 @@ void shop_payment_intent(struct scp_req *r)
 	res = scp_q(r, "shop_pay_begin", r->params[0], r->auth.user_id, order, amount);
 	if (!res || !(begin = scp_stripe_row_doc(r, res)))
 		return;
-	intent_create(r, order, begin);
+	shop_payment_intent_send(r, r->params[0], order, begin, "shop_pay_created");
 }
 
 /*
@@ -178,27 +183,20 @@ void shop_payment_get(struct scp_req *r)
 		scp_send_row_json(r, 200, res);
 }
 
-void shop_payment_refund(struct scp_req *r)
+/*
+ * A refund begun (begin: scp_refund_begin's row) sent to Stripe; its end recorded by
+ * statement done ($1 refund, $2 Stripe's id, $3 status, $4 error) and answered 201.
+ */
+void shop_payment_refund_send(struct scp_req *r, json_object *begin, const char *done)
 {
-	const char *amount, *reason, *refund, *pi, *sid, *st;
+	const char *refund = scp_stripe_member(begin, "refund_id");
+	const char *pi = scp_stripe_member(begin, "payment_intent");
 	struct scp_buf form = SCP_BUF_INIT;
 	struct scp_stripe_answer a;
-	json_object *b, *begin;
+	const char *sid, *st;
 	PGresult *res;
 	bool ok;
 
-	if (!path_ids(r, 2) || !(b = scp_req_json(r)))
-		return;
-	amount = minor_amount(r, b);
-	reason = scp_field_str(r, b, "reason", true, 1, REASON_MAX);
-	if (scp_fields_send(r))
-		return;
-	res = scp_q(r, "shop_refund_begin", r->params[0], r->auth.user_id, r->params[1], amount,
-		    reason);
-	if (!res || !(begin = scp_stripe_row_doc(r, res)))
-		return;
-	refund = scp_stripe_member(begin, "refund_id");
-	pi = scp_stripe_member(begin, "payment_intent");
 	scp_httpc_form_add(&form, "payment_intent", pi ? pi : "");
 	scp_httpc_form_add(&form, "amount",
 			   json_object_get_string(scp_json_get(begin, "amount_minor")));
@@ -213,15 +211,33 @@ void shop_payment_refund(struct scp_req *r)
 		const char *err = a.error_json ? a.error_json
 			: "{\"type\":\"api_connection_error\",\"message\":\"no answer\"}";
 
-		if (!scp_q(r, "shop_refund_done", refund, NULL, NULL, err))
+		if (!scp_q(r, done, refund, NULL, NULL, err))
 			return;
 		scp_stripe_send_error(r, &a);
 		return;
 	}
 	sid = scp_stripe_member(a.doc, "id");
 	st = scp_stripe_member(a.doc, "status");
-	res = scp_q(r, "shop_refund_done", refund, scp_stripe_id(sid) ? sid : NULL,
-		    st ? st : "pending", NULL);
+	res = scp_q(r, done, refund, scp_stripe_id(sid) ? sid : NULL, st ? st : "pending", NULL);
 	if (res)
 		scp_send_row_json(r, 201, res);
+}
+
+void shop_payment_refund(struct scp_req *r)
+{
+	const char *amount, *reason;
+	json_object *b, *begin;
+	PGresult *res;
+
+	if (!path_ids(r, 2) || !(b = scp_req_json(r)))
+		return;
+	amount = minor_amount(r, b);
+	reason = scp_field_str(r, b, "reason", true, 1, REASON_MAX);
+	if (scp_fields_send(r))
+		return;
+	res = scp_q(r, "shop_refund_begin", r->params[0], r->auth.user_id, r->params[1], amount,
+		    reason);
+	if (!res || !(begin = scp_stripe_row_doc(r, res)))
+		return;
+	shop_payment_refund_send(r, begin, "shop_refund_done");
 }

@@ -75,5 +75,15 @@ void shop_payment_intent(struct scp_req *r);
 void shop_payment_confirm(struct scp_req *r);
 void shop_payment_get(struct scp_req *r);
 void shop_payment_refund(struct scp_req *r);
+void shop_payment_intent_send(struct scp_req *r, const char *shop, const char *order,
+			      json_object *begin, const char *done);
+void shop_payment_refund_send(struct scp_req *r, json_object *begin, const char *done);
+/* payments_root.c: the root paths /api/v1/payments/... of Cliick's paymentService.ts. */
+extern const struct scp_stmt shop_payments_root_stmts[];
+void shop_root_payment_intent(struct scp_req *r);
+void shop_root_payment_confirm(struct scp_req *r);
+void shop_root_payment_get(struct scp_req *r);
+void shop_root_payment_refund(struct scp_req *r);
+void shop_root_payment_cancel(struct scp_req *r);
 
 #endif

@@ -136,3 +136,120 @@ BEGIN
     END IF;
     RETURN scp_shop_payment_get(p_shop, p_user, p_payment);
 END $$;
+
+-- Root paths (/api/v1/payments/..., Cliick's paymentService.ts): the shop is the one of
+-- the order or of the intent; the checks above then apply unchanged.  An order or
+-- intent of a shop the caller is no member of is not found (404).
+CREATE OR REPLACE FUNCTION scp_shop_of_order(p_user uuid, p_order uuid) RETURNS uuid
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s uuid;
+BEGIN
+    SELECT h.shop_id INTO s FROM shop_orders h
+      JOIN shop_members m ON m.shop_id = h.shop_id AND m.user_id = p_user
+     WHERE h.id = p_order;
+    IF s IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'order not found';
+    END IF;
+    RETURN s;
+END $$;
+
+-- {shop_id, payment_id} of a Stripe intent id, for a member of its shop (else 404) in
+-- one of the roles allowed (else 403); p_open: the attempt must still be payable (409).
+CREATE OR REPLACE FUNCTION scp_shop_payment_by_intent(p_user uuid, p_intent text,
+                                                      p_roles text[], p_open boolean)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s uuid;
+    pid uuid;
+    st text;
+BEGIN
+    SELECT h.shop_id, p.id, p.status INTO s, pid, st
+      FROM payments p JOIN shop_orders h ON h.id = p.shop_order_id
+      JOIN shop_members m ON m.shop_id = h.shop_id AND m.user_id = p_user
+     WHERE p.intent_id = p_intent;
+    IF s IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    END IF;
+    PERFORM scp_shop_payment_role(s, p_user, p_roles);
+    IF p_open AND st NOT IN ('pending', 'requires_payment') THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409',
+            MESSAGE = format('a payment in status %s is over', st);
+    END IF;
+    RETURN json_build_object('shop_id', s, 'payment_id', pid);
+END $$;
+
+-- The root path's start: the order's shop, its currency (422 when another is sent),
+-- then the shop path's beginning; shop_id added to the attempt.
+CREATE OR REPLACE FUNCTION scp_shop_root_payment_begin(p_user uuid, p_order uuid,
+                                                       p_amount bigint, p_currency text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    s uuid := scp_shop_of_order(p_user, p_order);
+    c text;
+BEGIN
+    SELECT currency INTO c FROM shop_orders WHERE id = p_order;
+    IF p_currency IS NOT NULL AND upper(p_currency) <> c THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'currency',
+            MESSAGE = format('must be the order''s currency (%s)', c);
+    END IF;
+    RETURN scp_json_with(scp_shop_payment_begin(s, p_user, p_order, p_amount),
+                         'shop_id', to_json(s));
+END $$;
+
+-- The intent as paymentService.ts reads it: amount in major units (a number, as it
+-- sends it), status one of pending|succeeded|failed|canceled (of the frontend's five:
+-- an attempt is pending until Stripe settles it; 'processing' is not kept apart).
+CREATE OR REPLACE FUNCTION scp_shop_payment_intent_view(p payments, h shop_orders,
+                                                        p_secret text) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', p.intent_id, 'client_secret', p_secret,
+        'amount', scp_amount(p.amount), 'currency', p.currency,
+        'status', CASE
+            WHEN p.status = 'failed' AND p.last_error->>'type' = 'canceled' THEN 'canceled'
+            WHEN p.status = 'failed' THEN 'failed'
+            WHEN p.status IN ('succeeded', 'partially_refunded', 'refunded') THEN 'succeeded'
+            ELSE 'pending' END)
+$$;
+
+-- A root answer: the shop's payment (j, as the shop path answers it) with its intent
+-- beside it as payment_intent (the cliick profile copies that member to the top).
+-- Volatile: it reads what the function called in its argument has just written.
+CREATE OR REPLACE FUNCTION scp_shop_payment_answer(j json, p_secret text) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    p payments;
+    h shop_orders;
+BEGIN
+    SELECT * INTO p FROM payments WHERE id = (j->>'id')::uuid;
+    SELECT * INTO h FROM shop_orders WHERE id = p.shop_order_id;
+    RETURN scp_json_with(scp_shop_payment_json(p, h), 'payment_intent',
+                         scp_shop_payment_intent_view(p, h, p_secret));
+END $$;
+
+-- A refund's end, answered with its payment (as scp_shop_payment_answer) and the refund.
+CREATE OR REPLACE FUNCTION scp_shop_refund_answer(p_refund uuid, p_stripe_id text,
+                                                  p_status text, p_error jsonb)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    f json := scp_refund_done(p_refund, p_stripe_id, p_status, p_error);
+BEGIN
+    RETURN scp_json_with(scp_shop_payment_answer(json_build_object('id',
+        (SELECT payment_id FROM refunds WHERE id = p_refund)), NULL), 'refund', f);
+END $$;
+
+-- Stripe cancelled the intent: the attempt fails as cancelled (last_error type
+-- 'canceled'), through the webhook's function so the order follows, forward only.
+CREATE OR REPLACE FUNCTION scp_shop_payment_cancel_done(p_shop uuid, p_user uuid,
+                                                        p_payment uuid, p_intent jsonb)
+RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_intent->>'status' = 'canceled' THEN
+        PERFORM scp_payment_intent_apply(p_payment, 'payment_intent.payment_failed',
+            p_intent->>'id', p_intent || jsonb_build_object('last_payment_error',
+                jsonb_build_object('type', 'canceled', 'code',
+                    coalesce(p_intent->>'cancellation_reason', 'requested_by_customer'),
+                    'message', 'the payment was cancelled')));
+    END IF;
+    RETURN scp_shop_payment_answer(scp_shop_payment_get(p_shop, p_user, p_payment), NULL);
+END $$;

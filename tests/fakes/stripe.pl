@@ -13,6 +13,9 @@
 #                             does: pm_card_visa succeeds (amount_received, latest_charge),
 #                             pm_card_chargeDeclined leaves requires_payment_method with
 #                             last_payment_error (card_declined)
+#   POST /v1/payment_intents/:id/cancel  cancellation_reason? → the intent canceled
+#                             (canceled_at); confirming or cancelling one succeeded or
+#                             canceled already: 400 payment_intent_unexpected_state
 # Authorization must be "Bearer sk_…" (else 401).  Idempotency-Key is honoured as
 # Stripe does: the same key with the same parameters replays the first answer (saved
 # for 2xx and 4xx answers, not 5xx); with other parameters it is a 400 idempotency_error.
@@ -146,6 +149,8 @@ sub get_intent {
 sub confirm_intent {
     my ($st, $f, $id) = @_;
     my $pi = $st->{intents}{$id} or return no_intent($id);
+    return unexpected_state($pi, 'confirm')
+        if $pi->{status} eq 'succeeded' || $pi->{status} eq 'canceled';
     my $pm = $f->{payment_method} // '';
     if ($pm eq 'pm_card_visa') {
         @$pi{qw(status amount_received latest_charge payment_method last_payment_error)} =
@@ -161,6 +166,24 @@ sub confirm_intent {
     return (200, intent_out($pi));
 }
 
+# Stripe's refusal to confirm or cancel an intent that is over.
+sub unexpected_state {
+    my ($pi, $what) = @_;
+    return error(400, 'invalid_request_error', "You cannot $what this PaymentIntent because "
+                 . "it has a status of $pi->{status}.", code => 'payment_intent_unexpected_state',
+                 param => undef);
+}
+
+sub cancel_intent {
+    my ($st, $f, $id) = @_;
+    my $pi = $st->{intents}{$id} or return no_intent($id);
+    return unexpected_state($pi, 'cancel')
+        if $pi->{status} eq 'succeeded' || $pi->{status} eq 'canceled';
+    @$pi{qw(status canceled_at cancellation_reason)} =
+        ('canceled', time, $f->{cancellation_reason});
+    return (200, intent_out($pi));
+}
+
 FakeHTTP::serve($port, $log, sub {
     my ($req) = @_;
     my $f = decode_form($req->{body});
@@ -173,14 +196,16 @@ FakeHTTP::serve($port, $log, sub {
                  . 'type is application/x-www-form-urlencoded).')
         unless $req->{method} ne 'POST'
             || ($req->{headers}{'content-type'} // '') =~ m{^application/x-www-form-urlencoded};
-    my ($pid) = $req->{path} =~ m{^/v1/payment_intents/([A-Za-z0-9_]+)(?:/confirm)?$};
+    my ($pid) = $req->{path} =~ m{^/v1/payment_intents/([A-Za-z0-9_]+)(?:/confirm|/cancel)?$};
     my $handler = $req->{method} eq 'POST' && $req->{path} eq '/v1/payment_intents'
                 ? \&create_intent
                 : $req->{method} eq 'POST' && $req->{path} eq '/v1/refunds' ? \&create_refund
-                : $req->{method} eq 'GET' && defined $pid && $req->{path} !~ /confirm$/
+                : $req->{method} eq 'GET' && defined $pid && $req->{path} !~ /(?:confirm|cancel)$/
                 ? \&get_intent
                 : $req->{method} eq 'POST' && defined $pid && $req->{path} =~ /confirm$/
                 ? \&confirm_intent
+                : $req->{method} eq 'POST' && defined $pid && $req->{path} =~ /cancel$/
+                ? \&cancel_intent
                 : undef;
     return error(404, 'invalid_request_error',
                  "Unrecognized request URL ($req->{method}: $req->{path}).")

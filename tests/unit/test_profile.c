@@ -130,6 +130,30 @@ static void test_cliick_prokip(void)
 	       "[{\"storeUrl\":\"s\"}]", "Prokip: the document itself, in camelCase");
 }
 
+/* A rule's `both` members without a nest, in a DATA envelope: in data and beside it. */
+static void test_cliick_beside_data(void)
+{
+	is_str(render("cliick", "POST", "/api/v1/payments/intent",
+		      "{\"id\":\"u\",\"payment_intent\":{\"client_secret\":\"s\",\"amount\":1.5},"
+		      "\"order_kind\":\"shop\"}"),
+	       "{\"success\":true,\"data\":{\"id\":\"u\",\"paymentIntent\":{\"clientSecret\":\"s\","
+	       "\"amount\":1.5},\"orderKind\":\"shop\"},\"paymentIntent\":{\"clientSecret\":\"s\","
+	       "\"amount\":1.5}}", "Cliick: paymentIntent in data and beside it");
+	is_str(render("cliick", "GET", "/api/v1/payments/:intent", "{\"id\":\"u\"}"),
+	       "{\"success\":true,\"data\":{\"id\":\"u\"}}",
+	       "... absent from the document: nothing beside data");
+	is_str(render("cliick", "POST", "/api/v1/payments/:intent/cancel", "[{\"payment_intent\":1}]"),
+	       "{\"success\":true,\"data\":[{\"paymentIntent\":1}]}",
+	       "... an array document: nothing copied");
+	is_str(render("cliick", "POST", "/api/v1/payments/confirm",
+		      "{\"payment_intent\":null,\"success\":true}"),
+	       "{\"success\":true,\"data\":{\"paymentIntent\":null},\"paymentIntent\":null}",
+	       "... a null member copied; success stays the envelope's");
+	is_str(render("cliick", "GET", "/api/v1/x", "{\"payment_intent\":1}"),
+	       "{\"success\":true,\"data\":{\"paymentIntent\":1}}",
+	       "... only on the routes with the rule");
+}
+
 static void test_many_members(void)
 {
 	char big[8192];
@@ -148,6 +172,7 @@ int main(void)
 	test_find();
 	test_selliko();
 	test_cliick_prokip();
+	test_cliick_beside_data();
 	test_many_members();
 	scp_buf_release(&out);
 	return done_testing();

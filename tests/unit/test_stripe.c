@@ -76,6 +76,13 @@ static void test_log_transport(const char *log)
 	ok(scp_stripe_get(&r, "/v1/payment_intents/pi_dev_abc", &a), "log: an intent read back");
 	is_str(scp_stripe_member(a.doc, "id"), "pi_dev_abc", "... of that id");
 	is_str(scp_stripe_member(a.doc, "status"), "requires_payment_method", "... not paid");
+	ok(scp_stripe_cancel(&r, "pi_dev_abc", "scp-cancel-x", &a), "log: an intent cancelled");
+	is_str(scp_stripe_member(a.doc, "id"), "pi_dev_abc", "... that intent");
+	is_str(scp_stripe_member(a.doc, "status"), "canceled", "... canceled");
+	text = slurp(log);
+	ok(strstr(text, "/v1/payment_intents/pi_dev_abc/cancel") && strstr(text, "scp-cancel-x"),
+	   "... its request an outbox_log line with its key");
+	free(text);
 	scp_arena_reset(&arena);
 }
 

@@ -186,8 +186,12 @@ function dialectSuccess(schema, rule) {
             properties: { success: TRUE, data: results, ...others },
             ...(out.additionalProperties !== undefined ? { additionalProperties: out.additionalProperties } : {}) };
     }
-    if (conf.envelope === 'DATA')
-        return { type: 'object', required: ['success', 'data'], properties: { success: TRUE, data: out } };
+    if (conf.envelope === 'DATA') {
+        // A rule without a nest: its `both` members also beside data (add_both_beside).
+        const both = rule && !rule.nest ? (rule.both || []).map(camel).filter((k) => out.properties[k]) : [];
+        return { type: 'object', required: ['success', 'data', ...both.filter((k) => out.required.includes(k))],
+            properties: { success: TRUE, data: out, ...Object.fromEntries(both.map((k) => [k, out.properties[k]])) } };
+    }
     return { ...out, properties: { success: TRUE, ...out.properties }, required: ['success', ...out.required] };
 }
 const seenOps = new Set();
