@@ -71,6 +71,14 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/shops/:shopId/payments/:paymentId", shop_payment_get, SCP_AUTH },
 	{ "POST", "/api/v1/shops/:shopId/payments/:paymentId/refund", shop_payment_refund,
 	  SCP_AUTH | SCP_IDEMPOTENT },
+	/* PayPal payments of a shop's orders (payments_paypal.c); a PayPal order id is no
+	 * uuid, so its capture is named :paypalOrder (an "...Id" capture must be a uuid). */
+	{ "POST", "/api/v1/shops/:shopId/payments/paypal/orders", shop_paypal_order,
+	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/shops/:shopId/payments/paypal/orders/:paypalOrder/capture",
+	  shop_paypal_capture, SCP_AUTH | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/shops/:shopId/payments/paypal/:paymentId/refund", shop_paypal_refund,
+	  SCP_AUTH | SCP_IDEMPOTENT },
 	SCP_ROUTES_END,
 };
 
@@ -81,7 +89,8 @@ static const struct scp_family family = {
 				 shop_forms_stmts, shop_orders_stmts,
 				 shop_team_stmts, shop_chat_stmts,
 				 shop_integrations_stmts, shop_widget_stmts,
-				 shop_payments_stmts),
+				 shop_payments_stmts,
+				 shop_paypal_stmts),
 };
 
 int main(int argc, char **argv)
