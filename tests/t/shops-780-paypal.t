@@ -176,6 +176,19 @@ like $r->{content}, qr/"amount":49\.97[,}]/, 'the rest is 49.97';
 is pstatus($oid), 'refunded', 'the order: refunded';
 is err($s->post($R, { reason => 'x' }, token => $T)), '409 INVALID_STATE', 'nothing left: 409';
 
+# --- another shop's payment and capture -------------------------------------------------------
+my $OB = "/api/shops/$other->{id}/payments/paypal";
+my $op = $s->post("$OB/orders", { orderId => $ooid }, token => $stranger->{token})->{json}{data};
+is err($s->post("$O/$op->{paypalOrderId}/capture", {}, token => $T)), '404 NOT_FOUND',
+    "capturing another shop's PayPal order under ours: 404";
+is $s->post("$OB/orders/$op->{paypalOrderId}/capture", {}, token => $stranger->{token})->{status}, 200,
+    'its own shop captures it';
+is err($s->post("$B/$op->{id}/refund", { reason => 'x' }, token => $T)), '404 NOT_FOUND',
+    "refunding another shop's payment under ours: 404";
+is err($s->post("$OB/$p->{id}/refund", { reason => 'x' }, token => $stranger->{token})), '404 NOT_FOUND',
+    "refunding our payment under another shop: 404";
+is $s->sql("SELECT count(*) FROM refunds WHERE order_id = :'p1'", $ooid), 0, 'no refund written';
+
 # --- PayPal down, then a refusal ----------------------------------------------------------------
 my $od = new_order($shop, $T, 1);
 $s->fake_control('paypal', '500 1');
