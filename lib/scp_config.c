@@ -128,6 +128,12 @@ static const struct key keys[] = {
 	S(stripe_api_base, "https://api.stripe.com", "Stripe API base URL"),
 	X(stripe_secret_key, "", "Stripe secret key (sk_…)"),
 	X(stripe_webhook_secret, "", "signs POST /webhooks/stripe (whsec_…; empty: all refused)"),
+	/* PayPal payments of shop orders (lib/scp_paypal.c) */
+	SC(paypal_transport, "log", transports, "http (PayPal's API) or log (development)"),
+	S(paypal_api_base, "https://api-m.paypal.com", "PayPal REST API base URL"),
+	S(paypal_client_id, "", "PayPal REST app client id"),
+	X(paypal_client_secret, "", "PayPal REST app secret"),
+	S(paypal_webhook_id, "", "PayPal webhook id verifying POST /webhooks/paypal (empty: all refused)"),
 	SC(shopify_transport, "log", transports, "http (Shopify's API) or log (development)"),
 	S(shopify_api_key, "", "Shopify app's API key (client id)"),
 	X(shopify_api_secret, "", "Shopify app's API secret: signs OAuth callbacks and webhooks"),

@@ -66,6 +66,12 @@ struct scp_config {
 	char *stripe_api_base;
 	char *stripe_secret_key;
 	char *stripe_webhook_secret;
+	/* PayPal payments of shop orders */
+	char *paypal_transport;		/* http or log */
+	char *paypal_api_base;
+	char *paypal_client_id;
+	char *paypal_client_secret;
+	char *paypal_webhook_id;
 	char *shopify_transport;
 	char *shopify_api_key;
 	char *shopify_api_secret;

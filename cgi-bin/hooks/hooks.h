@@ -30,6 +30,9 @@ extern const struct scp_stmt hooks_whatsapp_stmts[];
 /* stripe.c: Stripe's events (Stripe-Signature t=/v1=, 300 s tolerance) */
 void hooks_stripe_event(struct scp_req *r);
 extern const struct scp_stmt hooks_stripe_stmts[];
+/* paypal.c: PayPal's events, verified by PayPal (verify-webhook-signature) */
+void hooks_paypal_event(struct scp_req *r);
+extern const struct scp_stmt hooks_paypal_stmts[];
 /* shopify.c, woocommerce.c: the stores' order webhooks (sales log, Prokip jobs) */
 void hooks_shopify_event(struct scp_req *r);
 extern const struct scp_stmt hooks_shopify_stmts[];

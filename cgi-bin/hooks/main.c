@@ -20,6 +20,8 @@ static const struct scp_route routes[] = {
 	/* Messenger and Instagram (facebook.c): customers' messages to a shop's live chat. */
 	{ "GET", "/webhooks/facebook", hooks_facebook_verify, SCP_PUBLIC | SCP_NO_DB },
 	{ "POST", "/webhooks/facebook", hooks_facebook_event, SCP_PUBLIC },
+	/* PayPal (paypal.c): captures and refunds of shop orders' PayPal payments. */
+	{ "POST", "/webhooks/paypal", hooks_paypal_event, SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 
@@ -28,7 +30,8 @@ static const struct scp_family family = {
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(hooks_whatsapp_stmts, hooks_stripe_stmts,
 				 hooks_shopify_stmts, hooks_woo_stmts,
-				 hooks_facebook_stmts),
+				 hooks_facebook_stmts,
+				 hooks_paypal_stmts),
 };
 
 int main(int argc, char **argv)

@@ -80,6 +80,14 @@ static const struct scp_route routes[] = {
 	  SCP_AUTH | SCP_IDEMPOTENT },
 	{ "POST", "/api/v1/payments/:intent/cancel", shop_root_payment_cancel,
 	  SCP_AUTH | SCP_IDEMPOTENT },
+	/* PayPal payments of a shop's orders (payments_paypal.c); a PayPal order id is no
+	 * uuid, so its capture is named :paypalOrder (an "...Id" capture must be a uuid). */
+	{ "POST", "/api/v1/shops/:shopId/payments/paypal/orders", shop_paypal_order,
+	  SCP_AUTH | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/shops/:shopId/payments/paypal/orders/:paypalOrder/capture",
+	  shop_paypal_capture, SCP_AUTH | SCP_IDEMPOTENT },
+	{ "POST", "/api/v1/shops/:shopId/payments/paypal/:paymentId/refund", shop_paypal_refund,
+	  SCP_AUTH | SCP_IDEMPOTENT },
 	SCP_ROUTES_END,
 };
 
@@ -91,7 +99,7 @@ static const struct scp_family family = {
 				 shop_team_stmts, shop_chat_stmts,
 				 shop_integrations_stmts, shop_widget_stmts,
 				 shop_payments_stmts,
-				 shop_payments_root_stmts),
+				 shop_payments_root_stmts, shop_paypal_stmts),
 };
 
 int main(int argc, char **argv)

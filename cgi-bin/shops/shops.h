@@ -86,4 +86,10 @@ void shop_root_payment_get(struct scp_req *r);
 void shop_root_payment_refund(struct scp_req *r);
 void shop_root_payment_cancel(struct scp_req *r);
 
+/* PayPal payments of a shop's orders (payments_paypal.c) */
+extern const struct scp_stmt shop_paypal_stmts[];
+void shop_paypal_order(struct scp_req *r);
+void shop_paypal_capture(struct scp_req *r);
+void shop_paypal_refund(struct scp_req *r);
+
 #endif

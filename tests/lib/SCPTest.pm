@@ -98,6 +98,14 @@ sub _fake_env {
               SCP_STRIPE_SECRET_KEY => 'sk_test_fake51HxTestKey',
               SCP_STRIPE_WEBHOOK_SECRET => 'whsec_test_fakeSigningSecret');
     }
+    # PayPal (tests/fakes/paypal.pl): its test client credentials and webhook id.
+    if (my $pp = $self->{fakes}{paypal}) {
+        %e = (%e, SCP_PAYPAL_TRANSPORT => 'http',
+              SCP_PAYPAL_API_BASE => "http://127.0.0.1:$pp->{port}",
+              SCP_PAYPAL_CLIENT_ID => 'AfakeClientId-test',
+              SCP_PAYPAL_CLIENT_SECRET => 'EfakeClientSecret-test',
+              SCP_PAYPAL_WEBHOOK_ID => 'WH-FAKE-1234567890');
+    }
     # Prokip and the stores of the sync (tests/fakes/prokip.pl, storepush.pl), which store
     # sealed secrets under $SECRETS_KEY (seal() below seals as they do).
     if (my $p = $self->{fakes}{prokip}) {

@@ -1,0 +1,257 @@
+-- PayPal payments of a shop's orders (sql/089_paypal.sql): an attempt with provider
+-- 'paypal', its Orders v2 order, its capture and refunds, and PayPal's webhook events.
+-- Who may do what is the Stripe shop payments' (scp_shop_payment_role,
+-- sql/functions/96_shop_payments.sql); the attempts, refunds and the order's payment
+-- status are the core's (sql/functions/90_payments.sql).
+
+-- A PayPal payment as answered: the shop payment with its PayPal ids.
+CREATE OR REPLACE FUNCTION scp_paypal_payment_json(p payments) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT scp_json_with(scp_json_with(
+        scp_shop_payment_json(p, (SELECT h FROM shop_orders h WHERE h.id = p.shop_order_id)),
+        'paypal_order_id', to_json(p.paypal_order_id)),
+        'paypal_capture_id', to_json(p.paypal_capture_id))
+$$;
+
+-- Start (or resume) the PayPal payment of a shop order: the checks are the Stripe
+-- path's; the latest attempt is resumed (same PayPal-Request-Id, so PayPal answers the
+-- same order) only when it is PayPal's, still open and of the same amount; otherwise a
+-- new attempt gets the next number and so a new request id.
+CREATE OR REPLACE FUNCTION scp_paypal_begin(p_shop uuid, p_user uuid, p_order uuid)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    o record;
+    p payments;
+BEGIN
+    PERFORM scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin', 'order_manager']);
+    SELECT * INTO o FROM scp_payment_order_lock(p_order);
+    IF o.kind IS DISTINCT FROM 'shop' OR o.supplier <> p_shop THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'order not found';
+    END IF;
+    IF o.payment_status IN ('paid', 'partially_refunded', 'refunded') THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC410', MESSAGE = 'the order is already paid';
+    END IF;
+    IF o.status IN ('Cancelled', 'Return') THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409',
+            MESSAGE = format('an order in status %s cannot be paid', o.status);
+    END IF;
+    IF o.amount <= 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409', MESSAGE = 'the order''s total is 0: nothing to pay';
+    END IF;
+    SELECT * INTO p FROM payments WHERE order_id = p_order ORDER BY attempt DESC LIMIT 1
+       FOR UPDATE;
+    IF NOT FOUND OR p.provider <> 'paypal' OR p.status NOT IN ('pending', 'requires_payment')
+       OR p.amount <> o.amount OR p.currency <> o.currency THEN
+        INSERT INTO payments (order_kind, shop_order_id, payer_id, attempt, provider, amount,
+                              currency, idempotency_key)
+            VALUES ('shop', p_order, p_user, coalesce(p.attempt, 0) + 1, 'paypal', o.amount,
+                    o.currency,
+                    format('scp-order-%s-attempt-%s', p_order, coalesce(p.attempt, 0) + 1))
+            RETURNING * INTO p;
+    END IF;
+    RETURN json_build_object('payment_id', p.id, 'attempt', p.attempt,
+        'amount_minor', p.amount, 'currency', p.currency,
+        'request_id', p.idempotency_key, 'order_id', p_order);
+END $$;
+
+-- PayPal created the order: its id recorded, the attempt awaits the buyer's approval.
+CREATE OR REPLACE FUNCTION scp_paypal_created(p_payment uuid, p_paypal_order text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    p payments := scp_payment_lock(p_payment);
+BEGIN
+    IF p.status = 'pending' THEN
+        UPDATE payments SET status = 'requires_payment', paypal_order_id = p_paypal_order,
+               updated_at = now() WHERE id = p.id RETURNING * INTO p;
+    ELSIF p.paypal_order_id IS NULL THEN
+        UPDATE payments SET paypal_order_id = p_paypal_order, updated_at = now()
+         WHERE id = p.id RETURNING * INTO p;
+    END IF;
+    PERFORM scp_payment_order_sync(p.order_id);
+    RETURN scp_paypal_payment_json(p);
+END $$;
+
+-- The shop's PayPal payment of PayPal order p_paypal_order, for capturing (owner,
+-- admin, order_manager): what to capture; 404 when it is not one of the shop's.
+CREATE OR REPLACE FUNCTION scp_paypal_of_order(p_shop uuid, p_user uuid, p_paypal_order text)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    p payments;
+BEGIN
+    PERFORM scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin', 'order_manager']);
+    SELECT p_.* INTO p FROM payments p_ JOIN shop_orders h ON h.id = p_.shop_order_id
+     WHERE p_.paypal_order_id = p_paypal_order AND h.shop_id = p_shop;
+    IF p.id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    END IF;
+    -- A capture of an attempt that is over would move it backwards: 409.
+    IF p.status NOT IN ('pending', 'requires_payment') THEN
+        PERFORM scp_state_check('payment', p.status, 'succeeded');
+    END IF;
+    RETURN json_build_object('payment_id', p.id, 'amount_minor', p.amount,
+                             'currency', p.currency);
+END $$;
+
+-- Apply what PayPal says of a payment's capture (the capture call's answer or a
+-- webhook's resource), forward only: COMPLETED is succeeded with the captured amount
+-- (p_minor, minor units), DECLINED is failed; PENDING and anything else change nothing.
+-- True when something changed.
+CREATE OR REPLACE FUNCTION scp_paypal_capture_apply(p_payment uuid, p_status text,
+                                                    p_capture text, p_minor bigint,
+                                                    p_currency text)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    p payments := scp_payment_lock(p_payment);
+BEGIN
+    IF p_status = 'COMPLETED' AND scp_payment_can(p.status, 'succeeded')
+       AND p_minor > 0 AND upper(p_currency) = p.currency THEN
+        UPDATE payments SET status = 'succeeded', paypal_capture_id = p_capture,
+               amount_received = least(p_minor, p.amount), succeeded_at = now(),
+               updated_at = now()
+         WHERE id = p.id RETURNING * INTO p;
+    ELSIF p_status = 'DECLINED' AND scp_payment_can(p.status, 'failed') THEN
+        UPDATE payments SET status = 'failed', paypal_capture_id = p_capture,
+               last_error = jsonb_build_object('type', 'paypal', 'code', 'CAPTURE_DECLINED',
+                                               'message', 'PayPal declined the capture'),
+               failed_at = now(), updated_at = now()
+         WHERE id = p.id RETURNING * INTO p;
+    ELSE
+        RETURN false;
+    END IF;
+    PERFORM scp_payment_settle(p);
+    RETURN true;
+END $$;
+
+-- The capture call answered: applied, and the payment answered.
+CREATE OR REPLACE FUNCTION scp_paypal_captured(p_payment uuid, p_status text, p_capture text,
+                                               p_minor bigint, p_currency text)
+RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM scp_paypal_capture_apply(p_payment, p_status, p_capture, p_minor, p_currency);
+    RETURN (SELECT scp_paypal_payment_json(p) FROM payments p WHERE p.id = p_payment);
+END $$;
+
+-- Start a refund of a shop's PayPal payment (owner, admin): the core's refund, never
+-- more than is left of what was captured (422), none when nothing was (409).  The
+-- answer adds the capture to refund.
+CREATE OR REPLACE FUNCTION scp_paypal_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
+                                                   p_amount bigint, p_reason text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    r text := scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin']);
+    p payments;
+    b json;
+BEGIN
+    SELECT p_.* INTO p FROM payments p_ JOIN shop_orders h ON h.id = p_.shop_order_id
+     WHERE p_.id = p_payment AND h.shop_id = p_shop AND p_.provider = 'paypal';
+    IF p.id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    END IF;
+    PERFORM scp_payment_order_lock(p.order_id);
+    SELECT * INTO p FROM payments WHERE id = p_payment FOR UPDATE;
+    IF p.status NOT IN ('succeeded', 'partially_refunded') THEN
+        PERFORM scp_state_check('payment', p.status, 'refunded');
+    END IF;
+    IF scp_payment_refundable(p) <= 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC410',
+            MESSAGE = 'nothing is left to refund: the rest is being refunded';
+    END IF;
+    IF p_amount IS NOT NULL AND p_amount > scp_payment_refundable(p) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'amount',
+            MESSAGE = format('may not exceed what is left to refund (%s)',
+                             scp_amount(scp_payment_refundable(p)));
+    END IF;
+    b := scp_refund_begin(p.order_id, p_user, r, p_shop, p_amount, p_reason);
+    RETURN scp_json_with(scp_json_with(b, 'capture_id', to_json(p.paypal_capture_id)),
+                         'currency', to_json(p.currency));
+END $$;
+
+-- PayPal answered a refund: COMPLETED is succeeded, PENDING still under way, anything
+-- else (or p_error, PayPal's refusal) failed.  The answer is the refund.
+CREATE OR REPLACE FUNCTION scp_paypal_refund_done(p_refund uuid, p_paypal_id text,
+                                                  p_status text, p_error jsonb)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    j json;
+BEGIN
+    j := scp_refund_done(p_refund, NULL, CASE p_status WHEN 'COMPLETED' THEN 'succeeded'
+                                                      WHEN 'PENDING' THEN 'pending'
+                                                      ELSE 'failed' END, p_error);
+    IF p_paypal_id IS NOT NULL THEN
+        UPDATE refunds SET paypal_refund_id = p_paypal_id WHERE id = p_refund
+           AND paypal_refund_id IS NULL;
+    END IF;
+    RETURN scp_json_with(j, 'paypal_refund_id',
+                         to_json((SELECT paypal_refund_id FROM refunds WHERE id = p_refund)));
+END $$;
+
+-- One verified PayPal webhook event (POST /webhooks/paypal), once: its id is the dedupe
+-- key, inserted in this transaction.  PAYMENT.CAPTURE.COMPLETED and .DENIED are
+-- applied to the payment of the capture's order (supplementary_data.related_ids.
+-- order_id), .REFUNDED (a refund) to the payment of the refunded capture; anything else,
+-- a payment that is not ours, or a move backwards is acknowledged and changes nothing.
+CREATE OR REPLACE FUNCTION scp_paypal_event(p_event jsonb) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    typ text := p_event->>'event_type';
+    res jsonb := p_event->'resource';
+    -- the resource's amount (PayPal's value, major units), exactly, in minor units
+    p_minor bigint := CASE WHEN p_event->'resource'->'amount'->>'value'
+                                ~ '^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$'
+                           THEN ((p_event->'resource'->'amount'->>'value')::numeric * 100)::bigint
+                      END;
+    p payments;
+    up text;
+BEGIN
+    IF jsonb_typeof(p_event->'id') IS DISTINCT FROM 'string' OR typ IS NULL
+       OR length(p_event->>'id') NOT BETWEEN 1 AND 300
+       OR jsonb_typeof(res) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC400', MESSAGE = 'not a PayPal event';
+    END IF;
+    INSERT INTO webhook_deliveries (provider, delivery_key, topic)
+        VALUES ('paypal', p_event->>'id', typ) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN json_build_object('received', true, 'duplicate', true);
+    END IF;
+    IF typ IN ('PAYMENT.CAPTURE.COMPLETED', 'PAYMENT.CAPTURE.DENIED') THEN
+        SELECT * INTO p FROM payments
+         WHERE paypal_order_id = res->'supplementary_data'->'related_ids'->>'order_id';
+        IF p.id IS NULL THEN
+            RETURN json_build_object('received', true, 'applied', false);
+        END IF;
+        RETURN json_build_object('received', true, 'applied',
+            scp_paypal_capture_apply(p.id, CASE typ WHEN 'PAYMENT.CAPTURE.COMPLETED'
+                                                    THEN 'COMPLETED' ELSE 'DECLINED' END,
+                                     res->>'id', p_minor, res->'amount'->>'currency_code'));
+    ELSIF typ = 'PAYMENT.CAPTURE.REFUNDED' THEN
+        -- The resource is the refund; its link "up" names the refunded capture.  A
+        -- refund of ours is settled; one made elsewhere (PayPal's dashboard) is
+        -- recorded, never beyond what is left of the capture.
+        SELECT substring(l->>'href' FROM '/captures/([^/?]+)$') INTO up
+          FROM jsonb_array_elements(CASE jsonb_typeof(res->'links') WHEN 'array'
+                                    THEN res->'links' ELSE '[]' END) l
+         WHERE l->>'rel' = 'up' LIMIT 1;
+        SELECT * INTO p FROM payments WHERE paypal_capture_id = up;
+        IF p.id IS NULL OR res->>'status' IS DISTINCT FROM 'COMPLETED' THEN
+            RETURN json_build_object('received', true, 'applied', false);
+        END IF;
+        p := scp_payment_lock(p.id);
+        IF EXISTS (SELECT 1 FROM refunds WHERE paypal_refund_id = res->>'id') THEN
+            PERFORM scp_paypal_refund_done((SELECT id FROM refunds
+                                             WHERE paypal_refund_id = res->>'id'),
+                                           res->>'id', 'COMPLETED', NULL);
+            RETURN json_build_object('received', true, 'applied', true);
+        END IF;
+        IF p.status IN ('succeeded', 'partially_refunded') AND p_minor > 0
+           AND scp_payment_refundable(p) > 0 THEN
+            INSERT INTO refunds (payment_id, order_id, amount, currency, status,
+                                 idempotency_key, paypal_refund_id)
+                VALUES (p.id, p.order_id, least(p_minor, scp_payment_refundable(p)),
+                        p.currency, 'succeeded', 'paypal-refund-' || (res->>'id'),
+                        res->>'id');
+            PERFORM scp_payment_settle(p);
+            RETURN json_build_object('received', true, 'applied', true);
+        END IF;
+    END IF;
+    RETURN json_build_object('received', true, 'applied', false);
+END $$;
