@@ -105,11 +105,19 @@ RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     r text := scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin']);
     o uuid;
+    v_provider text;
 BEGIN
-    SELECT p.shop_order_id INTO o FROM payments p JOIN shop_orders h ON h.id = p.shop_order_id
+    SELECT p.shop_order_id, p.provider INTO o, v_provider
+      FROM payments p JOIN shop_orders h ON h.id = p.shop_order_id
      WHERE p.id = p_payment AND h.shop_id = p_shop;
     IF o IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    END IF;
+    -- Stripe refunds only what Stripe took: a PayPal payment's refund is PayPal's call.
+    IF v_provider <> 'stripe' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409',
+            MESSAGE = format('a %s payment is refunded at /shops/:shopId/payments/%s/:id/refund',
+                             v_provider, v_provider);
     END IF;
     RETURN scp_json_with(scp_refund_begin(o, p_user, r, p_shop, p_amount, p_reason),
                          'order_id', to_json(o));

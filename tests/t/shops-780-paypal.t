@@ -158,6 +158,8 @@ is err($s->post($R, { reason => 'x' x 501 }, token => $T)), '422 VALIDATION_ERRO
 $r = $s->post($R, { reason => 'x', amount => 5998 }, token => $T);
 is err($r), '422 VALIDATION_ERROR', 'more than captured: 422';
 ok fields_of($r)->{amount}, 'the amount named';
+like err($s->post("/api/shops/$shop->{id}/payments/$p->{id}/refund", { reason => 'x' }, token => $T)),
+     qr/^409 /, 'the Stripe refund path refuses a PayPal payment: 409';
 is scalar(grep { $_->{path} =~ /refund/ } got()), 0, 'no refused refund reached PayPal';
 $r = $s->post($R, { reason => 'damaged', amount => 1000 }, token => $admin->{token});
 is $r->{status}, 201, 'an admin refunds 10.00: 201';
