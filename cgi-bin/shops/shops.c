@@ -18,8 +18,8 @@
 	" 'currency', s.currency, 'owner_id', s.owner_id, 'role', m.role," \
 	" 'subscription', json_build_object('plan', s.subscription_plan," \
 	"  'status', s.subscription_status, 'pending_plan', s.subscription_pending_plan," \
-	"  'trial_ends_at', s.subscription_trial_ends_at," \
-	"  'period_ends_at', s.subscription_period_ends_at)," \
+	"  'trial_ends_at', scp_epoch_ms(s.subscription_trial_ends_at)," \
+	"  'period_ends_at', scp_epoch_ms(s.subscription_period_ends_at))," \
 	" 'integrations', scp_shop_integrations_json(s.id)," \
 	" 'assistant_config', s.assistant_config, 'persistent_menu', s.persistent_menu," \
 	" 'keyword_replies', s.keyword_replies, 'saved_replies', s.saved_replies," \

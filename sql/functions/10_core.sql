@@ -120,3 +120,10 @@ $$;
 
 -- Answers' media URLs are made absolute by the HTTP layer (lib/scp_http.c).
 DROP FUNCTION IF EXISTS scp_media_abs(json);
+
+-- Epoch milliseconds, as Cliick's frontend types its times (lastMessageAt, a message's or a
+-- stock movement's timestamp, a subscription's ends).  NULL stays NULL.
+CREATE OR REPLACE FUNCTION scp_epoch_ms(t timestamptz)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+    SELECT (extract(epoch FROM t) * 1000)::bigint
+$$;

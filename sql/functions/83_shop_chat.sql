@@ -7,11 +7,6 @@
 -- message to a social channel) in the same transaction: a change that rolls back
 -- notifies nobody and sends nothing.
 
--- Epoch milliseconds: the frontend's timestamps (lastMessageAt, timestamp) are numbers.
-CREATE OR REPLACE FUNCTION scp_epoch_ms(t timestamptz)
-RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
-    SELECT (extract(epoch FROM t) * 1000)::bigint
-$$;
 
 -- The caller's role in the shop, or 404.
 CREATE OR REPLACE FUNCTION scp_shop_chat_role(p_shop uuid, p_user uuid)

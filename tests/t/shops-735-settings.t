@@ -49,7 +49,7 @@ is $shop->{subscription}{pendingPlan}, undef, 'nothing asked for';
 is $shop->{subscription}{periodEndsAt}, undef, 'no paid period';
 ok $s->sql("SELECT subscription_trial_ends_at = created_at + interval '14 days' FROM shops"
            . " WHERE id = '$shop->{id}'") eq 't', 'the trial ends 14 days after the creation';
-like $shop->{subscription}{trialEndsAt}, qr/^\d{4}-\d\d-\d\dT/, 'trialEndsAt';
+like $shop->{subscription}{trialEndsAt}, qr/^\d{13}$/, 'trialEndsAt, epoch milliseconds';
 
 # --- upgrade -----------------------------------------------------------------------------
 my $up = "/api/shops/$shop->{id}/upgrade";
@@ -249,7 +249,7 @@ is_deeply [ map { [ $_->{change}, $_->{newStock}, $_->{reason} ] } @{ $r->{json}
     [ [ 7, 10, 'adjustment' ], [ -2, 3, 'sale' ], [ 5, 5, 'initial stock' ] ],
     'the latest first, in the frontend\'s names';
 is $r->{json}{data}[1]{userId}, $manager->{id}, 'who moved it';
-like $r->{json}{data}[0]{timestamp}, qr/^\d{4}-\d\d-\d\dT/, 'when';
+like $r->{json}{data}[0]{timestamp}, qr/^\d{13}$/, 'when, in epoch milliseconds';
 $r = $s->get("$hist?limit=1&page=3", token => $owner->{token});
 is_deeply [ map { $_->{reason} } @{ $r->{json}{data} } ], [ 'initial stock' ], 'paged';
 $r = $s->get("$hist?page=x", token => $owner->{token});
