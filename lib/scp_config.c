@@ -105,6 +105,12 @@ static const struct key keys[] = {
 	S(cors_origins, "",
 	  "browser origins allowed (space-separated, exact scheme://host[:port]), as nginx's"
 	  " CORS_ORIGINS: a cookie-authenticated write must come from one of them or public_url"),
+	S(cors_origins_selliko, "",
+	  "more origins for the selliko profile's requests only, as nginx's CORS_ORIGINS_SELLIKO"),
+	S(cors_origins_cliick, "",
+	  "more origins for the cliick profile's requests only, as nginx's CORS_ORIGINS_CLIICK"),
+	S(cors_origins_prokip, "",
+	  "more origins for the prokip profile's requests only, as nginx's CORS_ORIGINS_PROKIP"),
 	N(port, 8080, 1, 65535, "HTTP port of nginx (scripts/serve)"),
 	Q(bid_min_increment, 10000, 1, 100000000,
 	  "smallest raise over an auction's highest bid, minor units (10000 = 100.00)"),

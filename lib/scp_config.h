@@ -49,6 +49,9 @@ struct scp_config {
 	char *media_dir;
 	char *public_url;		/* "" when unset: uploaded files' URLs stay relative */
 	char *cors_origins;		/* browser origins allowed, space-separated (CSRF too) */
+	char *cors_origins_selliko;	/* more origins for one profile's mount: its own requests */
+	char *cors_origins_cliick;
+	char *cors_origins_prokip;
 	long port;			/* where scripts/serve's nginx listens */
 	/* auctions (SELLIKO); money in minor units */
 	long bid_min_increment;

@@ -103,6 +103,25 @@ static bool own_origin(const char *origin)
 	return strlen(origin) == len && !strncmp(u, origin, len);
 }
 
+/*
+ * The origins nginx allows on the request's profile's mount beside cors_origins
+ * (CORS_ORIGINS_<PROFILE>): a page allowed to call the mount may write with its cookie.
+ */
+static const char *profile_origins(const struct scp_req *r)
+{
+	static const struct { const char *profile; char *const *list; } mounts[] = {
+		{ "selliko", &scp_cfg.cors_origins_selliko },
+		{ "cliick", &scp_cfg.cors_origins_cliick },
+		{ "prokip", &scp_cfg.cors_origins_prokip },
+	};
+
+	if (r->profile)
+		for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++)
+			if (!strcmp(r->profile->name, mounts[i].profile))
+				return *mounts[i].list ? *mounts[i].list : "";
+	return "";
+}
+
 bool scp_csrf_allowed(struct scp_req *r, const char *sid, const char **why)
 {
 	const char *m = r->method, *origin, *sent, *want;
@@ -110,7 +129,9 @@ bool scp_csrf_allowed(struct scp_req *r, const char *sid, const char **why)
 	if (!strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS"))
 		return true;
 	origin = scp_req_param(r, "HTTP_ORIGIN");
-	if (!origin || !*origin || !(listed(scp_cfg.cors_origins, origin) || own_origin(origin))) {
+	if (!origin || !*origin ||
+	    !(listed(scp_cfg.cors_origins, origin) || listed(profile_origins(r), origin) ||
+	      own_origin(origin))) {
 		*why = "cross-site request refused: Origin is not an allowed origin";
 		return false;
 	}

@@ -30,7 +30,8 @@ void scp_cookie_set_session(struct scp_req *r, const char *access, const char *s
 void scp_cookie_clear_session(struct scp_req *r);
 /*
  * May a cookie-authenticated request of session sid go on?  Safe methods always; an
- * unsafe one when its Origin is an allowed origin (cors_origins, or public_url's own)
+ * unsafe one when its Origin is an allowed origin (cors_origins, the request profile's
+ * cors_origins_<profile>, or public_url's own)
  * and its X-CSRF-Token, if sent, is the session's.  False: the reason in *why.
  */
 bool scp_csrf_allowed(struct scp_req *r, const char *sid, const char **why);

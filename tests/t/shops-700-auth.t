@@ -9,7 +9,9 @@ use Test::More;
 use SCPTest;
 
 my $allowed = 'http://shop.example';
-my $s = SCPTest->start(env => { SCP_CORS_ORIGINS => "http://other.example $allowed" });
+my $s = SCPTest->start(env => { SCP_CORS_ORIGINS => "http://other.example $allowed",
+                                SCP_CORS_ORIGINS_CLIICK => 'http://cliick.example',
+                                SCP_CORS_ORIGINS_SELLIKO => 'http://selliko.example' });
 my $own = $s->url;
 
 # The Set-Cookie lines of a response, by cookie name.
@@ -153,6 +155,17 @@ $r = $s->patch('/api/users/me', { firstName => 'Thiri Aung' },
                             'X-CSRF-Token' => $csrf });
 is $r->{status}, 200, 'allowed Origin and the session\'s X-CSRF-Token: 200';
 is name_now(), 'Thiri Aung', 'it changed';
+
+# An origin allowed on Cliick's mount only (CORS_ORIGINS_CLIICK) may write with the cookie
+# there, as nginx lets it call the mount; another profile's origin may not.
+$r = $s->patch('/api/users/me', { firstName => 'Mount' },
+               headers => { Cookie => $cookie, Origin => 'http://cliick.example' });
+is $r->{status}, 200, 'an origin of the cliick mount\'s own list: 200';
+is name_now(), 'Mount', 'it changed';
+$r = $s->patch('/api/users/me', { firstName => 'Other mount' },
+               headers => { Cookie => $cookie, Origin => 'http://selliko.example' });
+is $r->{status}, 403, 'an origin listed for another profile only: 403';
+is name_now(), 'Mount', 'nothing changed';
 
 $r = $s->patch('/api/users/me', { firstName => 'Own' },
                headers => { Cookie => $cookie, Origin => $own });
