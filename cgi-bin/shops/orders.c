@@ -19,12 +19,11 @@
 #define QUANTITY_MAX 10000
 
 const struct scp_stmt shop_orders_stmts[] = {
-	{ "shop_order_role", "SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2" },
-	/* $1 shop, $2 page, $3 size: its orders, the newest first. */
+	/* $1 shop, $2 caller, $3 page, $4 size: its orders, the newest first (member.c). */
 	{ "shop_order_list",
-	  SCP_PAGED("SELECT o.id, o.created_at FROM shop_orders o WHERE o.shop_id = $1",
-		    ORDER_ORDER, "p JOIN shop_orders x ON x.id = p.id", "scp_shop_order_json(x)",
-		    "$2", "$3") },
+	  SHOP_MEMBER_PAGED("SELECT o.id, o.created_at FROM shop_orders o WHERE o.shop_id = $1",
+			    ORDER_ORDER, "p JOIN shop_orders x ON x.id = p.id",
+			    "scp_shop_order_json(x)") },
 	/* $1 shop, $2 caller, $3 order: the caller's role and the order. */
 	{ "shop_order_get",
 	  "SELECT (SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2),"
@@ -137,20 +136,9 @@ void shop_order_place(struct scp_req *r)
 void shop_orders_list(struct scp_req *r)
 {
 	struct scp_page pg;
-	PGresult *res;
 
-	if (!scp_page_parse(r, &pg))
-		return;
-	res = scp_q(r, "shop_order_role", r->params[0], r->auth.user_id);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1) {
-		scp_not_found(r);
-		return;
-	}
-	res = scp_q(r, "shop_order_list", r->params[0], pg.page_text, pg.size_text);
-	if (res)
-		scp_send_row_json(r, 200, res);
+	if (scp_page_parse(r, &pg))
+		shop_member_list(r, "shop_order_list", &pg, 0, NULL);
 }
 
 void shop_order_get(struct scp_req *r)
