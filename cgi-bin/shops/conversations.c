@@ -29,15 +29,12 @@
 #define MSG_NEWEST(X) X "seq DESC"
 
 const struct scp_stmt shop_chat_stmts[] = {
-	/* $1 shop, $2 caller: the caller's role (no row: no member). */
-	{ "shop_chat_role",
-	  "SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2" },
-	/* $1 shop, $2 status filter, $3 page, $4 size (the caller is a member). */
+	/* $1 shop, $2 caller, $3 page, $4 size, $5 status filter (member.c). */
 	{ "shop_conv_list",
-	  SCP_PAGED("SELECT c.id, c.last_message_at FROM shop_conversations c"
-		    " WHERE c.shop_id = $1 AND ($2::text IS NULL OR c.status = $2)",
-		    CONV_RECENT, "p JOIN shop_conversations x ON x.id = p.id",
-		    "scp_shop_conversation_json(x, 0)", "$3", "$4") },
+	  SHOP_MEMBER_PAGED("SELECT c.id, c.last_message_at FROM shop_conversations c"
+			    " WHERE c.shop_id = $1 AND ($5::text IS NULL OR c.status = $5)",
+			    CONV_RECENT, "p JOIN shop_conversations x ON x.id = p.id",
+			    "scp_shop_conversation_json(x, 0)") },
 	/* $1 shop, $2 caller, $3 conversation: with its newest 50 messages. */
 	{ "shop_conv_get",
 	  "SELECT scp_shop_conversation_json(c, 50) FROM shop_conversations c"
@@ -99,20 +96,9 @@ void shop_conversations_list(struct scp_req *r)
 {
 	struct scp_page pg;
 	const char *st;
-	PGresult *res;
 
-	if (!scp_page_parse(r, &pg) || !scp_query_enum(r, "status", statuses, &st))
-		return;
-	res = scp_q(r, "shop_chat_role", r->params[0], r->auth.user_id);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1) {
-		scp_not_found(r);
-		return;
-	}
-	res = scp_q(r, "shop_conv_list", r->params[0], st, pg.page_text, pg.size_text);
-	if (res)
-		scp_send_row_json(r, 200, res);
+	if (scp_page_parse(r, &pg) && scp_query_enum(r, "status", statuses, &st))
+		shop_member_list(r, "shop_conv_list", &pg, 1, SCP_ARGS(st));
 }
 
 void shop_conversation_get(struct scp_req *r)

@@ -18,13 +18,11 @@
 #define FIELDS_MAX 50
 
 const struct scp_stmt shop_forms_stmts[] = {
-	/* $1 shop, $2 caller: the caller's role in the shop (no row: no member). */
-	{ "shop_form_role", "SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2" },
-	/* $1 shop, $2 page, $3 size: its forms, the newest first. */
+	/* $1 shop, $2 caller, $3 page, $4 size: its forms, the newest first (member.c). */
 	{ "shop_form_list",
-	  SCP_PAGED("SELECT f.id, f.created_at FROM shop_forms f WHERE f.shop_id = $1",
-		    FORM_ORDER, "p JOIN shop_forms x ON x.id = p.id", "scp_shop_form_json(x)",
-		    "$2", "$3") },
+	  SHOP_MEMBER_PAGED("SELECT f.id, f.created_at FROM shop_forms f WHERE f.shop_id = $1",
+			    FORM_ORDER, "p JOIN shop_forms x ON x.id = p.id",
+			    "scp_shop_form_json(x)") },
 	/* $1 shop, $2 caller, $3 form: the caller's role and the form. */
 	{ "shop_form_get",
 	  "SELECT (SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2),"
@@ -68,20 +66,9 @@ static const char *form_fields(struct scp_req *r, json_object *b, bool create)
 void shop_forms_list(struct scp_req *r)
 {
 	struct scp_page pg;
-	PGresult *res;
 
-	if (!scp_page_parse(r, &pg))
-		return;
-	res = scp_q(r, "shop_form_role", r->params[0], r->auth.user_id);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1) {
-		scp_not_found(r);
-		return;
-	}
-	res = scp_q(r, "shop_form_list", r->params[0], pg.page_text, pg.size_text);
-	if (res)
-		scp_send_row_json(r, 200, res);
+	if (scp_page_parse(r, &pg))
+		shop_member_list(r, "shop_form_list", &pg, 0, NULL);
 }
 
 void shop_form_get(struct scp_req *r)

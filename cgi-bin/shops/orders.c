@@ -5,8 +5,11 @@
  * This file checks the shape of the body; sql/functions/84_shop_orders.sql checks the
  * values against the form's fields, prices the products at what they cost now, and
  * moves the status through the 'cliick_order' machine, taking stock on confirmation.
+ * Placing takes an Idempotency-Key (see order_scope).
  */
 #include "shops.h"
+#include "scp_hmac.h"
+#include "scp_idem.h"
 #include "scp_json.h"
 #include "scp_page.h"
 #include "scp_validate.h"
@@ -19,12 +22,11 @@
 #define QUANTITY_MAX 10000
 
 const struct scp_stmt shop_orders_stmts[] = {
-	{ "shop_order_role", "SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2" },
-	/* $1 shop, $2 page, $3 size: its orders, the newest first. */
+	/* $1 shop, $2 caller, $3 page, $4 size: its orders, the newest first (member.c). */
 	{ "shop_order_list",
-	  SCP_PAGED("SELECT o.id, o.created_at FROM shop_orders o WHERE o.shop_id = $1",
-		    ORDER_ORDER, "p JOIN shop_orders x ON x.id = p.id", "scp_shop_order_json(x)",
-		    "$2", "$3") },
+	  SHOP_MEMBER_PAGED("SELECT o.id, o.created_at FROM shop_orders o WHERE o.shop_id = $1",
+			    ORDER_ORDER, "p JOIN shop_orders x ON x.id = p.id",
+			    "scp_shop_order_json(x)") },
 	/* $1 shop, $2 caller, $3 order: the caller's role and the order. */
 	{ "shop_order_get",
 	  "SELECT (SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2),"
@@ -121,7 +123,7 @@ static const char *order_fields(struct scp_req *r, json_object *b)
 	return scp_fields_send(r) ? NULL : text;
 }
 
-void shop_order_place(struct scp_req *r)
+static void order_place(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
 	const char *d;
@@ -134,23 +136,60 @@ void shop_order_place(struct scp_req *r)
 		scp_send(r, 201, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
 }
 
+/*
+ * Whom an order's Idempotency-Key belongs to.  scp_idem keeps keys per caller
+ * (r->auth.user_id) and ignores anonymous requests; a customer ordering through a form
+ * has no account, so the claim's caller names "this form of this shop, from this client
+ * address" instead: a uuid made from their SHA-256, of version 8, which no account's
+ * id (version 4, gen_random_uuid) can ever be.  Two customers' keys meet only when they
+ * share an address (a NAT) and the key; even then the fingerprint (method, path, the
+ * body's SHA-256) answers the second 422 unless it is the very same order, whose answer
+ * it then gets.  The body is not part of the scope: a key reused with another body
+ * must be refused, not taken for a new order.
+ */
+static const char *order_scope(struct scp_req *r)
+{
+	static const char hex[] = "0123456789abcdef";
+	char h[SCP_SHA256_HEX];
+	const char *s = scp_arena_printf(r->arena, "cliick-order-submission\n%s\n%s\n%s",
+					 r->params[0], r->params[1],
+					 r->remote_addr ? r->remote_addr : "");
+
+	scp_sha256_hex(h, s, strlen(s));
+	h[12] = '8';			/* version 8: made here, not random */
+	h[16] = "89ab"[(strchr(hex, h[16]) - hex) & 3];	/* the RFC 9562 variant */
+	return scp_arena_printf(r->arena, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12,
+				h + 16, h + 20);
+}
+
+/*
+ * POST .../submissions: with an Idempotency-Key, the order runs between scp_idem_begin
+ * and scp_idem_end as a flagged route's handler does (replay, 422 on another body, 409
+ * while the first runs), under order_scope, which stands in for the caller only for the
+ * claim and its record; without one, as ever.
+ */
+void shop_order_place(struct scp_req *r)
+{
+	struct scp_idem k = { 0 };
+
+	if (!scp_req_param(r, "HTTP_IDEMPOTENCY_KEY")) {
+		order_place(r);
+		return;
+	}
+	r->auth.user_id = order_scope(r);
+	if (scp_idem_begin(r, &k))
+		order_place(r);
+	scp_idem_end(r, &k);
+	/* Nobody signed in: the request is logged without a user. */
+	r->auth.user_id = NULL;
+}
+
 void shop_orders_list(struct scp_req *r)
 {
 	struct scp_page pg;
-	PGresult *res;
 
-	if (!scp_page_parse(r, &pg))
-		return;
-	res = scp_q(r, "shop_order_role", r->params[0], r->auth.user_id);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1) {
-		scp_not_found(r);
-		return;
-	}
-	res = scp_q(r, "shop_order_list", r->params[0], pg.page_text, pg.size_text);
-	if (res)
-		scp_send_row_json(r, 200, res);
+	if (scp_page_parse(r, &pg))
+		shop_member_list(r, "shop_order_list", &pg, 0, NULL);
 }
 
 void shop_order_get(struct scp_req *r)

@@ -19,15 +19,12 @@
 #define MOVEMENT_ORDER(X) X "id DESC"
 
 const struct scp_stmt shop_products_stmts[] = {
-	/* $1 shop, $2 caller: the caller's role in the shop (no row: no member). */
-	{ "shop_product_role",
-	  "SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2" },
-	/* $1 shop, $2 page, $3 size: its products, the newest first. */
+	/* $1 shop, $2 caller, $3 page, $4 size: its products, the newest first (member.c). */
 	{ "shop_product_list",
-	  SCP_PAGED("SELECT p.id, p.created_at FROM shop_products p"
-		    " WHERE p.shop_id = $1 AND p.deleted_at IS NULL",
-		    PRODUCT_ORDER, "p JOIN shop_products x ON x.id = p.id",
-		    "scp_shop_product_json(x)", "$2", "$3") },
+	  SHOP_MEMBER_PAGED("SELECT p.id, p.created_at FROM shop_products p"
+			    " WHERE p.shop_id = $1 AND p.deleted_at IS NULL",
+			    PRODUCT_ORDER, "p JOIN shop_products x ON x.id = p.id",
+			    "scp_shop_product_json(x)") },
 	/* $1 shop, $2 caller, $3 product: the caller's role and the product. */
 	{ "shop_product_get",
 	  "SELECT (SELECT role FROM shop_members WHERE shop_id = $1 AND user_id = $2),"
@@ -216,20 +213,9 @@ static void send_value(struct scp_req *r, int status, PGresult *res)
 void shop_products_list(struct scp_req *r)
 {
 	struct scp_page pg;
-	PGresult *res;
 
-	if (!scp_page_parse(r, &pg))
-		return;
-	res = scp_q(r, "shop_product_role", r->params[0], r->auth.user_id);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1) {
-		scp_not_found(r);
-		return;
-	}
-	res = scp_q(r, "shop_product_list", r->params[0], pg.page_text, pg.size_text);
-	if (res)
-		scp_send_row_json(r, 200, res);
+	if (scp_page_parse(r, &pg))
+		shop_member_list(r, "shop_product_list", &pg, 0, NULL);
 }
 
 void shop_product_create(struct scp_req *r)

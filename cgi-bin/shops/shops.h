@@ -92,4 +92,33 @@ void shop_paypal_order(struct scp_req *r);
 void shop_paypal_capture(struct scp_req *r);
 void shop_paypal_refund(struct scp_req *r);
 
+/*
+ * member.c: a shop's lists for its members, each one statement and one round trip
+ * (behind the session check, which rides along as the request's guard).
+ *
+ * SHOP_MEMBER_PAGED is SCP_PAGED with the member check inside it: the parameters are
+ * $1 shop, $2 caller, $3 page, $4 size, then the list's own filters ($5...); FILTER
+ * ends in its WHERE clause.  The statement's one value is NULL when the caller is no
+ * member of the shop (404: the shop's existence is not told), else the page, empty or
+ * not.  The check in FILTER too makes a stranger's request a one-time filter that reads
+ * none of the shop's rows; the outer one tells "no member" from "no rows".
+ */
+struct scp_page;
+
+#define SHOP_MEMBER_OF "(SELECT FROM shop_members sm WHERE sm.shop_id = $1 AND sm.user_id = $2)"
+#define SHOP_MEMBER_PAGED(FILTER, ORDER, FROM, ROW) \
+	SCP_PAGE_WITH(FILTER " AND EXISTS " SHOP_MEMBER_OF, ORDER, "$3", "$4") \
+	" SELECT CASE WHEN EXISTS " SHOP_MEMBER_OF " THEN" SCP_PAGE_JSON("$3", "$4") " END" \
+	SCP_PAGE_FROM(FROM, ROW, ORDER)
+/* The most filters a member list takes after its four parameters. */
+#define SHOP_MEMBER_FILTERS_MAX 4
+
+/*
+ * Run the member list stmt (a SHOP_MEMBER_PAGED statement) for the caller on the shop
+ * of the path (r->params[0]) with page pg and the nfilters values of filters, and
+ * answer it: 200 with the page, or 404 to a caller who is no member.
+ */
+void shop_member_list(struct scp_req *r, const char *stmt, const struct scp_page *pg,
+		      int nfilters, const char *const *filters);
+
 #endif

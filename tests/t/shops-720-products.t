@@ -156,6 +156,17 @@ $r = $s->post($base, { name => 'x', retailPrice => 1 }, token => $stranger->{tok
 is $r->{status}, 404, 'a stranger creating in the shop: 404';
 $r = $s->get($base, token => $stranger->{token});
 is $r->{status}, 404, 'a stranger listing the shop: 404';
+# The member check is in the list's one statement: no member is 404, a member's empty
+# list an empty page, a shop that does not exist 404 like another's.
+$r = $s->get("/api/shops/$other->{id}/products", token => $stranger->{token});
+is $r->{status}, 200, "the stranger's own shop without products: 200";
+is_deeply $r->{json}{data}, [], '... no rows';
+is $r->{json}{pagination}{total}, 0, '... total 0';
+$r = $s->get("/api/shops/$other->{id}/products", token => $T);
+is $r->{status}, 404, "... and the same empty shop to a non-member: 404";
+$r = $s->get("/api/shops/00000000-0000-4000-8000-000000000000/products", token => $T);
+is $r->{status}, 404, 'a shop that does not exist: 404';
+is $r->{json}{error}{code}, 'NOT_FOUND', '... the error envelope';
 $r = $s->get("$base/$p->{id}", token => $stranger->{token});
 is $r->{status}, 404, 'a stranger reading a product: 404';
 $r = $s->req('PUT', "$base/$p->{id}", { stock => 0 }, token => $agent->{token});

@@ -3,7 +3,8 @@
 # notes, AI flag), send (text, attachments from /uploads only, notes), the history
 # newest first with ?before=; each validation error; team rights (order managers read
 # only, strangers 404, another shop's conversation 404); the event jobs and, for a
-# social channel, the social_send job, written with the change and never without it.
+# social channel, the social_send job, written with the change and never without it;
+# the widget's routes open to any origin (CORS "*", no credentials).
 use strict;
 use warnings;
 use FindBin;
@@ -235,6 +236,17 @@ $r = $s->get("$base?status=done", token => $T);
 is $r->{status}, 400, '?status unknown: 400';
 $r = $s->get($base, token => $stranger->{token});
 is $r->{status}, 404, 'a stranger lists: 404';
+# The member check is in the list's one statement: no member is 404, a member's empty
+# list an empty page, a shop that does not exist 404 like another's.
+$r = $s->get("/api/shops/$other->{id}/conversations", token => $stranger->{token});
+is $r->{status}, 200, "the stranger's own shop without conversations: 200";
+is_deeply $r->{json}{data}, [], '... no rows';
+is $r->{json}{pagination}{total}, 0, '... total 0';
+$r = $s->get("/api/shops/$other->{id}/conversations", token => $T);
+is $r->{status}, 404, "... and the same empty shop to a non-member: 404";
+$r = $s->get("/api/shops/00000000-0000-4000-8000-000000000000/conversations", token => $T);
+is $r->{status}, 404, 'a shop that does not exist: 404';
+is $r->{json}{error}{code}, 'NOT_FOUND', '... the error envelope';
 $r = $s->get($base);
 is $r->{status}, 401, 'list without a session: 401';
 
@@ -389,6 +401,34 @@ $r = $s->req('POST', "$wbase/$wc->{id}/messages", '{"text":', headers => $W);
 is $r->{status}, 400, 'malformed JSON: 400';
 is $s->sql("SELECT count(*) FROM shop_messages WHERE conversation_id = '$wc->{id}'"), 3,
     'no refused widget message stored';
+
+# The widget runs on the shop's own site: any origin may call its routes, without
+# credentials (it sends X-Widget-Token, never a cookie); the team's routes stay closed
+# to such an origin.  (This stack lists no CORS origin at all.)
+my $site = 'https://teak-furniture.example';
+$r = $s->req('OPTIONS', "$wbase/$wc->{id}/messages", undef, headers => { Origin => $site,
+    'Access-Control-Request-Method' => 'POST',
+    'Access-Control-Request-Headers' => 'content-type, x-widget-token' });
+is $r->{status}, 204, "the widget's preflight from the shop's site: 204";
+is $r->{headers}{'access-control-allow-origin'}, '*', '... any origin';
+ok !exists $r->{headers}{'access-control-allow-credentials'}, '... without credentials';
+like $r->{headers}{'access-control-allow-headers'} // '', qr/\bX-Widget-Token\b/, '... X-Widget-Token allowed';
+like $r->{headers}{'access-control-allow-headers'} // '', qr/\bContent-Type\b/, '... and Content-Type';
+$r = $s->req('OPTIONS', $wbase, undef, headers => { Origin => $site,
+    'Access-Control-Request-Method' => 'POST' });
+is $r->{status}, 204, '... and the opening\'s: 204';
+$r = $s->get("$wbase/$wc->{id}/messages", headers => { %$W, Origin => $site });
+is $r->{status}, 200, 'the widget reads from that site: 200';
+is $r->{headers}{'access-control-allow-origin'}, '*', '... readable there';
+$r = $s->req('POST', "$wbase/$wc->{id}/messages", { text => 'x' }, headers => { Origin => $site });
+is $r->{status}, 401, 'an error (no token): 401';
+is $r->{headers}{'access-control-allow-origin'}, '*', '... readable too';
+for my $path ($base, "$base/$wc->{id}/messages", "/api/shops/$shop->{id}") {
+    $r = $s->req('OPTIONS', $path, undef, headers => { Origin => $site,
+        'Access-Control-Request-Method' => 'GET' });
+    my @cors = grep { /^access-control-/ } keys %{ $r->{headers} };
+    ok $r->{status} != 204 && !@cors, "the team's $path: no preflight, no CORS header";
+}
 
 # The widget's routes are limited per client address (a burst of 30 at 60 a minute).
 my $limited = 0;

@@ -175,6 +175,17 @@ $r = $s->post($base, { name => 'x' }, token => $stranger->{token});
 is $r->{status}, 404, 'a stranger: 404';
 $r = $s->get($base, token => $stranger->{token});
 is $r->{status}, 404, 'a stranger lists: 404';
+# The member check is in the list's one statement: no member is 404, a member's empty
+# list an empty page, a shop that does not exist 404 like another's.
+$r = $s->get("/api/shops/$other->{id}/forms", token => $stranger->{token});
+is $r->{status}, 200, "the stranger's own shop without forms: 200";
+is_deeply $r->{json}{data}, [], '... no rows';
+is $r->{json}{pagination}{total}, 0, '... total 0';
+$r = $s->get("/api/shops/$other->{id}/forms", token => $T);
+is $r->{status}, 404, "... and the same empty shop to a non-member: 404";
+$r = $s->get("/api/shops/00000000-0000-4000-8000-000000000000/forms", token => $T);
+is $r->{status}, 404, 'a shop that does not exist: 404';
+is $r->{json}{error}{code}, 'NOT_FOUND', '... the error envelope';
 $r = $s->get("$base/$f->{id}", token => $stranger->{token});
 is $r->{status}, 404, 'a stranger reads: 404';
 $r = $s->req('PUT', "/api/shops/$other->{id}/forms/$f->{id}", { name => 'x' }, token => $stranger->{token});
