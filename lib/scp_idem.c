@@ -56,14 +56,14 @@ static void replay(struct scp_req *r, const PGresult *res)
 		 (size_t)PQgetlength(res, 0, 4));
 }
 
-bool scp_idem_begin(struct scp_req *r, struct scp_idem *k)
+bool scp_idem_begin_for(struct scp_req *r, struct scp_idem *k, const char *owner)
 {
 	const char *key = scp_req_param(r, "HTTP_IDEMPOTENCY_KEY"), *outcome;
 	PGresult *res;
 	bool run = false;
 
-	*k = (struct scp_idem){ 0 };
-	if (!key || !r->auth.user_id)
+	*k = (struct scp_idem){ .owner = owner };
+	if (!key || !owner)
 		return true;
 	if (!valid_key(key)) {
 		scp_bad_request(r, "Idempotency-Key must be 1 to 255 printable ASCII characters");
@@ -71,7 +71,7 @@ bool scp_idem_begin(struct scp_req *r, struct scp_idem *k)
 	}
 	if (!scp_req_read_body(r, IDEM_BODY_MAX))
 		return false;
-	res = scp_q(r, "scp_idem_claim", r->auth.user_id, key, fingerprint(r));
+	res = scp_q(r, "scp_idem_claim", owner, key, fingerprint(r));
 	if (!res)
 		return false;
 	outcome = PQgetvalue(res, 0, 0);
@@ -94,6 +94,11 @@ bool scp_idem_begin(struct scp_req *r, struct scp_idem *k)
 	return run;
 }
 
+bool scp_idem_begin(struct scp_req *r, struct scp_idem *k)
+{
+	return scp_idem_begin_for(r, k, r->auth.user_id);
+}
+
 static bool run_stmt(struct scp_req *r, const char *stmt, int n, const char *const *params)
 {
 	PGresult *res;
@@ -109,7 +114,7 @@ static bool run_stmt(struct scp_req *r, const char *stmt, int n, const char *con
 
 void scp_idem_end(struct scp_req *r, const struct scp_idem *k)
 {
-	const char *const id[] = { r->auth.user_id, k->key, k->claim };
+	const char *const id[] = { k->owner, k->key, k->claim };
 	const struct scp_buf *b = r->out;
 	char status[16];
 

@@ -24,6 +24,7 @@
 struct scp_idem {
 	const char *key;	/* NULL: no key (or an anonymous caller): nothing to do */
 	const char *claim;	/* the claim this request holds, once claimed */
+	const char *owner;	/* whom the key belongs to: the caller, or a scope's id */
 };
 
 /* The statements of the claim and of the record; every family prepares them. */
@@ -36,6 +37,11 @@ extern const struct scp_stmt scp_idem_stmts[];
  * a replay, a mismatch, a duplicate in flight, or an error reading the body).
  */
 bool scp_idem_begin(struct scp_req *r, struct scp_idem *k);
+/*
+ * The same for a route with no account behind it: the key belongs to owner, a uuid the
+ * handler makes for what scopes the key (no account's id may ever be one); NULL: none.
+ */
+bool scp_idem_begin_for(struct scp_req *r, struct scp_idem *k, const char *owner);
 /* After the handler: keep its response for replays, or release the key. */
 void scp_idem_end(struct scp_req *r, const struct scp_idem *k);
 

@@ -137,9 +137,9 @@ static void order_place(struct scp_req *r)
 }
 
 /*
- * Whom an order's Idempotency-Key belongs to.  scp_idem keeps keys per caller
- * (r->auth.user_id) and ignores anonymous requests; a customer ordering through a form
- * has no account, so the claim's caller names "this form of this shop, from this client
+ * Whom an order's Idempotency-Key belongs to.  scp_idem keeps keys per caller and
+ * ignores anonymous requests; a customer ordering through a form has no account, so the
+ * key's owner (scp_idem_begin_for) names "this form of this shop, from this client
  * address" instead: a uuid made from their SHA-256, of version 8, which no account's
  * id (version 4, gen_random_uuid) can ever be.  Two customers' keys meet only when they
  * share an address (a NAT) and the key; even then the fingerprint (method, path, the
@@ -163,10 +163,10 @@ static const char *order_scope(struct scp_req *r)
 }
 
 /*
- * POST .../submissions: with an Idempotency-Key, the order runs between scp_idem_begin
- * and scp_idem_end as a flagged route's handler does (replay, 422 on another body, 409
- * while the first runs), under order_scope, which stands in for the caller only for the
- * claim and its record; without one, as ever.
+ * POST .../submissions: with an Idempotency-Key, the order runs between
+ * scp_idem_begin_for and scp_idem_end as a flagged route's handler does (replay, 422 on
+ * another body, 409 while the first runs), the key owned by order_scope; without one,
+ * as ever.
  */
 void shop_order_place(struct scp_req *r)
 {
@@ -176,12 +176,9 @@ void shop_order_place(struct scp_req *r)
 		order_place(r);
 		return;
 	}
-	r->auth.user_id = order_scope(r);
-	if (scp_idem_begin(r, &k))
+	if (scp_idem_begin_for(r, &k, order_scope(r)))
 		order_place(r);
 	scp_idem_end(r, &k);
-	/* Nobody signed in: the request is logged without a user. */
-	r->auth.user_id = NULL;
 }
 
 void shop_orders_list(struct scp_req *r)
