@@ -11,14 +11,13 @@
 #include "scp_json.h"
 #include "scp_log.h"
 #include "scp_money.h"
+#include "scp_outbox.h"
 
 #include <ctype.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 /* A token is renewed this long before PayPal says it expires. */
 #define TOKEN_MARGIN_S 60
@@ -207,27 +206,6 @@ static bool paypal_http(struct scp_req *r, const char *path, const char *body,
 	return false;
 }
 
-/* Append one line to outbox_log, as scp-worker's log transport writes them. */
-static bool outbox_line(const char *fields)
-{
-	struct scp_buf line = SCP_BUF_INIT;
-	time_t now = time(NULL);
-	char stamp[32];
-	struct tm tm;
-	bool ok;
-	int fd;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	scp_buf_addf(&line, "{\"time\":\"%s\",%s}\n", stamp, fields);
-	fd = open(scp_cfg.outbox_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	ok = fd >= 0 && write(fd, line.ptr, line.len) == (ssize_t)line.len;
-	if (fd >= 0)
-		close(fd);
-	scp_buf_release(&line);
-	return ok;
-}
-
 /* A development id: prefix and 17 upper hex digits of the request id's hash. */
 static const char *dev_id(struct scp_req *r, const char *prefix, const char *seed)
 {
@@ -263,7 +241,7 @@ static bool paypal_log(struct scp_req *r, const char *path, const char *body,
 	scp_buf_adds(&f, ",\"body\":");
 	scp_buf_add_json_str(&f, body);
 	scp_buf_adds(&f, "}");
-	ok = outbox_line(f.ptr);
+	ok = scp_outbox_append(f.ptr);
 	scp_buf_release(&f);
 	if (!ok) {
 		scp_error("paypal log transport: cannot write %s", scp_cfg.outbox_log);

@@ -12,12 +12,10 @@
 #include "scp_httpc.h"
 #include "scp_json.h"
 #include "scp_log.h"
+#include "scp_outbox.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 static void answer_release(void *doc)
 {
@@ -77,27 +75,6 @@ static void error_of(struct scp_req *r, struct scp_stripe_answer *a)
 	scp_buf_release(&b);
 }
 
-/* Append one line to outbox_log, as scp-worker's log transport writes them. */
-static bool outbox_line(const char *fields)
-{
-	struct scp_buf line = SCP_BUF_INIT;
-	time_t now = time(NULL);
-	char stamp[32];
-	struct tm tm;
-	bool ok;
-	int fd;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	scp_buf_addf(&line, "{\"time\":\"%s\",%s}\n", stamp, fields);
-	fd = open(scp_cfg.outbox_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	ok = fd >= 0 && write(fd, line.ptr, line.len) == (ssize_t)line.len;
-	if (fd >= 0)
-		close(fd);
-	scp_buf_release(&line);
-	return ok;
-}
-
 /*
  * The log transport: the request into outbox_log (never the secret key), and the
  * answer a development Stripe would give, made from the key: {id, client_secret,
@@ -119,7 +96,7 @@ static bool stripe_log(struct scp_req *r, const char *path, const char *form,
 	scp_buf_adds(&f, ",\"form\":");
 	scp_buf_add_json_str(&f, form);
 	scp_buf_adds(&f, "}");
-	ok = outbox_line(f.ptr);
+	ok = scp_outbox_append(f.ptr);
 	scp_buf_release(&f);
 	if (!ok) {
 		scp_error("stripe log transport: cannot write %s", scp_cfg.outbox_log);
