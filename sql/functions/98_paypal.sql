@@ -14,30 +14,19 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Start (or resume) the PayPal payment of a shop order: the checks are the Stripe
--- path's; the latest attempt is resumed (same PayPal-Request-Id, so PayPal answers the
--- same order) only when it is PayPal's, still open and of the same amount; otherwise a
--- new attempt gets the next number and so a new request id.
-CREATE OR REPLACE FUNCTION scp_paypal_begin(p_shop uuid, p_user uuid, p_order uuid)
+-- path's (scp_shop_payable; p_amount, minor units, the root path's); the latest
+-- attempt is resumed (same PayPal-Request-Id, so PayPal answers the same order) only
+-- when it is PayPal's, still open and of the same amount; otherwise a new attempt gets
+-- the next number and so a new request id.
+DROP FUNCTION IF EXISTS scp_paypal_begin(uuid, uuid, uuid);	-- no amount
+CREATE OR REPLACE FUNCTION scp_paypal_begin(p_shop uuid, p_user uuid, p_order uuid,
+                                            p_amount bigint DEFAULT NULL)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     o record;
     p payments;
 BEGIN
-    PERFORM scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin', 'order_manager']);
-    SELECT * INTO o FROM scp_payment_order_lock(p_order);
-    IF o.kind IS DISTINCT FROM 'shop' OR o.supplier <> p_shop THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'order not found';
-    END IF;
-    IF o.payment_status IN ('paid', 'partially_refunded', 'refunded') THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC410', MESSAGE = 'the order is already paid';
-    END IF;
-    IF o.status IN ('Cancelled', 'Return') THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409',
-            MESSAGE = format('an order in status %s cannot be paid', o.status);
-    END IF;
-    IF o.amount <= 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409', MESSAGE = 'the order''s total is 0: nothing to pay';
-    END IF;
+    SELECT * INTO o FROM scp_shop_payable(p_shop, p_user, p_order, p_amount);
     SELECT * INTO p FROM payments WHERE order_id = p_order ORDER BY attempt DESC LIMIT 1
        FOR UPDATE;
     IF NOT FOUND OR p.provider <> 'paypal' OR p.status NOT IN ('pending', 'requires_payment')
@@ -84,7 +73,12 @@ BEGIN
     IF p.id IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
     END IF;
-    -- A capture of an attempt that is over would move it backwards: 409.
+    -- A capture of an attempt that is over would move it backwards: 409; so would one
+    -- of an attempt cancelled here (scp_paypal_cancel), though failed → succeeded is a
+    -- move (a declined capture retried).
+    IF p.status = 'failed' AND p.last_error->>'type' = 'canceled' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409', MESSAGE = 'the payment was cancelled';
+    END IF;
     IF p.status NOT IN ('pending', 'requires_payment') THEN
         PERFORM scp_state_check('payment', p.status, 'succeeded');
     END IF;
@@ -254,4 +248,47 @@ BEGIN
         END IF;
     END IF;
     RETURN json_build_object('received', true, 'applied', false);
+END $$;
+
+-- The root paths' cancel of an open PayPal attempt (POST /payments/:id/cancel).  PayPal
+-- has nothing to cancel for an order that was created and not captured (it expires
+-- there), so the attempt is voided here: failed with last_error type 'canceled', as a
+-- cancelled Stripe intent, and the order follows; a capture of it is then refused
+-- (scp_paypal_of_order).  409 when it is no longer open (a capture or cancel came
+-- first).  The answer is the root one.
+CREATE OR REPLACE FUNCTION scp_paypal_cancel(p_shop uuid, p_user uuid, p_payment uuid)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    p payments;
+BEGIN
+    PERFORM scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin', 'order_manager']);
+    p := scp_payment_lock(p_payment);
+    IF p.provider <> 'paypal' OR p.status NOT IN ('pending', 'requires_payment') THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409',
+            MESSAGE = format('a payment in status %s is over', p.status);
+    END IF;
+    UPDATE payments SET status = 'failed',
+           last_error = jsonb_build_object('type', 'canceled', 'code', 'requested_by_customer',
+                                           'message', 'the payment was cancelled'),
+           failed_at = now(), updated_at = now()
+     WHERE id = p.id RETURNING * INTO p;
+    PERFORM scp_payment_settle(p);
+    RETURN scp_shop_payment_answer(scp_shop_payment_get(p_shop, p_user, p_payment), NULL);
+END $$;
+
+-- The root paths' refund (POST /payments/:id/refund, owner and admin): the payment of
+-- the Stripe intent or PayPal order p_intent, refunded by its own provider's beginning.
+-- provider says which call the answer is for.
+CREATE OR REPLACE FUNCTION scp_shop_root_refund_begin(p_user uuid, p_intent text,
+                                                      p_amount bigint, p_reason text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    w json := scp_shop_payment_by_intent(p_user, p_intent, ARRAY['owner', 'admin'], false);
+    s uuid := (w->>'shop_id')::uuid;
+    pid uuid := (w->>'payment_id')::uuid;
+BEGIN
+    RETURN scp_json_with(CASE w->>'provider'
+        WHEN 'paypal' THEN scp_paypal_refund_begin(s, p_user, pid, p_amount, p_reason)
+        ELSE scp_shop_refund_begin(s, p_user, pid, p_amount, p_reason) END,
+        'provider', w->'provider');
 END $$;
