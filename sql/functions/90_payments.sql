@@ -444,47 +444,64 @@ BEGIN
     RETURN applied;
 END $$;
 
--- One verified Stripe event (POST /webhooks/stripe), once: its id is the dedupe key,
--- inserted in this transaction.  payment_intent.succeeded, payment_intent.payment_failed
--- and charge.refunded are applied to the payment of their intent when the move is
--- forward (state_moves); anything else, an intent that is not ours, or a move backwards
--- is acknowledged and changes nothing.
-CREATE OR REPLACE FUNCTION scp_stripe_event(p_event jsonb) RETURNS json
-LANGUAGE plpgsql AS $$
+-- One verified provider event, once: the part every provider's webhook shares.  The
+-- event must be one (an id of 1-300 characters, a type, its object an object: SC400
+-- "not a <name> event" otherwise); its id is the dedupe key in webhook_deliveries,
+-- inserted in this transaction, so concurrent replays have one effect.  A new event
+-- goes to the provider's own apply function p_apply(type text, object jsonb) →
+-- boolean, which parses it, finds its payment and moves it (forward only, through
+-- the core's functions); what it says is the answer's `applied`.
+CREATE OR REPLACE FUNCTION scp_webhook_event(p_provider text, p_name text, p_id jsonb,
+                                             p_type text, p_object jsonb, p_apply regproc)
+RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
-    typ text := p_event->>'type';
-    obj jsonb := p_event->'data'->'object';
-    intent text;
-    pid text;
-    p payments;
-    applied boolean := false;
+    applied boolean;
 BEGIN
-    IF jsonb_typeof(p_event->'id') IS DISTINCT FROM 'string' OR typ IS NULL
-       OR length(p_event->>'id') NOT BETWEEN 1 AND 300
-       OR jsonb_typeof(obj) IS DISTINCT FROM 'object' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC400', MESSAGE = 'not a Stripe event';
+    IF jsonb_typeof(p_id) IS DISTINCT FROM 'string' OR p_type IS NULL
+       OR length(p_id #>> '{}') NOT BETWEEN 1 AND 300
+       OR jsonb_typeof(p_object) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC400', MESSAGE = format('not a %s event', p_name);
     END IF;
     INSERT INTO webhook_deliveries (provider, delivery_key, topic)
-        VALUES ('stripe', p_event->>'id', typ) ON CONFLICT DO NOTHING;
+        VALUES (p_provider, p_id #>> '{}', p_type) ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
         RETURN json_build_object('received', true, 'duplicate', true);
     END IF;
-    intent := CASE WHEN typ LIKE 'payment_intent.%' THEN obj->>'id'
-                   ELSE obj->>'payment_intent' END;
+    EXECUTE format('SELECT %s($1, $2)', p_apply) INTO applied USING p_type, p_object;
+    RETURN json_build_object('received', true, 'applied', coalesce(applied, false));
+END $$;
+
+-- A Stripe event's effect (scp_webhook_event's p_apply): payment_intent.succeeded,
+-- payment_intent.payment_failed and charge.refunded are applied to the payment of
+-- their intent when the move is forward (state_moves); anything else, an intent that
+-- is not ours, or a move backwards changes nothing (false).
+CREATE OR REPLACE FUNCTION scp_stripe_event_apply(typ text, obj jsonb) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    intent text := CASE WHEN typ LIKE 'payment_intent.%' THEN obj->>'id'
+                        ELSE obj->>'payment_intent' END;
+    pid text := obj->'metadata'->>'payment_id';
+    p payments;
+BEGIN
     IF typ NOT IN ('payment_intent.succeeded', 'payment_intent.payment_failed',
                    'charge.refunded') OR intent IS NULL THEN
-        RETURN json_build_object('received', true, 'applied', false);
+        RETURN false;
     END IF;
     SELECT * INTO p FROM payments WHERE intent_id = intent;
     -- An event may outrun our recording of the intent's id: the metadata names the row.
-    pid := obj->'metadata'->>'payment_id';
     IF NOT FOUND AND typ LIKE 'payment_intent.%'
        AND pid ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
         SELECT * INTO p FROM payments WHERE id = pid::uuid AND intent_id IS NULL;
     END IF;
     IF p.id IS NULL THEN
-        RETURN json_build_object('received', true, 'applied', false);
+        RETURN false;
     END IF;
-    RETURN json_build_object('received', true,
-                             'applied', scp_payment_intent_apply(p.id, typ, intent, obj));
+    RETURN scp_payment_intent_apply(p.id, typ, intent, obj);
 END $$;
+
+-- One verified Stripe event (POST /webhooks/stripe), once (scp_webhook_event).
+CREATE OR REPLACE FUNCTION scp_stripe_event(p_event jsonb) RETURNS json
+LANGUAGE sql AS $$
+    SELECT scp_webhook_event('stripe', 'Stripe', p_event->'id', p_event->>'type',
+                             p_event->'data'->'object', 'scp_stripe_event_apply')
+$$;

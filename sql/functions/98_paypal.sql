@@ -179,44 +179,30 @@ BEGIN
                          to_json((SELECT paypal_refund_id FROM refunds WHERE id = p_refund)));
 END $$;
 
--- One verified PayPal webhook event (POST /webhooks/paypal), once: its id is the dedupe
--- key, inserted in this transaction.  PAYMENT.CAPTURE.COMPLETED and .DENIED are
--- applied to the payment of the capture's order (supplementary_data.related_ids.
--- order_id), .REFUNDED (a refund) to the payment of the refunded capture; anything else,
--- a payment that is not ours, or a move backwards is acknowledged and changes nothing.
-CREATE OR REPLACE FUNCTION scp_paypal_event(p_event jsonb) RETURNS json
+-- A PayPal event's effect (scp_webhook_event's p_apply; res, its resource).
+-- PAYMENT.CAPTURE.COMPLETED and .DENIED are applied to the payment of the capture's
+-- order (supplementary_data.related_ids.order_id), .REFUNDED (a refund) to the payment
+-- of the refunded capture; anything else, a payment that is not ours, or a move
+-- backwards changes nothing (false).
+CREATE OR REPLACE FUNCTION scp_paypal_event_apply(typ text, res jsonb) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
-    typ text := p_event->>'event_type';
-    res jsonb := p_event->'resource';
     -- the resource's amount (PayPal's value, major units), exactly, in minor units
-    p_minor bigint := CASE WHEN p_event->'resource'->'amount'->>'value'
-                                ~ '^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$'
-                           THEN ((p_event->'resource'->'amount'->>'value')::numeric * 100)::bigint
+    p_minor bigint := CASE WHEN res->'amount'->>'value' ~ '^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$'
+                           THEN ((res->'amount'->>'value')::numeric * 100)::bigint
                       END;
     p payments;
     up text;
 BEGIN
-    IF jsonb_typeof(p_event->'id') IS DISTINCT FROM 'string' OR typ IS NULL
-       OR length(p_event->>'id') NOT BETWEEN 1 AND 300
-       OR jsonb_typeof(res) IS DISTINCT FROM 'object' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC400', MESSAGE = 'not a PayPal event';
-    END IF;
-    INSERT INTO webhook_deliveries (provider, delivery_key, topic)
-        VALUES ('paypal', p_event->>'id', typ) ON CONFLICT DO NOTHING;
-    IF NOT FOUND THEN
-        RETURN json_build_object('received', true, 'duplicate', true);
-    END IF;
     IF typ IN ('PAYMENT.CAPTURE.COMPLETED', 'PAYMENT.CAPTURE.DENIED') THEN
         SELECT * INTO p FROM payments
          WHERE paypal_order_id = res->'supplementary_data'->'related_ids'->>'order_id';
         IF p.id IS NULL THEN
-            RETURN json_build_object('received', true, 'applied', false);
+            RETURN false;
         END IF;
-        RETURN json_build_object('received', true, 'applied',
-            scp_paypal_capture_apply(p.id, CASE typ WHEN 'PAYMENT.CAPTURE.COMPLETED'
-                                                    THEN 'COMPLETED' ELSE 'DECLINED' END,
-                                     res->>'id', p_minor, res->'amount'->>'currency_code'));
+        RETURN scp_paypal_capture_apply(p.id, CASE typ WHEN 'PAYMENT.CAPTURE.COMPLETED'
+                                              THEN 'COMPLETED' ELSE 'DECLINED' END,
+                                        res->>'id', p_minor, res->'amount'->>'currency_code');
     ELSIF typ = 'PAYMENT.CAPTURE.REFUNDED' THEN
         -- The resource is the refund; its link "up" names the refunded capture.  A
         -- refund of ours is settled; one made elsewhere (PayPal's dashboard) is
@@ -227,14 +213,14 @@ BEGIN
          WHERE l->>'rel' = 'up' LIMIT 1;
         SELECT * INTO p FROM payments WHERE paypal_capture_id = up;
         IF p.id IS NULL OR res->>'status' IS DISTINCT FROM 'COMPLETED' THEN
-            RETURN json_build_object('received', true, 'applied', false);
+            RETURN false;
         END IF;
         p := scp_payment_lock(p.id);
         IF EXISTS (SELECT 1 FROM refunds WHERE paypal_refund_id = res->>'id') THEN
             PERFORM scp_paypal_refund_done((SELECT id FROM refunds
                                              WHERE paypal_refund_id = res->>'id'),
                                            res->>'id', 'COMPLETED', NULL);
-            RETURN json_build_object('received', true, 'applied', true);
+            RETURN true;
         END IF;
         IF p.status IN ('succeeded', 'partially_refunded') AND p_minor > 0
            AND scp_payment_refundable(p) > 0 THEN
@@ -244,11 +230,18 @@ BEGIN
                         p.currency, 'succeeded', 'paypal-refund-' || (res->>'id'),
                         res->>'id');
             PERFORM scp_payment_settle(p);
-            RETURN json_build_object('received', true, 'applied', true);
+            RETURN true;
         END IF;
     END IF;
-    RETURN json_build_object('received', true, 'applied', false);
+    RETURN false;
 END $$;
+
+-- One verified PayPal webhook event (POST /webhooks/paypal), once (scp_webhook_event).
+CREATE OR REPLACE FUNCTION scp_paypal_event(p_event jsonb) RETURNS json
+LANGUAGE sql AS $$
+    SELECT scp_webhook_event('paypal', 'PayPal', p_event->'id', p_event->>'event_type',
+                             p_event->'resource', 'scp_paypal_event_apply')
+$$;
 
 -- The root paths' cancel of an open PayPal attempt (POST /payments/:id/cancel).  PayPal
 -- has nothing to cancel for an order that was created and not captured (it expires
