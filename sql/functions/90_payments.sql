@@ -224,18 +224,24 @@ BEGIN
     RETURN p;
 END $$;
 
--- Stripe created the intent: record its id; the order is processing.  The answer is
--- the payment (the client_secret is added by the caller and never stored).
+-- The provider created the attempt's object: its id recorded (p_intent: Stripe's
+-- intent, or PayPal's order for a PayPal attempt; a recorded one is kept); the attempt
+-- awaits the customer and the order is processing.  The answer is the payment (the
+-- client_secret or approve link is added by the caller and never stored).
 CREATE OR REPLACE FUNCTION scp_payment_created(p_payment uuid, p_intent text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     p payments := scp_payment_lock(p_payment);
+    paypal boolean := p.provider = 'paypal';
 BEGIN
-    IF p.status = 'pending' THEN
-        UPDATE payments SET status = 'requires_payment', intent_id = p_intent,
-               updated_at = now() WHERE id = p.id RETURNING * INTO p;
-    ELSIF p.intent_id IS NULL THEN
-        UPDATE payments SET intent_id = p_intent, updated_at = now()
+    IF p.status = 'pending' OR (paypal AND p.paypal_order_id IS NULL)
+       OR (NOT paypal AND p.intent_id IS NULL) THEN
+        UPDATE payments SET
+               status = CASE status WHEN 'pending' THEN 'requires_payment' ELSE status END,
+               intent_id = CASE WHEN paypal THEN intent_id ELSE coalesce(intent_id, p_intent) END,
+               paypal_order_id = CASE WHEN paypal THEN coalesce(paypal_order_id, p_intent)
+                                      ELSE paypal_order_id END,
+               updated_at = now()
          WHERE id = p.id RETURNING * INTO p;
     END IF;
     PERFORM scp_payment_order_sync(p.order_id);
@@ -316,9 +322,13 @@ END $$;
 -- (anyone else: 404).  The order must have captured money left to refund (409
 -- otherwise: "cannot move from unpaid to refunded"); p_amount (minor units; NULL: all
 -- that is left) may not exceed what is left (422).  The refund row is written pending,
--- with its Idempotency-Key, before Stripe is called.
+-- with its Idempotency-Key, before the provider is called.  The payment refunded is
+-- the order's with the most left to refund, or p_payment (a provider refunding its
+-- own payment).
+DROP FUNCTION IF EXISTS scp_refund_begin(uuid, uuid, text, uuid, bigint, text);	-- no payment
 CREATE OR REPLACE FUNCTION scp_refund_begin(p_order uuid, p_user uuid, p_role text,
-                                            p_supplier uuid, p_amount bigint, p_reason text)
+                                            p_supplier uuid, p_amount bigint, p_reason text,
+                                            p_payment uuid DEFAULT NULL)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     o record;
@@ -336,8 +346,12 @@ BEGIN
     END IF;
     SELECT * INTO p FROM payments WHERE order_id = p_order
        AND status IN ('succeeded', 'partially_refunded')
+       AND (p_payment IS NULL OR id = p_payment)
      ORDER BY scp_payment_refundable(payments) DESC, attempt LIMIT 1 FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT FOUND AND p_payment IS NOT NULL THEN
+        PERFORM scp_state_check('payment', (SELECT status FROM payments WHERE id = p_payment),
+                                'refunded');
+    ELSIF NOT FOUND THEN
         PERFORM scp_state_check('payment', o.payment_status, 'refunded');
     END IF;
     left_ := scp_payment_refundable(p);

@@ -112,6 +112,20 @@ BEGIN
     RETURN id_;
 END $$;
 
+-- The shop's payment p_payment, or 404 (none, or another shop's).
+CREATE OR REPLACE FUNCTION scp_shop_payment_of(p_shop uuid, p_payment uuid)
+RETURNS payments LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    p payments;
+BEGIN
+    SELECT p_.* INTO p FROM payments p_ JOIN shop_orders h ON h.id = p_.shop_order_id
+     WHERE p_.id = p_payment AND h.shop_id = p_shop;
+    IF p.id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    END IF;
+    RETURN p;
+END $$;
+
 -- Start a refund of a shop payment (owner, admin): the core's refund of its order,
 -- never more than is left of what was captured (422), none when nothing was (409).
 CREATE OR REPLACE FUNCTION scp_shop_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
@@ -119,23 +133,16 @@ CREATE OR REPLACE FUNCTION scp_shop_refund_begin(p_shop uuid, p_user uuid, p_pay
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     r text := scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin']);
-    o uuid;
-    v_provider text;
+    p payments := scp_shop_payment_of(p_shop, p_payment);
 BEGIN
-    SELECT p.shop_order_id, p.provider INTO o, v_provider
-      FROM payments p JOIN shop_orders h ON h.id = p.shop_order_id
-     WHERE p.id = p_payment AND h.shop_id = p_shop;
-    IF o IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
-    END IF;
     -- Stripe refunds only what Stripe took: a PayPal payment's refund is PayPal's call.
-    IF v_provider <> 'stripe' THEN
+    IF p.provider <> 'stripe' THEN
         RAISE EXCEPTION USING ERRCODE = 'SC409',
             MESSAGE = format('a %s payment is refunded at /shops/:shopId/payments/%s/:id/refund',
-                             v_provider, v_provider);
+                             p.provider, p.provider);
     END IF;
-    RETURN scp_json_with(scp_refund_begin(o, p_user, r, p_shop, p_amount, p_reason),
-                         'order_id', to_json(o));
+    RETURN scp_json_with(scp_refund_begin(p.order_id, p_user, r, p_shop, p_amount, p_reason),
+                         'order_id', to_json(p.order_id));
 END $$;
 
 -- Confirming: the intent as Stripe answered it when read back (p_intent, Stripe's

@@ -43,21 +43,13 @@ BEGIN
         'request_id', p.idempotency_key, 'order_id', p_order);
 END $$;
 
--- PayPal created the order: its id recorded, the attempt awaits the buyer's approval.
+-- PayPal created the order: its id recorded (the core's scp_payment_created), the
+-- attempt awaits the buyer's approval.
 CREATE OR REPLACE FUNCTION scp_paypal_created(p_payment uuid, p_paypal_order text)
 RETURNS json LANGUAGE plpgsql AS $$
-DECLARE
-    p payments := scp_payment_lock(p_payment);
 BEGIN
-    IF p.status = 'pending' THEN
-        UPDATE payments SET status = 'requires_payment', paypal_order_id = p_paypal_order,
-               updated_at = now() WHERE id = p.id RETURNING * INTO p;
-    ELSIF p.paypal_order_id IS NULL THEN
-        UPDATE payments SET paypal_order_id = p_paypal_order, updated_at = now()
-         WHERE id = p.id RETURNING * INTO p;
-    END IF;
-    PERFORM scp_payment_order_sync(p.order_id);
-    RETURN scp_paypal_payment_json(p);
+    PERFORM scp_payment_created(p_payment, p_paypal_order);
+    RETURN (SELECT scp_paypal_payment_json(p) FROM payments p WHERE p.id = p_payment);
 END $$;
 
 -- The shop's PayPal payment of PayPal order p_paypal_order, for capturing (owner,
@@ -125,39 +117,22 @@ BEGIN
     RETURN (SELECT scp_paypal_payment_json(p) FROM payments p WHERE p.id = p_payment);
 END $$;
 
--- Start a refund of a shop's PayPal payment (owner, admin): the core's refund, never
--- more than is left of what was captured (422), none when nothing was (409).  The
--- answer adds the capture to refund.
+-- Start a refund of a shop's PayPal payment (owner, admin): the core's refund of that
+-- payment, never more than is left of what was captured (422), none when nothing was
+-- (409).  The answer adds the capture to refund.
 CREATE OR REPLACE FUNCTION scp_paypal_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
                                                    p_amount bigint, p_reason text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     r text := scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin']);
-    p payments;
-    b json;
+    p payments := scp_shop_payment_of(p_shop, p_payment);
 BEGIN
-    SELECT p_.* INTO p FROM payments p_ JOIN shop_orders h ON h.id = p_.shop_order_id
-     WHERE p_.id = p_payment AND h.shop_id = p_shop AND p_.provider = 'paypal';
-    IF p.id IS NULL THEN
+    IF p.provider <> 'paypal' THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
     END IF;
-    PERFORM scp_payment_order_lock(p.order_id);
-    SELECT * INTO p FROM payments WHERE id = p_payment FOR UPDATE;
-    IF p.status NOT IN ('succeeded', 'partially_refunded') THEN
-        PERFORM scp_state_check('payment', p.status, 'refunded');
-    END IF;
-    IF scp_payment_refundable(p) <= 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC410',
-            MESSAGE = 'nothing is left to refund: the rest is being refunded';
-    END IF;
-    IF p_amount IS NOT NULL AND p_amount > scp_payment_refundable(p) THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'amount',
-            MESSAGE = format('may not exceed what is left to refund (%s)',
-                             scp_amount(scp_payment_refundable(p)));
-    END IF;
-    b := scp_refund_begin(p.order_id, p_user, r, p_shop, p_amount, p_reason);
-    RETURN scp_json_with(scp_json_with(b, 'capture_id', to_json(p.paypal_capture_id)),
-                         'currency', to_json(p.currency));
+    RETURN scp_json_with(scp_json_with(
+        scp_refund_begin(p.order_id, p_user, r, p_shop, p_amount, p_reason, p.id),
+        'capture_id', to_json(p.paypal_capture_id)), 'currency', to_json(p.currency));
 END $$;
 
 -- PayPal answered a refund: COMPLETED is succeeded, PENDING still under way, anything
