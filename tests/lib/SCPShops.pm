@@ -7,7 +7,8 @@ use warnings;
 use Exporter 'import';
 use JSON::PP ();
 
-our @EXPORT = qw(shop_account shop_staff shop_order shop_call fields_of err pstatus ORIGIN);
+our @EXPORT = qw(shop_account shop_staff shop_order shop_call fields_of err pstatus stripe_form
+                 ORIGIN);
 
 # The frontend's Origin, allowed by the tests that start with SCP_CORS_ORIGINS => ORIGIN.
 use constant ORIGIN => 'http://shop.example';
@@ -73,6 +74,19 @@ sub fields_of {
 
 # "status CODE" of an answer.
 sub err { my ($r) = @_; "$r->{status} " . ($r->{json}{error}{code} // '-') }
+
+# The form a request to the Stripe fake carried (its application/x-www-form-urlencoded
+# body), {key => value}.
+sub stripe_form {
+    my ($q) = @_;
+    my %f;
+    for (split /&/, $q->{body} // '') {
+        my ($k, $v) = map { my $x = $_ // ''; $x =~ tr/+/ /; $x =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge; $x }
+            split /=/, $_, 2;
+        $f{$k} = $v;
+    }
+    return \%f;
+}
 
 # A shop order's payment status.
 sub pstatus { $_[0]->sql("SELECT payment_status FROM shop_orders WHERE id = :'p1'", $_[1]) }

@@ -26,15 +26,7 @@ my $T = $owner->{token};
 
 sub stripe_got {
     my @r = $s->fake_requests('stripe');
-    for my $q (@r) {
-        my %f;
-        for (split /&/, $q->{body} // '') {
-            my ($k, $v) = map { my $x = $_ // ''; $x =~ tr/+/ /; $x =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge; $x }
-                split /=/, $_, 2;
-            $f{$k} = $v;
-        }
-        $q->{form} = \%f;
-    }
+    $_->{form} = stripe_form($_) for @r;
     return @r;
 }
 my $evseq = 0;

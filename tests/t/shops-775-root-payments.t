@@ -16,16 +16,6 @@ use SCPShops;
 my $allowed = ORIGIN;
 our $s = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed }, fakes => ['stripe']);
 sub call { shop_call($s, @_) }
-sub stripe_form {
-    my ($q) = @_;
-    my %f;
-    for (split /&/, $q->{body} // '') {
-        my ($k, $v) = map { my $x = $_ // ''; $x =~ tr/+/ /; $x =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge; $x }
-            split /=/, $_, 2;
-        $f{$k} = $v;
-    }
-    return \%f;
-}
 sub last_stripe { my @r = $s->fake_requests('stripe'); return $r[-1] }
 sub nstripe { scalar(my @r = $s->fake_requests('stripe')) }
 
