@@ -115,6 +115,14 @@ static bool stripe_intent(const char *id)
 	return scp_stripe_id(id) && !strncmp(id, "pi_", 3);
 }
 
+/* Is the payment (a row naming its provider) PayPal's? */
+static bool paypal_payment(json_object *row)
+{
+	const char *p = scp_stripe_member(row, "provider");
+
+	return p && !strcmp(p, "paypal");
+}
+
 /* The path's :id must be an intent or PayPal order id; anything else names nothing. */
 static bool path_intent(struct scp_req *r)
 {
@@ -233,7 +241,7 @@ void shop_root_payment_confirm(struct scp_req *r)
 	res = scp_q(r, "root_pay_open", r->auth.user_id, intent);
 	if (!res || !(who = scp_stripe_row_doc(r, res)))
 		return;
-	if (strcmp(scp_stripe_member(who, "provider"), "stripe")) {
+	if (paypal_payment(who)) {
 		scp_field_error(r, "provider", "the payment is PayPal's");
 		scp_fields_send(r);
 		return;
@@ -282,7 +290,7 @@ void shop_root_payment_refund(struct scp_req *r)
 		    reason ? reason : REASON_DEFAULT);
 	if (!res || !(begin = scp_stripe_row_doc(r, res)))
 		return;
-	if (!strcmp(scp_stripe_member(begin, "provider"), "paypal"))
+	if (paypal_payment(begin))
 		shop_paypal_refund_send(r, begin, "root_paypal_refund_done");
 	else
 		shop_payment_refund_send(r, begin, "root_refund_done");
@@ -307,7 +315,7 @@ void shop_root_payment_cancel(struct scp_req *r)
 		return;
 	shop = scp_stripe_member(who, "shop_id");
 	pay = scp_stripe_member(who, "payment_id");
-	if (!strcmp(scp_stripe_member(who, "provider"), "paypal")) {
+	if (paypal_payment(who)) {
 		res = scp_q(r, "root_paypal_cancel", shop, r->auth.user_id, pay);
 		if (res)
 			scp_send_row_json(r, 200, res);

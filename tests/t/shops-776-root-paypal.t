@@ -96,6 +96,8 @@ my $oo = shop_order($s, $other, $stranger->{token}, 1);
 is err(intent($owner, $oo, 19.99)), '404 NOT_FOUND', "an order of another shop: 404";
 is $s->req('POST', $I, '{"orderId":', headers => { Cookie => "scp_session=$owner->{token}",
            Origin => ORIGIN })->{status}, 400, 'malformed JSON: 400';
+is $s->req('POST', $I, '{"orderId":"' . ('x' x (2 * 1024 * 1024)) . '"}', headers => {
+           Cookie => "scp_session=$owner->{token}", Origin => ORIGIN })->{status}, 413, 'an oversized body: 413';
 is attempts($o2), 0, 'no attempt written by a refused intent';
 is attempts($oo), 0, "nothing written for another shop's order";
 is scalar got(), $before, 'PayPal not called';
@@ -152,6 +154,8 @@ for my $case (
     is $r->{status}, 422, "confirm, $name: 422";
     is_deeply [sort keys %{ fields_of($r) }], [sort @$want], "confirm, $name: fields";
 }
+is $s->req('POST', $CF, '{"paymentIntentId":', headers => { Cookie => "scp_session=$owner->{token}",
+           Origin => ORIGIN })->{status}, 400, 'confirm, malformed JSON: 400';
 my $CB = { paymentIntentId => $PP, paymentMethodId => 'paypal', provider => 'paypal' };
 is err(call($agent, 'POST', $CF, $CB)), '403 FORBIDDEN', 'confirm as a support agent: 403';
 is err(call($stranger, 'POST', $CF, $CB)), '404 NOT_FOUND', 'confirm as a stranger: 404';
