@@ -105,7 +105,7 @@ void shop_paypal_order_send(struct scp_req *r, const char *order, json_object *b
 	scp_buf_add_json_str(&body, value);
 	scp_buf_adds(&body, "}}]}");
 	ok = scp_paypal_post(r, "/v2/checkout/orders", body.ptr,
-			     scp_stripe_member(begin, "request_id"), cur, value, &a);
+			     scp_stripe_member(begin, "idempotency_key"), cur, value, &a);
 	scp_buf_release(&body);
 	if (!ok) {
 		/* PayPal refused the request itself (400, 422): the attempt is over, the

@@ -181,26 +181,31 @@ BEGIN
     RETURN scp_payment_attempt(p_order, o.kind, p_user, o.amount, o.currency);
 END $$;
 
--- The attempt to send to Stripe for an order already locked and checked by its caller
--- (scp_payment_begin, scp_shop_payment_begin): the latest attempt is resumed, with its
--- Idempotency-Key, unless it failed or the amount changed: then a new attempt gets a
--- new key.
+-- The attempt to send to the provider (p_provider: stripe, or paypal for a shop order)
+-- for an order already locked and checked by its caller (scp_payment_begin,
+-- scp_shop_payment_begin, scp_paypal_begin): the latest attempt is resumed, with its
+-- Idempotency-Key (PayPal's PayPal-Request-Id), when it is that provider's, still open
+-- and of the same amount; otherwise (it failed, the amount changed, or it is the other
+-- provider's, which is left as it is) a new attempt gets the next number and so a new
+-- key.
+DROP FUNCTION IF EXISTS scp_payment_attempt(uuid, text, uuid, bigint, text);	-- Stripe's only
 CREATE OR REPLACE FUNCTION scp_payment_attempt(p_order uuid, p_kind text, p_user uuid,
-                                               p_amount bigint, p_currency text)
+                                               p_amount bigint, p_currency text,
+                                               p_provider text DEFAULT 'stripe')
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     p payments;
 BEGIN
     SELECT * INTO p FROM payments WHERE order_id = p_order ORDER BY attempt DESC LIMIT 1
        FOR UPDATE;
-    IF NOT FOUND OR p.status NOT IN ('pending', 'requires_payment') OR p.amount <> p_amount
-       OR p.currency <> p_currency THEN
+    IF NOT FOUND OR p.provider <> p_provider OR p.status NOT IN ('pending', 'requires_payment')
+       OR p.amount <> p_amount OR p.currency <> p_currency THEN
         INSERT INTO payments (order_kind, catalog_order_id, auction_order_id, shop_order_id,
-                              payer_id, attempt, amount, currency, idempotency_key)
+                              payer_id, attempt, provider, amount, currency, idempotency_key)
             VALUES (p_kind, CASE p_kind WHEN 'catalog' THEN p_order END,
                     CASE p_kind WHEN 'auction' THEN p_order END,
                     CASE p_kind WHEN 'shop' THEN p_order END, p_user,
-                    coalesce(p.attempt, 0) + 1, p_amount, p_currency,
+                    coalesce(p.attempt, 0) + 1, p_provider, p_amount, p_currency,
                     format('scp-order-%s-attempt-%s', p_order, coalesce(p.attempt, 0) + 1))
             RETURNING * INTO p;
     END IF;

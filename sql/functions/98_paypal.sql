@@ -14,33 +14,21 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Start (or resume) the PayPal payment of a shop order: the checks are the Stripe
--- path's (scp_shop_payable; p_amount, minor units, the root path's); the latest
--- attempt is resumed (same PayPal-Request-Id, so PayPal answers the same order) only
--- when it is PayPal's, still open and of the same amount; otherwise a new attempt gets
--- the next number and so a new request id.
+-- path's (scp_shop_payable; p_amount, minor units, the root path's), the attempt the
+-- core's (scp_payment_attempt): the latest is resumed (same PayPal-Request-Id, so
+-- PayPal answers the same order) only when it is PayPal's, still open and of the same
+-- amount; otherwise a new attempt gets the next number and so a new request id.
 DROP FUNCTION IF EXISTS scp_paypal_begin(uuid, uuid, uuid);	-- no amount
 CREATE OR REPLACE FUNCTION scp_paypal_begin(p_shop uuid, p_user uuid, p_order uuid,
                                             p_amount bigint DEFAULT NULL)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     o record;
-    p payments;
 BEGIN
     SELECT * INTO o FROM scp_shop_payable(p_shop, p_user, p_order, p_amount);
-    SELECT * INTO p FROM payments WHERE order_id = p_order ORDER BY attempt DESC LIMIT 1
-       FOR UPDATE;
-    IF NOT FOUND OR p.provider <> 'paypal' OR p.status NOT IN ('pending', 'requires_payment')
-       OR p.amount <> o.amount OR p.currency <> o.currency THEN
-        INSERT INTO payments (order_kind, shop_order_id, payer_id, attempt, provider, amount,
-                              currency, idempotency_key)
-            VALUES ('shop', p_order, p_user, coalesce(p.attempt, 0) + 1, 'paypal', o.amount,
-                    o.currency,
-                    format('scp-order-%s-attempt-%s', p_order, coalesce(p.attempt, 0) + 1))
-            RETURNING * INTO p;
-    END IF;
-    RETURN json_build_object('payment_id', p.id, 'attempt', p.attempt,
-        'amount_minor', p.amount, 'currency', p.currency,
-        'request_id', p.idempotency_key, 'order_id', p_order);
+    -- PayPal's currency_code is upper case (the attempt answers Stripe's lower case).
+    RETURN (scp_payment_attempt(p_order, 'shop', p_user, o.amount, o.currency, 'paypal')::jsonb
+            || jsonb_build_object('currency', o.currency))::json;
 END $$;
 
 -- PayPal created the order: its id recorded (the core's scp_payment_created), the

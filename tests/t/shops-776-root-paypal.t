@@ -249,6 +249,21 @@ is $r->{status}, 201, 'a new intent after the cancel: 201';
 isnt $r->{json}{paymentIntent}{id}, $PC, 'another PayPal order';
 is attempts($oc), 2, 'a second attempt';
 
+# --- the other provider: a Stripe intent after a PayPal order, and back ------------------------
+my $ox = shop_order($s, $shop, $owner->{token}, 1);
+my $PX = intent($owner, $ox, 19.99)->{json}{paymentIntent}{id};
+$r = call($owner, 'POST', $I, { orderId => $ox, amount => 19.99, provider => 'stripe' });
+is $r->{status}, 201, 'a Stripe intent for an order with an open PayPal order: 201';
+like $r->{json}{paymentIntent}{id}, qr/^pi_/, '... a Stripe intent (the log transport\'s)';
+is $r->{json}{paymentIntent}{provider}, 'stripe', '... provider stripe';
+is $s->sql("SELECT string_agg(concat_ws(':', attempt, provider, paypal_order_id IS NOT NULL,"
+           . " intent_id IS NOT NULL), ' ' ORDER BY attempt) FROM payments WHERE shop_order_id = :'p1'", $ox),
+    '1:paypal:t:f 2:stripe:f:t',
+    "a new attempt of Stripe's: the PayPal one left as it is, each with its own id";
+$r = intent($owner, $ox, 19.99);
+isnt $r->{json}{paymentIntent}{id}, $PX, 'PayPal again: a new order (the latest attempt is Stripe\'s)';
+is attempts($ox), 3, 'attempt 3';
+
 # --- races ----------------------------------------------------------------------------------------
 my $o5 = shop_order($s, $shop, $owner->{token}, 2);
 my @res = parallel(5, sub { my $x = intent($owner, $o5, 39.98);
