@@ -146,6 +146,20 @@ static void settle_error(struct scp_req *r, const struct scp_stripe_answer *a)
 	scp_stripe_send_error(r, a);
 }
 
+/*
+ * Stripe's answer to a confirm or cancel of payment pay of shop, applied by statement
+ * stmt ($1 shop, $2 caller, $3 payment, $4 the intent) and answered 200.
+ */
+static void settled_send(struct scp_req *r, const char *stmt, const char *shop,
+			 const char *pay, const struct scp_stripe_answer *a)
+{
+	PGresult *res = scp_q(r, stmt, shop, r->auth.user_id, pay,
+			      json_object_to_json_string_ext(a->doc, JSON_C_TO_STRING_PLAIN));
+
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
 /* Stripe's intent for an attempt begun. */
 static void intent_stripe(struct scp_req *r, const char *order, json_object *begin)
 {
@@ -253,14 +267,10 @@ void shop_root_payment_confirm(struct scp_req *r)
 			     form.ptr, scp_arena_printf(r->arena, "scp-confirm-%s-%s", pay, pm),
 			     "pi", &a);
 	scp_buf_release(&form);
-	if (!ok) {
+	if (ok)
+		settled_send(r, "root_pay_confirm", shop, pay, &a);
+	else
 		settle_error(r, &a);
-		return;
-	}
-	res = scp_q(r, "root_pay_confirm", shop, r->auth.user_id, pay,
-		    json_object_to_json_string_ext(a.doc, JSON_C_TO_STRING_PLAIN));
-	if (res)
-		scp_send_row_json(r, 200, res);
 }
 
 void shop_root_payment_get(struct scp_req *r)
@@ -321,13 +331,8 @@ void shop_root_payment_cancel(struct scp_req *r)
 			scp_send_row_json(r, 200, res);
 		return;
 	}
-	if (!scp_stripe_cancel(r, r->params[0], scp_arena_printf(r->arena, "scp-cancel-%s", pay),
-			       &a)) {
+	if (scp_stripe_cancel(r, r->params[0], scp_arena_printf(r->arena, "scp-cancel-%s", pay), &a))
+		settled_send(r, "root_pay_cancel", shop, pay, &a);
+	else
 		settle_error(r, &a);
-		return;
-	}
-	res = scp_q(r, "root_pay_cancel", shop, r->auth.user_id, pay,
-		    json_object_to_json_string_ext(a.doc, JSON_C_TO_STRING_PLAIN));
-	if (res)
-		scp_send_row_json(r, 200, res);
 }

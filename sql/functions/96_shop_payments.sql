@@ -126,24 +126,39 @@ BEGIN
     RETURN p;
 END $$;
 
--- Start a refund of a shop payment (owner, admin): the core's refund of its order,
--- never more than is left of what was captured (422), none when nothing was (409).
-CREATE OR REPLACE FUNCTION scp_shop_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
-                                                 p_amount bigint, p_reason text)
+-- Start a refund of the shop's payment p_payment by its provider p_provider (owner,
+-- admin; the paths of each provider call it): the core's refund of that payment, never
+-- more than is left of what was captured (422), none when nothing was (409).  Each
+-- provider refunds only what it took: the Stripe path answers 409 for a PayPal payment,
+-- naming its path; the PayPal path names PayPal's payments only (404 for another).
+-- The answer adds what the provider's call needs: the order, PayPal's capture, the
+-- currency.
+CREATE OR REPLACE FUNCTION scp_shop_refund_of(p_shop uuid, p_user uuid, p_payment uuid,
+                                              p_amount bigint, p_reason text,
+                                              p_provider text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     r text := scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin']);
     p payments := scp_shop_payment_of(p_shop, p_payment);
 BEGIN
-    -- Stripe refunds only what Stripe took: a PayPal payment's refund is PayPal's call.
-    IF p.provider <> 'stripe' THEN
+    IF p.provider <> p_provider AND p_provider = 'paypal' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    ELSIF p.provider <> p_provider THEN
         RAISE EXCEPTION USING ERRCODE = 'SC409',
             MESSAGE = format('a %s payment is refunded at /shops/:shopId/payments/%s/:id/refund',
                              p.provider, p.provider);
     END IF;
-    RETURN scp_json_with(scp_refund_begin(p.order_id, p_user, r, p_shop, p_amount, p_reason),
-                         'order_id', to_json(p.order_id));
+    RETURN (scp_refund_begin(p.order_id, p_user, r, p_shop, p_amount, p_reason, p.id)::jsonb
+            || jsonb_build_object('order_id', p.order_id, 'capture_id', p.paypal_capture_id,
+                                  'currency', p.currency))::json;
 END $$;
+
+-- Start a refund of a shop's Stripe payment (scp_shop_refund_of).
+CREATE OR REPLACE FUNCTION scp_shop_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
+                                                 p_amount bigint, p_reason text)
+RETURNS json LANGUAGE sql AS $$
+    SELECT scp_shop_refund_of(p_shop, p_user, p_payment, p_amount, p_reason, 'stripe')
+$$;
 
 -- Confirming: the intent as Stripe answered it when read back (p_intent, Stripe's
 -- PaymentIntent), applied as its webhook event would be, forward only: succeeded is

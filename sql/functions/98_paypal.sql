@@ -105,23 +105,13 @@ BEGIN
     RETURN (SELECT scp_paypal_payment_json(p) FROM payments p WHERE p.id = p_payment);
 END $$;
 
--- Start a refund of a shop's PayPal payment (owner, admin): the core's refund of that
--- payment, never more than is left of what was captured (422), none when nothing was
--- (409).  The answer adds the capture to refund.
+-- Start a refund of a shop's PayPal payment (scp_shop_refund_of): the answer names the
+-- capture to refund.
 CREATE OR REPLACE FUNCTION scp_paypal_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
                                                    p_amount bigint, p_reason text)
-RETURNS json LANGUAGE plpgsql AS $$
-DECLARE
-    r text := scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin']);
-    p payments := scp_shop_payment_of(p_shop, p_payment);
-BEGIN
-    IF p.provider <> 'paypal' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
-    END IF;
-    RETURN scp_json_with(scp_json_with(
-        scp_refund_begin(p.order_id, p_user, r, p_shop, p_amount, p_reason, p.id),
-        'capture_id', to_json(p.paypal_capture_id)), 'currency', to_json(p.currency));
-END $$;
+RETURNS json LANGUAGE sql AS $$
+    SELECT scp_shop_refund_of(p_shop, p_user, p_payment, p_amount, p_reason, 'paypal')
+$$;
 
 -- PayPal answered a refund: COMPLETED is succeeded, PENDING still under way, anything
 -- else (or p_error, PayPal's refusal) failed.  The answer is the refund.
@@ -233,18 +223,15 @@ BEGIN
 END $$;
 
 -- The root paths' refund (POST /payments/:id/refund, owner and admin): the payment of
--- the Stripe intent or PayPal order p_intent, refunded by its own provider's beginning.
--- provider says which call the answer is for.
+-- the Stripe intent or PayPal order p_intent, refunded by its own provider
+-- (scp_shop_refund_of); provider says which call the answer is for.
 CREATE OR REPLACE FUNCTION scp_shop_root_refund_begin(p_user uuid, p_intent text,
                                                       p_amount bigint, p_reason text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     w json := scp_shop_payment_by_intent(p_user, p_intent, ARRAY['owner', 'admin'], false);
-    s uuid := (w->>'shop_id')::uuid;
-    pid uuid := (w->>'payment_id')::uuid;
 BEGIN
-    RETURN scp_json_with(CASE w->>'provider'
-        WHEN 'paypal' THEN scp_paypal_refund_begin(s, p_user, pid, p_amount, p_reason)
-        ELSE scp_shop_refund_begin(s, p_user, pid, p_amount, p_reason) END,
-        'provider', w->'provider');
+    RETURN scp_json_with(scp_shop_refund_of((w->>'shop_id')::uuid, p_user,
+                                            (w->>'payment_id')::uuid, p_amount, p_reason,
+                                            w->>'provider'), 'provider', w->'provider');
 END $$;
