@@ -1,34 +1,17 @@
 /*
- * The outbox log: one JSON line per message or event that the `log` transport
- * delivers (development), {"time": …, <fields>}.  One write(2) of an O_APPEND file, so
- * lines of concurrent writers never interleave.
+ * The outbox log of the worker's `log` transports (development): libscp's one writer
+ * (scp_outbox.h) with the worker's result, and the line of a channel's event.
  */
 #include "worker.h"
 #include "scp_buf.h"
-#include "scp_config.h"
-
-#include <fcntl.h>
-#include <time.h>
-#include <unistd.h>
+#include "scp_outbox.h"
 
 struct worker_result worker_outbox_append(const char *fields)
 {
-	struct scp_buf line = SCP_BUF_INIT;
 	struct worker_result res = { 0 };
-	time_t now = time(NULL);
-	char stamp[32];
-	struct tm tm;
-	int fd;
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	scp_buf_addf(&line, "{\"time\":\"%s\",%s}\n", stamp, fields);
-	fd = open(scp_cfg.outbox_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0 || write(fd, line.ptr, line.len) != (ssize_t)line.len)
+	if (!scp_outbox_append(fields))
 		res.error = "cannot write outbox_log";
-	if (fd >= 0)
-		close(fd);
-	scp_buf_release(&line);
 	return res;
 }
 

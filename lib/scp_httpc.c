@@ -1,5 +1,6 @@
 #include "scp_httpc.h"
 #include "scp_buf.h"
+#include "scp_json.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -164,4 +165,15 @@ bool scp_httpc_request(const struct scp_httpc_req *req, struct scp_buf *out,
 		snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(rc));
 	curl_slist_free_all(h);
 	return rc == CURLE_OK;
+}
+
+bool scp_httpc_json(struct scp_arena *a, const struct scp_httpc_req *req,
+		    struct scp_httpc_resp *resp, struct json_object **doc)
+{
+	struct scp_buf out = SCP_BUF_INIT;
+	bool ok = scp_httpc_request(req, &out, resp);
+
+	*doc = ok ? scp_json_kept(a, out.ptr, out.len) : NULL;
+	scp_buf_release(&out);
+	return ok;
 }

@@ -60,6 +60,16 @@ bool scp_httpc_post(const char *url, const char *bearer, const char *content_typ
  */
 bool scp_httpc_request(const struct scp_httpc_req *req, struct scp_buf *out,
 		       struct scp_httpc_resp *resp);
+struct scp_arena;
+struct json_object;
+/*
+ * scp_httpc_request for a JSON API (Stripe, PayPal): the answer's body parsed into *doc
+ * as a JSON object kept in arena a (NULL when it is none).  True when any response came
+ * (resp->status is its status); false with resp->error otherwise.
+ */
+bool scp_httpc_json(struct scp_arena *a, const struct scp_httpc_req *req,
+		    struct scp_httpc_resp *resp, struct json_object **doc);
+
 /* The same through the unix socket unix_path (a local service such as nginx's nchan). */
 bool scp_httpc_post_unix(const char *unix_path, const char *url, const char *bearer,
 			 const char *content_type, const char *body, long timeout_ms,

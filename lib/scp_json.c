@@ -1,4 +1,5 @@
 #include "scp_json.h"
+#include "scp_arena.h"
 #include "scp_money.h"
 #include "scp_text.h"
 
@@ -134,6 +135,31 @@ const char *scp_json_strerror(enum scp_json_err e)
 	case SCP_JSON_SYNTAX: break;
 	}
 	return "request body is not valid JSON";
+}
+
+static void kept_release(void *doc)
+{
+	json_object_put(doc);
+}
+
+json_object *scp_json_kept(struct scp_arena *a, const char *text, size_t len)
+{
+	json_object *doc = NULL;
+
+	if (!text || scp_json_parse(text, len, len + 1, &doc) != SCP_JSON_OK ||
+	    !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		return NULL;
+	}
+	scp_arena_cleanup_add(a, kept_release, doc);
+	return doc;
+}
+
+const char *scp_json_str(json_object *obj, const char *key)
+{
+	json_object *v = scp_json_get(obj, key);
+
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
 json_object *scp_json_get(json_object *obj, const char *key)

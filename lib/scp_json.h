@@ -33,8 +33,18 @@ enum scp_json_err scp_json_parse(const char *text, size_t len, size_t max_len,
 				 json_object **out);
 const char *scp_json_strerror(enum scp_json_err e);
 
+struct scp_arena;
+/*
+ * len bytes of text as a JSON object (scp_json_parse's rules) that lives as long as
+ * arena a and is freed with it; NULL for anything else.  A provider's answer (Stripe,
+ * PayPal), read member by member while the request runs.
+ */
+json_object *scp_json_kept(struct scp_arena *a, const char *text, size_t len);
+
 /* Field lookups: NULL / false when absent or JSON null. */
 json_object *scp_json_get(json_object *obj, const char *key);
+/* A string member of obj, or NULL (absent, another type, obj no object). */
+const char *scp_json_str(json_object *obj, const char *key);
 /* Is the field present with the given type? */
 bool scp_json_is(json_object *v, enum json_type t);
 /*

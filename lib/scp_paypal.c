@@ -11,14 +11,13 @@
 #include "scp_json.h"
 #include "scp_log.h"
 #include "scp_money.h"
+#include "scp_outbox.h"
 
 #include <ctype.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 /* A token is renewed this long before PayPal says it expires. */
 #define TOKEN_MARGIN_S 60
@@ -26,11 +25,6 @@
 
 static char token[TOKEN_MAX + 1];
 static time_t token_until;
-
-static void answer_release(void *doc)
-{
-	json_object_put(doc);
-}
 
 bool scp_paypal_id(const char *s)
 {
@@ -62,35 +56,17 @@ void scp_paypal_token_forget(void)
 	token_until = 0;
 }
 
-static const char *member(json_object *o, const char *key)
-{
-	json_object *v = scp_json_get(o, key);
-
-	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 /* One call; the parsed answer into a. */
 static bool call(struct scp_req *r, const struct scp_httpc_req *req, struct scp_paypal_answer *a)
 {
-	struct scp_buf out = SCP_BUF_INIT;
 	struct scp_httpc_resp resp;
-	json_object *doc = NULL;
 
-	if (!scp_httpc_request(req, &out, &resp)) {
+	if (!scp_httpc_json(r->arena, req, &resp, &a->doc)) {
 		scp_warn("paypal %s: no answer: %s", req->url, resp.error);
 		a->message = "the payment provider did not answer";
-		scp_buf_release(&out);
 		return false;
 	}
 	a->status = resp.status;
-	if (scp_json_parse(out.ptr, out.len, out.len + 1, &doc) == SCP_JSON_OK &&
-	    json_object_is_type(doc, json_type_object)) {
-		a->doc = doc;
-		scp_arena_cleanup_add(r->arena, answer_release, doc);
-	} else {
-		json_object_put(doc);
-	}
-	scp_buf_release(&out);
 	return resp.status >= 200 && resp.status <= 299 && a->doc;
 }
 
@@ -122,7 +98,7 @@ static const char *access_token(struct scp_req *r, struct scp_paypal_answer *a)
 		a->message = "the payment provider refused our credentials";
 		return NULL;
 	}
-	tok = member(a->doc, "access_token");
+	tok = scp_json_str(a->doc, "access_token");
 	ttl = json_object_get_int64(scp_json_get(a->doc, "expires_in"));
 	if (!tok || strlen(tok) > TOKEN_MAX || ttl <= 0) {
 		scp_error("paypal: a token answer without access_token or expires_in");
@@ -144,8 +120,8 @@ static void error_of(struct scp_req *r, struct scp_paypal_answer *a)
 	json_object *det = scp_json_get(a->doc, "details");
 	json_object *d0 = json_object_is_type(det, json_type_array)
 		? json_object_array_get_idx(det, 0) : NULL;
-	const char *vals[] = { member(a->doc, "name"), member(a->doc, "message"),
-			       member(a->doc, "debug_id"), member(d0, "issue") };
+	const char *vals[] = { scp_json_str(a->doc, "name"), scp_json_str(a->doc, "message"),
+			       scp_json_str(a->doc, "debug_id"), scp_json_str(d0, "issue") };
 	static const char *const keys[] = { "name", "message", "debug_id", "issue" };
 	bool first = true;
 
@@ -207,27 +183,6 @@ static bool paypal_http(struct scp_req *r, const char *path, const char *body,
 	return false;
 }
 
-/* Append one line to outbox_log, as scp-worker's log transport writes them. */
-static bool outbox_line(const char *fields)
-{
-	struct scp_buf line = SCP_BUF_INIT;
-	time_t now = time(NULL);
-	char stamp[32];
-	struct tm tm;
-	bool ok;
-	int fd;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	scp_buf_addf(&line, "{\"time\":\"%s\",%s}\n", stamp, fields);
-	fd = open(scp_cfg.outbox_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	ok = fd >= 0 && write(fd, line.ptr, line.len) == (ssize_t)line.len;
-	if (fd >= 0)
-		close(fd);
-	scp_buf_release(&line);
-	return ok;
-}
-
 /* A development id: prefix and 17 upper hex digits of the request id's hash. */
 static const char *dev_id(struct scp_req *r, const char *prefix, const char *seed)
 {
@@ -263,7 +218,7 @@ static bool paypal_log(struct scp_req *r, const char *path, const char *body,
 	scp_buf_adds(&f, ",\"body\":");
 	scp_buf_add_json_str(&f, body);
 	scp_buf_adds(&f, "}");
-	ok = outbox_line(f.ptr);
+	ok = scp_outbox_append(f.ptr);
 	scp_buf_release(&f);
 	if (!ok) {
 		scp_error("paypal log transport: cannot write %s", scp_cfg.outbox_log);
@@ -290,8 +245,7 @@ static bool paypal_log(struct scp_req *r, const char *path, const char *body,
 		doc = scp_arena_printf(r->arena, "{\"id\":\"%s\",\"status\":\"COMPLETED\"}", id);
 	}
 	a->status = 200;
-	a->doc = json_tokener_parse(doc);
-	scp_arena_cleanup_add(r->arena, answer_release, a->doc);
+	a->doc = scp_json_kept(r->arena, doc, strlen(doc));
 	return a->doc != NULL;
 }
 
@@ -350,7 +304,7 @@ bool scp_paypal_verify_webhook(struct scp_req *r, const char *const hdr[5], cons
 	memset(&a, 0, sizeof(a));
 	ok = paypal_http(r, "/v1/notifications/verify-webhook-signature", b.ptr, NULL, &a);
 	scp_buf_release(&b);
-	st = ok ? member(a.doc, "verification_status") : NULL;
+	st = ok ? scp_json_str(a.doc, "verification_status") : NULL;
 	if (!st || strcmp(st, "SUCCESS")) {
 		scp_warn("paypal webhook refused: verification %s (%ld)", st ? st : "failed",
 			 a.status);

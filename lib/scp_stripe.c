@@ -12,12 +12,10 @@
 #include "scp_httpc.h"
 #include "scp_json.h"
 #include "scp_log.h"
+#include "scp_outbox.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 static void answer_release(void *doc)
 {
@@ -27,9 +25,7 @@ static void answer_release(void *doc)
 /* A string member of o, or NULL. */
 const char *scp_stripe_member(json_object *o, const char *key)
 {
-	json_object *v = scp_json_get(o, key);
-
-	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	return scp_json_str(o, key);
 }
 
 /* A Stripe id: non-empty, short, printable without spaces. */
@@ -77,27 +73,6 @@ static void error_of(struct scp_req *r, struct scp_stripe_answer *a)
 	scp_buf_release(&b);
 }
 
-/* Append one line to outbox_log, as scp-worker's log transport writes them. */
-static bool outbox_line(const char *fields)
-{
-	struct scp_buf line = SCP_BUF_INIT;
-	time_t now = time(NULL);
-	char stamp[32];
-	struct tm tm;
-	bool ok;
-	int fd;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	scp_buf_addf(&line, "{\"time\":\"%s\",%s}\n", stamp, fields);
-	fd = open(scp_cfg.outbox_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	ok = fd >= 0 && write(fd, line.ptr, line.len) == (ssize_t)line.len;
-	if (fd >= 0)
-		close(fd);
-	scp_buf_release(&line);
-	return ok;
-}
-
 /*
  * The log transport: the request into outbox_log (never the secret key), and the
  * answer a development Stripe would give, made from the key: {id, client_secret,
@@ -119,7 +94,7 @@ static bool stripe_log(struct scp_req *r, const char *path, const char *form,
 	scp_buf_adds(&f, ",\"form\":");
 	scp_buf_add_json_str(&f, form);
 	scp_buf_adds(&f, "}");
-	ok = outbox_line(f.ptr);
+	ok = scp_outbox_append(f.ptr);
 	scp_buf_release(&f);
 	if (!ok) {
 		scp_error("stripe log transport: cannot write %s", scp_cfg.outbox_log);
@@ -137,9 +112,8 @@ static bool stripe_log(struct scp_req *r, const char *path, const char *form,
 				id, strcmp(prefix, "pi") ? "refund" : "payment_intent", id, h2,
 				strcmp(prefix, "pi") ? "succeeded" : "requires_payment_method");
 	a->status = 200;
-	a->doc = json_tokener_parse(body);
-	scp_arena_cleanup_add(r->arena, answer_release, a->doc);
-	return true;
+	a->doc = scp_json_kept(r->arena, body, strlen(body));
+	return a->doc != NULL;
 }
 
 /*
@@ -156,9 +130,8 @@ static bool stripe_log_get(struct scp_req *r, const char *path, struct scp_strip
 	scp_buf_adds(&b, ",\"object\":\"payment_intent\",\"status\":\"requires_payment_method\","
 		     "\"livemode\":false}");
 	a->status = 200;
-	a->doc = json_tokener_parse(b.ptr);
+	a->doc = scp_json_kept(r->arena, b.ptr, b.len);
 	scp_buf_release(&b);
-	scp_arena_cleanup_add(r->arena, answer_release, a->doc);
 	return a->doc != NULL;
 }
 
@@ -169,10 +142,8 @@ static bool stripe_log_get(struct scp_req *r, const char *path, struct scp_strip
 static bool stripe_call(struct scp_req *r, const char *path, const char *form,
 			const char *idem, struct scp_stripe_answer *a)
 {
-	struct scp_buf out = SCP_BUF_INIT;
 	struct scp_httpc_resp resp;
 	const char *url, *auth, *key;
-	json_object *doc = NULL;
 
 	if (!*scp_cfg.stripe_secret_key) {
 		scp_error("stripe: stripe_secret_key is not configured");
@@ -193,21 +164,12 @@ static bool stripe_call(struct scp_req *r, const char *path, const char *form,
 		.timeout_ms = scp_cfg.http_timeout_ms,
 	};
 
-	if (!scp_httpc_request(&req, &out, &resp)) {
+	if (!scp_httpc_json(r->arena, &req, &resp, &a->doc)) {
 		scp_warn("stripe %s: no answer: %s", path, resp.error);
 		a->message = "the payment provider did not answer";
-		scp_buf_release(&out);
 		return false;
 	}
 	a->status = resp.status;
-	if (scp_json_parse(out.ptr, out.len, out.len + 1, &doc) == SCP_JSON_OK &&
-	    json_object_is_type(doc, json_type_object)) {
-		a->doc = doc;
-		scp_arena_cleanup_add(r->arena, answer_release, doc);
-	} else {
-		json_object_put(doc);
-	}
-	scp_buf_release(&out);
 	if (resp.status >= 200 && resp.status <= 299 && a->doc)
 		return true;
 	error_of(r, a);
@@ -251,9 +213,8 @@ bool scp_stripe_cancel(struct scp_req *r, const char *intent, const char *idem,
 	scp_buf_add_json_str(&b, intent);
 	scp_buf_adds(&b, ",\"object\":\"payment_intent\",\"status\":\"canceled\","
 		     "\"cancellation_reason\":\"requested_by_customer\",\"livemode\":false}");
-	a->doc = json_tokener_parse(b.ptr);
+	a->doc = scp_json_kept(r->arena, b.ptr, b.len);
 	scp_buf_release(&b);
-	scp_arena_cleanup_add(r->arena, answer_release, a->doc);
 	return a->doc != NULL;
 }
 

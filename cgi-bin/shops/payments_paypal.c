@@ -76,28 +76,23 @@ static const char *value_of(struct scp_req *r, json_object *row)
 	return scp_arena_strdup(r->arena, v);
 }
 
-void shop_paypal_order(struct scp_req *r)
+/*
+ * The PayPal order of an attempt begun (begin: scp_paypal_begin's row) for shop order
+ * order: PayPal's answer recorded by statement done ($1 payment, $2 PayPal order id,
+ * $3 approve link) and answered 201, or the failure answered.  The root path
+ * (payments_root.c) answers through its own statement.
+ */
+void shop_paypal_order_send(struct scp_req *r, const char *order, json_object *begin,
+			    const char *done)
 {
-	const char *order, *pay, *cur, *value, *id, *link;
+	const char *pay = scp_stripe_member(begin, "payment_id");
+	const char *cur = scp_stripe_member(begin, "currency");
+	const char *value = value_of(r, begin), *id, *link;
 	struct scp_buf body = SCP_BUF_INIT;
 	struct scp_paypal_answer a;
-	json_object *b, *begin;
 	PGresult *res;
 	bool ok;
 
-	if (!uuid_param(r, 0) || !(b = scp_req_json(r)))
-		return;
-	order = scp_field_str(r, b, "order_id", true, 36, 36);
-	if (order && !scp_valid_uuid(order))
-		scp_field_error(r, "order_id", "must be an order's id");
-	if (scp_fields_send(r))
-		return;
-	res = scp_q(r, "paypal_begin", r->params[0], r->auth.user_id, order);
-	if (!res || !(begin = scp_stripe_row_doc(r, res)))
-		return;
-	pay = scp_stripe_member(begin, "payment_id");
-	cur = scp_stripe_member(begin, "currency");
-	value = value_of(r, begin);
 	/* custom_id names our order for PayPal's reports and webhooks; reference_id the
 	 * attempt's payment. */
 	scp_buf_adds(&body, "{\"intent\":\"CAPTURE\",\"purchase_units\":[{\"reference_id\":");
@@ -110,7 +105,7 @@ void shop_paypal_order(struct scp_req *r)
 	scp_buf_add_json_str(&body, value);
 	scp_buf_adds(&body, "}}]}");
 	ok = scp_paypal_post(r, "/v2/checkout/orders", body.ptr,
-			     scp_stripe_member(begin, "request_id"), cur, value, &a);
+			     scp_stripe_member(begin, "idempotency_key"), cur, value, &a);
 	scp_buf_release(&body);
 	if (!ok) {
 		/* PayPal refused the request itself (400, 422): the attempt is over, the
@@ -129,9 +124,28 @@ void shop_paypal_order(struct scp_req *r)
 		scp_paypal_send_error(r, &a);
 		return;
 	}
-	res = scp_q(r, "paypal_created", pay, id, link);
+	res = scp_q(r, done, pay, id, link);
 	if (res)
 		scp_send_row_json(r, 201, res);
+}
+
+void shop_paypal_order(struct scp_req *r)
+{
+	const char *order;
+	json_object *b, *begin;
+	PGresult *res;
+
+	if (!uuid_param(r, 0) || !(b = scp_req_json(r)))
+		return;
+	order = scp_field_str(r, b, "order_id", true, 36, 36);
+	if (order && !scp_valid_uuid(order))
+		scp_field_error(r, "order_id", "must be an order's id");
+	if (scp_fields_send(r))
+		return;
+	res = scp_q(r, "paypal_begin", r->params[0], r->auth.user_id, order);
+	if (!res || !(begin = scp_stripe_row_doc(r, res)))
+		return;
+	shop_paypal_order_send(r, order, begin, "paypal_created");
 }
 
 /* The first capture of PayPal's capture answer (purchase_units[0].payments.captures[0]). */
@@ -147,26 +161,22 @@ static json_object *first_capture(json_object *order)
 	return json_object_array_get_idx(caps, 0);
 }
 
-void shop_paypal_capture(struct scp_req *r)
+/*
+ * The capture of PayPal order ppo (row: scp_paypal_of_order's, the payment to capture):
+ * PayPal's answer recorded by statement done ($1 payment, $2 capture status, $3 capture
+ * id, $4 minor units, $5 currency) and answered 200, or the failure answered.
+ */
+void shop_paypal_capture_send(struct scp_req *r, const char *ppo, json_object *row,
+			      const char *done)
 {
-	const char *ppo = r->params[1], *pay, *cur, *value, *st, *cid, *ccur;
+	const char *pay = scp_stripe_member(row, "payment_id");
+	const char *cur = scp_stripe_member(row, "currency");
+	const char *value = value_of(r, row), *st, *cid, *ccur;
 	struct scp_paypal_answer a;
-	json_object *row, *cap, *amt;
+	json_object *cap, *amt;
 	int64_t minor = 0;
 	PGresult *res;
 
-	if (!uuid_param(r, 0))
-		return;
-	if (!scp_paypal_id(ppo)) {
-		scp_send_error(r, 404, "NOT_FOUND", "not found", NULL);
-		return;
-	}
-	res = scp_q(r, "paypal_of_order", r->params[0], r->auth.user_id, ppo);
-	if (!res || !(row = scp_stripe_row_doc(r, res)))
-		return;
-	pay = scp_stripe_member(row, "payment_id");
-	cur = scp_stripe_member(row, "currency");
-	value = value_of(r, row);
 	/* The capture's request id is the order's: a retried capture is answered as the
 	 * first one was, never captured twice. */
 	if (!scp_paypal_post(r, scp_arena_printf(r->arena, "/v2/checkout/orders/%s/capture", ppo),
@@ -187,38 +197,46 @@ void shop_paypal_capture(struct scp_req *r)
 		scp_paypal_send_error(r, &a);
 		return;
 	}
-	res = scp_q(r, "paypal_captured", pay, st, cid,
-		    scp_arena_printf(r->arena, "%lld", (long long)minor), ccur);
+	res = scp_q(r, done, pay, st, cid, scp_arena_printf(r->arena, "%lld", (long long)minor),
+		    ccur);
 	if (res)
 		scp_send_row_json(r, 200, res);
 }
 
-void shop_paypal_refund(struct scp_req *r)
+void shop_paypal_capture(struct scp_req *r)
 {
-	const char *amount = NULL, *reason, *refund, *cap, *pid, *st;
+	const char *ppo = r->params[1];
+	json_object *row;
+	PGresult *res;
+
+	if (!uuid_param(r, 0))
+		return;
+	if (!scp_paypal_id(ppo)) {
+		scp_send_error(r, 404, "NOT_FOUND", "not found", NULL);
+		return;
+	}
+	res = scp_q(r, "paypal_of_order", r->params[0], r->auth.user_id, ppo);
+	if (!res || !(row = scp_stripe_row_doc(r, res)))
+		return;
+	shop_paypal_capture_send(r, ppo, row, "paypal_captured");
+}
+
+/*
+ * A refund begun (begin: scp_paypal_refund_begin's row) sent to PayPal; its end recorded
+ * by statement done ($1 refund, $2 PayPal's refund id, $3 its status, $4 PayPal's
+ * error) and answered 201.
+ */
+void shop_paypal_refund_send(struct scp_req *r, json_object *begin, const char *done)
+{
+	const char *refund = scp_stripe_member(begin, "refund_id");
+	const char *cap = scp_stripe_member(begin, "capture_id"), *pid, *st;
 	struct scp_buf body = SCP_BUF_INIT;
 	struct scp_paypal_answer a;
-	json_object *b, *begin;
 	char value[32];
-	int64_t minor = 0;
 	PGresult *res;
 	bool ok;
 
 	memset(&a, 0, sizeof(a));
-	if (!uuid_param(r, 0) || !uuid_param(r, 1) || !(b = scp_req_json(r)))
-		return;
-	if (scp_json_get(b, "amount") &&
-	    scp_field_int(r, b, "amount", false, 1, AMOUNT_MAX, &minor))
-		amount = scp_arena_printf(r->arena, "%lld", (long long)minor);
-	reason = scp_field_str(r, b, "reason", true, 1, REASON_MAX);
-	if (scp_fields_send(r))
-		return;
-	res = scp_q(r, "paypal_refund_begin", r->params[0], r->auth.user_id, r->params[1],
-		    amount, reason);
-	if (!res || !(begin = scp_stripe_row_doc(r, res)))
-		return;
-	refund = scp_stripe_member(begin, "refund_id");
-	cap = scp_stripe_member(begin, "capture_id");
 	scp_paypal_value(json_object_get_int64(scp_json_get(begin, "amount_minor")), value);
 	scp_buf_adds(&body, "{\"amount\":{\"value\":");
 	scp_buf_add_json_str(&body, value);
@@ -235,15 +253,36 @@ void shop_paypal_refund(struct scp_req *r)
 		const char *err = a.error_json ? a.error_json
 			: "{\"name\":\"NO_ANSWER\",\"message\":\"no answer\"}";
 
-		if (!scp_q(r, "paypal_refund_done", refund, NULL, NULL, err))
+		if (!scp_q(r, done, refund, NULL, NULL, err))
 			return;
 		scp_paypal_send_error(r, &a);
 		return;
 	}
 	pid = scp_stripe_member(a.doc, "id");
 	st = scp_stripe_member(a.doc, "status");
-	res = scp_q(r, "paypal_refund_done", refund, scp_paypal_id(pid) ? pid : NULL,
-		    st ? st : "PENDING", NULL);
+	res = scp_q(r, done, refund, scp_paypal_id(pid) ? pid : NULL, st ? st : "PENDING", NULL);
 	if (res)
 		scp_send_row_json(r, 201, res);
+}
+
+void shop_paypal_refund(struct scp_req *r)
+{
+	const char *amount = NULL, *reason;
+	json_object *b, *begin;
+	int64_t minor = 0;
+	PGresult *res;
+
+	if (!uuid_param(r, 0) || !uuid_param(r, 1) || !(b = scp_req_json(r)))
+		return;
+	if (scp_json_get(b, "amount") &&
+	    scp_field_int(r, b, "amount", false, 1, AMOUNT_MAX, &minor))
+		amount = scp_arena_printf(r->arena, "%lld", (long long)minor);
+	reason = scp_field_str(r, b, "reason", true, 1, REASON_MAX);
+	if (scp_fields_send(r))
+		return;
+	res = scp_q(r, "paypal_refund_begin", r->params[0], r->auth.user_id, r->params[1],
+		    amount, reason);
+	if (!res || !(begin = scp_stripe_row_doc(r, res)))
+		return;
+	shop_paypal_refund_send(r, begin, "paypal_refund_done");
 }

@@ -91,6 +91,13 @@ extern const struct scp_stmt shop_paypal_stmts[];
 void shop_paypal_order(struct scp_req *r);
 void shop_paypal_capture(struct scp_req *r);
 void shop_paypal_refund(struct scp_req *r);
+/* The PayPal calls of the shop paths, for the root paths too: each answers through its
+ * statement done (payments_paypal.c says with what parameters). */
+void shop_paypal_order_send(struct scp_req *r, const char *order, json_object *begin,
+			    const char *done);
+void shop_paypal_capture_send(struct scp_req *r, const char *ppo, json_object *row,
+			      const char *done);
+void shop_paypal_refund_send(struct scp_req *r, json_object *begin, const char *done);
 
 /*
  * member.c: a shop's lists for its members, each one statement and one round trip

@@ -181,26 +181,31 @@ BEGIN
     RETURN scp_payment_attempt(p_order, o.kind, p_user, o.amount, o.currency);
 END $$;
 
--- The attempt to send to Stripe for an order already locked and checked by its caller
--- (scp_payment_begin, scp_shop_payment_begin): the latest attempt is resumed, with its
--- Idempotency-Key, unless it failed or the amount changed: then a new attempt gets a
--- new key.
+-- The attempt to send to the provider (p_provider: stripe, or paypal for a shop order)
+-- for an order already locked and checked by its caller (scp_payment_begin,
+-- scp_shop_payment_begin, scp_paypal_begin): the latest attempt is resumed, with its
+-- Idempotency-Key (PayPal's PayPal-Request-Id), when it is that provider's, still open
+-- and of the same amount; otherwise (it failed, the amount changed, or it is the other
+-- provider's, which is left as it is) a new attempt gets the next number and so a new
+-- key.
+DROP FUNCTION IF EXISTS scp_payment_attempt(uuid, text, uuid, bigint, text);	-- Stripe's only
 CREATE OR REPLACE FUNCTION scp_payment_attempt(p_order uuid, p_kind text, p_user uuid,
-                                               p_amount bigint, p_currency text)
+                                               p_amount bigint, p_currency text,
+                                               p_provider text DEFAULT 'stripe')
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     p payments;
 BEGIN
     SELECT * INTO p FROM payments WHERE order_id = p_order ORDER BY attempt DESC LIMIT 1
        FOR UPDATE;
-    IF NOT FOUND OR p.status NOT IN ('pending', 'requires_payment') OR p.amount <> p_amount
-       OR p.currency <> p_currency THEN
+    IF NOT FOUND OR p.provider <> p_provider OR p.status NOT IN ('pending', 'requires_payment')
+       OR p.amount <> p_amount OR p.currency <> p_currency THEN
         INSERT INTO payments (order_kind, catalog_order_id, auction_order_id, shop_order_id,
-                              payer_id, attempt, amount, currency, idempotency_key)
+                              payer_id, attempt, provider, amount, currency, idempotency_key)
             VALUES (p_kind, CASE p_kind WHEN 'catalog' THEN p_order END,
                     CASE p_kind WHEN 'auction' THEN p_order END,
                     CASE p_kind WHEN 'shop' THEN p_order END, p_user,
-                    coalesce(p.attempt, 0) + 1, p_amount, p_currency,
+                    coalesce(p.attempt, 0) + 1, p_provider, p_amount, p_currency,
                     format('scp-order-%s-attempt-%s', p_order, coalesce(p.attempt, 0) + 1))
             RETURNING * INTO p;
     END IF;
@@ -224,18 +229,24 @@ BEGIN
     RETURN p;
 END $$;
 
--- Stripe created the intent: record its id; the order is processing.  The answer is
--- the payment (the client_secret is added by the caller and never stored).
+-- The provider created the attempt's object: its id recorded (p_intent: Stripe's
+-- intent, or PayPal's order for a PayPal attempt; a recorded one is kept); the attempt
+-- awaits the customer and the order is processing.  The answer is the payment (the
+-- client_secret or approve link is added by the caller and never stored).
 CREATE OR REPLACE FUNCTION scp_payment_created(p_payment uuid, p_intent text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     p payments := scp_payment_lock(p_payment);
+    paypal boolean := p.provider = 'paypal';
 BEGIN
-    IF p.status = 'pending' THEN
-        UPDATE payments SET status = 'requires_payment', intent_id = p_intent,
-               updated_at = now() WHERE id = p.id RETURNING * INTO p;
-    ELSIF p.intent_id IS NULL THEN
-        UPDATE payments SET intent_id = p_intent, updated_at = now()
+    IF p.status = 'pending' OR (paypal AND p.paypal_order_id IS NULL)
+       OR (NOT paypal AND p.intent_id IS NULL) THEN
+        UPDATE payments SET
+               status = CASE status WHEN 'pending' THEN 'requires_payment' ELSE status END,
+               intent_id = CASE WHEN paypal THEN intent_id ELSE coalesce(intent_id, p_intent) END,
+               paypal_order_id = CASE WHEN paypal THEN coalesce(paypal_order_id, p_intent)
+                                      ELSE paypal_order_id END,
+               updated_at = now()
          WHERE id = p.id RETURNING * INTO p;
     END IF;
     PERFORM scp_payment_order_sync(p.order_id);
@@ -316,9 +327,13 @@ END $$;
 -- (anyone else: 404).  The order must have captured money left to refund (409
 -- otherwise: "cannot move from unpaid to refunded"); p_amount (minor units; NULL: all
 -- that is left) may not exceed what is left (422).  The refund row is written pending,
--- with its Idempotency-Key, before Stripe is called.
+-- with its Idempotency-Key, before the provider is called.  The payment refunded is
+-- the order's with the most left to refund, or p_payment (a provider refunding its
+-- own payment).
+DROP FUNCTION IF EXISTS scp_refund_begin(uuid, uuid, text, uuid, bigint, text);	-- no payment
 CREATE OR REPLACE FUNCTION scp_refund_begin(p_order uuid, p_user uuid, p_role text,
-                                            p_supplier uuid, p_amount bigint, p_reason text)
+                                            p_supplier uuid, p_amount bigint, p_reason text,
+                                            p_payment uuid DEFAULT NULL)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     o record;
@@ -336,8 +351,12 @@ BEGIN
     END IF;
     SELECT * INTO p FROM payments WHERE order_id = p_order
        AND status IN ('succeeded', 'partially_refunded')
+       AND (p_payment IS NULL OR id = p_payment)
      ORDER BY scp_payment_refundable(payments) DESC, attempt LIMIT 1 FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT FOUND AND p_payment IS NOT NULL THEN
+        PERFORM scp_state_check('payment', (SELECT status FROM payments WHERE id = p_payment),
+                                'refunded');
+    ELSIF NOT FOUND THEN
         PERFORM scp_state_check('payment', o.payment_status, 'refunded');
     END IF;
     left_ := scp_payment_refundable(p);
@@ -444,47 +463,64 @@ BEGIN
     RETURN applied;
 END $$;
 
--- One verified Stripe event (POST /webhooks/stripe), once: its id is the dedupe key,
--- inserted in this transaction.  payment_intent.succeeded, payment_intent.payment_failed
--- and charge.refunded are applied to the payment of their intent when the move is
--- forward (state_moves); anything else, an intent that is not ours, or a move backwards
--- is acknowledged and changes nothing.
-CREATE OR REPLACE FUNCTION scp_stripe_event(p_event jsonb) RETURNS json
-LANGUAGE plpgsql AS $$
+-- One verified provider event, once: the part every provider's webhook shares.  The
+-- event must be one (an id of 1-300 characters, a type, its object an object: SC400
+-- "not a <name> event" otherwise); its id is the dedupe key in webhook_deliveries,
+-- inserted in this transaction, so concurrent replays have one effect.  A new event
+-- goes to the provider's own apply function p_apply(type text, object jsonb) →
+-- boolean, which parses it, finds its payment and moves it (forward only, through
+-- the core's functions); what it says is the answer's `applied`.
+CREATE OR REPLACE FUNCTION scp_webhook_event(p_provider text, p_name text, p_id jsonb,
+                                             p_type text, p_object jsonb, p_apply regproc)
+RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
-    typ text := p_event->>'type';
-    obj jsonb := p_event->'data'->'object';
-    intent text;
-    pid text;
-    p payments;
-    applied boolean := false;
+    applied boolean;
 BEGIN
-    IF jsonb_typeof(p_event->'id') IS DISTINCT FROM 'string' OR typ IS NULL
-       OR length(p_event->>'id') NOT BETWEEN 1 AND 300
-       OR jsonb_typeof(obj) IS DISTINCT FROM 'object' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC400', MESSAGE = 'not a Stripe event';
+    IF jsonb_typeof(p_id) IS DISTINCT FROM 'string' OR p_type IS NULL
+       OR length(p_id #>> '{}') NOT BETWEEN 1 AND 300
+       OR jsonb_typeof(p_object) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC400', MESSAGE = format('not a %s event', p_name);
     END IF;
     INSERT INTO webhook_deliveries (provider, delivery_key, topic)
-        VALUES ('stripe', p_event->>'id', typ) ON CONFLICT DO NOTHING;
+        VALUES (p_provider, p_id #>> '{}', p_type) ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
         RETURN json_build_object('received', true, 'duplicate', true);
     END IF;
-    intent := CASE WHEN typ LIKE 'payment_intent.%' THEN obj->>'id'
-                   ELSE obj->>'payment_intent' END;
+    EXECUTE format('SELECT %s($1, $2)', p_apply) INTO applied USING p_type, p_object;
+    RETURN json_build_object('received', true, 'applied', coalesce(applied, false));
+END $$;
+
+-- A Stripe event's effect (scp_webhook_event's p_apply): payment_intent.succeeded,
+-- payment_intent.payment_failed and charge.refunded are applied to the payment of
+-- their intent when the move is forward (state_moves); anything else, an intent that
+-- is not ours, or a move backwards changes nothing (false).
+CREATE OR REPLACE FUNCTION scp_stripe_event_apply(typ text, obj jsonb) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    intent text := CASE WHEN typ LIKE 'payment_intent.%' THEN obj->>'id'
+                        ELSE obj->>'payment_intent' END;
+    pid text := obj->'metadata'->>'payment_id';
+    p payments;
+BEGIN
     IF typ NOT IN ('payment_intent.succeeded', 'payment_intent.payment_failed',
                    'charge.refunded') OR intent IS NULL THEN
-        RETURN json_build_object('received', true, 'applied', false);
+        RETURN false;
     END IF;
     SELECT * INTO p FROM payments WHERE intent_id = intent;
     -- An event may outrun our recording of the intent's id: the metadata names the row.
-    pid := obj->'metadata'->>'payment_id';
     IF NOT FOUND AND typ LIKE 'payment_intent.%'
        AND pid ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
         SELECT * INTO p FROM payments WHERE id = pid::uuid AND intent_id IS NULL;
     END IF;
     IF p.id IS NULL THEN
-        RETURN json_build_object('received', true, 'applied', false);
+        RETURN false;
     END IF;
-    RETURN json_build_object('received', true,
-                             'applied', scp_payment_intent_apply(p.id, typ, intent, obj));
+    RETURN scp_payment_intent_apply(p.id, typ, intent, obj);
 END $$;
+
+-- One verified Stripe event (POST /webhooks/stripe), once (scp_webhook_event).
+CREATE OR REPLACE FUNCTION scp_stripe_event(p_event jsonb) RETURNS json
+LANGUAGE sql AS $$
+    SELECT scp_webhook_event('stripe', 'Stripe', p_event->'id', p_event->>'type',
+                             p_event->'data'->'object', 'scp_stripe_event_apply')
+$$;

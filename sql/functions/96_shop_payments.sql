@@ -23,12 +23,15 @@ BEGIN
     RETURN r;
 END $$;
 
--- Start (or resume) the payment of a shop order: p_amount (minor units), when given,
--- must be the order's total (422).  A cancelled or returned order cannot be paid, nor
--- one whose total is 0 (409); one already paid is 409 CONFLICT.
-CREATE OR REPLACE FUNCTION scp_shop_payment_begin(p_shop uuid, p_user uuid, p_order uuid,
-                                                  p_amount bigint)
-RETURNS json LANGUAGE plpgsql AS $$
+-- May the caller pay the shop's order, and how much?  Its staff who start payments
+-- (owner, admin, order_manager; else 403/404), an order of that shop (404), locked;
+-- p_amount (minor units), when given, must be the order's total (422).  A cancelled or
+-- returned order cannot be paid, nor one whose total is 0 (409); one already paid is
+-- 409 CONFLICT.  Both providers' beginnings start here.
+CREATE OR REPLACE FUNCTION scp_shop_payable(p_shop uuid, p_user uuid, p_order uuid,
+                                            p_amount bigint, OUT amount bigint,
+                                            OUT currency text)
+LANGUAGE plpgsql AS $$
 DECLARE
     o record;
 BEGIN
@@ -52,6 +55,18 @@ BEGIN
     IF o.amount <= 0 THEN
         RAISE EXCEPTION USING ERRCODE = 'SC409', MESSAGE = 'the order''s total is 0: nothing to pay';
     END IF;
+    amount := o.amount;
+    currency := o.currency;
+END $$;
+
+-- Start (or resume) the Stripe payment of a shop order (scp_shop_payable's checks).
+CREATE OR REPLACE FUNCTION scp_shop_payment_begin(p_shop uuid, p_user uuid, p_order uuid,
+                                                  p_amount bigint)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    o record;
+BEGIN
+    SELECT * INTO o FROM scp_shop_payable(p_shop, p_user, p_order, p_amount);
     RETURN scp_payment_attempt(p_order, 'shop', p_user, o.amount, o.currency);
 END $$;
 
@@ -97,31 +112,53 @@ BEGIN
     RETURN id_;
 END $$;
 
--- Start a refund of a shop payment (owner, admin): the core's refund of its order,
--- never more than is left of what was captured (422), none when nothing was (409).
-CREATE OR REPLACE FUNCTION scp_shop_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
-                                                 p_amount bigint, p_reason text)
+-- The shop's payment p_payment, or 404 (none, or another shop's).
+CREATE OR REPLACE FUNCTION scp_shop_payment_of(p_shop uuid, p_payment uuid)
+RETURNS payments LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    p payments;
+BEGIN
+    SELECT p_.* INTO p FROM payments p_ JOIN shop_orders h ON h.id = p_.shop_order_id
+     WHERE p_.id = p_payment AND h.shop_id = p_shop;
+    IF p.id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
+    END IF;
+    RETURN p;
+END $$;
+
+-- Start a refund of the shop's payment p_payment by its provider p_provider (owner,
+-- admin; the paths of each provider call it): the core's refund of that payment, never
+-- more than is left of what was captured (422), none when nothing was (409).  Each
+-- provider refunds only what it took: the Stripe path answers 409 for a PayPal payment,
+-- naming its path; the PayPal path names PayPal's payments only (404 for another).
+-- The answer adds what the provider's call needs: the order, PayPal's capture, the
+-- currency.
+CREATE OR REPLACE FUNCTION scp_shop_refund_of(p_shop uuid, p_user uuid, p_payment uuid,
+                                              p_amount bigint, p_reason text,
+                                              p_provider text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     r text := scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin']);
-    o uuid;
-    v_provider text;
+    p payments := scp_shop_payment_of(p_shop, p_payment);
 BEGIN
-    SELECT p.shop_order_id, p.provider INTO o, v_provider
-      FROM payments p JOIN shop_orders h ON h.id = p.shop_order_id
-     WHERE p.id = p_payment AND h.shop_id = p_shop;
-    IF o IS NULL THEN
+    IF p.provider <> p_provider AND p_provider = 'paypal' THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
-    END IF;
-    -- Stripe refunds only what Stripe took: a PayPal payment's refund is PayPal's call.
-    IF v_provider <> 'stripe' THEN
+    ELSIF p.provider <> p_provider THEN
         RAISE EXCEPTION USING ERRCODE = 'SC409',
             MESSAGE = format('a %s payment is refunded at /shops/:shopId/payments/%s/:id/refund',
-                             v_provider, v_provider);
+                             p.provider, p.provider);
     END IF;
-    RETURN scp_json_with(scp_refund_begin(o, p_user, r, p_shop, p_amount, p_reason),
-                         'order_id', to_json(o));
+    RETURN (scp_refund_begin(p.order_id, p_user, r, p_shop, p_amount, p_reason, p.id)::jsonb
+            || jsonb_build_object('order_id', p.order_id, 'capture_id', p.paypal_capture_id,
+                                  'currency', p.currency))::json;
 END $$;
+
+-- Start a refund of a shop's Stripe payment (scp_shop_refund_of).
+CREATE OR REPLACE FUNCTION scp_shop_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
+                                                 p_amount bigint, p_reason text)
+RETURNS json LANGUAGE sql AS $$
+    SELECT scp_shop_refund_of(p_shop, p_user, p_payment, p_amount, p_reason, 'stripe')
+$$;
 
 -- Confirming: the intent as Stripe answered it when read back (p_intent, Stripe's
 -- PaymentIntent), applied as its webhook event would be, forward only: succeeded is
@@ -162,8 +199,10 @@ BEGIN
     RETURN s;
 END $$;
 
--- {shop_id, payment_id} of a Stripe intent id, for a member of its shop (else 404) in
--- one of the roles allowed (else 403); p_open: the attempt must still be payable (409).
+-- {shop_id, payment_id, provider} of a root path's id: a Stripe intent id (pi_…) or a
+-- PayPal order id (no underscore: the two never meet), for a member of its shop (else
+-- 404) in one of the roles allowed (else 403); p_open: the attempt must still be
+-- payable (409).
 CREATE OR REPLACE FUNCTION scp_shop_payment_by_intent(p_user uuid, p_intent text,
                                                       p_roles text[], p_open boolean)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
@@ -171,11 +210,12 @@ DECLARE
     s uuid;
     pid uuid;
     st text;
+    pr text;
 BEGIN
-    SELECT h.shop_id, p.id, p.status INTO s, pid, st
+    SELECT h.shop_id, p.id, p.status, p.provider INTO s, pid, st, pr
       FROM payments p JOIN shop_orders h ON h.id = p.shop_order_id
       JOIN shop_members m ON m.shop_id = h.shop_id AND m.user_id = p_user
-     WHERE p.intent_id = p_intent;
+     WHERE p.intent_id = p_intent OR p.paypal_order_id = p_intent;
     IF s IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
     END IF;
@@ -184,13 +224,17 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SC409',
             MESSAGE = format('a payment in status %s is over', st);
     END IF;
-    RETURN json_build_object('shop_id', s, 'payment_id', pid);
+    RETURN json_build_object('shop_id', s, 'payment_id', pid, 'provider', pr);
 END $$;
 
 -- The root path's start: the order's shop, its currency (422 when another is sent),
--- then the shop path's beginning; shop_id added to the attempt.
+-- then the provider's beginning of the shop path (Stripe's here, PayPal's in
+-- 98_paypal.sql), p_amount checked to be the total by both; shop_id added to the
+-- attempt.
+DROP FUNCTION IF EXISTS scp_shop_root_payment_begin(uuid, uuid, bigint, text);	-- no provider
 CREATE OR REPLACE FUNCTION scp_shop_root_payment_begin(p_user uuid, p_order uuid,
-                                                       p_amount bigint, p_currency text)
+                                                       p_amount bigint, p_currency text,
+                                                       p_provider text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     s uuid := scp_shop_of_order(p_user, p_order);
@@ -201,17 +245,26 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'currency',
             MESSAGE = format('must be the order''s currency (%s)', c);
     END IF;
-    RETURN scp_json_with(scp_shop_payment_begin(s, p_user, p_order, p_amount),
+    RETURN scp_json_with(CASE p_provider
+                         WHEN 'paypal' THEN scp_paypal_begin(s, p_user, p_order, p_amount)
+                         ELSE scp_shop_payment_begin(s, p_user, p_order, p_amount) END,
                          'shop_id', to_json(s));
 END $$;
 
 -- The intent as paymentService.ts reads it: amount in major units (a number, as it
 -- sends it), status one of pending|succeeded|failed|canceled (of the frontend's five:
--- an attempt is pending until Stripe settles it; 'processing' is not kept apart).
+-- an attempt is pending until its provider settles it; 'processing' is not kept apart).
+-- id is the provider's: Stripe's intent id, PayPal's order id.  p_handoff is what the
+-- provider gave the client to go on with, answered only when the attempt is created
+-- (never stored): Stripe's client_secret, or PayPal's approve link as approve_url.
 CREATE OR REPLACE FUNCTION scp_shop_payment_intent_view(p payments, h shop_orders,
-                                                        p_secret text) RETURNS json
+                                                        p_handoff text) RETURNS json
 LANGUAGE sql STABLE AS $$
-    SELECT json_build_object('id', p.intent_id, 'client_secret', p_secret,
+    SELECT json_build_object('id', CASE p.provider WHEN 'paypal' THEN p.paypal_order_id
+                                                   ELSE p.intent_id END,
+        'provider', p.provider,
+        'client_secret', CASE WHEN p.provider = 'stripe' THEN p_handoff END,
+        'approve_url', CASE WHEN p.provider = 'paypal' THEN p_handoff END,
         'amount', scp_amount(p.amount), 'currency', p.currency,
         'status', CASE
             WHEN p.status = 'failed' AND p.last_error->>'type' = 'canceled' THEN 'canceled'
@@ -223,7 +276,7 @@ $$;
 -- A root answer: the shop's payment (j, as the shop path answers it) with its intent
 -- beside it as payment_intent (the cliick profile copies that member to the top).
 -- Volatile: it reads what the function called in its argument has just written.
-CREATE OR REPLACE FUNCTION scp_shop_payment_answer(j json, p_secret text) RETURNS json
+CREATE OR REPLACE FUNCTION scp_shop_payment_answer(j json, p_handoff text) RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
     p payments;
@@ -232,19 +285,18 @@ BEGIN
     SELECT * INTO p FROM payments WHERE id = (j->>'id')::uuid;
     SELECT * INTO h FROM shop_orders WHERE id = p.shop_order_id;
     RETURN scp_json_with(scp_shop_payment_json(p, h), 'payment_intent',
-                         scp_shop_payment_intent_view(p, h, p_secret));
+                         scp_shop_payment_intent_view(p, h, p_handoff));
 END $$;
 
--- A refund's end, answered with its payment (as scp_shop_payment_answer) and the refund.
-CREATE OR REPLACE FUNCTION scp_shop_refund_answer(p_refund uuid, p_stripe_id text,
-                                                  p_status text, p_error jsonb)
-RETURNS json LANGUAGE plpgsql AS $$
-DECLARE
-    f json := scp_refund_done(p_refund, p_stripe_id, p_status, p_error);
-BEGIN
-    RETURN scp_json_with(scp_shop_payment_answer(json_build_object('id',
-        (SELECT payment_id FROM refunds WHERE id = p_refund)), NULL), 'refund', f);
-END $$;
+-- A refund's end (f, the refund as its provider's done function answered it: Stripe's
+-- scp_refund_done, PayPal's scp_paypal_refund_done), answered with its payment (as
+-- scp_shop_payment_answer) and the refund.
+DROP FUNCTION IF EXISTS scp_shop_refund_answer(uuid, text, text, jsonb);	-- Stripe's only
+CREATE OR REPLACE FUNCTION scp_shop_refund_answer(f json) RETURNS json
+LANGUAGE sql AS $$
+    SELECT scp_json_with(scp_shop_payment_answer(json_build_object('id', f->>'payment_id'),
+                                                 NULL), 'refund', f)
+$$;
 
 -- Stripe cancelled the intent: the attempt fails as cancelled (last_error type
 -- 'canceled'), through the webhook's function so the order follows, forward only.

@@ -14,61 +14,30 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Start (or resume) the PayPal payment of a shop order: the checks are the Stripe
--- path's; the latest attempt is resumed (same PayPal-Request-Id, so PayPal answers the
--- same order) only when it is PayPal's, still open and of the same amount; otherwise a
--- new attempt gets the next number and so a new request id.
-CREATE OR REPLACE FUNCTION scp_paypal_begin(p_shop uuid, p_user uuid, p_order uuid)
+-- path's (scp_shop_payable; p_amount, minor units, the root path's), the attempt the
+-- core's (scp_payment_attempt): the latest is resumed (same PayPal-Request-Id, so
+-- PayPal answers the same order) only when it is PayPal's, still open and of the same
+-- amount; otherwise a new attempt gets the next number and so a new request id.
+DROP FUNCTION IF EXISTS scp_paypal_begin(uuid, uuid, uuid);	-- no amount
+CREATE OR REPLACE FUNCTION scp_paypal_begin(p_shop uuid, p_user uuid, p_order uuid,
+                                            p_amount bigint DEFAULT NULL)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     o record;
-    p payments;
 BEGIN
-    PERFORM scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin', 'order_manager']);
-    SELECT * INTO o FROM scp_payment_order_lock(p_order);
-    IF o.kind IS DISTINCT FROM 'shop' OR o.supplier <> p_shop THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'order not found';
-    END IF;
-    IF o.payment_status IN ('paid', 'partially_refunded', 'refunded') THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC410', MESSAGE = 'the order is already paid';
-    END IF;
-    IF o.status IN ('Cancelled', 'Return') THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409',
-            MESSAGE = format('an order in status %s cannot be paid', o.status);
-    END IF;
-    IF o.amount <= 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC409', MESSAGE = 'the order''s total is 0: nothing to pay';
-    END IF;
-    SELECT * INTO p FROM payments WHERE order_id = p_order ORDER BY attempt DESC LIMIT 1
-       FOR UPDATE;
-    IF NOT FOUND OR p.provider <> 'paypal' OR p.status NOT IN ('pending', 'requires_payment')
-       OR p.amount <> o.amount OR p.currency <> o.currency THEN
-        INSERT INTO payments (order_kind, shop_order_id, payer_id, attempt, provider, amount,
-                              currency, idempotency_key)
-            VALUES ('shop', p_order, p_user, coalesce(p.attempt, 0) + 1, 'paypal', o.amount,
-                    o.currency,
-                    format('scp-order-%s-attempt-%s', p_order, coalesce(p.attempt, 0) + 1))
-            RETURNING * INTO p;
-    END IF;
-    RETURN json_build_object('payment_id', p.id, 'attempt', p.attempt,
-        'amount_minor', p.amount, 'currency', p.currency,
-        'request_id', p.idempotency_key, 'order_id', p_order);
+    SELECT * INTO o FROM scp_shop_payable(p_shop, p_user, p_order, p_amount);
+    -- PayPal's currency_code is upper case (the attempt answers Stripe's lower case).
+    RETURN (scp_payment_attempt(p_order, 'shop', p_user, o.amount, o.currency, 'paypal')::jsonb
+            || jsonb_build_object('currency', o.currency))::json;
 END $$;
 
--- PayPal created the order: its id recorded, the attempt awaits the buyer's approval.
+-- PayPal created the order: its id recorded (the core's scp_payment_created), the
+-- attempt awaits the buyer's approval.
 CREATE OR REPLACE FUNCTION scp_paypal_created(p_payment uuid, p_paypal_order text)
 RETURNS json LANGUAGE plpgsql AS $$
-DECLARE
-    p payments := scp_payment_lock(p_payment);
 BEGIN
-    IF p.status = 'pending' THEN
-        UPDATE payments SET status = 'requires_payment', paypal_order_id = p_paypal_order,
-               updated_at = now() WHERE id = p.id RETURNING * INTO p;
-    ELSIF p.paypal_order_id IS NULL THEN
-        UPDATE payments SET paypal_order_id = p_paypal_order, updated_at = now()
-         WHERE id = p.id RETURNING * INTO p;
-    END IF;
-    PERFORM scp_payment_order_sync(p.order_id);
-    RETURN scp_paypal_payment_json(p);
+    PERFORM scp_payment_created(p_payment, p_paypal_order);
+    RETURN (SELECT scp_paypal_payment_json(p) FROM payments p WHERE p.id = p_payment);
 END $$;
 
 -- The shop's PayPal payment of PayPal order p_paypal_order, for capturing (owner,
@@ -84,7 +53,12 @@ BEGIN
     IF p.id IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
     END IF;
-    -- A capture of an attempt that is over would move it backwards: 409.
+    -- A capture of an attempt that is over would move it backwards: 409; so would one
+    -- of an attempt cancelled here (scp_paypal_cancel), though failed → succeeded is a
+    -- move (a declined capture retried).
+    IF p.status = 'failed' AND p.last_error->>'type' = 'canceled' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409', MESSAGE = 'the payment was cancelled';
+    END IF;
     IF p.status NOT IN ('pending', 'requires_payment') THEN
         PERFORM scp_state_check('payment', p.status, 'succeeded');
     END IF;
@@ -131,40 +105,13 @@ BEGIN
     RETURN (SELECT scp_paypal_payment_json(p) FROM payments p WHERE p.id = p_payment);
 END $$;
 
--- Start a refund of a shop's PayPal payment (owner, admin): the core's refund, never
--- more than is left of what was captured (422), none when nothing was (409).  The
--- answer adds the capture to refund.
+-- Start a refund of a shop's PayPal payment (scp_shop_refund_of): the answer names the
+-- capture to refund.
 CREATE OR REPLACE FUNCTION scp_paypal_refund_begin(p_shop uuid, p_user uuid, p_payment uuid,
                                                    p_amount bigint, p_reason text)
-RETURNS json LANGUAGE plpgsql AS $$
-DECLARE
-    r text := scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin']);
-    p payments;
-    b json;
-BEGIN
-    SELECT p_.* INTO p FROM payments p_ JOIN shop_orders h ON h.id = p_.shop_order_id
-     WHERE p_.id = p_payment AND h.shop_id = p_shop AND p_.provider = 'paypal';
-    IF p.id IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'payment not found';
-    END IF;
-    PERFORM scp_payment_order_lock(p.order_id);
-    SELECT * INTO p FROM payments WHERE id = p_payment FOR UPDATE;
-    IF p.status NOT IN ('succeeded', 'partially_refunded') THEN
-        PERFORM scp_state_check('payment', p.status, 'refunded');
-    END IF;
-    IF scp_payment_refundable(p) <= 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC410',
-            MESSAGE = 'nothing is left to refund: the rest is being refunded';
-    END IF;
-    IF p_amount IS NOT NULL AND p_amount > scp_payment_refundable(p) THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC422', HINT = 'amount',
-            MESSAGE = format('may not exceed what is left to refund (%s)',
-                             scp_amount(scp_payment_refundable(p)));
-    END IF;
-    b := scp_refund_begin(p.order_id, p_user, r, p_shop, p_amount, p_reason);
-    RETURN scp_json_with(scp_json_with(b, 'capture_id', to_json(p.paypal_capture_id)),
-                         'currency', to_json(p.currency));
-END $$;
+RETURNS json LANGUAGE sql AS $$
+    SELECT scp_shop_refund_of(p_shop, p_user, p_payment, p_amount, p_reason, 'paypal')
+$$;
 
 -- PayPal answered a refund: COMPLETED is succeeded, PENDING still under way, anything
 -- else (or p_error, PayPal's refusal) failed.  The answer is the refund.
@@ -185,44 +132,30 @@ BEGIN
                          to_json((SELECT paypal_refund_id FROM refunds WHERE id = p_refund)));
 END $$;
 
--- One verified PayPal webhook event (POST /webhooks/paypal), once: its id is the dedupe
--- key, inserted in this transaction.  PAYMENT.CAPTURE.COMPLETED and .DENIED are
--- applied to the payment of the capture's order (supplementary_data.related_ids.
--- order_id), .REFUNDED (a refund) to the payment of the refunded capture; anything else,
--- a payment that is not ours, or a move backwards is acknowledged and changes nothing.
-CREATE OR REPLACE FUNCTION scp_paypal_event(p_event jsonb) RETURNS json
+-- A PayPal event's effect (scp_webhook_event's p_apply; res, its resource).
+-- PAYMENT.CAPTURE.COMPLETED and .DENIED are applied to the payment of the capture's
+-- order (supplementary_data.related_ids.order_id), .REFUNDED (a refund) to the payment
+-- of the refunded capture; anything else, a payment that is not ours, or a move
+-- backwards changes nothing (false).
+CREATE OR REPLACE FUNCTION scp_paypal_event_apply(typ text, res jsonb) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
-    typ text := p_event->>'event_type';
-    res jsonb := p_event->'resource';
     -- the resource's amount (PayPal's value, major units), exactly, in minor units
-    p_minor bigint := CASE WHEN p_event->'resource'->'amount'->>'value'
-                                ~ '^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$'
-                           THEN ((p_event->'resource'->'amount'->>'value')::numeric * 100)::bigint
+    p_minor bigint := CASE WHEN res->'amount'->>'value' ~ '^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$'
+                           THEN ((res->'amount'->>'value')::numeric * 100)::bigint
                       END;
     p payments;
     up text;
 BEGIN
-    IF jsonb_typeof(p_event->'id') IS DISTINCT FROM 'string' OR typ IS NULL
-       OR length(p_event->>'id') NOT BETWEEN 1 AND 300
-       OR jsonb_typeof(res) IS DISTINCT FROM 'object' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SC400', MESSAGE = 'not a PayPal event';
-    END IF;
-    INSERT INTO webhook_deliveries (provider, delivery_key, topic)
-        VALUES ('paypal', p_event->>'id', typ) ON CONFLICT DO NOTHING;
-    IF NOT FOUND THEN
-        RETURN json_build_object('received', true, 'duplicate', true);
-    END IF;
     IF typ IN ('PAYMENT.CAPTURE.COMPLETED', 'PAYMENT.CAPTURE.DENIED') THEN
         SELECT * INTO p FROM payments
          WHERE paypal_order_id = res->'supplementary_data'->'related_ids'->>'order_id';
         IF p.id IS NULL THEN
-            RETURN json_build_object('received', true, 'applied', false);
+            RETURN false;
         END IF;
-        RETURN json_build_object('received', true, 'applied',
-            scp_paypal_capture_apply(p.id, CASE typ WHEN 'PAYMENT.CAPTURE.COMPLETED'
-                                                    THEN 'COMPLETED' ELSE 'DECLINED' END,
-                                     res->>'id', p_minor, res->'amount'->>'currency_code'));
+        RETURN scp_paypal_capture_apply(p.id, CASE typ WHEN 'PAYMENT.CAPTURE.COMPLETED'
+                                              THEN 'COMPLETED' ELSE 'DECLINED' END,
+                                        res->>'id', p_minor, res->'amount'->>'currency_code');
     ELSIF typ = 'PAYMENT.CAPTURE.REFUNDED' THEN
         -- The resource is the refund; its link "up" names the refunded capture.  A
         -- refund of ours is settled; one made elsewhere (PayPal's dashboard) is
@@ -233,14 +166,14 @@ BEGIN
          WHERE l->>'rel' = 'up' LIMIT 1;
         SELECT * INTO p FROM payments WHERE paypal_capture_id = up;
         IF p.id IS NULL OR res->>'status' IS DISTINCT FROM 'COMPLETED' THEN
-            RETURN json_build_object('received', true, 'applied', false);
+            RETURN false;
         END IF;
         p := scp_payment_lock(p.id);
         IF EXISTS (SELECT 1 FROM refunds WHERE paypal_refund_id = res->>'id') THEN
             PERFORM scp_paypal_refund_done((SELECT id FROM refunds
                                              WHERE paypal_refund_id = res->>'id'),
                                            res->>'id', 'COMPLETED', NULL);
-            RETURN json_build_object('received', true, 'applied', true);
+            RETURN true;
         END IF;
         IF p.status IN ('succeeded', 'partially_refunded') AND p_minor > 0
            AND scp_payment_refundable(p) > 0 THEN
@@ -250,8 +183,55 @@ BEGIN
                         p.currency, 'succeeded', 'paypal-refund-' || (res->>'id'),
                         res->>'id');
             PERFORM scp_payment_settle(p);
-            RETURN json_build_object('received', true, 'applied', true);
+            RETURN true;
         END IF;
     END IF;
-    RETURN json_build_object('received', true, 'applied', false);
+    RETURN false;
+END $$;
+
+-- One verified PayPal webhook event (POST /webhooks/paypal), once (scp_webhook_event).
+CREATE OR REPLACE FUNCTION scp_paypal_event(p_event jsonb) RETURNS json
+LANGUAGE sql AS $$
+    SELECT scp_webhook_event('paypal', 'PayPal', p_event->'id', p_event->>'event_type',
+                             p_event->'resource', 'scp_paypal_event_apply')
+$$;
+
+-- The root paths' cancel of an open PayPal attempt (POST /payments/:id/cancel).  PayPal
+-- has nothing to cancel for an order that was created and not captured (it expires
+-- there), so the attempt is voided here: failed with last_error type 'canceled', as a
+-- cancelled Stripe intent, and the order follows; a capture of it is then refused
+-- (scp_paypal_of_order).  409 when it is no longer open (a capture or cancel came
+-- first).  The answer is the root one.
+CREATE OR REPLACE FUNCTION scp_paypal_cancel(p_shop uuid, p_user uuid, p_payment uuid)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    p payments;
+BEGIN
+    PERFORM scp_shop_payment_role(p_shop, p_user, ARRAY['owner', 'admin', 'order_manager']);
+    p := scp_payment_lock(p_payment);
+    IF p.provider <> 'paypal' OR p.status NOT IN ('pending', 'requires_payment') THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC409',
+            MESSAGE = format('a payment in status %s is over', p.status);
+    END IF;
+    UPDATE payments SET status = 'failed',
+           last_error = jsonb_build_object('type', 'canceled', 'code', 'requested_by_customer',
+                                           'message', 'the payment was cancelled'),
+           failed_at = now(), updated_at = now()
+     WHERE id = p.id RETURNING * INTO p;
+    PERFORM scp_payment_settle(p);
+    RETURN scp_shop_payment_answer(scp_shop_payment_get(p_shop, p_user, p_payment), NULL);
+END $$;
+
+-- The root paths' refund (POST /payments/:id/refund, owner and admin): the payment of
+-- the Stripe intent or PayPal order p_intent, refunded by its own provider
+-- (scp_shop_refund_of); provider says which call the answer is for.
+CREATE OR REPLACE FUNCTION scp_shop_root_refund_begin(p_user uuid, p_intent text,
+                                                      p_amount bigint, p_reason text)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    w json := scp_shop_payment_by_intent(p_user, p_intent, ARRAY['owner', 'admin'], false);
+BEGIN
+    RETURN scp_json_with(scp_shop_refund_of((w->>'shop_id')::uuid, p_user,
+                                            (w->>'payment_id')::uuid, p_amount, p_reason,
+                                            w->>'provider'), 'provider', w->'provider');
 END $$;

@@ -11,32 +11,19 @@ use Test::More;
 use Digest::SHA qw(sha256_hex hmac_sha256_hex);
 use JSON::PP;
 use SCPTest qw(parallel);
+use SCPShops;
 
 our $s = SCPTest->start(fakes => ['paypal']);
 my $C = JSON::PP->new->canonical;
 my $KEY = 'fake-paypal-webhook-signing-key';
 my $WH = 'WH-FAKE-1234567890';
 
-my $r = $s->post('/api/auth/register', { email => "hk$$\@example.com", password => 'password123',
-                                         username => 'hk1' });
-my $T = $r->{json}{data}{token};
+my $T = shop_account($s, 'hk')->{token};
+my $r;
 my $shop = $s->post('/api/shops', { name => 'Teak' }, token => $T)->{json}{data};
 $s->sql("UPDATE shops SET currency = 'USD' WHERE id = '$shop->{id}'");
 
-sub new_order {
-    my $p = $s->post("/api/shops/$shop->{id}/products", { name => 'Chair', retailPrice => 19.99,
-                     stock => 100 }, token => $T)->{json}{data};
-    my $f = $s->post("/api/shops/$shop->{id}/forms", { name => 'Order', fields => [
-        { id => 'name', type => 'Short Text', label => 'Name', required => JSON::PP::true },
-        { id => 'items', type => 'Item Selector', label => 'Items', required => JSON::PP::true },
-    ] }, token => $T)->{json}{data};
-    my $x = $s->post("/api/shops/$shop->{id}/forms/$f->{id}/submissions",
-                     { customFields => { name => 'Aung' },
-                       orderedProducts => [ { productId => $p->{id}, quantity => 1 } ] });
-    die "order: $x->{content}" unless $x->{status} == 201;
-    return $x->{json}{data}{orderId};
-}
-sub pstatus { $s->sql("SELECT payment_status FROM shop_orders WHERE id = :'p1'", $_[0]) }
+sub new_order { shop_order($s, $shop, $T, 1) }
 
 my $seq = 0;
 # A delivery as PayPal sends it, signed as the fake issues signatures.
@@ -71,7 +58,7 @@ my $oid = new_order();
 my $pp = $s->post("/api/shops/$shop->{id}/payments/paypal/orders", { orderId => $oid },
                   token => $T)->{json}{data}{paypalOrderId};
 ok $pp, 'a PayPal order';
-is pstatus($oid), 'processing', 'processing';
+is pstatus($s, $oid), 'processing', 'processing';
 
 # --- refused deliveries change nothing ---------------------------------------------------------
 my $ev = event('PAYMENT.CAPTURE.COMPLETED', capture_res($pp, 'COMPLETED'));
@@ -86,7 +73,7 @@ is deliver($C->encode($other), sig => hmac_sha256_hex(join('|', 'tx-a', '2026-12
 is deliver('{"id":', sig => 'x')->{status}, 400, 'malformed JSON: 400';
 is deliver('[]', sig => 'x')->{status}, 400, 'an array: 400';
 is deliver('{"a":"' . ('x' x 2_000_000) . '"}', sig => 'x')->{status}, 413, 'oversized: 413';
-is pstatus($oid), 'processing', 'nothing applied';
+is pstatus($s, $oid), 'processing', 'nothing applied';
 is $s->sql("SELECT count(*) FROM webhook_deliveries WHERE provider = 'paypal'"), 0, 'nothing recorded';
 my @v = grep { $_->{path} eq '/v1/notifications/verify-webhook-signature' } $s->fake_requests('paypal');
 ok @v >= 1, 'PayPal was asked';
@@ -109,24 +96,24 @@ my $pp2 = $s->post("/api/shops/$shop->{id}/payments/paypal/orders", { orderId =>
                    token => $T)->{json}{data}{paypalOrderId};
 $r = deliver(event('PAYMENT.CAPTURE.DENIED', capture_res($pp2, 'DECLINED')));
 is $r->{json}{applied}, JSON::PP::true, 'DENIED applied';
-is pstatus($o2), 'failed', 'the order: failed';
+is pstatus($s, $o2), 'failed', 'the order: failed';
 # The core's machine: failed → succeeded is forward (the buyer paid with another source).
 $r = deliver(event('PAYMENT.CAPTURE.COMPLETED', capture_res($pp2, 'COMPLETED')));
 is $r->{json}{applied}, JSON::PP::true, 'COMPLETED after DENIED: applied (the buyer retried)';
-is pstatus($o2), 'paid', 'paid';
+is pstatus($s, $o2), 'paid', 'paid';
 
 # --- COMPLETED: five concurrent replays, one effect -------------------------------------------
 my @res = parallel(5, sub { my $x = deliver($ev); { status => $x->{status}, d => $x->{json} } });
 is_deeply [ map { $_->{status} } @res ], [ (200) x 5 ], 'five replays: 200 each';
 is scalar(grep { $_->{d}{applied} } @res), 1, 'one applied';
 is scalar(grep { $_->{d}{duplicate} } @res), 4, 'four duplicates';
-is pstatus($oid), 'paid', 'the order: paid';
+is pstatus($s, $oid), 'paid', 'the order: paid';
 is $s->sql("SELECT amount_received FROM payments WHERE order_id = :'p1'", $oid), 1999, 'captured 19.99';
 is $s->sql("SELECT count(*) FROM webhook_deliveries WHERE provider = 'paypal' AND delivery_key = :'p1'",
            $ev->{id}), 1, 'one delivery row';
 $r = deliver(event('PAYMENT.CAPTURE.DENIED', capture_res($pp, 'DECLINED')));
 is $r->{json}{applied}, JSON::PP::false, 'DENIED after COMPLETED: not applied';
-is pstatus($oid), 'paid', 'still paid';
+is pstatus($s, $oid), 'paid', 'still paid';
 
 # --- REFUNDED (a refund made in PayPal's dashboard) -----------------------------------------------
 my $refund = sub { my ($id, $v) = @_; event('PAYMENT.CAPTURE.REFUNDED', { id => $id, status => 'COMPLETED',
@@ -136,10 +123,10 @@ my $refund = sub { my ($id, $v) = @_; event('PAYMENT.CAPTURE.REFUNDED', { id => 
 my $e1 = $refund->('REF1', '5.00');
 $r = deliver($e1);
 is $r->{json}{applied}, JSON::PP::true, 'a partial refund applied';
-is pstatus($oid), 'partially_refunded', 'partially refunded';
+is pstatus($s, $oid), 'partially_refunded', 'partially refunded';
 is deliver($e1)->{json}{duplicate}, JSON::PP::true, 'its replay: duplicate';
 $r = deliver($refund->('REF2', '99.00'));
-is pstatus($oid), 'refunded', 'a refund beyond the rest refunds the rest, not more';
+is pstatus($s, $oid), 'refunded', 'a refund beyond the rest refunds the rest, not more';
 is $s->sql("SELECT sum(amount) FROM refunds WHERE order_id = :'p1'", $oid), 1999, 'refunds add up to the capture';
 
 done_testing;

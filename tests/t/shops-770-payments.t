@@ -13,62 +13,20 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Digest::SHA qw(hmac_sha256_hex);
 use SCPTest qw(parallel);
+use SCPShops;
 
 our $s = SCPTest->start(fakes => ['stripe']);
 my $J = SCPTest::json;
 my $secret = 'whsec_test_fakeSigningSecret';
-my $n = 0;
 
-sub account {
-    $n++;
-    my $r = $s->post('/api/auth/register', { email => "pay$n.$$\@example.com",
-                                             password => 'password123', username => "pay$n" });
-    die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id} };
-}
-sub fields_of {
-    my ($r) = @_;
-    return { map { $_->{field} => $_->{message} } @{ $r->{json}{error}{details}{fields} || [] } };
-}
-sub err { my ($r) = @_; "$r->{status} " . ($r->{json}{error}{code} // '-') }
-
-my ($owner, $stranger, $agent, $manager, $admin) = map { account() } 1 .. 5;
-my $shop = $s->post('/api/shops', { name => 'Teak' }, token => $owner->{token})->{json}{data};
-my $other = $s->post('/api/shops', { name => 'Other' }, token => $stranger->{token})->{json}{data};
-$s->sql("UPDATE shops SET currency = 'USD' WHERE id IN ('$shop->{id}', '$other->{id}')");
-$s->sql("INSERT INTO shop_members (shop_id, user_id, role) VALUES"
-        . " ('$shop->{id}', '$agent->{id}', 'support_agent'),"
-        . " ('$shop->{id}', '$manager->{id}', 'order_manager'),"
-        . " ('$shop->{id}', '$admin->{id}', 'admin')");
+my $w = shop_staff($s, 'pay');
+my ($owner, $stranger, $agent, $manager, $admin, $shop, $other) =
+    @$w{qw(owner stranger agent manager admin shop other)};
 my $T = $owner->{token};
-
-# An order of the shop's, placed through a form: $qty chairs at 19.99.
-sub new_order {
-    my ($sh, $tok, $qty) = @_;
-    my $p = $s->post("/api/shops/$sh->{id}/products", { name => 'Chair', retailPrice => 19.99,
-                     stock => 100 }, token => $tok)->{json}{data};
-    my $f = $s->post("/api/shops/$sh->{id}/forms", { name => 'Order', fields => [
-        { id => 'name', type => 'Short Text', label => 'Name', required => JSON::PP::true },
-        { id => 'items', type => 'Item Selector', label => 'Items', required => JSON::PP::true },
-    ] }, token => $tok)->{json}{data};
-    my $r = $s->post("/api/shops/$sh->{id}/forms/$f->{id}/submissions",
-                     { customFields => { name => 'Aung' },
-                       orderedProducts => [ { productId => $p->{id}, quantity => $qty // 1 } ] });
-    die "order: $r->{content}" unless $r->{status} == 201;
-    return $r->{json}{data}{orderId};
-}
 
 sub stripe_got {
     my @r = $s->fake_requests('stripe');
-    for my $q (@r) {
-        my %f;
-        for (split /&/, $q->{body} // '') {
-            my ($k, $v) = map { my $x = $_ // ''; $x =~ tr/+/ /; $x =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge; $x }
-                split /=/, $_, 2;
-            $f{$k} = $v;
-        }
-        $q->{form} = \%f;
-    }
+    $_->{form} = stripe_form($_) for @r;
     return @r;
 }
 my $evseq = 0;
@@ -87,14 +45,13 @@ sub succeeded {
         amount_received => $amount, currency => 'usd', status => 'succeeded',
         latest_charge => "ch_$pi", metadata => {} }))[0];
 }
-sub pstatus { $s->sql("SELECT payment_status FROM shop_orders WHERE id = :'p1'", $_[0]) }
 
 my $I = "/api/shops/$shop->{id}/payments/intent";
 my $PAY = sub { "/api/shops/$shop->{id}/payments/$_[0]" };
 
 # --- intent --------------------------------------------------------------------------------
-my $oid = new_order($shop, $T, 3);
-is pstatus($oid), 'unpaid', 'a new shop order is unpaid';
+my $oid = shop_order($s, $shop, $T, 3);
+is pstatus($s, $oid), 'unpaid', 'a new shop order is unpaid';
 my $r = $s->post($I, { orderId => $oid, amount => 5997 }, token => $T);
 is $r->{status}, 201, 'intent with the exact amount: 201';
 my $p = $r->{json}{data};
@@ -112,7 +69,7 @@ is $q->{form}{currency}, 'usd', 'currency lower-case';
 is $q->{form}{'metadata[order_kind]'}, 'shop', 'metadata order_kind';
 is $q->{form}{'metadata[shop_id]'}, $shop->{id}, 'metadata shop_id';
 is $q->{headers}{'idempotency-key'}, "scp-order-$oid-attempt-1", 'Idempotency-Key per order and attempt';
-is pstatus($oid), 'processing', 'the order: processing';
+is pstatus($s, $oid), 'processing', 'the order: processing';
 unlike $s->sql("SELECT row_to_json(p)::text FROM payments p WHERE order_id = :'p1'", $oid),
     qr/_secret_/, 'the client secret is not stored';
 
@@ -154,7 +111,7 @@ is err($s->post($I, { orderId => $oid })), '401 UNAUTHORIZED', 'no token: 401';
 is $s->post($I, { orderId => $oid }, token => 'garbage')->{status}, 401, 'a bad token: 401';
 is err($s->post($I, { orderId => $oid }, token => $agent->{token})), '403 FORBIDDEN', 'a support agent: 403';
 is err($s->post($I, { orderId => $oid }, token => $stranger->{token})), '404 NOT_FOUND', 'a stranger: 404';
-my $theirs = new_order($other, $stranger->{token}, 1);
+my $theirs = shop_order($s, $other, $stranger->{token}, 1);
 is err($s->post($I, { orderId => $theirs }, token => $T)), '404 NOT_FOUND', "another shop's order: 404";
 is err($s->post($I, { orderId => '00000000-0000-4000-8000-000000000000' }, token => $T)), '404 NOT_FOUND',
     'no such order: 404';
@@ -166,7 +123,7 @@ is $s->req('POST', $I, '{"orderId":', token => $T)->{status}, 400, 'malformed JS
 is $s->req('POST', $I, '[1]', token => $T)->{status}, 400, 'not an object: 400';
 is $s->req('POST', $I, '{"orderId":"' . ('a' x 2_000_000) . '"}', token => $T)->{status}, 413,
     'an oversized body: 413';
-my $oc = new_order($shop, $T, 1);
+my $oc = shop_order($s, $shop, $T, 1);
 is $s->req('PUT', "/api/shops/$shop->{id}/orders/$oc/status", { status => 'Cancelled' }, token => $T)->{status},
     200, 'an order cancelled';
 is err($s->post($I, { orderId => $oc }, token => $T)), '409 INVALID_STATE', 'a cancelled order: 409';
@@ -196,14 +153,14 @@ my $ev = sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'shop_order_updat
                        . " AND payload->'order'->>'id' = :'p1'", $oid) };
 my $ev0 = $ev->();
 is succeeded($p->{paymentIntentId}, 5997)->{status}, 200, 'payment_intent.succeeded: 200';
-is pstatus($oid), 'paid', 'the shop order: paid';
+is pstatus($s, $oid), 'paid', 'the shop order: paid';
 is $ev->(), $ev0 + 1, 'one shop_order_updated event for the change';
 is $s->sql("SELECT payload->>'topic' FROM jobs WHERE kind = 'shop_order_updated'"
            . " ORDER BY created_at DESC, id DESC LIMIT 1"), "/ws/shops/$shop->{id}", "on the shop's topic";
 my ($late) = event('payment_intent.payment_failed', { id => $p->{paymentIntentId}, object => 'payment_intent',
     status => 'requires_payment_method', last_payment_error => { type => 'card_error', message => 'late' } });
 is $late->{status}, 200, 'a late payment_failed: 200';
-is pstatus($oid), 'paid', 'the order stays paid';
+is pstatus($s, $oid), 'paid', 'the order stays paid';
 is $ev->(), $ev0 + 1, 'no event when nothing changed';
 is $s->sql("SELECT status FROM payments WHERE id = :'p1'", $p->{id}), 'succeeded', 'the payment stays succeeded';
 is err($s->post($I, { orderId => $oid }, token => $T)), '409 CONFLICT', 'a paid order: 409';
@@ -245,7 +202,7 @@ is $r->{status}, 422, 'more than is left (4997): 422';
 $r = $s->post($F->($p->{id}), { reason => 'the rest' }, token => $T);
 is $r->{status}, 201, 'the rest: 201';
 like $r->{content}, qr/"amount":49\.97[,}]/, 'what was left, 49.97';
-is pstatus($oid), 'refunded', 'the order: refunded';
+is pstatus($s, $oid), 'refunded', 'the order: refunded';
 is err($s->post($F->($p->{id}), { reason => 'again' }, token => $T)), '409 INVALID_STATE',
     'nothing left: 409';
 $r = $s->get($PAY->($p->{id}), token => $T);
@@ -253,7 +210,7 @@ is scalar @{ $r->{json}{data}{refunds} }, 2, 'GET shows the two refunds';
 like $r->{content}, qr/"amountRefunded":59\.97[,}]/, 'amountRefunded 59.97';
 
 # --- concurrency: five intents at once, one attempt -------------------------------------------
-my $o5 = new_order($shop, $T, 2);
+my $o5 = shop_order($s, $shop, $T, 2);
 my @res = parallel(5, sub { my $x = $s->post($I, { orderId => $o5 }, token => $T);
                             { status => $x->{status}, pi => $x->{json}{data}{paymentIntentId} } });
 is_deeply [ map { $_->{status} } @res ], [ (201) x 5 ], 'five concurrent intents: 201 each';
@@ -261,7 +218,7 @@ is scalar(keys %{ { map { ($_->{pi} // '') => 1 } @res } }), 1, 'all with one in
 is $s->sql("SELECT count(*) FROM payments WHERE order_id = :'p1'", $o5), 1, 'one payment row';
 
 # --- Stripe down, then a card error ------------------------------------------------------------
-my $od = new_order($shop, $T, 1);
+my $od = shop_order($s, $shop, $T, 1);
 $s->fake_control('stripe', '500 1');
 $r = $s->post($I, { orderId => $od }, token => $T);
 is err($r), '503 UNAVAILABLE', 'Stripe answers 500: 503';
@@ -270,11 +227,11 @@ is $s->post($I, { orderId => $od }, token => $T)->{status}, 201, 'the retry: 201
 is_deeply [ map { $_->{headers}{'idempotency-key'} }
             grep { ($_->{form}{'metadata[order_id]'} // '') eq $od } stripe_got() ],
     [ ("scp-order-$od-attempt-1") x 2 ], 'sent twice with the same key';
-my $oe = new_order($shop, $T, 1);
+my $oe = shop_order($s, $shop, $T, 1);
 $s->fake_control('stripe', '402 1');
 $r = $s->post($I, { orderId => $oe }, token => $T);
 is err($r), '402 PAYMENT_FAILED', 'a declined card: 402';
-is pstatus($oe), 'failed', 'the order: failed';
+is pstatus($s, $oe), 'failed', 'the order: failed';
 $r = $s->post($I, { orderId => $oe }, token => $T);
 is $r->{status}, 201, 'the next intent: 201';
 is $r->{json}{data}{attempt}, 2, 'a new attempt';
@@ -290,12 +247,12 @@ sub stripe_js_confirm {
           content => "payment_method=$pm" })->{status};
 }
 my $C = "/api/shops/$shop->{id}/payments/confirm";
-my $ok = new_order($shop, $T, 2);
+my $ok = shop_order($s, $shop, $T, 2);
 my $cp = $s->post($I, { orderId => $ok }, token => $T)->{json}{data};
 $r = $s->post($C, { paymentIntentId => $cp->{paymentIntentId} }, token => $T);
 is $r->{status}, 200, 'confirm before the customer paid: 200';
 is $r->{json}{data}{status}, 'requires_payment', 'still requires_payment';
-is pstatus($ok), 'processing', 'the order still processing';
+is pstatus($s, $ok), 'processing', 'the order still processing';
 is $s->fake_requests('stripe') ? (stripe_got())[-1]{method} : '', 'GET', 'the intent was read with GET';
 is((stripe_got())[-1]{path}, "/v1/payment_intents/$cp->{paymentIntentId}", 'of that intent');
 is stripe_js_confirm($cp->{paymentIntentId}, 'pm_card_visa'), 200, 'the customer pays with Stripe.js';
@@ -308,13 +265,13 @@ is $s->post($C, { paymentIntentId => $cp->{paymentIntentId} }, token => $T)->{st
     'confirming again: 200, nothing moves';
 is $s->sql("SELECT count(*) FROM payments WHERE order_id = :'p1' AND status = 'succeeded'", $ok), 1,
     'one succeeded payment';
-my $dc = new_order($shop, $T, 1);
+my $dc = shop_order($s, $shop, $T, 1);
 my $dp = $s->post($I, { orderId => $dc }, token => $T)->{json}{data};
 stripe_js_confirm($dp->{paymentIntentId}, 'pm_card_chargeDeclined');
 $r = $s->post($C, { paymentIntentId => $dp->{paymentIntentId} }, token => $T);
 is $r->{json}{data}{status}, 'failed', 'a declined card read back: failed';
 is $r->{json}{data}{lastError}{code}, 'card_declined', "with Stripe's error";
-is pstatus($dc), 'failed', 'the order: failed';
+is pstatus($s, $dc), 'failed', 'the order: failed';
 # hostile
 for my $b ([ {}, 'no paymentIntentId' ], [ { paymentIntentId => '' }, 'empty' ],
            [ { paymentIntentId => 'pi_ x' }, 'with a space' ], [ { paymentIntentId => 're_abc' }, 'not a pi_' ],
@@ -337,8 +294,7 @@ my $du = $dev->post('/api/auth/register', { email => "devpay.$$\@example.com", p
                                             username => 'devpay' })->{json}{data};
 my $dshop = $dev->post('/api/shops', { name => 'Dev' }, token => $du->{token})->{json}{data};
 {
-    local $s = $dev;
-    my $doid = new_order($dshop, $du->{token}, 1);
+    my $doid = shop_order($dev, $dshop, $du->{token}, 1);
     my $DI = "/api/shops/$dshop->{id}/payments/intent";
     $r = $dev->post($DI, { orderId => $doid }, token => $du->{token});
     is $r->{status}, 201, 'log transport: 201';

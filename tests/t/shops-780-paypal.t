@@ -12,48 +12,15 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
+use SCPShops;
 
 our $s = SCPTest->start(fakes => ['paypal']);
-my $n = 0;
 
-sub account {
-    $n++;
-    my $r = $s->post('/api/auth/register', { email => "pp$n.$$\@example.com",
-                                             password => 'password123', username => "pp$n" });
-    die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id} };
-}
-sub fields_of {
-    my ($r) = @_;
-    return { map { $_->{field} => $_->{message} } @{ $r->{json}{error}{details}{fields} || [] } };
-}
-sub err { my ($r) = @_; "$r->{status} " . ($r->{json}{error}{code} // '-') }
-
-my ($owner, $stranger, $agent, $manager, $admin) = map { account() } 1 .. 5;
-my $shop = $s->post('/api/shops', { name => 'Teak' }, token => $owner->{token})->{json}{data};
-my $other = $s->post('/api/shops', { name => 'Other' }, token => $stranger->{token})->{json}{data};
-$s->sql("UPDATE shops SET currency = 'USD' WHERE id IN ('$shop->{id}', '$other->{id}')");
-$s->sql("INSERT INTO shop_members (shop_id, user_id, role) VALUES"
-        . " ('$shop->{id}', '$agent->{id}', 'support_agent'),"
-        . " ('$shop->{id}', '$manager->{id}', 'order_manager'),"
-        . " ('$shop->{id}', '$admin->{id}', 'admin')");
+my $w = shop_staff($s, 'pp');
+my ($owner, $stranger, $agent, $manager, $admin, $shop, $other) =
+    @$w{qw(owner stranger agent manager admin shop other)};
 my $T = $owner->{token};
 
-sub new_order {
-    my ($sh, $tok, $qty) = @_;
-    my $p = $s->post("/api/shops/$sh->{id}/products", { name => 'Chair', retailPrice => 19.99,
-                     stock => 100 }, token => $tok)->{json}{data};
-    my $f = $s->post("/api/shops/$sh->{id}/forms", { name => 'Order', fields => [
-        { id => 'name', type => 'Short Text', label => 'Name', required => JSON::PP::true },
-        { id => 'items', type => 'Item Selector', label => 'Items', required => JSON::PP::true },
-    ] }, token => $tok)->{json}{data};
-    my $r = $s->post("/api/shops/$sh->{id}/forms/$f->{id}/submissions",
-                     { customFields => { name => 'Aung' },
-                       orderedProducts => [ { productId => $p->{id}, quantity => $qty // 1 } ] });
-    die "order: $r->{content}" unless $r->{status} == 201;
-    return $r->{json}{data}{orderId};
-}
-sub pstatus { $s->sql("SELECT payment_status FROM shop_orders WHERE id = :'p1'", $_[0]) }
 sub got { grep { $_->{path} ne '/v1/oauth2/token' } $s->fake_requests('paypal') }
 sub npay { $s->sql("SELECT count(*) FROM payments WHERE order_id = :'p1'", $_[0]) }
 
@@ -61,7 +28,7 @@ my $B = "/api/shops/$shop->{id}/payments/paypal";
 my $O = "$B/orders";
 
 # --- create the PayPal order ----------------------------------------------------------------
-my $oid = new_order($shop, $T, 3);
+my $oid = shop_order($s, $shop, $T, 3);
 my $r = $s->post($O, { orderId => $oid }, token => $T);
 is $r->{status}, 201, 'create: 201';
 my $p = $r->{json}{data};
@@ -72,7 +39,7 @@ is $p->{provider}, 'paypal', 'provider paypal';
 is $p->{status}, 'requires_payment', 'status requires_payment';
 is $p->{currency}, 'USD', 'currency';
 like $r->{content}, qr/"amount":59\.97[,}]/, 'amount 3 x 19.99';
-is pstatus($oid), 'processing', 'the order: processing';
+is pstatus($s, $oid), 'processing', 'the order: processing';
 my @tok = grep { $_->{path} eq '/v1/oauth2/token' } $s->fake_requests('paypal');
 is scalar @tok, 1, 'one token request';
 like $tok[0]{headers}{authorization}, qr/^Basic /, 'the token by basic auth';
@@ -108,7 +75,7 @@ is err($s->post($O, { orderId => $oid })), '401 UNAUTHORIZED', 'no token: 401';
 is err($s->post($O, { orderId => $oid }, token => 'bogus')), '401 UNAUTHORIZED', 'a bad token: 401';
 is err($s->post($O, { orderId => $oid }, token => $agent->{token})), '403 FORBIDDEN', 'a support agent: 403';
 is err($s->post($O, { orderId => $oid }, token => $stranger->{token})), '404 NOT_FOUND', 'a stranger: 404';
-my $ooid = new_order($other, $stranger->{token}, 1);
+my $ooid = shop_order($s, $other, $stranger->{token}, 1);
 is err($s->post($O, { orderId => $ooid }, token => $T)), '404 NOT_FOUND', "another shop's order: 404";
 is err($s->post("/api/shops/$other->{id}/payments/paypal/orders", { orderId => $oid }, token => $T)),
     '404 NOT_FOUND', "another shop's path: 404";
@@ -126,14 +93,14 @@ is err($s->post("/api/shops/$other->{id}/payments/paypal/orders/$p->{paypalOrder
 is err($s->post("$O/NOPE0000000000000/capture", {}, token => $T)), '404 NOT_FOUND', 'an unknown PayPal order: 404';
 is err($s->post("$O/bad%2Fid/capture", {}, token => $T)), '404 NOT_FOUND', 'an id that is no PayPal id: 404';
 is err($s->post("$O/" . ('A' x 65) . "/capture", {}, token => $T)), '404 NOT_FOUND', 'an overlong id: 404';
-is pstatus($oid), 'processing', 'still processing';
+is pstatus($s, $oid), 'processing', 'still processing';
 $r = $s->post($C, {}, token => $T);
 is $r->{status}, 200, 'capture: 200';
 is $r->{json}{data}{status}, 'succeeded', 'the payment succeeded';
 like $r->{json}{data}{paypalCaptureId}, qr/^[A-Z0-9]{17}$/, 'paypalCaptureId';
 like $r->{content}, qr/"amountReceived":59\.97[,}]/, 'amountReceived 59.97';
 is $r->{json}{data}{orderPaymentStatus}, 'paid', 'orderPaymentStatus paid';
-is pstatus($oid), 'paid', 'the order: paid';
+is pstatus($s, $oid), 'paid', 'the order: paid';
 $q = (got())[-1];
 is $q->{path}, "/v2/checkout/orders/$p->{paypalOrderId}/capture", 'POST .../capture';
 is $q->{headers}{'paypal-request-id'}, "scp-capture-$p->{paypalOrderId}", 'the capture request id';
@@ -175,7 +142,7 @@ is err($r), '422 VALIDATION_ERROR', 'more than what is left: 422';
 $r = $s->post($R, { reason => 'the rest' }, token => $T);
 is $r->{status}, 201, 'the rest: 201';
 like $r->{content}, qr/"amount":49\.97[,}]/, 'the rest is 49.97';
-is pstatus($oid), 'refunded', 'the order: refunded';
+is pstatus($s, $oid), 'refunded', 'the order: refunded';
 is err($s->post($R, { reason => 'x' }, token => $T)), '409 INVALID_STATE', 'nothing left: 409';
 
 # --- another shop's payment and capture -------------------------------------------------------
@@ -192,7 +159,7 @@ is err($s->post("$OB/$p->{id}/refund", { reason => 'x' }, token => $stranger->{t
 is $s->sql("SELECT count(*) FROM refunds WHERE order_id = :'p1'", $ooid), 0, 'no refund written';
 
 # --- PayPal down, then a refusal ----------------------------------------------------------------
-my $od = new_order($shop, $T, 1);
+my $od = shop_order($s, $shop, $T, 1);
 $s->fake_control('paypal', '500 1');
 is err($s->post($O, { orderId => $od }, token => $T)), '503 UNAVAILABLE', 'PayPal answers 500: 503';
 is $s->sql("SELECT status FROM payments WHERE order_id = :'p1'", $od), 'pending', 'the attempt stays pending';
@@ -201,18 +168,18 @@ is $r->{status}, 201, 'the retry: 201';
 is_deeply [ map { $_->{headers}{'paypal-request-id'} }
             grep { ($_->{json}{purchase_units}[0]{custom_id} // '') eq $od } got() ],
     [ ("scp-order-$od-attempt-1") x 2 ], 'sent twice with the same request id';
-my $oe = new_order($shop, $T, 1);
+my $oe = shop_order($s, $shop, $T, 1);
 $s->fake_control('paypal', '422 1');
 $r = $s->post($O, { orderId => $oe }, token => $T);
 is err($r), '402 PAYMENT_FAILED', 'PayPal refuses (422): 402';
 is $r->{json}{error}{details}{provider}, 'paypal', 'details name the provider';
-is pstatus($oe), 'failed', 'the order: failed';
+is pstatus($s, $oe), 'failed', 'the order: failed';
 $r = $s->post($O, { orderId => $oe }, token => $T);
 is $r->{status}, 201, 'a new attempt: 201';
 is $s->sql("SELECT max(attempt) FROM payments WHERE order_id = :'p1'", $oe), 2, 'attempt 2';
 
 # --- concurrency: five creates at once, one attempt; five captures, one capture -----------------
-my $o5 = new_order($shop, $T, 2);
+my $o5 = shop_order($s, $shop, $T, 2);
 my @res = parallel(5, sub { my $x = $s->post($O, { orderId => $o5 }, token => $T);
                             { status => $x->{status}, id => $x->{json}{data}{paypalOrderId} } });
 is_deeply [ map { $_->{status} } @res ], [ (201) x 5 ], 'five concurrent creates: 201 each';
@@ -227,7 +194,7 @@ ok scalar(grep { $_->{status} == 200 } @res) >= 1, 'at least one capture answere
 is scalar(grep { $_->{path} eq "/v2/checkout/orders/$pp5/capture" } got()) >= 1, 1, 'captured at PayPal';
 is $s->sql("SELECT count(DISTINCT paypal_capture_id) FROM payments WHERE order_id = :'p1'", $o5), 1,
     'one capture recorded';
-is pstatus($o5), 'paid', 'paid once';
+is pstatus($s, $o5), 'paid', 'paid once';
 
 # --- secrets stay out ---------------------------------------------------------------------------
 unlike $s->sql("SELECT string_agg(row_to_json(p)::text, '') FROM payments p"), qr/EfakeClientSecret|A21AA/,
