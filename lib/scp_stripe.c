@@ -74,6 +74,36 @@ static void error_of(struct scp_req *r, struct scp_stripe_answer *a)
 }
 
 /*
+ * The log transport's answer to confirming an intent with a payment method (POST
+ * /v1/payment_intents/:id/confirm, the root paths' confirm): as Stripe's test mode
+ * answers its test payment methods, so a payment can be tried end to end without an
+ * account.  A method whose id names a decline (pm_card_chargeDeclined…) is refused as a
+ * card error, any other succeeds.
+ */
+static void stripe_log_confirm(struct scp_req *r, const char *path, const char *form,
+			       struct scp_stripe_answer *a)
+{
+	const char *end = path + strlen(path) - (sizeof("/confirm") - 1), *id;
+	const char *pm = strstr(form, "payment_method=");
+	bool declined = pm && strstr(pm, "Declined");
+	struct scp_buf b = SCP_BUF_INIT;
+
+	for (id = end; id > path && id[-1] != '/'; id--)
+		;
+	scp_buf_adds(&b, "{\"id\":");
+	scp_buf_add_json_str(&b, scp_arena_strndup(r->arena, id, (size_t)(end - id)));
+	scp_buf_adds(&b, declined
+		? ",\"object\":\"payment_intent\",\"status\":\"requires_payment_method\","
+		  "\"last_payment_error\":{\"type\":\"card_error\",\"code\":\"card_declined\","
+		  "\"decline_code\":\"generic_decline\",\"message\":\"Your card was declined.\"},"
+		  "\"livemode\":false}"
+		: ",\"object\":\"payment_intent\",\"status\":\"succeeded\",\"livemode\":false}");
+	a->status = 200;
+	a->doc = scp_json_kept(r->arena, b.ptr, b.len);
+	scp_buf_release(&b);
+}
+
+/*
  * The log transport: the request into outbox_log (never the secret key), and the
  * answer a development Stripe would give, made from the key: {id, client_secret,
  * status} with prefix "pi" or "re".
@@ -101,6 +131,11 @@ static bool stripe_log(struct scp_req *r, const char *path, const char *form,
 		a->status = 0;
 		a->message = "cannot write the outbox log";
 		return false;
+	}
+	if (strlen(path) > sizeof("/confirm") &&
+	    !strcmp(path + strlen(path) - (sizeof("/confirm") - 1), "/confirm")) {
+		stripe_log_confirm(r, path, form, a);
+		return a->doc != NULL;
 	}
 	scp_sha256_hex(h1, idem, strlen(idem));
 	scp_sha256_hex(h2, key2, strlen(key2));

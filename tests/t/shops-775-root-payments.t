@@ -253,4 +253,40 @@ my $final = call($owner, 'GET', "/api/payments/$P5")->{json}{paymentIntent}{stat
 is $final, $won[0]{st}, "the payment is what the winner answered ($final)";
 is pstatus($s, $o5), $final eq 'succeeded' ? 'paid' : 'failed', 'the order agrees';
 
+# --- the development transport (stripe_transport = log): tried with no Stripe account -------
+# Confirming answers as Stripe's test mode does for its test payment methods: a decline's
+# id is refused as a card error, any other succeeds; then the refund goes through.
+{
+    my $dev = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed });
+    my $dw = shop_staff($dev, 'dv');
+    my $dcall = sub { shop_call($dev, $dw->{owner}, @_) };
+    my $do = shop_order($dev, $dw->{shop}, $dw->{owner}{token}, 1);
+    my $i = $dcall->('POST', '/api/payments/intent', { orderId => $do, amount => 19.99,
+                     currency => 'USD', provider => 'stripe' });
+    is $i->{status}, 201, 'dev: intent 201';
+    my $dpi = $i->{json}{paymentIntent}{id};
+    like $dpi, qr/^pi_dev_[0-9a-f]{24}$/, 'dev: a pi_dev_ intent';
+    my $c = $dcall->('POST', '/api/payments/confirm',
+                     { paymentIntentId => $dpi, paymentMethodId => 'pm_card_chargeDeclined' });
+    is $c->{status}, 200, 'dev: a declining test card answers 200';
+    is $c->{json}{paymentIntent}{status}, 'failed', '... and the payment failed';
+    is pstatus($dev, $do), 'failed', '... the order says so';
+    $i = $dcall->('POST', '/api/payments/intent', { orderId => $do, amount => 19.99,
+                  currency => 'USD', provider => 'stripe' });
+    is $i->{status}, 201, 'dev: a new attempt';
+    $dpi = $i->{json}{paymentIntent}{id};
+    $c = $dcall->('POST', '/api/payments/confirm',
+                  { paymentIntentId => $dpi, paymentMethodId => 'pm_card_visa' });
+    is $c->{status}, 200, 'dev: pm_card_visa confirms';
+    is $c->{json}{paymentIntent}{status}, 'succeeded', '... succeeded';
+    is pstatus($dev, $do), 'paid', '... the order is paid';
+    my $rf = $dcall->('POST', "/api/payments/$dpi/refund", { amount => 5, reason => 'dev' });
+    is $rf->{status}, 201, 'dev: a partial refund (201, the refund made)';
+    is $dcall->('GET', "/api/payments/$dpi")->{json}{paymentIntent}{status}, 'succeeded',
+        '... the payment still succeeded (partly refunded)';
+    my @lines = do { open my $fh, '<', $dev->dir . '/log/outbox.log' or die $!;
+                     grep { /"channel":"stripe"/ } <$fh> };
+    ok((grep { m{/v1/payment_intents/\Q$dpi\E/confirm} } @lines), 'dev: the confirm is in the outbox log');
+}
+
 done_testing;
