@@ -1,14 +1,17 @@
 package SCPShops;
-# Helpers for the shop payment tests (tests/t/shops-{770,775,776,780}-*.t): a shop with
+# Helpers for the shop tests (tests/t/shops-7*.t; the payment tests 770, 775, 776, 780 use
+# the most): accounts, a shop with
 # its staff in each role and another shop, orders placed through a form as a customer
 # places them, and the error answer's parts the tests compare.
 use strict;
 use warnings;
 use Exporter 'import';
 use JSON::PP ();
+use Test::More ();
 
 our @EXPORT = qw(shop_account shop_staff shop_order shop_call fields_of err pstatus stripe_form
                  ORIGIN);
+our @EXPORT_OK = qw(member_list_checks);
 
 # The frontend's Origin, allowed by the tests that start with SCP_CORS_ORIGINS => ORIGIN.
 use constant ORIGIN => 'http://shop.example';
@@ -90,5 +93,22 @@ sub stripe_form {
 
 # A shop order's payment status.
 sub pstatus { $_[0]->sql("SELECT payment_status FROM shop_orders WHERE id = :'p1'", $_[1]) }
+
+# A member list's checks (tests/t/shops-7{20,40,50,55}-*.t): the member check is in the
+# list's one statement, so no member is 404, a member's empty list an empty page, and a
+# shop that does not exist 404 like another's.  $what is the list ("products"…), $other a
+# shop of $stranger's with none of them, $token a caller who is no member of $other.
+sub member_list_checks {
+    my ($s, $what, $other, $stranger, $token) = @_;
+    my $r = $s->get("/api/shops/$other->{id}/$what", token => $stranger->{token});
+    Test::More::is($r->{status}, 200, "the stranger's own shop without $what: 200");
+    Test::More::is_deeply($r->{json}{data}, [], '... no rows');
+    Test::More::is($r->{json}{pagination}{total}, 0, '... total 0');
+    $r = $s->get("/api/shops/$other->{id}/$what", token => $token);
+    Test::More::is($r->{status}, 404, "... and the same empty shop to a non-member: 404");
+    $r = $s->get("/api/shops/00000000-0000-4000-8000-000000000000/$what", token => $token);
+    Test::More::is($r->{status}, 404, 'a shop that does not exist: 404');
+    Test::More::is($r->{json}{error}{code}, 'NOT_FOUND', '... the error envelope');
+}
 
 1;

@@ -8,29 +8,12 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
+use SCPShops qw(shop_account fields_of member_list_checks);
 
 my $allowed = 'http://shop.example';
 my $s = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed });
-my $n = 0;
 
-sub account {
-    $n++;
-    my $r = $s->post('/api/auth/register', { email => "prod$n.$$\@example.com",
-                                             password => 'password123', username => "prod$n" });
-    die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    my ($session) = grep { /^scp_session=/ } @{ ref $r->{headers}{'set-cookie'}
-        ? $r->{headers}{'set-cookie'} : [ $r->{headers}{'set-cookie'} ] };
-    $session =~ s/;.*//;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id},
-             cookie => $session };
-}
-
-sub fields_of {
-    my ($r) = @_;
-    return { map { $_->{field} => $_->{message} } @{ $r->{json}{error}{details}{fields} || [] } };
-}
-
-my ($owner, $stranger, $agent, $manager, $admin) = map { account() } 1 .. 5;
+my ($owner, $stranger, $agent, $manager, $admin) = map { shop_account($s, 'prod') } 1 .. 5;
 my $shop = $s->post('/api/shops', { name => 'Teak' }, token => $owner->{token})->{json}{data};
 my $other = $s->post('/api/shops', { name => 'Other' }, token => $stranger->{token})->{json}{data};
 $s->sql("INSERT INTO shop_members (shop_id, user_id, role) VALUES"
@@ -156,17 +139,7 @@ $r = $s->post($base, { name => 'x', retailPrice => 1 }, token => $stranger->{tok
 is $r->{status}, 404, 'a stranger creating in the shop: 404';
 $r = $s->get($base, token => $stranger->{token});
 is $r->{status}, 404, 'a stranger listing the shop: 404';
-# The member check is in the list's one statement: no member is 404, a member's empty
-# list an empty page, a shop that does not exist 404 like another's.
-$r = $s->get("/api/shops/$other->{id}/products", token => $stranger->{token});
-is $r->{status}, 200, "the stranger's own shop without products: 200";
-is_deeply $r->{json}{data}, [], '... no rows';
-is $r->{json}{pagination}{total}, 0, '... total 0';
-$r = $s->get("/api/shops/$other->{id}/products", token => $T);
-is $r->{status}, 404, "... and the same empty shop to a non-member: 404";
-$r = $s->get("/api/shops/00000000-0000-4000-8000-000000000000/products", token => $T);
-is $r->{status}, 404, 'a shop that does not exist: 404';
-is $r->{json}{error}{code}, 'NOT_FOUND', '... the error envelope';
+member_list_checks($s, 'products', $other, $stranger, $T);
 $r = $s->get("$base/$p->{id}", token => $stranger->{token});
 is $r->{status}, 404, 'a stranger reading a product: 404';
 $r = $s->req('PUT', "$base/$p->{id}", { stock => 0 }, token => $agent->{token});
@@ -255,10 +228,10 @@ is $s->sql("SELECT stock || ' ' || retail_price_minor FROM shop_products WHERE i
 
 # --- cookie-authenticated writes: CSRF --------------------------------------------------
 $r = $s->req('PUT', "$base/$p->{id}", { name => 'Forged' },
-             headers => { Cookie => $owner->{cookie}, Origin => 'http://evil.example' });
+             headers => { Cookie => "scp_session=$owner->{token}", Origin => 'http://evil.example' });
 is $r->{status}, 403, 'a cookie update from a foreign Origin: 403';
 $r = $s->req('PUT', "$base/$p->{id}", { stock => 10 },
-             headers => { Cookie => $owner->{cookie}, Origin => $allowed });
+             headers => { Cookie => "scp_session=$owner->{token}", Origin => $allowed });
 is $r->{status}, 200, 'a cookie update from the allowed Origin: 200';
 is $r->{json}{data}{stock}, 10, 'stock 10';
 

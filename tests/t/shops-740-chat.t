@@ -12,29 +12,16 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use JSON::PP;
 use SCPTest qw(parallel);
+use SCPShops qw(shop_account fields_of member_list_checks);
 
 my $s = SCPTest->start;
-my $n = 0;
-
-sub account {
-    $n++;
-    my $r = $s->post('/api/auth/register', { email => "chat$n.$$\@example.com",
-                                             password => 'password123', username => "chat$n" });
-    die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id} };
-}
-
-sub fields_of {
-    my ($r) = @_;
-    return { map { $_->{field} => $_->{message} } @{ $r->{json}{error}{details}{fields} || [] } };
-}
 
 sub jobs {
     my ($kind) = @_;
     return $s->sql("SELECT count(*) FROM jobs WHERE kind = '$kind'");
 }
 
-my ($owner, $stranger, $agent, $manager, $admin) = map { account() } 1 .. 5;
+my ($owner, $stranger, $agent, $manager, $admin) = map { shop_account($s, 'chat') } 1 .. 5;
 my $shop = $s->post('/api/shops', { name => 'Teak' }, token => $owner->{token})->{json}{data};
 my $other = $s->post('/api/shops', { name => 'Other' }, token => $stranger->{token})->{json}{data};
 $s->sql("INSERT INTO shop_members (shop_id, user_id, role) VALUES"
@@ -236,17 +223,7 @@ $r = $s->get("$base?status=done", token => $T);
 is $r->{status}, 400, '?status unknown: 400';
 $r = $s->get($base, token => $stranger->{token});
 is $r->{status}, 404, 'a stranger lists: 404';
-# The member check is in the list's one statement: no member is 404, a member's empty
-# list an empty page, a shop that does not exist 404 like another's.
-$r = $s->get("/api/shops/$other->{id}/conversations", token => $stranger->{token});
-is $r->{status}, 200, "the stranger's own shop without conversations: 200";
-is_deeply $r->{json}{data}, [], '... no rows';
-is $r->{json}{pagination}{total}, 0, '... total 0';
-$r = $s->get("/api/shops/$other->{id}/conversations", token => $T);
-is $r->{status}, 404, "... and the same empty shop to a non-member: 404";
-$r = $s->get("/api/shops/00000000-0000-4000-8000-000000000000/conversations", token => $T);
-is $r->{status}, 404, 'a shop that does not exist: 404';
-is $r->{json}{error}{code}, 'NOT_FOUND', '... the error envelope';
+member_list_checks($s, 'conversations', $other, $stranger, $T);
 $r = $s->get($base);
 is $r->{status}, 401, 'list without a session: 401';
 

@@ -10,24 +10,11 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest;
+use SCPShops qw(shop_account fields_of member_list_checks);
 
 my $s = SCPTest->start();
-my $n = 0;
 
-sub account {
-    $n++;
-    my $r = $s->post('/api/auth/register', { email => "ord$n.$$\@example.com",
-                                             password => 'password123', username => "ord$n" });
-    die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id} };
-}
-
-sub fields_of {
-    my ($r) = @_;
-    return { map { $_->{field} => $_->{message} } @{ $r->{json}{error}{details}{fields} || [] } };
-}
-
-my ($owner, $stranger, $agent, $manager) = map { account() } 1 .. 4;
+my ($owner, $stranger, $agent, $manager) = map { shop_account($s, 'ord') } 1 .. 4;
 my $shop = $s->post('/api/shops', { name => 'Teak', currency => 'USD' }, token => $owner->{token})->{json}{data};
 my $other = $s->post('/api/shops', { name => 'Other' }, token => $stranger->{token})->{json}{data};
 $s->sql("UPDATE shops SET currency = 'USD' WHERE id = '$shop->{id}'");
@@ -210,17 +197,7 @@ $r = $s->get($O, token => 'bad');
 is $r->{status}, 401, 'list with a bad token: 401';
 $r = $s->get($O, token => $stranger->{token});
 is $r->{status}, 404, 'a stranger lists: 404';
-# The member check is in the list's one statement: no member is 404, a member's empty
-# list an empty page, a shop that does not exist 404 like another's.
-$r = $s->get("/api/shops/$other->{id}/orders", token => $stranger->{token});
-is $r->{status}, 200, "the stranger's own shop without orders: 200";
-is_deeply $r->{json}{data}, [], '... no rows';
-is $r->{json}{pagination}{total}, 0, '... total 0';
-$r = $s->get("/api/shops/$other->{id}/orders", token => $T);
-is $r->{status}, 404, "... and the same empty shop to a non-member: 404";
-$r = $s->get("/api/shops/00000000-0000-4000-8000-000000000000/orders", token => $T);
-is $r->{status}, 404, 'a shop that does not exist: 404';
-is $r->{json}{error}{code}, 'NOT_FOUND', '... the error envelope';
+member_list_checks($s, 'orders', $other, $stranger, $T);
 $r = $s->get("$O/$o->{orderId}", token => $stranger->{token});
 is $r->{status}, 404, 'a stranger reads: 404';
 $r = $s->get("/api/shops/$other->{id}/orders/$o->{orderId}", token => $stranger->{token});

@@ -10,23 +10,9 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Digest::SHA qw(sha256_hex);
 use SCPTest qw(parallel);
+use SCPShops qw(shop_account fields_of);
 
 my $s = SCPTest->start(fakes => ['social']);
-my $n = 0;
-
-sub account {
-    my ($st) = @_;
-    $n++;
-    my $r = $st->post('/api/auth/register', { email => "social$n.$$\@example.com",
-                                              password => 'password123', username => "social$n" });
-    die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id} };
-}
-
-sub fields_of {
-    my ($r) = @_;
-    return { map { $_->{field} => $_->{message} } @{ $r->{json}{error}{details}{fields} || [] } };
-}
 
 sub shop_of {
     my ($st, $who) = @_;
@@ -35,7 +21,7 @@ sub shop_of {
     return $r->{json}{data}{id};
 }
 
-my ($owner, $admin, $agent, $manager, $stranger) = map { account($s) } 1 .. 5;
+my ($owner, $admin, $agent, $manager, $stranger) = map { shop_account($s, 'int') } 1 .. 5;
 my $shop = shop_of($s, $owner);
 my $other = shop_of($s, $stranger);
 $s->sql("INSERT INTO shop_members (shop_id, user_id, role) VALUES"
@@ -318,7 +304,7 @@ $s->stop;
 
 # --- the log transport (the development default): no network call ---------------------------
 my $dev = SCPTest->start(env => { SCP_SECRETS_KEY => $SCPTest::SECRETS_KEY });
-my $o = account($dev);
+my $o = shop_account($dev, 'int');
 my $ds = shop_of($dev, $o);
 $r = $dev->post("/api/shops/$ds/integrations/facebook/connect", { code => 'dev-code' }, token => $o->{token});
 is $r->{status}, 200, 'log transport: connect 200' or diag $r->{content};
