@@ -1,8 +1,8 @@
 package SCPShops;
-# Helpers for the shop tests (tests/t/shops-7*.t; the payment tests 770, 775, 776, 780 use
-# the most): accounts, a shop with
-# its staff in each role and another shop, orders placed through a form as a customer
-# places them, and the error answer's parts the tests compare.
+# Helpers for the shop tests (tests/t/shops-7*.t; the payment tests 770, 775, 776 and 780
+# use the most): accounts, a shop with its staff in each role and another shop, orders
+# placed through a form as a customer places them, the member lists' checks, and the
+# error answer's parts the tests compare.
 use strict;
 use warnings;
 use Exporter 'import';
