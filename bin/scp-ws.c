@@ -35,6 +35,7 @@
 int ws_epoll = -1;
 struct ws_conn *ws_conns;
 int ws_nconns;
+int ws_ndead;
 struct scp_db ws_db;
 int ws_listen_tag, ws_feed_tag;
 
@@ -129,6 +130,7 @@ static void serve(int listen_fd, void *arg)
 			ws_conn_tick();
 		}
 		ws_feed_tick();
+		ws_conn_reap();
 	}
 	going_away();
 	scp_db_close(&ws_db);

@@ -40,6 +40,7 @@ struct ws_conn {
 	struct scp_buf out;	/* queued output, at most ws_output_max bytes */
 	size_t out_off;		/* sent so far of out */
 	bool want_write;	/* EPOLLOUT is armed */
+	bool dead;		/* over: freed by ws_conn_reap after the batch */
 	long long last_in_ms;	/* monotonic ms of the last byte received */
 	long long last_ping_ms;
 	struct scp_ws_parser parser;
@@ -61,6 +62,9 @@ void ws_conn_send_text(struct ws_conn *c, const char *text, size_t len);
 /* Queue a close frame with code and stop reading; the connection ends once flushed. */
 void ws_conn_close(struct ws_conn *c, int code, const char *reason);
 void ws_conn_free(struct ws_conn *c);
+/* Free the connections that ended during the last batch of events. */
+void ws_conn_reap(void);
+extern int ws_ndead;
 /* Pings of idle connections, and the end of connections that never finished closing. */
 void ws_conn_tick(void);
 bool ws_conn_joined(const struct ws_conn *c, const char *shop);

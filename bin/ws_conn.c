@@ -44,8 +44,37 @@ void ws_conn_free(struct ws_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	ws_nconns--;
+	if (c->dead)
+		ws_ndead--;
 	scp_buf_release(&c->out);
 	free(c);
+}
+
+/*
+ * The connection is over: it is freed after the loop's batch of events (ws_conn_reap),
+ * never on the spot, since the caller, or a later event of the same batch, may still
+ * hold it.
+ */
+static void hang_up(struct ws_conn *c)
+{
+	if (!c->dead) {
+		c->dead = true;
+		ws_ndead++;
+	}
+}
+
+void ws_conn_reap(void)
+{
+	struct ws_conn *c, *next;
+
+	if (!ws_ndead)
+		return;
+	for (c = ws_conns; c; c = next) {
+		next = c->next;
+		if (c->dead)
+			ws_conn_free(c);
+	}
+	ws_ndead = 0;
 }
 
 /* Write what is queued; false when the connection is gone (and freed). */
@@ -62,7 +91,7 @@ static bool flush(struct ws_conn *c)
 			return true;
 		}
 		if (n <= 0) {
-			ws_conn_free(c);
+			hang_up(c);
 			return false;
 		}
 		c->out_off += (size_t)n;
@@ -95,12 +124,11 @@ static void queue_frame(struct ws_conn *c, int opcode, const void *data, size_t 
 
 void ws_conn_send_text(struct ws_conn *c, const char *text, size_t len)
 {
-	if (c->state != WS_OPEN)
+	if (c->state != WS_OPEN || c->dead)
 		return;
 	if (!room(c, len + 10)) {
 		/* No close frame: it would only wait behind what the reader does not take. */
-		c->state = WS_CLOSING;
-		c->last_in_ms = ws_now_ms() - CLOSING_MS;	/* freed on the next tick */
+		hang_up(c);
 		return;
 	}
 	queue_frame(c, SCP_WS_TEXT, text, len);
@@ -222,7 +250,7 @@ done:
 
 static void readable(struct ws_conn *c)
 {
-	for (;;) {
+	while (!c->dead) {
 		ssize_t n;
 
 		if (c->state == WS_CLOSING) {
@@ -233,7 +261,7 @@ static void readable(struct ws_conn *c)
 				return;
 			n = recv(c->fd, sink, sizeof(sink), 0);
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-				ws_conn_free(c);
+				hang_up(c);
 				return;
 			}
 			if (n < 0)
@@ -251,7 +279,7 @@ static void readable(struct ws_conn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n <= 0) {
-			ws_conn_free(c);
+			hang_up(c);
 			return;
 		}
 		c->in_len += (size_t)n;
@@ -262,13 +290,16 @@ static void readable(struct ws_conn *c)
 			frames(c);
 		/* The buffer holds a whole frame at most (scp_ws.h), so a full one was parsed. */
 	}
-	flush(c);
+	if (!c->dead)
+		flush(c);
 }
 
 void ws_conn_event(struct ws_conn *c, uint32_t events)
 {
+	if (c->dead)
+		return;
 	if (events & (EPOLLERR | EPOLLHUP)) {
-		ws_conn_free(c);
+		hang_up(c);
 		return;
 	}
 	if ((events & EPOLLOUT) && !flush(c))
@@ -329,9 +360,11 @@ void ws_conn_tick(void)
 
 	for (; c; c = next) {
 		next = c->next;
+		if (c->dead)
+			continue;
 		if ((c->state == WS_CLOSING && now - c->last_in_ms >= CLOSING_MS) ||
 		    (c->state == WS_HANDSHAKE && now - c->last_in_ms >= HANDSHAKE_MS)) {
-			ws_conn_free(c);
+			hang_up(c);
 			continue;
 		}
 		if (c->state == WS_OPEN && ping_ms > 0 && now - c->last_in_ms >= ping_ms &&

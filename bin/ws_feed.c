@@ -181,7 +181,7 @@ void ws_feed_route(const char *json, size_t len)
 							     JSON_C_TO_STRING_NOSLASHESCAPE);
 	tlen = strlen(text);
 	for (struct ws_conn *c = ws_conns, *next; c; c = next) {
-		next = c->next;	/* a send may free a connection that reads too slowly */
+		next = c->next;
 		if (c->state == WS_OPEN && in_users(users, c->user) && (!sid || ws_conn_joined(c, sid)))
 			ws_conn_send_text(c, text, tlen);
 	}
