@@ -243,7 +243,7 @@ static void fuzz(void)
 		b = malloc(len);
 		for (size_t i = 0; i < len; i++)
 			b[i] = (uint8_t)rand();
-		if (round & 1)
+		if ((round & 1) && len > 1)
 			b[1] |= 0x80;	/* masked, so that more of the parser is reached */
 		scp_ws_parser_init(&P);
 		while (off < len) {
