@@ -5,13 +5,14 @@
  *
  * nginx authorizes the upgrade (auth_request to scp-auth, which names the user) and
  * proxies it here with X-Scp-User-Id; this answers the client's frames (ping,
- * shop:join, shop:leave) and sends it the events scp-worker publishes, read from one
- * nchan subscription per process (ws_feed.c).  nchan keeps the channels; it no longer
- * handles a client's frames (docs/decisions.md, "Cliick.io's WebSocket").
+ * shop:join, shop:leave) and sends it the events scp-worker writes to the table
+ * cliick_ws_events, which each process follows with LISTEN scp_ws (ws_feed.c).  nchan
+ * no longer handles anything of Cliick's WebSocket; it keeps the other channels
+ * (docs/decisions.md, "Cliick.io's WebSocket").
  *
  * libscp's prefork master (scp_prefork.c) runs ws_workers processes that share the
  * listening socket and replaces one that dies.  Each is a single-threaded epoll loop:
- * connections, the feed, and a tick for pings and reconnects.  SIGTERM: every
+ * connections, the feed's database connection, and a tick for pings and reconnects.  SIGTERM: every
  * connection gets a close 1001 (going away) and the process exits.  SIGHUP: the master
  * re-reads the configuration and replaces the processes, which closes their
  * connections with 1001 (the frontend reconnects).

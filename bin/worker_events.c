@@ -65,19 +65,30 @@ static struct worker_result publish(const char *topic, const struct scp_buf *msg
 }
 
 /*
- * Cliick.io's WebSocket (/ws, served by scp-ws): every event goes ONCE to the channel
- * /ws/cliick of the publishing socket, as {"users": [...], "shop": <shop id> | null,
- * "frame": <Cliick's frame>}; each scp-ws process follows that channel and routes the
- * frame to the connections of the listed users (for a shop's event, only those that
- * joined the shop).  The frame is {"event", "id", "data", "timestamp" (ms)} in Cliick's
- * spelling (camelCase keys).  A shop's events (topic /ws/shops/<shop>, which nginx does
- * not serve itself) list the shop's members at the time of sending, a user's
- * notification that user; "id" is the job's (or notification's), since a retried job
- * may publish twice.
+ * Cliick.io's WebSocket (/ws, served by scp-ws): every event is written ONCE to
+ * cliick_ws_events (sql/093_cliick_ws_events.sql) as {"users": [...], "shop": <shop id> |
+ * null, "frame": <Cliick's frame>}, with a NOTIFY scp_ws; each scp-ws process LISTENs
+ * and routes the frame to the connections of the listed users (for a shop's event,
+ * only those that joined the shop).  The frame is {"event", "id", "data", "timestamp"
+ * (ms)} in Cliick's spelling (camelCase keys).  A shop's events (topic /ws/shops/<shop>,
+ * which nginx does not serve itself) list the shop's members at the time of sending, a
+ * user's notification that user; "id" is the job's (or notification's), since a
+ * retried job may publish twice.  Not an nchan channel: nchan's resume by message id
+ * crashed its worker on an nginx reload (docs/decisions.md, "Cliick.io's WebSocket").
  */
 const struct scp_stmt worker_events_stmts[] = {
 	/* $1 shop: the users who are its members now. */
 	{ "events_shop_members", "SELECT user_id FROM shop_members WHERE shop_id = $1" },
+	/*
+	 * $1 the message.  Rows older than ten minutes go as new ones come (the index on
+	 * created_at keeps that cheap): scp-ws reads on from its last id after a lost
+	 * connection, so they need to outlive a reconnect, not more.
+	 */
+	{ "events_cliick_ws",
+	  "WITH old AS (DELETE FROM cliick_ws_events"
+	  " WHERE created_at < now() - interval '10 minutes'),"
+	  " e AS (INSERT INTO cliick_ws_events (message) VALUES ($1) RETURNING id)"
+	  " SELECT pg_notify('scp_ws', id::text) FROM e" },
 	SCP_STMT_END,
 };
 
@@ -157,7 +168,9 @@ static struct worker_result cliick_publish(const char *users, const char *shop,
 	scp_buf_adds(&msg, ",\"frame\":");
 	scp_buf_add(&msg, frame->ptr, frame->len);
 	scp_buf_addc(&msg, '}');
-	res = publish("/ws/cliick", &msg);
+	res = WORKER_EXEC("events_cliick_ws", NULL, msg.ptr)
+		      ? (struct worker_result){ 0 }
+		      : (struct worker_result){ "cliick event not written", false };
 	scp_buf_release(&msg);
 	return res;
 }
@@ -214,7 +227,7 @@ static struct worker_result deliver(const char *topic, const char *id, const cha
 	struct worker_result res = { 0 };
 	bool shop = !strncmp(topic, shops, sizeof(shops) - 1);
 
-	if (!shop)
+	if (!shop && *scp_cfg.nchan_socket)
 		res = publish(topic, msg);
 	if (!res.error && (shop || (!strcmp(event, "notification") &&
 				    !strncmp(topic, users, sizeof(users) - 1))) &&
@@ -257,7 +270,8 @@ struct worker_result worker_event_send(const char *id, const char *event, json_o
 	if (!n)
 		goto done;
 	res = worker_outbox_write("event", event, data);
-	if (!res.error && *scp_cfg.nchan_socket) {
+	/* nginx's channels need nchan_socket; Cliick's WebSocket reads the database. */
+	if (!res.error) {
 		struct scp_buf msg = SCP_BUF_INIT;
 
 		message(&msg, id, event, data);

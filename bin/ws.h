@@ -4,7 +4,7 @@
  *   scp-ws.c     main, the prefork master, the loop and its timers
  *   ws_conn.c    a client connection: the upgrade, frames in and out, closing
  *   ws_frames.c  what a client's frames mean (ping, shop:join, shop:leave)
- *   ws_feed.c    the events: one nchan EventSource subscription, routed to connections
+ *   ws_feed.c    the events: LISTEN scp_ws, cliick_ws_events read and routed to connections
  */
 #ifndef SCP_WS_BIN_H
 #define SCP_WS_BIN_H
@@ -74,9 +74,9 @@ extern const struct scp_stmt ws_frames_stmts[];
 /* A whole text message of a client. */
 void ws_frames_handle(struct ws_conn *c, const char *text, size_t len);
 
-/* ws_feed.c: the nchan subscription. */
+/* ws_feed.c: the events, from the database. */
 void ws_feed_start(void);
-/* Its socket is readable or failed; reconnect when due. */
+/* Its connection is readable (notifications) or failed. */
 void ws_feed_event(uint32_t events);
 void ws_feed_tick(void);
 /* ms until the feed wants its tick (a reconnect), or -1. */

@@ -4,8 +4,9 @@
 # that crashed nchan's upstream request, docs/decisions.md "Cliick.io's WebSocket");
 # refusals with their close codes (a frame over 16 KiB 1009, from its header alone;
 # an unmasked frame 1002; binary 1003; bad UTF-8 1007); random bytes; 200 connections
-# open at once; and events still delivered across an nginx reload (the subscription
-# resumes with Last-Event-ID).
+# open at once; a reader too slow for its answers dropped (ws_output_max), a quiet
+# connection pinged (ws_ping_interval); and events still delivered across an nginx
+# reload (the subscription resumes with Last-Event-ID).
 use strict;
 use warnings;
 use FindBin;
@@ -16,7 +17,11 @@ use SCPTest;
 use SCPEvents qw(subscribe);
 use SCPWs qw(client_bytes send_raw next_frame close_code);
 
-my $s = SCPTest->start;
+use Errno qw(EAGAIN EWOULDBLOCK);
+use IO::Select;
+
+# Small bounds, so that they are reached in a test: 64 KiB queued, a ping after 2 s.
+my $s = SCPTest->start(env => { SCP_WS_OUTPUT_MAX => 65536, SCP_WS_PING_INTERVAL => 2 });
 
 my $r = $s->post('/api/auth/register', { email => "stress.$$\@example.com",
                                          password => 'password123', username => "stress$$" });
@@ -124,6 +129,36 @@ $_->send(frame('ping')) for @many;
 my $pongs = grep { my ($x) = $_->events(1, 3); $x && $x->{event} eq 'pong' } @many;
 is $pongs, 200, 'each of them answered';
 $_->hangup for @many;
+
+# --- a reader too slow, a quiet connection --------------------------------------------------
+# Frames whose answers are 16 KiB each (an unknown event's error frame names the event),
+# sent by a client that never reads: once nginx's and the sockets' buffers are full,
+# scp-ws's queue passes 64 KiB and it drops the connection instead of buffering more.
+{
+    my $slow = ws();
+    my $sock = $slow->{sock};
+    $sock->blocking(0);
+    local $SIG{PIPE} = 'IGNORE';
+    my $one = client_bytes(op => 1, payload => frame('x' x 16000));
+    my ($pending, $frames, $deadline, $seen) = ('', 0, time + 30, 0);
+    while (time < $deadline) {
+        if ($pending eq '') { $pending = $one; $frames++ }
+        my $n = syswrite $sock, $pending;
+        if (defined $n) { substr $pending, 0, $n, ''; next if $frames % 50 }
+        elsif ($! != EAGAIN && $! != EWOULDBLOCK) { last }
+        else { IO::Select->new($sock)->can_write(0.05) }
+        last if $seen = slurp("$dir/log/scp-ws.log") =~ /reads too slowly/;
+    }
+    $seen ||= $s->wait_until(5, sub { slurp("$dir/log/scp-ws.log") =~ /reads too slowly/ });
+    ok $seen, "a client that sends but never reads is dropped (after $frames frames of 16 KiB)";
+    close $sock;
+}
+{
+    my $quiet = ws();
+    my ($op) = next_frame($quiet, 4);
+    is $op, 9, 'a connection quiet for ws_ping_interval gets a ping';
+    $quiet->hangup;
+}
 
 # --- events across an nginx reload ---------------------------------------------------------
 my $joined = ws();
