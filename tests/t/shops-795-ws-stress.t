@@ -190,6 +190,23 @@ is_deeply \@texts, [ 'during the reload', 'after the reload' ],
     'the connection held across the reload received both, none lost';
 $_->hangup for $joined, $after;
 
+# --- events across a lost database connection ----------------------------------------------
+# scp-ws's feed connection is ended under it; an event written meanwhile still arrives:
+# the process reconnects and reads on from the last event it routed.
+my $held = ws();
+$held->send(frame('shop:join', { shopId => $shop }));
+($m) = $held->events(1, 2);
+my $ended = $s->sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+    . " WHERE query = 'LISTEN scp_ws' OR query LIKE 'SELECT id, message FROM cliick_ws_events%'"
+    . " OR query LIKE 'SELECT coalesce(max(id), 0) FROM cliick_ws_events%'");
+ok $ended, "scp-ws's feed connections ended ($ended)";
+event('while the feed was down');
+@texts = map { $_->{data}{text} } $held->events(1, 5);
+is_deeply \@texts, ['while the feed was down'], 'the event written meanwhile arrives after the reconnect';
+like slurp("$dir/log/scp-ws.log"), qr/ws feed: listening again, from event \d+/,
+    'the feed says it resumed, and from where';
+$held->hangup;
+
 # --- nothing died ---------------------------------------------------------------------------
 sleep 0.5;
 my $errors = slurp("$dir/log/nginx-error.log");
