@@ -204,7 +204,7 @@ static bool frames(struct ws_conn *c)
 {
 	size_t off = 0, used;
 
-	while (c->state == WS_OPEN) {
+	while (c->state == WS_OPEN && !c->dead) {
 		enum scp_ws_event ev = scp_ws_parse(&c->parser, c->in + off, c->in_len - off, &used);
 
 		off += used;
@@ -221,8 +221,11 @@ static bool frames(struct ws_conn *c)
 			ws_conn_close(c, SCP_WS_CLOSE_UNSUPPORTED, "text frames only");
 			break;
 		case SCP_WS_EV_PING:
-			if (room(c, c->parser.len + 2))
-				queue_frame(c, SCP_WS_PONG, c->parser.payload, c->parser.len);
+			if (!room(c, c->parser.len + 2)) {
+				hang_up(c);
+				goto done;
+			}
+			queue_frame(c, SCP_WS_PONG, c->parser.payload, c->parser.len);
 			break;
 		case SCP_WS_EV_CLOSE:
 			/* Echo the code (§5.5.1); 1005 means none was given, so none is sent back. */
@@ -368,7 +371,11 @@ void ws_conn_tick(void)
 			continue;
 		}
 		if (c->state == WS_OPEN && ping_ms > 0 && now - c->last_in_ms >= ping_ms &&
-		    now - c->last_ping_ms >= ping_ms && room(c, 2)) {
+		    now - c->last_ping_ms >= ping_ms) {
+			if (!room(c, 2)) {
+				hang_up(c);
+				continue;
+			}
 			c->last_ping_ms = now;
 			queue_frame(c, SCP_WS_PING, "", 0);
 			flush(c);

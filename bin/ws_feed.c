@@ -51,6 +51,7 @@ static struct {
 	PGconn *listening;	/* the connection LISTEN ran on, NULL: none */
 	long long last_id;	/* -1: not known yet (the newest row at the first connect) */
 	long long next_try_ms;
+	long backoff_ms;	/* the next wait before a reconnect: 0.5 s, doubling to 5 s */
 	bool warned;
 } feed = { .last_id = -1 };
 
@@ -63,7 +64,10 @@ static void feed_down(const char *why)
 		epoll_ctl(ws_epoll, EPOLL_CTL_DEL, PQsocket(feed.listening), NULL);
 	feed.listening = NULL;
 	scp_db_close(&feed.db);
-	feed.next_try_ms = ws_now_ms() + 500;
+	/* libpq logs each failed attempt: a database down for long is tried less often. */
+	feed.backoff_ms = feed.backoff_ms < 500 ? 500 : feed.backoff_ms * 2 > 5000 ? 5000
+											 : feed.backoff_ms * 2;
+	feed.next_try_ms = ws_now_ms() + feed.backoff_ms;
 }
 
 static bool in_users(json_object *users, const char *user)
@@ -168,6 +172,7 @@ static void feed_connect(void)
 	if (feed.warned)
 		scp_info("ws feed: listening again, from event %lld", feed.last_id);
 	feed.warned = false;
+	feed.backoff_ms = 0;
 }
 
 void ws_feed_start(void)
