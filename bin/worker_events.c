@@ -65,16 +65,30 @@ static struct worker_result publish(const char *topic, const struct scp_buf *msg
 }
 
 /*
- * Cliick.io's WebSocket (/ws): each user has a channel, /ws/cliick/<user> on the
- * publishing socket, that carries Cliick's frame {"event", "id", "data", "timestamp"
- * (ms)} in its spelling (camelCase keys).  A shop's events (topic /ws/shops/<shop>,
- * which nginx does not serve itself) go to the channel of each member of the shop, a
- * user's notification to that user's; "id" is the job's (or notification's), since a
- * retried job may publish twice.
+ * Cliick.io's WebSocket (/ws, served by scp-ws): every event is written ONCE to
+ * cliick_ws_events (sql/093_cliick_ws_events.sql) as {"users": [...], "shop": <shop id> |
+ * null, "frame": <Cliick's frame>}, with a NOTIFY scp_ws; each scp-ws process LISTENs
+ * and routes the frame to the connections of the listed users (for a shop's event,
+ * only those that joined the shop).  The frame is {"event", "id", "data", "timestamp"
+ * (ms)} in Cliick's spelling (camelCase keys).  A shop's events (topic /ws/shops/<shop>,
+ * which nginx does not serve itself) list the shop's members at the time of sending, a
+ * user's notification that user; "id" is the job's (or notification's), since a
+ * retried job may publish twice.  Not an nchan channel: nchan's resume by message id
+ * crashed its worker on an nginx reload (docs/decisions.md, "Cliick.io's WebSocket").
  */
 const struct scp_stmt worker_events_stmts[] = {
 	/* $1 shop: the users who are its members now. */
 	{ "events_shop_members", "SELECT user_id FROM shop_members WHERE shop_id = $1" },
+	/*
+	 * $1 the message.  Rows older than ten minutes go as new ones come (the index on
+	 * created_at keeps that cheap): scp-ws reads on from its last id after a lost
+	 * connection, so they need to outlive a reconnect, not more.
+	 */
+	{ "events_cliick_ws",
+	  "WITH old AS (DELETE FROM cliick_ws_events"
+	  " WHERE created_at < now() - interval '10 minutes'),"
+	  " e AS (INSERT INTO cliick_ws_events (message) VALUES ($1) RETURNING id)"
+	  " SELECT pg_notify('scp_ws', id::text) FROM e" },
 	SCP_STMT_END,
 };
 
@@ -139,35 +153,71 @@ static bool cliick_frame(struct scp_buf *out, const char *id, const char *kind, 
 	return ok;
 }
 
-static struct worker_result cliick_publish(const char *user, const struct scp_buf *frame)
+/* The one message of an event: users (a JSON array's text), shop or NULL, the frame. */
+static struct worker_result cliick_publish(const char *users, const char *shop,
+					   const struct scp_buf *frame)
 {
-	struct scp_buf topic = SCP_BUF_INIT;
+	struct scp_buf msg = SCP_BUF_INIT;
 	struct worker_result res;
 
-	scp_buf_addf(&topic, "/ws/cliick/%s", user);
-	res = publish(topic.ptr, frame);
-	scp_buf_release(&topic);
+	scp_buf_addf(&msg, "{\"users\":%s,\"shop\":", users);
+	if (shop)
+		scp_buf_add_json_str(&msg, shop);
+	else
+		scp_buf_adds(&msg, "null");
+	scp_buf_adds(&msg, ",\"frame\":");
+	scp_buf_add(&msg, frame->ptr, frame->len);
+	scp_buf_addc(&msg, '}');
+	res = WORKER_EXEC("events_cliick_ws", NULL, msg.ptr)
+		      ? (struct worker_result){ 0 }
+		      : (struct worker_result){ "cliick event not written", false };
+	scp_buf_release(&msg);
 	return res;
 }
 
-/* A shop's event to its members' Cliick channels. */
+/* A shop's event, once, naming its members; none (no members) publishes nothing. */
 static struct worker_result cliick_fan_out(const char *shop, const struct scp_buf *frame)
 {
 	struct worker_result res = { 0 };
+	struct scp_buf users = SCP_BUF_INIT;
 	PGresult *members;
+	int n;
 
 	if (!WORKER_EXEC("events_shop_members", &members, shop))
 		return (struct worker_result){ "shop members not read", false };
-	for (int i = 0; i < PQntuples(members) && !res.error; i++)
-		res = cliick_publish(PQgetvalue(members, i, 0), frame);
+	n = PQntuples(members);
+	scp_buf_addc(&users, '[');
+	for (int i = 0; i < n; i++) {
+		if (i)
+			scp_buf_addc(&users, ',');
+		scp_buf_add_json_str(&users, PQgetvalue(members, i, 0));
+	}
+	scp_buf_addc(&users, ']');
 	PQclear(members);
+	if (n)
+		res = cliick_publish(users.ptr, shop, frame);
+	scp_buf_release(&users);
+	return res;
+}
+
+/* A user's notification to all the user's connections. */
+static struct worker_result cliick_notify(const char *user, const struct scp_buf *frame)
+{
+	struct scp_buf users = SCP_BUF_INIT;
+	struct worker_result res;
+
+	scp_buf_addc(&users, '[');
+	scp_buf_add_json_str(&users, user);
+	scp_buf_addc(&users, ']');
+	res = cliick_publish(users.ptr, NULL, frame);
+	scp_buf_release(&users);
 	return res;
 }
 
 /*
- * One channel of an event: a shop's goes to its members on Cliick's WebSocket (no
- * channel of nginx's is a shop's), a user's notification to the user's own channel
- * and its Cliick one, anything else to its channel.
+ * One channel of an event: a shop's goes to Cliick's WebSocket (no channel of nginx's
+ * is a shop's), a user's notification to the user's own channel and to Cliick's
+ * WebSocket, anything else to its channel.
  */
 static struct worker_result deliver(const char *topic, const char *id, const char *event,
 				    json_object *data, const struct scp_buf *msg)
@@ -177,13 +227,13 @@ static struct worker_result deliver(const char *topic, const char *id, const cha
 	struct worker_result res = { 0 };
 	bool shop = !strncmp(topic, shops, sizeof(shops) - 1);
 
-	if (!shop)
+	if (!shop && *scp_cfg.nchan_socket)
 		res = publish(topic, msg);
 	if (!res.error && (shop || (!strcmp(event, "notification") &&
 				    !strncmp(topic, users, sizeof(users) - 1))) &&
 	    cliick_frame(&frame, id, event, data))
 		res = shop ? cliick_fan_out(topic + sizeof(shops) - 1, &frame)
-			   : cliick_publish(topic + sizeof(users) - 1, &frame);
+			   : cliick_notify(topic + sizeof(users) - 1, &frame);
 	scp_buf_release(&frame);
 	return res;
 }
@@ -220,7 +270,8 @@ struct worker_result worker_event_send(const char *id, const char *event, json_o
 	if (!n)
 		goto done;
 	res = worker_outbox_write("event", event, data);
-	if (!res.error && *scp_cfg.nchan_socket) {
+	/* nginx's channels need nchan_socket; Cliick's WebSocket reads the database. */
+	if (!res.error) {
 		struct scp_buf msg = SCP_BUF_INIT;
 
 		message(&msg, id, event, data);

@@ -182,6 +182,14 @@ static const struct key keys[] = {
 	/* observability */
 	SC(log_format, "text", log_formats,
 	   "text (one line per event) or json (one JSON object per line, for journald/Loki)"),
+	/* Cliick.io's WebSocket server (bin/scp-ws.c), on socket_dir/scp-ws.sock */
+	N(ws_workers, 1, 1, 64, "scp-ws processes sharing its socket"),
+	N(ws_max_connections, 1024, 1, 65536,
+	  "open WebSocket connections per scp-ws process (more are refused with 503)"),
+	N(ws_output_max, 262144, 4096, 16777216,
+	  "bytes queued for one WebSocket connection; a reader slower than that is closed"),
+	N(ws_ping_interval, 30, 0, 3600,
+	  "seconds a WebSocket connection may be quiet before scp-ws pings it (0: never)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -112,6 +112,11 @@ struct scp_config {
 	char *push_api_base;		/* "": the endpoint's own origin */
 	/* observability */
 	char *log_format;		/* text or json */
+	/* Cliick.io's WebSocket server (bin/scp-ws.c) */
+	long ws_workers;		/* processes sharing scp-ws.sock */
+	long ws_max_connections;	/* per process */
+	long ws_output_max;		/* bytes queued for one connection */
+	long ws_ping_interval;		/* seconds of quiet before a ping; 0: none */
 };
 
 extern struct scp_config scp_cfg;

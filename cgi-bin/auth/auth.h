@@ -45,6 +45,5 @@ void auth_staff_delete(struct scp_req *r);
 /* realtime.c: may the caller follow a real-time channel? (nchan asks) */
 void auth_ws_authorize(struct scp_req *r);
 void auth_ws_cliick_authorize(struct scp_req *r);
-void auth_ws_cliick_frame(struct scp_req *r);
 
 #endif

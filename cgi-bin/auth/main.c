@@ -32,10 +32,9 @@ static const struct scp_route routes[] = {
 	{ "DELETE", "/api/v1/supplier/users/:id", auth_staff_delete, SCP_R_OWNER },
 	/* Reached only through nginx's internal /_ws_authorize (nchan's subscriptions). */
 	{ "GET", "/internal/ws-authorize", auth_ws_authorize, SCP_AUTH },
-	/* Cliick.io's /ws: its upgrade (nginx's /_ws_cliick_authorize) and its client
-	 * frames (nchan's /_ws_cliick_frame); the frames carry the authorized user. */
+	/* Cliick.io's /ws: its upgrade (nginx's /_ws_cliick_authorize), which names the
+	 * user to scp-ws; scp-ws answers the frames itself. */
 	{ "GET", "/internal/ws-cliick-authorize", auth_ws_cliick_authorize, SCP_AUTH },
-	{ "POST", "/internal/ws-cliick-frame", auth_ws_cliick_frame, SCP_PUBLIC },
 	SCP_ROUTES_END,
 };
 

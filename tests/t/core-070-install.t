@@ -37,10 +37,10 @@ my $dest = tempdir(CLEANUP => 1);
 my $out = `make -s -C '$build' install DESTDIR='$dest' 2>&1`;
 is $?, 0, 'make install DESTDIR= succeeds' or diag $out;
 
-# Programs: every family the build has, scp-worker, scpctl.
+# Programs: every family the build has, scp-worker, scp-ws, scpctl.
 my @families = sort map { m{/scp-(\w+)$} ? $1 : () } grep { -x } glob("$build/cgi-bin/*/scp-*");
 ok @families >= 7, 'the families: ' . join(' ', @families);
-my @programs = ((map { "scp-$_" } @families), 'scp-worker', 'scpctl');
+my @programs = ((map { "scp-$_" } @families), 'scp-worker', 'scp-ws', 'scpctl');
 for my $p (@programs) {
     my $bin = "$dest$sbindir/$p";
     ok -x $bin, "$p installed in $sbindir";
@@ -52,14 +52,15 @@ for my $p (@programs) {
     like $h, qr/^usage: \Q$p\E /, "$p --help starts with its usage, on stdout";
     like $h, qr{default /etc/scp/scp\.conf}, "$p --help names the configuration path";
     like $h, qr/--version/, "$p --help lists --version";
-    like $h, qr/\Q$p\E\(8\)/, "$p --help points to its man page" unless $p =~ /^scp-(?!worker)/;
-    like $h, qr/scp-family\(8\)/, "$p --help points to scp-family(8)" if $p =~ /^scp-(?!worker)/;
+    like $h, qr/\Q$p\E\(8\)/, "$p --help points to its man page" unless $p =~ /^scp-(?!worker|ws$)/;
+    like $h, qr/scp-family\(8\)/, "$p --help points to scp-family(8)" if $p =~ /^scp-(?!worker|ws$)/;
     `'$bin' --no-such-option >/dev/null 2>&1`;
     is $? >> 8, 2, "$p with an unknown option exits 2";
 }
 
 # systemd units and tmpfiles.d, with configure's paths and no placeholder left.
-for my $u (qw(scp@.service scp@.socket scp-worker.service scp.target)) {
+for my $u (qw(scp@.service scp@.socket scp-worker.service scp-ws.service scp-ws.socket
+              scp.target)) {
     my $f = "$dest$unitdir/$u";
     ok -f $f, "$u installed in $unitdir";
     my $text = do { local (@ARGV, $/) = $f; <> };
@@ -126,7 +127,8 @@ is $?, 0, 'the example with every key uncommented is a valid configuration' or d
 like $check, qr/configuration OK/, '... says check-config';
 
 # Man pages: each renders without a warning; every family has one `man` finds.
-my @pages = ('man8/scpctl.8', 'man8/scp-worker.8', 'man8/scp-family.8', 'man5/scp.conf.5',
+my @pages = ('man8/scpctl.8', 'man8/scp-worker.8', 'man8/scp-ws.8', 'man8/scp-family.8',
+             'man5/scp.conf.5',
              map { "man8/scp-$_.8" } @families);
 for my $page (@pages) {
     my $f = "$dest$mandir/$page";

@@ -1,10 +1,12 @@
-# Cliick.io's WebSocket at /ws: the upgrade authorized by ?token= or the session cookie
-# alone (a bad token refused at the upgrade, the cookie only from an allowed page),
-# ping → pong, shop:join for a member's shop only (bad and unknown frames answered with
-# an error frame), answers only on the connection that asked, and a shop's events (event
-# jobs, as the chat and order parts write them) reaching that shop's current members in
-# Cliick's frame {event, data, timestamp}, and nobody else; a user's notification
-# reaching the user.
+# Cliick.io's WebSocket at /ws (scp-ws behind nginx): the upgrade authorized by ?token=
+# or the session cookie alone (a bad token refused at the upgrade, the cookie only from
+# an allowed page, a client's own X-Scp-User-Id ignored), ping → pong, shop:join for a
+# member's shop only (bad and unknown frames answered with an error frame, a frame over
+# 16 KiB closed with 1009), answers only on the connection that asked, and a shop's
+# events (event jobs, as the chat and order parts write them) reaching the connections
+# of the shop's current members that joined it (socket.io's rooms), within 1 s, in
+# Cliick's frame {event, data, timestamp}, and nobody else; shop:leave ending them; a
+# user's notification reaching every connection of the user.
 use strict;
 use warnings;
 use FindBin;
@@ -12,7 +14,9 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Time::HiRes qw(time);
 use SCPTest;
+use IO::Socket::INET;
 use SCPEvents qw(subscribe);
+use SCPWs qw(close_code);
 
 my $allowed = 'http://shop.example';
 my $s = SCPTest->start(env => { SCP_CORS_ORIGINS_CLIICK => $allowed });
@@ -49,6 +53,13 @@ sub connect_ws {
     $path .= "?token=$o{token}" if defined $o{token};
     return subscribe($s, $path, websocket => 1, $o{cookie} ? (cookie => $o{cookie}) : (),
                      $o{origin} ? (origin => $o{origin}) : ());
+}
+
+sub join_shop {
+    my ($ws, $shop) = @_;
+    $ws->send(client_frame('shop:join', { shopId => $shop }));
+    my ($m) = $ws->events(1, 2);
+    return $m && $m->{event} eq 'shop:joined';
 }
 
 my ($owner, $agent, $stranger, $other_owner) = (account(), account(), account(), account());
@@ -133,16 +144,40 @@ $sws->send(client_frame('shop:leave', { shopId => $shop }));
 $sws->send(client_frame('ping', {}));
 ($m) = $sws->events(1, 2);
 is $m->{event}, 'pong', 'shop:leave answers nothing (the next answer is the ping\'s)';
-$sws->send(client_frame('ping', { pad => 'x' x 20000 }));
+# A frame over 16 KiB ends the connection with 1009 (message too big), on its own
+# connection only.
+my $big = connect_ws(token => $stranger->{token});
+$big->send(client_frame('ping', { pad => 'x' x 20000 }));
+is close_code($big, 2), 1009, 'a frame over 16 KiB: close 1009';
+$big->hangup;
 $sws->send(client_frame('ping', {}));
-my @got = $sws->events(2, 2);
-is_deeply [ map { $_->{event} } @got ], [ 'pong' ],
-    'a frame over 16 KiB is not answered, and the connection goes on';
+($m) = $sws->events(1, 2);
+is $m->{event}, 'pong', 'the other connections go on';
+
+# The user is nginx's, never the client's: an X-Scp-User-Id of its own is replaced.
+{
+    my ($host, $port) = $s->url =~ m{^http://([^:/]+):(\d+)};
+    my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 5);
+    print $sock "GET /ws?token=$stranger->{token} HTTP/1.1\r\nHost: $host:$port\r\n"
+        . "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        . "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Scp-User-Id: $owner->{id}\r\n\r\n";
+    my $fake = bless { sock => $sock, buf => '', ws => 1 }, 'SCPEvents';
+    my $head = $fake->_read_until(qr/\r\n\r\n/, 5) // '';
+    like $head, qr{^HTTP/1\.1 101}, 'a client sending X-Scp-User-Id of the owner: 101 for itself';
+    $fake->send(client_frame('shop:join', { shopId => $shop }));
+    ($m) = $fake->events(1, 2);
+    is $m->{data}{code}, 'FORBIDDEN', 'and it is still the stranger: not the owner\'s shop';
+    $fake->hangup;
+}
 
 # A client's frames answer only that connection: the owner saw none of the above.
 is scalar($ows->events(1, 0.5)), 0, 'another connection\'s answers do not reach the owner';
 
 # --- shop events --------------------------------------------------------------------------
+# The agent has a second connection that never joined the shop: a shop's events reach
+# only the connections that joined it.
+my $aws2 = connect_ws(token => $agent->{token});
+is $aws2->status, 101, 'the agent\'s second connection (not joined)';
 my $conv = '11111111-2222-4333-8444-555555555555';
 my $payload = JSON::PP->new->canonical->encode({
     topic => "/ws/shops/$shop", shop_id => $shop, conversation_id => $conv,
@@ -162,6 +197,7 @@ like $m->{timestamp}, qr/^\d{13}$/, 'timestamp in ms';
 ($m) = $aws->events(1, 3);
 is $m->{event}, 'message:new', 'the team member (cookie connection) receives it too';
 is scalar($sws->events(1, 0.5)), 0, 'the refused stranger receives nothing';
+is scalar($aws2->events(1, 0.2)), 0, 'a member\'s connection that did not join the shop receives nothing';
 
 $s->sql("SELECT scp_job_enqueue('shop_order_updated', :'p1'::jsonb)",
         JSON::PP->new->encode({ topic => "/ws/shops/$shop", shop_id => $shop,
@@ -183,6 +219,7 @@ is $m->{event}, 'conversation:update', 'and the team member';
 
 # Another shop's event reaches its owner, and neither the owner nor the agent here.
 my $ooth = connect_ws(token => $other_owner->{token});
+ok join_shop($ooth, $other), 'the other owner joins its shop';
 $s->sql("SELECT scp_job_enqueue('shop_message_new', :'p1'::jsonb)",
         JSON::PP->new->encode({ topic => "/ws/shops/$other", shop_id => $other,
                                 message => { id => 'cccccccc-2222-4333-8444-555555555555',
@@ -200,7 +237,27 @@ $s->sql("SELECT scp_job_enqueue('notification', :'p1'::jsonb)",
 ($m) = $aws->events(1, 3);
 is $m->{event}, 'notification', 'a user\'s notification reaches its connection';
 is $m->{data}{title}, 'New order', 'data is the notification';
+($m) = $aws2->events(1, 3);
+is $m && $m->{event}, 'notification', 'and every other connection of the user, joined or not';
 is scalar($ows->events(1, 0.5)), 0, 'and nobody else\'s';
+
+# shop:leave: the shop's events stop on that connection, and go on on the others.
+my $ows2 = connect_ws(token => $owner->{token});
+ok join_shop($ows2, $shop), 'the owner\'s second connection joins the shop';
+$ows2->send(client_frame('shop:leave', { shopId => $shop }));
+$ows2->send(client_frame('ping', {}));
+($m) = $ows2->events(1, 2);
+is $m->{event}, 'pong', 'shop:leave answers nothing';
+$s->sql("SELECT scp_job_enqueue('shop_message_new', :'p1'::jsonb)",
+        JSON::PP->new->encode({ topic => "/ws/shops/$shop", shop_id => $shop,
+                                message => { id => 'ffffffff-2222-4333-8444-555555555555',
+                                             text => 'after the leave' } }));
+($m) = $ows->events(1, 3);
+is $m->{data}{text}, 'after the leave', 'the joined connection still receives the shop\'s events';
+is scalar($ows2->events(1, 0.5)), 0, 'the connection that left does not';
+($m) = $aws->events(1, 3);
+is $m->{data}{text}, 'after the leave', 'and another user\'s joined connection too';
+$ows2->hangup;
 
 # Membership is read when an event is sent: a member removed from the team receives
 # no more of the shop's events on the connection it still holds.
@@ -216,5 +273,5 @@ $aws->send(client_frame('shop:join', { shopId => $shop }));
 ($m) = $aws->events(1, 2);
 is $m->{data}{code}, 'FORBIDDEN', 'and its shop:join is refused now';
 
-$_->hangup for $ows, $aws, $sws, $ooth;
+$_->hangup for $ows, $aws, $aws2, $sws, $ooth;
 done_testing;
