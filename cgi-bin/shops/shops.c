@@ -1,9 +1,13 @@
 /*
- * A shop: its name, logo and currency, and the caller's role in its team.
+ * A shop: its name, logo and currency, its documents, its team and subscription, and the
+ * caller's role in its team.
  *
  * The creator is the owner (one statement makes the shop and its owner's membership).
  * Members see their shops; the owner and admins may change one, an order manager or a
- * support agent may not (403); a shop the caller is no member of answers 404.
+ * support agent may not (403); a shop the caller is no member of answers 404.  The
+ * platform's administrators see every shop and change subscriptions.  PUT takes the
+ * whole shop the frontend saves: scp_shop_put (sql/functions/82_shop_team.sql) applies
+ * its fields, its team's difference and its subscription in one transaction.
  */
 #include "shops.h"
 #include "scp_json.h"
