@@ -323,7 +323,9 @@ RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     v_role text;
 BEGIN
-    PERFORM FROM shops WHERE id = p_shop FOR UPDATE;
+    -- NO KEY UPDATE: concurrent PUTs serialise, while a member's insert elsewhere (its
+    -- foreign key takes KEY SHARE on this row) does not wait on us, nor we on it in turn.
+    PERFORM FROM shops WHERE id = p_shop FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'shop not found';
     END IF;

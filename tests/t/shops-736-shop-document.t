@@ -354,6 +354,23 @@ ok $after eq $x->{id} || $after eq $y->{id}, 'the later one wins whole (its team
 is $s->sql("SELECT count(*) FROM shop_members WHERE shop_id = '$id'"), 5, 'five members';
 $s->sql("DELETE FROM shop_members WHERE shop_id = '$id' AND user_id IN ('$x->{id}', '$y->{id}')");
 
+for my $round (1 .. 5) {
+    my @res = parallel(2, sub {
+        my ($i) = @_;
+        my $q = $i ? $s->post("/api/shops/$id/team", { email => $x->{email}, role => 'support_agent' },
+                              token => $owner->{token})
+                   : $s->req('PUT', "/api/shops/$id",
+                             { team => [ @$base, { userId => $x->{id}, role => 'support_agent' } ] },
+                             token => $owner->{token});
+        return { status => $q->{status} };
+    });
+    my $st = join ' ', map { $_->{status} } @res;
+    ok $st =~ /^(200 201|200 409|409 201)$/, "round $round: a PUT and a POST /team adding one account: $st";
+    is $s->sql("SELECT count(*) FROM shop_members WHERE shop_id = '$id' AND user_id = '$x->{id}'"),
+        1, '  a member once';
+    $s->sql("DELETE FROM shop_members WHERE shop_id = '$id' AND user_id = '$x->{id}'");
+}
+
 # --- the subscription: a platform administrator approves --------------------------------
 my $root = account();
 $s->sql("UPDATE users SET role = 'admin' WHERE id = '$root->{id}'");
@@ -432,6 +449,13 @@ is $sub->($strangers_shop->{id}), 'Trial|expired|-', 'expired, nothing pending, 
 $r = $s->req('PUT', '/api/shops/00000000-0000-4000-8000-000000000000',
              { subscription => { status => 'active' } }, token => $root->{token});
 is $r->{status}, 404, 'an unknown shop: 404';
+$r = $s->req('PUT', '/api/shops/not-a-uuid', { subscription => { status => 'active' } },
+             token => $root->{token});
+is $r->{status}, 404, 'not an id: 404';
+$r = $s->get('/api/shops/not-a-uuid', token => $root->{token});
+is $r->{status}, 404, 'nor to read';
+$r = $put->({ subscription => { status => 'active' } }, { token => 'not.a.token' });
+is $r->{status}, 401, 'a bad token: 401';
 
 # the owner: only asks
 my $mine = $s->get("/api/shops/$id", token => $owner->{token})->{json}{data};
