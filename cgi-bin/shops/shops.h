@@ -42,6 +42,11 @@ void shop_team_list(struct scp_req *r);
 void shop_team_add(struct scp_req *r);
 void shop_team_update(struct scp_req *r);
 void shop_team_remove(struct scp_req *r);
+/*
+ * The team sent in PUT /shops/:shopId ([{user_id, role}], roles in either spelling) as
+ * the JSON scp_shop_team_put takes; NULL when none was sent or it is bad.
+ */
+const char *shop_team_field(struct scp_req *r, json_object *b);
 
 /* conversations.c: a shop's live chat (conversations and their messages). */
 extern const struct scp_stmt shop_chat_stmts[];

@@ -72,10 +72,18 @@ WITH moves (machine, from_state, to_state) AS (VALUES
     ('payment', 'succeeded', 'refunded'),
     ('payment', 'partially_refunded', 'refunded'),
     -- a Cliick shop's subscription (82_shop_team.sql): its owner asks for a plan, from
-    -- any status; approving (active) and expiring are the platform's, not the owner's
+    -- any status; approving (active) and expiring are the platform's, not the owner's:
+    -- a platform administrator approves or rejects what was asked, grants a plan, or
+    -- ends one; a trial is never given again
     ('shop_subscription', 'trialing', 'pending_approval'),
     ('shop_subscription', 'active', 'pending_approval'),
-    ('shop_subscription', 'expired', 'pending_approval')),
+    ('shop_subscription', 'expired', 'pending_approval'),
+    ('shop_subscription', 'pending_approval', 'active'),
+    ('shop_subscription', 'pending_approval', 'expired'),
+    ('shop_subscription', 'trialing', 'active'),
+    ('shop_subscription', 'expired', 'active'),
+    ('shop_subscription', 'trialing', 'expired'),
+    ('shop_subscription', 'active', 'expired')),
 gone AS (DELETE FROM state_moves s
           WHERE (s.machine, s.from_state, s.to_state) NOT IN (SELECT * FROM moves))
 INSERT INTO state_moves (machine, from_state, to_state)

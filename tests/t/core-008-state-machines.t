@@ -60,9 +60,12 @@ my %design = (
              . 'requires_payment>succeeded requires_payment>failed failed>succeeded '
              . 'succeeded>partially_refunded succeeded>refunded partially_refunded>refunded',
     # a Cliick shop's subscription (docs/decisions.md, "Cliick.io's shop teams and
-    # settings"): its owner asks for a plan
+    # settings", "Cliick.io's shop documents"): its owner asks for a plan, a platform
+    # administrator approves, rejects, grants or ends one
     shop_subscription => 'trialing>pending_approval active>pending_approval '
-                       . 'expired>pending_approval',
+                       . 'expired>pending_approval pending_approval>active '
+                       . 'pending_approval>expired trialing>active expired>active '
+                       . 'trialing>expired active>expired',
 );
 my $table = sub {
     my %t;

@@ -142,13 +142,15 @@ my %settings = (
                           enabled => JSON::PP::true } ],
     savedReplies => [ { id => 's1', name => 'Thanks', text => 'Thank you!' } ],
 );
-$r = $put->({ %settings, team => [ { userId => $stranger->{id}, role => 'Owner' } ],
-              items => [ 1 ], whatever => 'x' }, $owner);
+$r = $put->({ %settings, team => [ { userId => $stranger->{id}, role => 'Owner' } ] }, $owner);
+is $r->{status}, 403, 'with a team making a stranger owner: 403 (shops-736 has the team)';
+is $docs->(), '{}|[]|[]|[]', 'and none of the documents is stored';
+$r = $put->({ %settings, items => [ 1 ], whatever => 'x' }, $owner);
 is $r->{status}, 200, 'the owner stores the four documents (and unknown keys): 200';
 is_deeply { map { $_ => $r->{json}{data}{$_} } keys %settings }, \%settings,
     'answered as sent, camelCase inside';
 is $s->sql("SELECT count(*) FROM shop_members WHERE shop_id = '$shop->{id}'"
-           . " AND user_id = '$stranger->{id}'"), 0, 'a team sent in the body is ignored';
+           . " AND user_id = '$stranger->{id}'"), 0, 'the stranger is in no team';
 is $s->sql("SELECT assistant_config->>'system_prompt' FROM shops WHERE id = '$shop->{id}'"),
     'You sell teak.', 'stored';
 $r = $s->get("/api/shops/$shop->{id}", token => $agent->{token});
