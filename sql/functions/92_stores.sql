@@ -151,14 +151,13 @@ $$;
 -- A store order's line items as sales_log keeps them (070_sync.sql), the same for a
 -- webhook's order and a pulled one: {sku, quantity, unit_price in minor units of the
 -- order's currency, name, product_id, variant_id (Shopify) or variation_id (WooCommerce)}.
--- Items that are not objects or have no whole quantity are left out.  PL/pgSQL, not SQL:
--- a SQL function with a FROM is never inlined, so each call parsed and planned its body
--- again; here the plan is made once per session (docs/decisions.md, the store webhook's
--- cost).
-CREATE OR REPLACE FUNCTION scp_store_lines(p_items jsonb, p_currency text)
-RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    RETURN (
+-- Items that are not objects or have no whole quantity are left out.  One row, NULL
+-- when no item is kept.  A set-returning SQL function, so that PostgreSQL inlines it
+-- into the plan of the statement that names it in its FROM (scp_store_hook_apply): no
+-- call, no parse, no plan of its own per webhook (docs/decisions.md, the store
+-- webhook's cost).
+CREATE OR REPLACE FUNCTION scp_store_lines_of(p_items jsonb, p_currency text)
+RETURNS TABLE (lines jsonb) LANGUAGE sql IMMUTABLE AS $$
     SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('sku', nullif(li->>'sku', ''),
                'quantity', (li->>'quantity')::numeric::bigint,
                'unit_price', scp_store_minor(li->>'price', p_currency),
@@ -167,7 +166,16 @@ BEGIN
                ORDER BY ord)
       FROM jsonb_array_elements(CASE jsonb_typeof(p_items) WHEN 'array' THEN p_items
                                 ELSE '[]' END) WITH ORDINALITY AS t(li, ord)
-     WHERE jsonb_typeof(li) = 'object' AND coalesce(li->>'quantity', '') ~ '^[0-9]{1,9}$');
+     WHERE jsonb_typeof(li) = 'object' AND coalesce(li->>'quantity', '') ~ '^[0-9]{1,9}$'
+$$;
+
+-- The same as a value, for a caller that has one order at hand.  PL/pgSQL, not SQL: a
+-- scalar SQL function with a FROM is never inlined, so each call parsed and planned its
+-- body again; here the plan is made once per session.
+CREATE OR REPLACE FUNCTION scp_store_lines(p_items jsonb, p_currency text)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN (SELECT lines FROM scp_store_lines_of(p_items, p_currency));
 END $$;
 
 -- A paid store order, once per connection: its sales-log row and the job that sends it
@@ -260,8 +268,8 @@ BEGIN
     sale AS (
         INSERT INTO sales_log (connection_id, store_order_id, currency, total, lines)
         SELECT c.id, p_order, upper(p_currency), scp_store_minor(p_total, p_currency),
-               coalesce(scp_store_lines(p_items, p_currency), '[]')
-          FROM c WHERE p_effect = 'sale'
+               coalesce(l.lines, '[]')
+          FROM c, scp_store_lines_of(p_items, p_currency) l WHERE p_effect = 'sale'
         ON CONFLICT (connection_id, store_order_id) DO NOTHING
         RETURNING id),
     ret AS (
