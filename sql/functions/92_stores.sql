@@ -180,7 +180,8 @@ END $$;
 
 -- A paid store order, once per connection: its sales-log row and the job that sends it
 -- to Prokip as a sell (prokip_sell, handled by the Prokip sync).  NULL when the order
--- was already recorded.
+-- was already recorded.  For pulled orders (scp_sync_record_orders); a webhook's sale
+-- is the same row and job, written by scp_store_hook_apply.
 CREATE OR REPLACE FUNCTION scp_store_record_sale(p_conn uuid, p_order text, p_currency text,
                                                  p_total bigint, p_lines jsonb)
 RETURNS uuid LANGUAGE plpgsql AS $$
@@ -197,21 +198,10 @@ BEGIN
     RETURN sid;
 END $$;
 
--- A cancelled or refunded store order that was recorded as a sale: returned, once, and
--- the job that sends Prokip the sell return (prokip_sell_return).  NULL otherwise.
-CREATE OR REPLACE FUNCTION scp_store_record_return(p_conn uuid, p_order text)
-RETURNS uuid LANGUAGE plpgsql AS $$
-DECLARE
-    sid uuid;
-BEGIN
-    UPDATE sales_log SET status = 'returned', updated_at = now()
-        WHERE connection_id = p_conn AND store_order_id = p_order AND status <> 'returned'
-        RETURNING id INTO sid;
-    IF sid IS NOT NULL THEN
-        PERFORM scp_job_enqueue('prokip_sell_return', jsonb_build_object('sales_log_id', sid));
-    END IF;
-    RETURN sid;
-END $$;
+-- Webhooks return a sale and record their delivery's key in scp_store_hook_apply's one
+-- statement; these were their steps.
+DROP FUNCTION IF EXISTS scp_store_record_return(uuid, text);
+DROP FUNCTION IF EXISTS scp_webhook_first(text, text, text);
 
 -- The connection a webhook names: an active (or failing) one, never a disconnected one.
 -- PL/pgSQL for its plan, made once per session (a SQL function with a LIMIT is never
@@ -223,17 +213,6 @@ BEGIN
              WHERE platform = p_platform AND store_url = p_store_url
                AND status IN ('active', 'error')
              ORDER BY updated_at DESC LIMIT 1);
-END $$;
-
--- Record the delivery's key; false when it was seen before (the caller then changes
--- nothing).  A concurrent replay waits here for the first to commit, then finds it.
-CREATE OR REPLACE FUNCTION scp_webhook_first(p_provider text, p_key text, p_topic text)
-RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO webhook_deliveries (provider, delivery_key, topic)
-        VALUES (p_provider, p_key, left(p_topic, 100))
-        ON CONFLICT DO NOTHING;
-    RETURN FOUND;
 END $$;
 
 -- A verified store webhook, deduped and applied in one statement (docs/decisions.md, the

@@ -224,8 +224,8 @@ RETURNS int LANGUAGE sql AS $$
     SELECT count(*)::int FROM q
 $$;
 
--- Pulled orders are recorded by scp_store_record_sale (92_stores.sql), as webhooks'
--- are; this was its copy.
+-- Pulled orders are recorded by scp_store_record_sale (92_stores.sql), the same row and
+-- job as a webhook's sale; this was its copy.
 DROP FUNCTION IF EXISTS scp_sync_record_sale(uuid, text, text, bigint, jsonb);
 
 -- A sale's invoice number in Prokip: SHOPIFY-<order id>, WOO-<order id>.
