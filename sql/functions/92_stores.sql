@@ -151,9 +151,13 @@ $$;
 -- A store order's line items as sales_log keeps them (070_sync.sql), the same for a
 -- webhook's order and a pulled one: {sku, quantity, unit_price in minor units of the
 -- order's currency, name, product_id, variant_id (Shopify) or variation_id (WooCommerce)}.
--- Items that are not objects or have no whole quantity are left out.
-CREATE OR REPLACE FUNCTION scp_store_lines(p_items jsonb, p_currency text)
-RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+-- Items that are not objects or have no whole quantity are left out.  One row, NULL
+-- when no item is kept.  A set-returning SQL function, so that PostgreSQL inlines it
+-- into the plan of the statement that names it in its FROM (scp_store_hook_apply): no
+-- call, no parse, no plan of its own per webhook (docs/decisions.md, the store
+-- webhook's cost).
+CREATE OR REPLACE FUNCTION scp_store_lines_of(p_items jsonb, p_currency text)
+RETURNS TABLE (lines jsonb) LANGUAGE sql IMMUTABLE AS $$
     SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object('sku', nullif(li->>'sku', ''),
                'quantity', (li->>'quantity')::numeric::bigint,
                'unit_price', scp_store_minor(li->>'price', p_currency),
@@ -165,9 +169,19 @@ RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
      WHERE jsonb_typeof(li) = 'object' AND coalesce(li->>'quantity', '') ~ '^[0-9]{1,9}$'
 $$;
 
+-- The same as a value, for a caller that has one order at hand.  PL/pgSQL, not SQL: a
+-- scalar SQL function with a FROM is never inlined, so each call parsed and planned its
+-- body again; here the plan is made once per session.
+CREATE OR REPLACE FUNCTION scp_store_lines(p_items jsonb, p_currency text)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN (SELECT lines FROM scp_store_lines_of(p_items, p_currency));
+END $$;
+
 -- A paid store order, once per connection: its sales-log row and the job that sends it
 -- to Prokip as a sell (prokip_sell, handled by the Prokip sync).  NULL when the order
--- was already recorded.
+-- was already recorded.  For pulled orders (scp_sync_record_orders); a webhook's sale
+-- is the same row and job, written by scp_store_hook_apply.
 CREATE OR REPLACE FUNCTION scp_store_record_sale(p_conn uuid, p_order text, p_currency text,
                                                  p_total bigint, p_lines jsonb)
 RETURNS uuid LANGUAGE plpgsql AS $$
@@ -184,73 +198,95 @@ BEGIN
     RETURN sid;
 END $$;
 
--- A cancelled or refunded store order that was recorded as a sale: returned, once, and
--- the job that sends Prokip the sell return (prokip_sell_return).  NULL otherwise.
-CREATE OR REPLACE FUNCTION scp_store_record_return(p_conn uuid, p_order text)
-RETURNS uuid LANGUAGE plpgsql AS $$
-DECLARE
-    sid uuid;
-BEGIN
-    UPDATE sales_log SET status = 'returned', updated_at = now()
-        WHERE connection_id = p_conn AND store_order_id = p_order AND status <> 'returned'
-        RETURNING id INTO sid;
-    IF sid IS NOT NULL THEN
-        PERFORM scp_job_enqueue('prokip_sell_return', jsonb_build_object('sales_log_id', sid));
-    END IF;
-    RETURN sid;
-END $$;
+-- Webhooks return a sale and record their delivery's key in scp_store_hook_apply's one
+-- statement; these were their steps.
+DROP FUNCTION IF EXISTS scp_store_record_return(uuid, text);
+DROP FUNCTION IF EXISTS scp_webhook_first(text, text, text);
 
 -- The connection a webhook names: an active (or failing) one, never a disconnected one.
+-- PL/pgSQL for its plan, made once per session (a SQL function with a LIMIT is never
+-- inlined, and was parsed and planned on every call).
 CREATE OR REPLACE FUNCTION scp_store_for_hook(p_platform text, p_store_url text)
-RETURNS uuid LANGUAGE sql STABLE AS $$
-    SELECT id FROM store_connections
-     WHERE platform = p_platform AND store_url = p_store_url
-       AND status IN ('active', 'error')
-     ORDER BY updated_at DESC LIMIT 1
-$$;
-
--- Record the delivery's key; false when it was seen before (the caller then changes
--- nothing).  A concurrent replay waits here for the first to commit, then finds it.
-CREATE OR REPLACE FUNCTION scp_webhook_first(p_provider text, p_key text, p_topic text)
-RETURNS boolean LANGUAGE plpgsql AS $$
+RETURNS uuid LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    INSERT INTO webhook_deliveries (provider, delivery_key, topic)
-        VALUES (p_provider, p_key, left(p_topic, 100))
-        ON CONFLICT DO NOTHING;
-    RETURN FOUND;
+    RETURN (SELECT id FROM store_connections
+             WHERE platform = p_platform AND store_url = p_store_url
+               AND status IN ('active', 'error')
+             ORDER BY updated_at DESC LIMIT 1);
 END $$;
 
--- One Shopify webhook delivery (already verified): its dedupe key and its effect in
--- one transaction.  orders/create and orders/updated of a paid order record the sale;
--- orders/cancelled, a cancelled order or a refunded or voided one record the return.
--- Any other topic (products/update…) or an unknown shop: delivered, no effect.
+-- A verified store webhook, deduped and applied in one statement (docs/decisions.md, the
+-- store webhook's cost): the delivery's key is inserted; only when it is new is the
+-- connection looked up, and then p_effect done: 'sale' records the paid order once
+-- (sales_log, ON CONFLICT on the order) with its prokip_sell job, 'return' marks a
+-- recorded sale returned once with its prokip_sell_return job; NULL (a topic of no
+-- interest) nothing.  A concurrent replay waits on the key's insert until the first
+-- commits, then finds it and changes nothing; so does a second delivery of one order
+-- on the order's key.  The job rows are the ones scp_job_enqueue writes (kind,
+-- payload, run_at now()), inserted here so that the whole delivery is one executor run
+-- of one cached plan.
+CREATE OR REPLACE FUNCTION scp_store_hook_apply(p_platform text, p_store text, p_key text,
+                                                p_topic text, p_effect text, p_order text,
+                                                p_currency text, p_total text,
+                                                p_items jsonb)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+    r json;
+BEGIN
+    WITH d AS (
+        INSERT INTO webhook_deliveries (provider, delivery_key, topic)
+        VALUES (p_platform, p_key, left(p_topic, 100))
+        ON CONFLICT DO NOTHING
+        RETURNING 1),
+    c AS (
+        SELECT id FROM store_connections
+         WHERE platform = p_platform AND store_url = p_store
+           AND status IN ('active', 'error')
+           AND p_effect IS NOT NULL AND EXISTS (SELECT FROM d)
+         ORDER BY updated_at DESC LIMIT 1),
+    sale AS (
+        INSERT INTO sales_log (connection_id, store_order_id, currency, total, lines)
+        SELECT c.id, p_order, upper(p_currency), scp_store_minor(p_total, p_currency),
+               coalesce(l.lines, '[]')
+          FROM c, scp_store_lines_of(p_items, p_currency) l WHERE p_effect = 'sale'
+        ON CONFLICT (connection_id, store_order_id) DO NOTHING
+        RETURNING id),
+    ret AS (
+        UPDATE sales_log SET status = 'returned', updated_at = now()
+         WHERE p_effect = 'return' AND connection_id = (SELECT id FROM c)
+           AND store_order_id = p_order AND status <> 'returned'
+        RETURNING id),
+    j AS (
+        INSERT INTO jobs (kind, payload)
+        SELECT 'prokip_sell', jsonb_build_object('sales_log_id', id) FROM sale
+        UNION ALL
+        SELECT 'prokip_sell_return', jsonb_build_object('sales_log_id', id) FROM ret
+        RETURNING 1)
+    SELECT json_build_object('received', true, 'duplicate', NOT EXISTS (SELECT FROM d),
+                             'applied', EXISTS (SELECT FROM j))
+      INTO r;
+    RETURN r;
+END $$;
+
+-- One Shopify webhook delivery (already verified): orders/create and orders/updated of
+-- a paid order record the sale; orders/cancelled, a cancelled order or a refunded or
+-- voided one record the return.  Any other topic (products/update…) or an unknown shop:
+-- delivered, no effect.  Only plain expressions here; the statement is
+-- scp_store_hook_apply's.
 CREATE OR REPLACE FUNCTION scp_shopify_webhook(p_shop text, p_topic text, p_id text,
                                                p_body jsonb)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
-    cid uuid;
-    cur text := p_body->>'currency';
     fin text := p_body->>'financial_status';
     oid text := p_body->>'id';
-    sid uuid;
 BEGIN
-    IF NOT scp_webhook_first('shopify', p_id, p_topic) THEN
-        RETURN json_build_object('received', true, 'duplicate', true, 'applied', false);
-    END IF;
-    cid := scp_store_for_hook('shopify', p_shop);
-    IF cid IS NULL OR p_topic NOT IN ('orders/create', 'orders/updated', 'orders/cancelled')
-       OR oid IS NULL OR length(oid) > 100 THEN
-        RETURN json_build_object('received', true, 'duplicate', false, 'applied', false);
-    END IF;
-    IF p_topic = 'orders/cancelled' OR p_body->>'cancelled_at' IS NOT NULL
-       OR fin IN ('refunded', 'voided') THEN
-        sid := scp_store_record_return(cid, oid);
-    ELSIF fin IN ('paid', 'partially_refunded') THEN
-        sid := scp_store_record_sale(cid, oid, cur,
-            scp_store_minor(p_body->>'total_price', cur),
-            scp_store_lines(p_body->'line_items', cur));
-    END IF;
-    RETURN json_build_object('received', true, 'duplicate', false, 'applied', sid IS NOT NULL);
+    RETURN scp_store_hook_apply('shopify', p_shop, p_id, p_topic,
+        CASE WHEN p_topic NOT IN ('orders/create', 'orders/updated', 'orders/cancelled')
+                  OR oid IS NULL OR length(oid) > 100 THEN NULL
+             WHEN p_topic = 'orders/cancelled' OR p_body->>'cancelled_at' IS NOT NULL
+                  OR fin IN ('refunded', 'voided') THEN 'return'
+             WHEN fin IN ('paid', 'partially_refunded') THEN 'sale' END,
+        oid, p_body->>'currency', p_body->>'total_price', p_body->'line_items');
 END $$;
 
 -- One WooCommerce webhook delivery (already verified), as scp_shopify_webhook.
@@ -261,27 +297,15 @@ CREATE OR REPLACE FUNCTION scp_woo_webhook(p_source text, p_topic text, p_key te
                                            p_body jsonb)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
-    cid uuid;
-    cur text := p_body->>'currency';
     st text := p_body->>'status';
     oid text := p_body->>'id';
-    sid uuid;
 BEGIN
-    IF NOT scp_webhook_first('woocommerce', p_key, p_topic) THEN
-        RETURN json_build_object('received', true, 'duplicate', true, 'applied', false);
-    END IF;
-    cid := scp_store_for_hook('woocommerce', p_source);
-    IF cid IS NULL OR p_topic NOT IN ('order.created', 'order.updated')
-       OR oid IS NULL OR length(oid) > 100 THEN
-        RETURN json_build_object('received', true, 'duplicate', false, 'applied', false);
-    END IF;
-    IF st IN ('cancelled', 'refunded') THEN
-        sid := scp_store_record_return(cid, oid);
-    ELSIF st IN ('processing', 'completed') THEN
-        sid := scp_store_record_sale(cid, oid, cur, scp_store_minor(p_body->>'total', cur),
-            scp_store_lines(p_body->'line_items', cur));
-    END IF;
-    RETURN json_build_object('received', true, 'duplicate', false, 'applied', sid IS NOT NULL);
+    RETURN scp_store_hook_apply('woocommerce', p_source, p_key, p_topic,
+        CASE WHEN p_topic NOT IN ('order.created', 'order.updated')
+                  OR oid IS NULL OR length(oid) > 100 THEN NULL
+             WHEN st IN ('cancelled', 'refunded') THEN 'return'
+             WHEN st IN ('processing', 'completed') THEN 'sale' END,
+        oid, p_body->>'currency', p_body->>'total', p_body->'line_items');
 END $$;
 
 -- The WooCommerce connection a delivery names and its sealed webhook secret, to verify

@@ -90,17 +90,23 @@ END $$;
 
 -- What failed works again: its open errors are resolved (by nobody: by the retry).
 -- p_ref NULL: every subject of that kind.
+-- PL/pgSQL: scp-worker calls it after every sale it sends, and a SQL function that writes
+-- is never inlined, so its body was parsed and planned on each call.
 CREATE OR REPLACE FUNCTION scp_sync_error_clear(p_supplier uuid, p_conn uuid, p_kind text,
                                                 p_ref text)
-RETURNS int LANGUAGE sql AS $$
+RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+BEGIN
     WITH u AS (
         UPDATE sync_errors SET resolved_at = now(), next_attempt_at = NULL, updated_at = now()
          WHERE supplier_id = p_supplier AND resolved_at IS NULL AND kind = p_kind
            AND connection_id IS NOT DISTINCT FROM p_conn
            AND (p_ref IS NULL OR ref = p_ref)
         RETURNING 1)
-    SELECT count(*)::int FROM u
-$$;
+    SELECT count(*)::int INTO n FROM u;
+    RETURN n;
+END $$;
 
 -- PATCH /sync/errors/:id/resolve: another supplier's error is not found; a resolved one
 -- cannot be resolved again (409).
@@ -218,8 +224,8 @@ RETURNS int LANGUAGE sql AS $$
     SELECT count(*)::int FROM q
 $$;
 
--- Pulled orders are recorded by scp_store_record_sale (92_stores.sql), as webhooks'
--- are; this was its copy.
+-- Pulled orders are recorded by scp_store_record_sale (92_stores.sql), the same row and
+-- job as a webhook's sale; this was its copy.
 DROP FUNCTION IF EXISTS scp_sync_record_sale(uuid, text, text, bigint, jsonb);
 
 -- A sale's invoice number in Prokip: SHOPIFY-<order id>, WOO-<order id>.
@@ -232,9 +238,13 @@ $$;
 -- The sell Prokip's POST /connector/api/sell takes for a sale (docs/decisions.md): the
 -- invoice number is the platform and the store's order id, so that a retry names the
 -- same sale; lines by SKU, with Prokip's product and variation ids when its stock report
--- named them.  Amounts in the currency's major unit (scp_store_major).
+-- named them.  Amounts in the currency's major unit (scp_store_major).  Both bodies are
+-- PL/pgSQL so that scp-worker's session plans them once (a SQL function with a FROM is
+-- parsed and planned on every call).
 CREATE OR REPLACE FUNCTION scp_prokip_sell_body(p_sale uuid, p_location text)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
     SELECT jsonb_build_object('sells', jsonb_build_array(jsonb_build_object(
                'location_id', CASE WHEN p_location ~ '^[0-9]{1,9}$' THEN to_jsonb(p_location::int)
                                    ELSE to_jsonb(p_location) END,
@@ -266,12 +276,14 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                    'note', 'paid on ' || c.platform))
            )))
       FROM sales_log s JOIN store_connections c ON c.id = s.connection_id
-     WHERE s.id = p_sale
-$$;
+     WHERE s.id = p_sale);
+END $$;
 
 -- The sell return of a sale Prokip has (POST /connector/api/sell-return).
 CREATE OR REPLACE FUNCTION scp_prokip_return_body(p_sale uuid)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
     SELECT jsonb_build_object(
                'transaction_id', CASE WHEN s.prokip_sell_id ~ '^[0-9]{1,18}$'
                                       THEN to_jsonb(s.prokip_sell_id::bigint)
@@ -293,8 +305,8 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                      LEFT JOIN prokip_stock ps ON ps.supplier_id = c.supplier_id
                                               AND ps.sku = l->>'sku'), '[]'))
       FROM sales_log s JOIN store_connections c ON c.id = s.connection_id
-     WHERE s.id = p_sale
-$$;
+     WHERE s.id = p_sale);
+END $$;
 
 -- A sync pass read Prokip's report (p_report: [{sku, quantity, product_id, variation_id}]):
 -- keep it, and answer every (store, SKU) whose cached level differs from it, for the

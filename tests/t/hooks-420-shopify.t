@@ -162,6 +162,15 @@ my $o7 = order();
 is_deeply [ map { $_->{status} } @res ], [ (200) x 5 ], '5 concurrent deliveries of one order: all 200';
 is $s->sql("SELECT count(*) FROM sales_log WHERE store_order_id = :'p1'", $o7->{id}), 1, '... one sale';
 
+my $ret0 = jobs('prokip_sell_return');
+@res = parallel(5, sub { my $x = deliver('orders/cancelled', $o7, id => "wh-cancel-$_[0]");
+                         { status => $x->{status}, applied => $x->{json}{applied} ? 1 : 0 } });
+is_deeply [ map { $_->{status} } @res ], [ (200) x 5 ], '5 concurrent cancellations of one sale (5 webhook ids): all 200';
+is scalar(grep { $_->{applied} } @res), 1, '... one applied';
+is $s->sql("SELECT status FROM sales_log WHERE store_order_id = :'p1'", $o7->{id}), 'returned',
+    '... the sale returned';
+is jobs('prokip_sell_return') - $ret0, 1, '... one prokip_sell_return job';
+
 # --- a disconnected shop, oversized -------------------------------------------------------------
 $s->del("/api/v1/connections/$conn", token => $sup->{token});
 is deliver('orders/create', order())->{json}{applied}, JSON::PP::false, 'a disconnected shop: no effect';
