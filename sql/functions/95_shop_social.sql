@@ -1,14 +1,8 @@
 -- Cliick.io's social connections (sql/086_shop_social.sql).
 
--- Whether each platform is connected, as a shop's JSON reports it.
-CREATE OR REPLACE FUNCTION scp_shop_integrations_json(p_shop uuid)
-RETURNS json LANGUAGE sql STABLE AS $$
-    SELECT json_object_agg(p.platform, json_build_object('is_connected', i.shop_id IS NOT NULL)
-                           ORDER BY p.ord)
-      FROM unnest(ARRAY['facebook', 'instagram', 'tiktok', 'telegram', 'viber'])
-           WITH ORDINALITY AS p(platform, ord)
-      LEFT JOIN shop_integrations i ON i.shop_id = p_shop AND i.platform = p.platform
-$$;
+-- A shop's JSON reports its connections itself (scp_shop_json, 82_shop_team.sql), a
+-- page of shops by one grouped join: this per-shop query is gone.
+DROP FUNCTION IF EXISTS scp_shop_integrations_json(uuid);
 
 -- May p_user change p_shop's connections?  Raises SC404 (no member: the shop is not
 -- theirs to see) or SC403 (a member below admin).

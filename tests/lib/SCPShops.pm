@@ -18,14 +18,16 @@ use constant ORIGIN => 'http://shop.example';
 
 my $n = 0;
 
-# A registered account {token, id}; tag keeps the tests' users apart in the logs.
+# A registered account {token, id, email}; tag keeps the tests' users apart in the logs.
 sub shop_account {
     my ($s, $tag) = @_;
     $n++;
-    my $r = $s->post('/api/auth/register', { email => "$tag$n.$$\@example.com",
-                                             password => 'password123', username => "$tag$n" });
+    my $email = "$tag$n.$$\@example.com";
+    my $r = $s->post('/api/auth/register', { email => $email, password => 'password123',
+                                             username => "$tag$n" });
     die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id} };
+    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id},
+             email => $email };
 }
 
 # The shop Teak (USD) of owner, with a support_agent, an order_manager and an admin, and

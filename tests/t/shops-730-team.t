@@ -9,31 +9,13 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
+use SCPShops qw(shop_account fields_of);
 
 my $allowed = 'http://shop.example';
 my $s = SCPTest->start(env => { SCP_CORS_ORIGINS => $allowed });
-my $n = 0;
-
-sub account {
-    $n++;
-    my $email = "member$n.$$\@example.com";
-    my $r = $s->post('/api/auth/register', { email => $email, password => 'password123',
-                                             username => "member$n" });
-    die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    my ($session) = grep { /^scp_session=/ } @{ ref $r->{headers}{'set-cookie'}
-        ? $r->{headers}{'set-cookie'} : [ $r->{headers}{'set-cookie'} ] };
-    $session =~ s/;.*//;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id},
-             email => $email, cookie => $session };
-}
-
-sub fields_of {
-    my ($r) = @_;
-    return { map { $_->{field} => $_->{message} } @{ $r->{json}{error}{details}{fields} || [] } };
-}
 
 my ($owner, $admin, $manager, $agent, $stranger, $extra, $other_owner)
-    = map { account() } 1 .. 7;
+    = map { shop_account($s, 'member') } 1 .. 7;
 my $r = $s->post('/api/shops', { name => 'Teak Team' }, token => $owner->{token});
 die "shop: $r->{status}" unless $r->{status} == 201;
 my $shop = $r->{json}{data};
@@ -229,11 +211,11 @@ is $role_of->($extra->{id}), 'none', 'and the member is gone';
 
 # --- cookie-authenticated writes: CSRF ------------------------------------------------------
 $r = $s->post($team, { email => $agent->{email}, role => 'admin' },
-              headers => { Cookie => $owner->{cookie}, Origin => 'http://evil.example' });
+              headers => { Cookie => "scp_session=$owner->{token}", Origin => 'http://evil.example' });
 is $r->{status}, 403, 'a cookie add from a foreign Origin: 403';
 is $role_of->($agent->{id}), 'none', 'no one added';
 $r = $s->post($team, { email => $agent->{email}, role => 'support_agent' },
-              headers => { Cookie => $owner->{cookie}, Origin => $allowed });
+              headers => { Cookie => "scp_session=$owner->{token}", Origin => $allowed });
 is $r->{status}, 201, 'from the allowed Origin: 201';
 
 done_testing;

@@ -12,24 +12,11 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
+use SCPShops qw(shop_account fields_of);
 
 my $s = SCPTest->start();
-my $n = 0;
 
-sub account {
-    $n++;
-    my $r = $s->post('/api/auth/register', { email => "settings$n.$$\@example.com",
-                                             password => 'password123', username => "settings$n" });
-    die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id} };
-}
-
-sub fields_of {
-    my ($r) = @_;
-    return { map { $_->{field} => $_->{message} } @{ $r->{json}{error}{details}{fields} || [] } };
-}
-
-my ($owner, $admin, $manager, $agent, $stranger) = map { account() } 1 .. 5;
+my ($owner, $admin, $manager, $agent, $stranger) = map { shop_account($s, 'settings') } 1 .. 5;
 my $r = $s->post('/api/shops', { name => 'Plans' }, token => $owner->{token});
 die "shop: $r->{status}" unless $r->{status} == 201;
 my $shop = $r->{json}{data};

@@ -13,31 +13,16 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
+use SCPShops qw(shop_account fields_of);
 
 my $s = SCPTest->start();
-my $n = 0;
-
-sub account {
-    $n++;
-    my $email = "doc$n.$$\@example.com";
-    my $r = $s->post('/api/auth/register', { email => $email, password => 'password123',
-                                             username => "doc$n" });
-    die "register: $r->{status} $r->{content}" unless $r->{status} == 201;
-    return { token => $r->{json}{data}{token}, id => $r->{json}{data}{user}{id},
-             email => $email };
-}
-
-sub fields_of {
-    my ($r) = @_;
-    return { map { $_->{field} => $_->{message} } @{ $r->{json}{error}{details}{fields} || [] } };
-}
 
 sub has_field {
     my ($r, $re) = @_;
     return scalar grep { /$re/ } keys %{ fields_of($r) };
 }
 
-my ($owner, $admin, $manager, $agent, $stranger, $x, $y, $z) = map { account() } 1 .. 8;
+my ($owner, $admin, $manager, $agent, $stranger, $x, $y, $z) = map { shop_account($s, 'doc') } 1 .. 8;
 my $r = $s->post('/api/shops', { name => 'Documents' }, token => $owner->{token});
 die "shop: $r->{status}" unless $r->{status} == 201;
 my $shop = $r->{json}{data};
@@ -372,7 +357,7 @@ for my $round (1 .. 5) {
 }
 
 # --- the subscription: a platform administrator approves --------------------------------
-my $root = account();
+my $root = shop_account($s, 'doc');
 $s->sql("UPDATE users SET role = 'admin' WHERE id = '$root->{id}'");
 $r = $s->post('/api/auth/login', { email => $root->{email}, password => 'password123' });
 die "login: $r->{status}" unless $r->{status} == 200;
