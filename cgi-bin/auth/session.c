@@ -94,6 +94,9 @@ void auth_send_tokens(struct scp_req *r, int status, const char *user_id, const 
 		scp_cookie_set_session(r, access, sid);
 		scp_buf_addf(r->out, "\"csrf_token\":\"%s\",", scp_csrf_token(r, sid));
 	}
+	/* Sign-up: the line seed 004's register answers, beside the tokens (additive). */
+	if (status == 201)
+		scp_buf_adds(r->out, "\"message\":\"User registered successfully\",");
 	scp_buf_addf(r->out, "\"user\":%s}", user_json);
 	scp_send_out(r, status);
 }

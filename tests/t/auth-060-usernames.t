@@ -19,6 +19,7 @@ sub fields_of {
 # --- seed 004 at /prokip/ -------------------------------------------------------------
 my $r = $s->post('/prokip/auth/register', { username => 'admin', password => 'password123' });
 is $r->{status}, 201, 'prokip register by username: 201';
+is $r->{json}{message}, 'User registered successfully', "... the seed's message";
 is $r->{json}{user}{username}, 'admin', '... the username in the user';
 is $r->{json}{user}{role}, 'owner', '... an owner';
 ok $r->{json}{user}{supplierId}, '... with its own supplier';
