@@ -155,8 +155,10 @@ CREATE OR REPLACE FUNCTION scp_notification_device(l listings) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT l.brand || ' ' || l.model
 $$;
+-- STABLE, as to_char is: declared IMMUTABLE over it, it was never inlined, and was
+-- planned again on every bid's notification.
 CREATE OR REPLACE FUNCTION scp_notification_money(p_currency text, p_minor bigint) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
     SELECT p_currency || ' ' || to_char(p_minor / 100.0, 'FM999999999999990.00')
 $$;
 -- A catalog order's number as the apps show it (85_messages.sql: the first 8 of its id).
