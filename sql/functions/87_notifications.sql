@@ -569,14 +569,19 @@ END $$;
 -- notification_counts (sql/055_notification_counts.sql) follows every insert, read and
 -- delete, a statement at a time: marking 5 000 read is one update per type, not 5 000.
 -- A notification's user and type never change (nothing updates them).
+-- An insert's count is added at commit (a deferred row trigger), not by the statement:
+-- a user's (user, type) row is the hot row of every write that notifies that user (a
+-- supplier's owner on each message of every conversation, a seller on each bid of
+-- every one of its listings), and its lock is held from the upsert to the commit.
+-- Added at commit, the lock is held for the commit only, and writes that notify the
+-- same user no longer queue on each other's whole transaction.
 CREATE OR REPLACE FUNCTION scp_notification_counts_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO notification_counts AS c (user_id, type, total, unread)
-        SELECT user_id, type, count(*), count(*) FILTER (WHERE NOT is_read)
-          FROM new_rows GROUP BY user_id, type
+        VALUES (NEW.user_id, NEW.type, 1, (NOT NEW.is_read)::int)
         ON CONFLICT (user_id, type) DO UPDATE
-           SET total = c.total + EXCLUDED.total, unread = c.unread + EXCLUDED.unread;
+           SET total = c.total + 1, unread = c.unread + EXCLUDED.unread;
     RETURN NULL;
 END $$;
 
@@ -603,9 +608,11 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE TRIGGER notifications_counts_insert AFTER INSERT ON notifications
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION scp_notification_counts_insert();
+-- A constraint trigger has no OR REPLACE: dropped and made again each time this file runs.
+DROP TRIGGER IF EXISTS notifications_counts_insert ON notifications;
+CREATE CONSTRAINT TRIGGER notifications_counts_insert AFTER INSERT ON notifications
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION scp_notification_counts_insert();
 CREATE OR REPLACE TRIGGER notifications_counts_update AFTER UPDATE ON notifications
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION scp_notification_counts_update();
