@@ -3,9 +3,10 @@
 -- A caller is a consumer (p_consumer set, p_supplier NULL) or a staff member of a
 -- supplier (p_supplier set, p_consumer NULL); the C side passes exactly one.  Anyone
 -- who is not a participant finds nothing (404), and so does a consumer its supplier
--- has blocked, as everywhere else.  Each write is one function: it locks the
--- conversation, checks, writes, and queues its message_new event in the same
--- transaction, so a change that rolls back notifies nobody.
+-- has blocked, as everywhere else.  Each write is one function: it checks, writes, and
+-- queues its message_new event in the same transaction, so a change that rolls back
+-- notifies nobody; edits and reads lock the conversation first, a message updates it
+-- last (scp_chat_send).
 
 CREATE OR REPLACE FUNCTION scp_person_name(u users) RETURNS text
 LANGUAGE sql STABLE AS $$
