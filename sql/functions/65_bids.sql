@@ -62,7 +62,8 @@ BEGIN
                status = CASE WHEN p_amount >= x.instant_win_price THEN 'sold' ELSE 'live' END,
                winning_bid_id = CASE WHEN p_amount >= x.instant_win_price THEN bid END,
                closed_at = CASE WHEN p_amount >= x.instant_win_price THEN now() END,
-               last_bid_at = greatest(t.at, x.last_bid_at + interval '1 microsecond')
+               last_bid_at = greatest(t.at, x.last_bid_at + interval '1 microsecond'),
+               previous_bidder_id = x.current_bidder_id
           FROM (SELECT clock_timestamp() AS at) t
          WHERE x.id = p_listing AND x.status = 'live'
            AND x.auction_end_time > t.at
@@ -76,12 +77,38 @@ BEGIN
         INSERT INTO bids AS y (id, listing_id, vendor_id, amount, is_instant_win, created_at)
         SELECT bid, p_listing, p_vendor, p_amount, (u.l).status = 'sold', u.at FROM u
         RETURNING y AS b),
+    -- The notifications of a bid that leaves the auction live (scp_notifications_of_job's
+    -- new_bid for a job written without them): the seller's bid_placed, and outbid to
+    -- the bidder it beat unless that is the same vendor raising its own bid.  They ride
+    -- in the job's payload from its insert, so the jobs trigger has nothing to add.
+    n AS (
+        SELECT coalesce(scp_notify_set(ARRAY[(u.l).client_id], 'bid_placed',
+                   'New bid on your listing',
+                   format('A bid of %s was placed on your %s.',
+                          scp_notification_money((u.l).currency, p_amount),
+                          scp_notification_device(u.l)),
+                   jsonb_build_object('listing_id', p_listing, 'bid_id', bid,
+                                      'amount', scp_au_money(p_amount),
+                                      'total_bids', (u.l).bid_count),
+                   'normal', p_listing), '[]')
+               || coalesce(CASE WHEN (u.l).previous_bidder_id <> p_vendor THEN
+                   scp_notify_set(ARRAY[(u.l).previous_bidder_id], 'outbid',
+                       'You have been outbid',
+                       format('A bid of %s beat yours on %s.',
+                              scp_notification_money((u.l).currency, p_amount),
+                              scp_notification_device(u.l)),
+                       jsonb_build_object('listing_id', p_listing, 'bid_id', bid,
+                                          'amount', scp_au_money(p_amount),
+                                          'status', (u.l).status),
+                       'high', p_listing) END, '[]') AS items
+          FROM u WHERE (u.l).status = 'live'),
     e AS (
         INSERT INTO jobs (kind, payload)
         SELECT 'new_bid', jsonb_build_object('listing_id', p_listing, 'bid_id', bid,
                    'amount', scp_au_money(p_amount), 'new_highest_bid', scp_au_money(p_amount),
-                   'total_bids', (u.l).bid_count, 'topic', '/ws/listings/' || p_listing)
-          FROM u WHERE (u.l).status = 'live'
+                   'total_bids', (u.l).bid_count, 'topic', '/ws/listings/' || p_listing,
+                   'notifications', n.items)
+          FROM u, n
         RETURNING 1),
     o AS (
         SELECT scp_auction_order_create(u.l, i.b,

@@ -3,9 +3,10 @@
 -- A caller is a consumer (p_consumer set, p_supplier NULL) or a staff member of a
 -- supplier (p_supplier set, p_consumer NULL); the C side passes exactly one.  Anyone
 -- who is not a participant finds nothing (404), and so does a consumer its supplier
--- has blocked, as everywhere else.  Each write is one function: it locks the
--- conversation, checks, writes, and queues its message_new event in the same
--- transaction, so a change that rolls back notifies nobody.
+-- has blocked, as everywhere else.  Each write is one function: it checks, writes, and
+-- queues its message_new event in the same transaction, so a change that rolls back
+-- notifies nobody; edits and reads lock the conversation first, a message updates it
+-- last (scp_chat_send).
 
 CREATE OR REPLACE FUNCTION scp_person_name(u users) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -215,6 +216,19 @@ END $$;
 -- grows, and one message_new job goes to the other participants: the supplier's channel
 -- for a consumer's message, the consumer's and the supplier's (the other staff) for a
 -- staff member's.
+--
+-- The conversation's row is the hot one (every message of a busy thread updates it):
+-- it is read without a lock, and its update is the last write, so that concurrent
+-- senders queue on it only for that update and the commit.  What the checks read does
+-- not change under them: the participants are fixed at opening, the order check is
+-- the order's; a block that commits meanwhile is no different from one that commits
+-- just after.  The message row's foreign key holds a KEY SHARE lock on the row, which
+-- other senders' updates do not wait for, but the FOR UPDATE of a read, an edit or
+-- another writer's lock does (scp_conversation_lock): the unread counts stay exact.
+-- The message JSON is built once, for the answer and the event; the notifications
+-- are written by one statement and ride in the job's payload as it is inserted
+-- (scp_notify_set), so the jobs trigger has nothing to add.  The last message is the
+-- newest: a sender whose update comes after a newer message's leaves it.
 CREATE OR REPLACE FUNCTION scp_chat_send(p_conv uuid, p_consumer uuid, p_supplier uuid,
                                          p_sender uuid, p_role text, p_type text,
                                          p_content text, p_attachment text, p_order uuid)
@@ -222,10 +236,28 @@ RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     side text := CASE WHEN p_consumer IS NULL THEN 'supplier' ELSE 'consumer' END;
     c conversations;
+    blocked boolean;
     m chat_messages;
+    who text;
     j json;
+    notified jsonb;
+    preview text;
 BEGIN
-    c := scp_conversation_lock(p_conv, p_consumer, p_supplier);
+    /*
+     * scp_conversation_visible's test, written out: that SQL function, called from
+     * PL/pgSQL over a row, is planned again on every call; and the block is read once,
+     * for the check and for whom a staff member's message notifies.
+     */
+    SELECT x.id, x.consumer_id, x.supplier_id, x.status,
+           EXISTS (SELECT 1 FROM consumer_links k WHERE k.consumer_id = x.consumer_id
+                      AND k.supplier_id = x.supplier_id AND k.status = 'blocked')
+      INTO c.id, c.consumer_id, c.supplier_id, c.status, blocked
+      FROM conversations x WHERE x.id = p_conv;
+    IF c.id IS NULL OR NOT (c.supplier_id IS NOT DISTINCT FROM p_supplier AND p_supplier IS NOT NULL
+                            OR c.consumer_id IS NOT DISTINCT FROM p_consumer
+                               AND p_consumer IS NOT NULL AND NOT blocked) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'conversation not found';
+    END IF;
     IF p_order IS NOT NULL AND NOT EXISTS (SELECT 1 FROM catalog_orders o
             WHERE o.id = p_order AND o.consumer_id = c.consumer_id
               AND o.supplier_id = c.supplier_id) THEN
@@ -240,21 +272,53 @@ BEGIN
         VALUES (c.id, p_sender, p_role, side, p_type, coalesce(p_content, ''), p_attachment,
                 p_order)
         RETURNING * INTO m;
-    UPDATE conversations SET status = 'open',
-           last_message = coalesce(left(nullif(m.content, ''), 200), '[' || m.type || ']'),
-           last_message_at = m.created_at, last_activity_at = m.created_at,
-           consumer_unread = consumer_unread + (side = 'supplier')::int,
-           supplier_unread = supplier_unread + (side = 'consumer')::int,
-           updated_at = now()
-        WHERE id = c.id;
-    j := scp_chat_message_json(m);
-    PERFORM scp_job_enqueue('message_new', jsonb_build_object(
+    SELECT scp_person_name(u) INTO who FROM users u WHERE u.id = p_sender;
+    j := json_build_object('id', m.id, 'conversation_id', m.conversation_id,
+        'sender_id', m.sender_id, 'sender_role', m.sender_role, 'sender_side', m.sender_side,
+        'sender_name', who, 'type', m.type, 'content', m.content,
+        'attachment_url', m.attachment_url, 'file_url', m.attachment_url,
+        'order_id', m.order_id, 'is_read', m.is_read, 'read_at', m.read_at,
+        'created_at', m.created_at, 'timestamp', m.created_at);
+    /*
+     * Who is told (as scp_notifications_of_job's message_new says for a job written
+     * without them): a consumer's message, the supplier's staff; a staff member's, the
+     * consumer, unless the supplier blocks it (it no longer sees the conversation).
+     */
+    preview := coalesce(nullif(left(m.content, 200), ''), 'sent an attachment');
+    IF side = 'consumer' THEN
+        notified := scp_notify_set(ARRAY(SELECT u.id FROM users u
+                WHERE u.supplier_id = c.supplier_id
+                  AND u.role = ANY (ARRAY['owner', 'manager', 'sales_rep'])
+                  AND u.status = 'active' AND u.id IS DISTINCT FROM p_sender
+                ORDER BY u.created_at, u.id),
+            'message', 'New message from ' || coalesce(who, 'a customer'), preview,
+            jsonb_build_object('conversation_id', c.id, 'message_id', m.id,
+                               'supplier_id', c.supplier_id, 'consumer_id', c.consumer_id),
+            'normal', c.id);
+    ELSIF NOT blocked THEN
+        notified := scp_notify_set(ARRAY[c.consumer_id],
+            'message', 'New message from ' || coalesce(who, 'your supplier'), preview,
+            jsonb_build_object('conversation_id', c.id, 'message_id', m.id,
+                               'supplier_id', c.supplier_id),
+            'normal', c.id);
+    END IF;
+    INSERT INTO jobs (kind, payload) VALUES ('message_new', jsonb_build_object(
         'conversation_id', c.id, 'supplier_id', c.supplier_id, 'consumer_id', c.consumer_id,
         'message', j::jsonb,
         'topics', CASE WHEN side = 'consumer'
                        THEN jsonb_build_array('/ws/suppliers/' || c.supplier_id)
                        ELSE jsonb_build_array('/ws/users/' || c.consumer_id,
-                                              '/ws/suppliers/' || c.supplier_id) END));
+                                              '/ws/suppliers/' || c.supplier_id) END,
+        'notifications', coalesce(notified, '[]')));
+    UPDATE conversations SET status = 'open',
+           last_message = CASE WHEN last_message_at > m.created_at THEN last_message
+               ELSE coalesce(left(nullif(m.content, ''), 200), '[' || m.type || ']') END,
+           last_message_at = greatest(last_message_at, m.created_at),
+           last_activity_at = greatest(last_activity_at, m.created_at),
+           consumer_unread = consumer_unread + (side = 'supplier')::int,
+           supplier_unread = supplier_unread + (side = 'consumer')::int,
+           updated_at = now()
+        WHERE id = c.id;
     RETURN j;
 END $$;
 

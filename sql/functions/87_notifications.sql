@@ -90,6 +90,51 @@ BEGIN
     END IF;
 END $$;
 
+-- The same notification for several users at once, in one statement, returning the live
+-- items ([{user_id, notification, topic}], in p_users' order) for the caller to put in
+-- the payload of the one event job it writes: no notify_collect ride (an UPDATE of the
+-- job just inserted) and no PL/pgSQL call per user.  The same rules as scp_notify: only
+-- active users, WhatsApp templates for those who opted in, nothing in-app for those who
+-- switched the type off.  NULL when nobody is notified in-app.  The notification is
+-- scp_notification_json's, written out: a call of that SQL function per row is planned
+-- again each time (it is not inlined over a RETURNING's row), as jsonb its keys' order
+-- is no matter.
+CREATE OR REPLACE FUNCTION scp_notify_set(p_users uuid[], p_type text, p_title text,
+                                          p_message text, p_data jsonb, p_priority text,
+                                          p_target uuid)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    items jsonb;
+BEGIN
+    WITH r AS (
+        SELECT u.id, x.ord, coalesce(p.in_app, true) AS in_app, coalesce(p.whatsapp, false) AS wa
+          FROM unnest(p_users) WITH ORDINALITY x(id, ord)
+          JOIN users u ON u.id = x.id AND u.status = 'active'
+          LEFT JOIN notification_preferences p ON p.user_id = u.id AND p.type = p_type),
+    w AS (SELECT count(scp_whatsapp_template(r.id, p_type,
+                                             ARRAY[p_title, coalesce(p_message, '')])) AS k
+            FROM r WHERE r.wa),
+    n AS (
+        INSERT INTO notifications AS y (user_id, type, title, message, data, priority, target_id)
+        SELECT r.id, p_type, p_title, coalesce(p_message, ''),
+               jsonb_strip_nulls(coalesce(p_data, '{}')), coalesce(p_priority, 'normal'), p_target
+          FROM r WHERE r.in_app ORDER BY r.ord
+        RETURNING y)
+    SELECT jsonb_agg(jsonb_build_object('user_id', (n.y).user_id,
+                         'notification', jsonb_build_object('id', (n.y).id,
+                             'user_id', (n.y).user_id, 'type', (n.y).type,
+                             'title', (n.y).title, 'message', (n.y).message,
+                             'body', (n.y).message, 'data', (n.y).data,
+                             'priority', (n.y).priority, 'target_id', (n.y).target_id,
+                             'is_read', (n.y).is_read, 'read_at', (n.y).read_at,
+                             'created_at', (n.y).created_at),
+                         'topic', '/ws/users/' || (n.y).user_id)
+                     ORDER BY (n.y).created_at, (n.y).id)
+      INTO items
+      FROM n, w;
+    RETURN items;
+END $$;
+
 -- The same notification for a supplier's active staff of the given roles, but p_except.
 CREATE OR REPLACE FUNCTION scp_notify_staff(p_supplier uuid, p_roles text[], p_except uuid,
                                             p_type text, p_title text, p_message text,
@@ -110,8 +155,10 @@ CREATE OR REPLACE FUNCTION scp_notification_device(l listings) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT l.brand || ' ' || l.model
 $$;
+-- STABLE, as to_char is: declared IMMUTABLE over it, it was never inlined, and was
+-- planned again on every bid's notification.
 CREATE OR REPLACE FUNCTION scp_notification_money(p_currency text, p_minor bigint) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
     SELECT p_currency || ' ' || to_char(p_minor / 100.0, 'FM999999999999990.00')
 $$;
 -- A catalog order's number as the apps show it (85_messages.sql: the first 8 of its id).
@@ -347,7 +394,8 @@ END $$;
 CREATE OR REPLACE TRIGGER jobs_notifications AFTER INSERT ON jobs
     FOR EACH ROW
     WHEN (NEW.kind IN ('new_bid', 'auction_won', 'listing_approved', 'listing_rejected',
-                       'task_assigned', 'order_updated', 'message_new', 'complaint_escalated'))
+                       'task_assigned', 'order_updated', 'message_new', 'complaint_escalated')
+          AND NOT NEW.payload ? 'notifications')
     EXECUTE FUNCTION scp_notifications_from_job();
 
 -- auction_ending, once scp-worker has published it (it publishes only while the auction
@@ -521,14 +569,19 @@ END $$;
 -- notification_counts (sql/055_notification_counts.sql) follows every insert, read and
 -- delete, a statement at a time: marking 5 000 read is one update per type, not 5 000.
 -- A notification's user and type never change (nothing updates them).
+-- An insert's count is added at commit (a deferred row trigger), not by the statement:
+-- a user's (user, type) row is the hot row of every write that notifies that user (a
+-- supplier's owner on each message of every conversation, a seller on each bid of
+-- every one of its listings), and its lock is held from the upsert to the commit.
+-- Added at commit, the lock is held for the commit only, and writes that notify the
+-- same user no longer queue on each other's whole transaction.
 CREATE OR REPLACE FUNCTION scp_notification_counts_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO notification_counts AS c (user_id, type, total, unread)
-        SELECT user_id, type, count(*), count(*) FILTER (WHERE NOT is_read)
-          FROM new_rows GROUP BY user_id, type
+        VALUES (NEW.user_id, NEW.type, 1, (NOT NEW.is_read)::int)
         ON CONFLICT (user_id, type) DO UPDATE
-           SET total = c.total + EXCLUDED.total, unread = c.unread + EXCLUDED.unread;
+           SET total = c.total + 1, unread = c.unread + EXCLUDED.unread;
     RETURN NULL;
 END $$;
 
@@ -555,9 +608,11 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE TRIGGER notifications_counts_insert AFTER INSERT ON notifications
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION scp_notification_counts_insert();
+-- A constraint trigger has no OR REPLACE: dropped and made again each time this file runs.
+DROP TRIGGER IF EXISTS notifications_counts_insert ON notifications;
+CREATE CONSTRAINT TRIGGER notifications_counts_insert AFTER INSERT ON notifications
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION scp_notification_counts_insert();
 CREATE OR REPLACE TRIGGER notifications_counts_update AFTER UPDATE ON notifications
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION scp_notification_counts_update();
