@@ -77,10 +77,10 @@ BEGIN
         INSERT INTO bids AS y (id, listing_id, vendor_id, amount, is_instant_win, created_at)
         SELECT bid, p_listing, p_vendor, p_amount, (u.l).status = 'sold', u.at FROM u
         RETURNING y AS b),
-    -- The notifications of a bid that leaves the auction live (scp_notifications_of_job's
-    -- new_bid for a job written without them): the seller's bid_placed, and outbid to
-    -- the bidder it beat unless that is the same vendor raising its own bid.  They ride
-    -- in the job's payload from its insert, so the jobs trigger has nothing to add.
+    -- The notifications of a bid that leaves the auction live: the seller's bid_placed,
+    -- and outbid to the bidder it beat unless that is the same vendor raising its own
+    -- bid.  They ride in the job's payload from its insert; the jobs trigger does not
+    -- handle new_bid.
     n AS (
         SELECT coalesce(scp_notify_set(ARRAY[(u.l).client_id], 'bid_placed',
                    'New bid on your listing',

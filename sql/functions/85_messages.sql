@@ -280,9 +280,9 @@ BEGIN
         'order_id', m.order_id, 'is_read', m.is_read, 'read_at', m.read_at,
         'created_at', m.created_at, 'timestamp', m.created_at);
     /*
-     * Who is told (as scp_notifications_of_job's message_new says for a job written
-     * without them): a consumer's message, the supplier's staff; a staff member's, the
+     * Who is told: a consumer's message, the supplier's staff; a staff member's, the
      * consumer, unless the supplier blocks it (it no longer sees the conversation).
+     * Only here: the jobs trigger does not handle message_new.
      */
     preview := coalesce(nullif(left(m.content, 200), ''), 'sent an attachment');
     IF side = 'consumer' THEN

@@ -169,9 +169,10 @@ $$;
 
 -- ---- from the outbox -------------------------------------------------------------------
 
--- A bid: the listing's client (bid_placed) and the bidder it beat (outbid), unless
--- that is the same vendor raising its own bid.  An instant win (auction_won) outbids
--- the previous highest bidder too.
+-- An instant win (auction_won) outbids the previous highest bidder, unless that is the
+-- same vendor.  A bid that leaves the auction live writes its bid_placed and outbid in
+-- its own statement (scp_bid_place, 65_bids.sql), and a chat message its own (scp_chat_send),
+-- each into its event job's payload: the jobs trigger below never sees those kinds.
 CREATE OR REPLACE FUNCTION scp_notify_outbid(l listings, b bids) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -225,19 +226,6 @@ DECLARE
     u uuid;
 BEGIN
     CASE j.kind
-    WHEN 'new_bid' THEN
-        SELECT * INTO b FROM bids WHERE id = (p->>'bid_id')::uuid;
-        SELECT * INTO l FROM listings WHERE id = b.listing_id;
-        IF FOUND THEN
-            PERFORM scp_notify(l.client_id, 'bid_placed', 'New bid on your listing',
-                format('A bid of %s was placed on your %s.',
-                       scp_notification_money(l.currency, b.amount), scp_notification_device(l)),
-                jsonb_build_object('listing_id', l.id, 'bid_id', b.id,
-                                   'amount', scp_au_money(b.amount), 'total_bids', l.bid_count),
-                'normal', l.id);
-            PERFORM scp_notify_outbid(l, b);
-        END IF;
-
     WHEN 'auction_won' THEN
         -- The winner; the seller, whose device is sold and has an order now; on an
         -- instant win, the bidder it beat.
@@ -352,32 +340,6 @@ BEGIN
             END IF;
         END IF;
 
-    WHEN 'message_new' THEN
-        -- The other side: a consumer's message tells the supplier's staff, a staff
-        -- member's the consumer (not while the supplier blocks it: it no longer sees
-        -- the conversation).
-        m := p->'message';
-        IF m->>'sender_side' = 'consumer' THEN
-            PERFORM scp_notify_staff((p->>'supplier_id')::uuid,
-                ARRAY['owner', 'manager', 'sales_rep'], (m->>'sender_id')::uuid, 'message',
-                'New message from ' || coalesce(m->>'sender_name', 'a customer'),
-                coalesce(nullif(left(m->>'content', 200), ''), 'sent an attachment'),
-                jsonb_build_object('conversation_id', p->>'conversation_id',
-                                   'message_id', m->>'id', 'supplier_id', p->>'supplier_id',
-                                   'consumer_id', p->>'consumer_id'),
-                'normal', (p->>'conversation_id')::uuid);
-        ELSIF NOT EXISTS (SELECT 1 FROM consumer_links k
-                           WHERE k.consumer_id = (p->>'consumer_id')::uuid
-                             AND k.supplier_id = (p->>'supplier_id')::uuid
-                             AND k.status = 'blocked') THEN
-            PERFORM scp_notify((p->>'consumer_id')::uuid, 'message',
-                'New message from ' || coalesce(m->>'sender_name', 'your supplier'),
-                coalesce(nullif(left(m->>'content', 200), ''), 'sent an attachment'),
-                jsonb_build_object('conversation_id', p->>'conversation_id',
-                                   'message_id', m->>'id', 'supplier_id', p->>'supplier_id'),
-                'normal', (p->>'conversation_id')::uuid);
-        END IF;
-
     WHEN 'complaint_escalated' THEN
         PERFORM scp_notify_staff((p->>'supplier_id')::uuid, ARRAY['owner', 'manager'],
             (p->>'escalated_by')::uuid, 'complaint_escalated', 'Complaint escalated',
@@ -393,8 +355,8 @@ BEGIN
 END $$;
 CREATE OR REPLACE TRIGGER jobs_notifications AFTER INSERT ON jobs
     FOR EACH ROW
-    WHEN (NEW.kind IN ('new_bid', 'auction_won', 'listing_approved', 'listing_rejected',
-                       'task_assigned', 'order_updated', 'message_new', 'complaint_escalated')
+    WHEN (NEW.kind IN ('auction_won', 'listing_approved', 'listing_rejected',
+                       'task_assigned', 'order_updated', 'complaint_escalated')
           AND NOT NEW.payload ? 'notifications')
     EXECUTE FUNCTION scp_notifications_from_job();
 
