@@ -29,7 +29,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,32 +136,11 @@ static void serve(int listen_fd, void *arg)
 	scp_db_close(&ws_db);
 }
 
-static bool load_config(void)
-{
-	struct scp_buf errs = SCP_BUF_INIT;
-	bool ok = scp_config_load(config_path, &errs) && scp_config_validate(&errs);
-
-	if (!ok)
-		fprintf(stderr, "configuration error:\n%s", errs.ptr);
-	scp_buf_release(&errs);
-	return ok;
-}
-
-/* SIGHUP: the new file is tried in a child first, as the families do (scp_app.c). */
+/* SIGHUP: the file tried in a child first, as the families do. */
 static bool reload(void *arg)
 {
-	pid_t pid = fork();
-	int status = 1;
-
 	(void)arg;
-	if (pid == 0)
-		_exit(load_config() ? 0 : 1);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		scp_error("SIGHUP: the configuration has errors; keeping the running one");
-		return false;
-	}
-	return load_config();
+	return scp_prefork_config_reload(config_path);
 }
 
 static int worker_count(void *arg)
@@ -212,7 +190,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!load_config())
+	if (!scp_prefork_config_load(config_path))
 		return 2;
 	scp_log_init("scp-ws", scp_cfg.log_level);
 	scp_log_set_format(scp_cfg.log_format);

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* Statements every family needs. */
@@ -215,35 +214,12 @@ static void serve(int fd, void *arg)
 	scp_arena_free(&arena);
 }
 
-static bool load_config(const char *path)
-{
-	struct scp_buf errs = SCP_BUF_INIT;
-	bool ok = scp_config_load(path, &errs) && scp_config_validate(&errs);
-
-	if (!ok)
-		fprintf(stderr, "configuration error:\n%s", errs.ptr);
-	scp_buf_release(&errs);
-	return ok;
-}
-
-/*
- * SIGHUP.  The new configuration is tried in a child first: loading replaces the
- * master's values, and a rejected file must not reach the workers forked later.
- */
+/* SIGHUP: the file tried in a child first (scp_prefork_config_reload). */
 static bool reload(void *arg)
 {
-	struct app *app = arg;
-	pid_t pid = fork();
-	int status = 1;
+	const struct app *app = arg;
 
-	if (pid == 0)
-		_exit(load_config(app->config_path) ? 0 : 1);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		scp_error("SIGHUP: the configuration has errors; keeping the running one");
-		return false;
-	}
-	return load_config(app->config_path);
+	return scp_prefork_config_reload(app->config_path);
 }
 
 /* After a SIGHUP: the pool's new size, from the file unless -n fixed it. */
@@ -308,7 +284,7 @@ int scp_app_main(int argc, char **argv, const struct scp_family *fam)
 		default: usage(stderr, prog); return 2;
 		}
 	}
-	if (!load_config(app.config_path))
+	if (!scp_prefork_config_load(app.config_path))
 		return 2;
 	scp_log_init(prog, scp_cfg.log_level);
 	scp_log_set_format(scp_cfg.log_format);

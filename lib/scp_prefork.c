@@ -1,9 +1,12 @@
 #include "scp_prefork.h"
+#include "scp_buf.h"
+#include "scp_config.h"
 #include "scp_log.h"
 #include "scp_metrics.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -234,4 +237,30 @@ int scp_prefork_run(struct scp_prefork *p)
 	scp_info("stopping: waiting for workers to finish their requests");
 	stop_workers(pids, born, MAX_WORKERS);
 	return 0;
+}
+
+bool scp_prefork_config_load(const char *path)
+{
+	struct scp_buf errs = SCP_BUF_INIT;
+	bool ok = scp_config_load(path, &errs) && scp_config_validate(&errs);
+
+	if (!ok)
+		fprintf(stderr, "configuration error:\n%s", errs.ptr);
+	scp_buf_release(&errs);
+	return ok;
+}
+
+bool scp_prefork_config_reload(const char *path)
+{
+	pid_t pid = fork();
+	int status = 1;
+
+	if (pid == 0)
+		_exit(scp_prefork_config_load(path) ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		scp_error("SIGHUP: the configuration has errors; keeping the running one");
+		return false;
+	}
+	return scp_prefork_config_load(path);
 }

@@ -30,5 +30,16 @@ extern volatile sig_atomic_t scp_worker_stop;
 int scp_prefork_run(struct scp_prefork *p);
 /* The listening socket from systemd (LISTEN_FDS/LISTEN_PID), or -1. */
 int scp_prefork_systemd_fd(void);
+/*
+ * The configuration of a pool's master: defaults, the file at path, the environment,
+ * then its checks; the problems printed on stderr.  False when there was any.
+ */
+bool scp_prefork_config_load(const char *path);
+/*
+ * A reload callback's work on SIGHUP: the file is tried in a child first, since loading
+ * replaces the master's values and a rejected file must not reach the workers forked
+ * later; then loaded.  False, and the running configuration kept, when it has errors.
+ */
+bool scp_prefork_config_reload(const char *path);
 
 #endif
