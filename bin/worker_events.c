@@ -77,17 +77,23 @@ static struct worker_result publish(const char *topic, const struct scp_buf *msg
  * crashed its worker on an nginx reload (docs/decisions.md, "Cliick.io's WebSocket").
  */
 const struct scp_stmt worker_events_stmts[] = {
-	/* $1 shop: the users who are its members now. */
-	{ "events_shop_members", "SELECT user_id FROM shop_members WHERE shop_id = $1" },
 	/*
-	 * $1 the message.  Rows older than ten minutes go as new ones come (the index on
+	 * $1 shop (a shop's event: its members now) or $2 user (a notification), $3 the
+	 * frame: one message naming its users, none for a shop without members, in one
+	 * round trip.  Rows older than ten minutes go as new ones come (the index on
 	 * created_at keeps that cheap): scp-ws reads on from its last id after a lost
-	 * connection, so they need to outlive a reconnect, not more.
+	 * connection, so they need to outlive a reconnect, not more.  json, not jsonb: the
+	 * frame's text is kept as it was made.
 	 */
 	{ "events_cliick_ws",
 	  "WITH old AS (DELETE FROM cliick_ws_events"
 	  " WHERE created_at < now() - interval '10 minutes'),"
-	  " e AS (INSERT INTO cliick_ws_events (message) VALUES ($1) RETURNING id)"
+	  " u AS (SELECT CASE WHEN $1::uuid IS NULL THEN json_build_array($2::uuid)"
+	  " ELSE (SELECT json_agg(m.user_id) FROM shop_members m WHERE m.shop_id = $1::uuid)"
+	  " END AS users),"
+	  " e AS (INSERT INTO cliick_ws_events (message)"
+	  " SELECT json_build_object('users', u.users, 'shop', $1::uuid, 'frame', $3::json)"
+	  " FROM u WHERE u.users IS NOT NULL RETURNING id)"
 	  " SELECT pg_notify('scp_ws', id::text) FROM e" },
 	SCP_STMT_END,
 };
@@ -153,65 +159,16 @@ static bool cliick_frame(struct scp_buf *out, const char *id, const char *kind, 
 	return ok;
 }
 
-/* The one message of an event: users (a JSON array's text), shop or NULL, the frame. */
-static struct worker_result cliick_publish(const char *users, const char *shop,
+/*
+ * The one message of an event for scp-ws: a shop's (shop set) names the shop's members
+ * now, a notification (user set) its user.
+ */
+static struct worker_result cliick_publish(const char *shop, const char *user,
 					   const struct scp_buf *frame)
 {
-	struct scp_buf msg = SCP_BUF_INIT;
-	struct worker_result res;
-
-	scp_buf_addf(&msg, "{\"users\":%s,\"shop\":", users);
-	if (shop)
-		scp_buf_add_json_str(&msg, shop);
-	else
-		scp_buf_adds(&msg, "null");
-	scp_buf_adds(&msg, ",\"frame\":");
-	scp_buf_add(&msg, frame->ptr, frame->len);
-	scp_buf_addc(&msg, '}');
-	res = WORKER_EXEC("events_cliick_ws", NULL, msg.ptr)
-		      ? (struct worker_result){ 0 }
-		      : (struct worker_result){ "cliick event not written", false };
-	scp_buf_release(&msg);
-	return res;
-}
-
-/* A shop's event, once, naming its members; none (no members) publishes nothing. */
-static struct worker_result cliick_fan_out(const char *shop, const struct scp_buf *frame)
-{
-	struct worker_result res = { 0 };
-	struct scp_buf users = SCP_BUF_INIT;
-	PGresult *members;
-	int n;
-
-	if (!WORKER_EXEC("events_shop_members", &members, shop))
-		return (struct worker_result){ "shop members not read", false };
-	n = PQntuples(members);
-	scp_buf_addc(&users, '[');
-	for (int i = 0; i < n; i++) {
-		if (i)
-			scp_buf_addc(&users, ',');
-		scp_buf_add_json_str(&users, PQgetvalue(members, i, 0));
-	}
-	scp_buf_addc(&users, ']');
-	PQclear(members);
-	if (n)
-		res = cliick_publish(users.ptr, shop, frame);
-	scp_buf_release(&users);
-	return res;
-}
-
-/* A user's notification to all the user's connections. */
-static struct worker_result cliick_notify(const char *user, const struct scp_buf *frame)
-{
-	struct scp_buf users = SCP_BUF_INIT;
-	struct worker_result res;
-
-	scp_buf_addc(&users, '[');
-	scp_buf_add_json_str(&users, user);
-	scp_buf_addc(&users, ']');
-	res = cliick_publish(users.ptr, NULL, frame);
-	scp_buf_release(&users);
-	return res;
+	return WORKER_EXEC("events_cliick_ws", NULL, shop, user, frame->ptr)
+		       ? (struct worker_result){ 0 }
+		       : (struct worker_result){ "cliick event not written", false };
 }
 
 /*
@@ -232,8 +189,8 @@ static struct worker_result deliver(const char *topic, const char *id, const cha
 	if (!res.error && (shop || (!strcmp(event, "notification") &&
 				    !strncmp(topic, users, sizeof(users) - 1))) &&
 	    cliick_frame(&frame, id, event, data))
-		res = shop ? cliick_fan_out(topic + sizeof(shops) - 1, &frame)
-			   : cliick_notify(topic + sizeof(users) - 1, &frame);
+		res = shop ? cliick_publish(topic + sizeof(shops) - 1, NULL, &frame)
+			   : cliick_publish(NULL, topic + sizeof(users) - 1, &frame);
 	scp_buf_release(&frame);
 	return res;
 }
