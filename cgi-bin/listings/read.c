@@ -39,14 +39,24 @@
 	S(K, X, "ending-soon", "auction_end_time", "") \
 	S(K, X, "lowest-price", "price", "") \
 	S(K, X, "highest-price", "price", " DESC")
-#define MARKET_ORDER(X) SCP_ORDER_BY(MARKET_SORTS, "$7", X) " " X "approved_at DESC, " X "id"
+/* highest-price ends as lowest-price reversed, as the statements without a search do. */
+#define MARKET_ORDER(X) \
+	SCP_ORDER_BY(MARKET_SORTS, "$7", X) \
+	" CASE WHEN $7 = 'highest-price' THEN " X "approved_at END," \
+	" CASE WHEN $7 = 'highest-price' THEN " X "id END DESC, " X "approved_at DESC, " X "id"
 
 /*
  * The marketplace without a search or a price range: one statement per filter shape and
  * order, named market_<shape>_<sort>, so that each has a plain ORDER BY that an index of
  * live listings can hand over in order (listings_live_new_idx, listings_live_end_idx,
- * listings_live_condition_idx) and filters without "$n IS NULL OR", whose generic plan
- * is the good one: planned once per connection, then run.  The total is the kept count
+ * listings_live_condition_idx; for the prices listings_live_price_idx,
+ * listings_live_brand_idx and listings_live_condition_price_idx, sql/095) and filters
+ * without "$n IS NULL OR", whose generic plan is the good one: planned once per
+ * connection, then run.  The page p is cut with the listings' whole rows, and each is
+ * given to scp_listing_json() as p::listings, which
+ * PostgreSQL expands into the row's columns when it inlines the function: no join back
+ * to listings, which a generic plan (that cannot know the page size, so guesses a tenth
+ * of the matches) made a hash join over every live listing.  The total is the kept count
  * of market_counts minus the few live listings already past their end, which the
  * closing sweep has not taken yet (030_marketplace.sql).  LIMIT and OFFSET are
  * subqueries so that a custom plan cannot see the page size either: its cost then
@@ -55,10 +65,12 @@
  * marketplace version read in the same snapshot, for the kept pages (market_kept).
  * $1 viewer, $2 brand, $3 condition, $4 page, $5 size.
  */
+#define MARKET_PRICE(X) "coalesce(" X "current_bid, " X "starting_price)"
 #define MARKET_NEWEST(X) X "approved_at DESC, " X "id"
 #define MARKET_ENDING(X) X "auction_end_time, " X "approved_at DESC, " X "id"
-#define MARKET_LOWEST(X) X "price, " X "approved_at DESC, " X "id"
-#define MARKET_HIGHEST(X) X "price DESC, " X "approved_at DESC, " X "id"
+#define MARKET_LOWEST(X) MARKET_PRICE(X) ", " X "approved_at DESC, " X "id"
+/* The exact reverse of the lowest price, so that one index serves both. */
+#define MARKET_HIGHEST(X) MARKET_PRICE(X) " DESC, " X "approved_at, " X "id DESC"
 #define BRAND_IS(p) " AND lower(l.brand) = lower(" p ")"
 #define CONDITION_IS(p) " AND l.condition = " p
 #define MARKET_MATCHES(b, c) \
@@ -72,13 +84,14 @@
 	"     AND l.auction_end_time <= now()" MARKET_MATCHES("$2", "$3") ")"
 #define MARKET_STMT(name, filter, ORDER) \
 	{ name, \
-	  "WITH p AS (SELECT " MARKET_KEYS " FROM listings l" \
+	  "WITH p AS (SELECT l.* FROM listings l" \
 	  "  WHERE l.status = 'live' AND l.auction_end_time > now()" filter \
-	  "  ORDER BY " ORDER("") " LIMIT (SELECT $5::int)" \
+	  "  ORDER BY " ORDER("l.") " LIMIT (SELECT $5::int)" \
 	  "  OFFSET (SELECT ($4::int - 1) * $5::int))" \
 	  " SELECT" SCP_PAGE_JSON("$4", "$5") ", pg.v" \
-	  " FROM (SELECT (SELECT json_agg(" PAGE_ROW("false") " ORDER BY " ORDER("p.") ")" \
-	  "   FROM " PAGE_ROWS("$1::uuid") ") AS r, " MARKET_TOTAL " AS n," \
+	  " FROM (SELECT (SELECT json_agg(scp_listing_json(p::listings, false, coalesce(v.n, 0)," \
+	  "   coalesce(w.n, 0), coalesce(w.mine, false)) ORDER BY " ORDER("p.") ")" \
+	  "   FROM p" PAGE_COUNTERS("$1::uuid") ") AS r, " MARKET_TOTAL " AS n," \
 	  "  (SELECT sum(n) FROM market_versions) AS v OFFSET 0) pg" }
 #define MARKET_SHAPE(shape, filter) \
 	MARKET_STMT("market_" shape "_newest", filter, MARKET_NEWEST), \
@@ -92,8 +105,8 @@
  * counters' primary keys) rather than by two subqueries per row, and written here rather
  * than inside it, so that it stays inlinable.
  */
-#define PAGE_ROWS(viewer) \
-	"p JOIN listings l ON l.id = p.id" \
+#define PAGE_ROWS(viewer) "p JOIN listings l ON l.id = p.id" PAGE_COUNTERS(viewer)
+#define PAGE_COUNTERS(viewer) \
 	" LEFT JOIN (SELECT v.listing_id, sum(v.n)::bigint AS n FROM listing_views v" \
 	"   WHERE v.listing_id IN (SELECT id FROM p) GROUP BY 1) v ON v.listing_id = p.id" \
 	" LEFT JOIN (SELECT w.listing_id, count(*) AS n, bool_or(w.user_id = " viewer ") AS mine" \
@@ -275,6 +288,16 @@ void listings_get(struct scp_req *r)
 		scp_send_row_json(r, 200, res);
 }
 
+/* "Apple" → "apple": brands are matched whatever their case, so kept as one page. */
+static const char *lowered(struct scp_req *r, const char *v)
+{
+	char *s = scp_arena_strdup(r->arena, v);
+
+	for (char *p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
 /* "good", "GOOD" → "Good": conditions are matched whatever their case. */
 static const char *capitalized(struct scp_req *r, const char *v)
 {
@@ -286,24 +309,29 @@ static const char *capitalized(struct scp_req *r, const char *v)
 }
 
 /*
- * The anonymous default pages this worker keeps (scp_kept.h): each with the marketplace
- * version it was read at (the sum of market_versions, raised in the transaction of every
- * change a page can show: a bid, an approval, a closing, a watcher) and the second it was
- * rendered in.  It is served again only within that second, so its time_left and views
- * are at most a second old, while a committed change is seen by the next request on
- * every worker (docs/decisions.md, "The marketplace").
+ * The anonymous pages this worker keeps (scp_kept.h), of the default view and of a brand
+ * or condition filter: each with the marketplace version it was read at (the sum of
+ * market_versions, raised in the transaction of every change a page can show: a bid, an
+ * approval, a closing, a watcher) and the second it was rendered in.  It is served again
+ * only within that second, so its time_left and views are at most a second old, while a
+ * committed change is seen by the next request on every worker (docs/decisions.md, "The
+ * marketplace").  A page is named by its sort and filters; a name too long for a slot
+ * (a long brand) is rendered every time.
  */
-SCP_KEPT_DEFINE(market_pages, 32);
+SCP_KEPT_DEFINE(market_pages, 64);
 
 /*
- * An anonymous page in the marketplace's default view (no filter), kept by this worker
- * while the marketplace version is unchanged: a kept page costs one small statement.
+ * An anonymous page without a search or a price range, kept by this worker while the
+ * marketplace version is unchanged: a kept page costs one small statement.
  */
 static void market_kept(struct scp_req *r, const char *stmt, const char *sort,
-			const struct scp_page *pg)
+			const char *brand, const char *cond, const struct scp_page *pg)
 {
 	time_t now = time(NULL);
-	const struct scp_kept_page *kept = scp_kept_find(&market_pages, sort, pg->page, pg->size);
+	const char *name = brand || cond ? scp_arena_printf(r->arena, "%s|%s|%s", sort,
+							   cond ? cond : "", brand ? brand : "")
+					 : sort;
+	const struct scp_kept_page *kept = scp_kept_find(&market_pages, name, pg->page, pg->size);
 	PGresult *res;
 
 	if (kept && kept->stamp == (long)now) {
@@ -314,9 +342,9 @@ static void market_kept(struct scp_req *r, const char *stmt, const char *sort,
 			return;
 		}
 	}
-	if (!(res = scp_q(r, stmt, NULL, NULL, NULL, pg->page_text, pg->size_text)))
+	if (!(res = scp_q(r, stmt, NULL, brand, cond, pg->page_text, pg->size_text)))
 		return;
-	scp_kept_keep(&market_pages, sort, pg->page, pg->size, PQgetvalue(res, 0, 1), (long)now,
+	scp_kept_keep(&market_pages, name, pg->page, pg->size, PQgetvalue(res, 0, 1), (long)now,
 		      PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
 	scp_send(r, 200, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
 }
@@ -346,8 +374,8 @@ void listings_marketplace(struct scp_req *r)
 	}
 	shape = brand ? (cond ? "both" : "brand") : (cond ? "condition" : "all");
 	stmt = scp_arena_printf(r->arena, "market_%s_%s", shape, sort);
-	if (!brand && !cond && !r->auth.user_id) {
-		market_kept(r, stmt, sort, &pg);
+	if (!r->auth.user_id) {
+		market_kept(r, stmt, sort, brand ? lowered(r, brand) : NULL, cond, &pg);
 		return;
 	}
 	res = scp_q(r, stmt, r->auth.user_id, brand, cond, pg.page_text, pg.size_text);

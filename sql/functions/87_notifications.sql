@@ -98,11 +98,14 @@ END $$;
 -- switched the type off.  NULL when nobody is notified in-app.  The notification is
 -- scp_notification_json's, written out: a call of that SQL function per row is planned
 -- again each time (it is not inlined over a RETURNING's row), as jsonb its keys' order
--- is no matter.
+-- is no matter.  Its statement is planned once per session (plan_cache_mode): left to
+-- choose, PostgreSQL planned it again on every call, since a custom plan knows how many
+-- users the array holds and so always looks cheaper than the generic one; planning was
+-- more than half of its time (pg_stat_statements: 0.52 ms of planning to 0.41 ms of run).
 CREATE OR REPLACE FUNCTION scp_notify_set(p_users uuid[], p_type text, p_title text,
                                           p_message text, p_data jsonb, p_priority text,
                                           p_target uuid)
-RETURNS jsonb LANGUAGE plpgsql AS $$
+RETURNS jsonb LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     items jsonb;
 BEGIN

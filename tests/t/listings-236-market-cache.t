@@ -63,4 +63,33 @@ sleep 1 until $s->sql("SELECT status FROM listings WHERE id = :'p1'", $l2->{id})
 is scalar(grep { $_->{json}{pagination}{total} == 1 && @{ $_->{json}{results} } == 1 } $reads->()), 12,
     'a closing shows at once';
 
+# Filtered pages are kept too, each named by its sort and filters: a bid and an approval
+# show at once in a brand's page and a condition's, whatever case the brand is asked in,
+# and one brand's kept page never answers for another.
+my $live_brand = $s->sql("SELECT brand FROM listings WHERE id = :'p1'", $l->{id});
+my $live_cond = $s->sql("SELECT condition FROM listings WHERE id = :'p1'", $l->{id});
+my $page = sub { $s->get("/api/v1/marketplace?$_[0]") };
+my $ids = sub { join ',', map { $_->{id} } @{ $_[0]{json}{results} || [] } };
+for my $q ("brand=$live_brand&sort_by=lowest-price", 'brand=' . uc($live_brand) . '&sort_by=lowest-price',
+           "condition=$live_cond&sort_by=ending-soon") {
+    my @before = map { $page->($q) } 1 .. 6;
+    is scalar(grep { $ids->($_) eq $l->{id} } @before), 6, "$q: the live listing, on every worker";
+}
+my $top = $bid_of->($page->("brand=$live_brand&sort_by=lowest-price"));
+my $amount = 1000 + 100 * ($N + 1);
+my $b = $s->post('/api/v1/bids', { listing_id => $l->{id}, amount => $amount },
+                 token => $vendor->{access_token});
+is $b->{status}, 201, 'one more bid';
+for my $q ("brand=$live_brand&sort_by=lowest-price", 'brand=' . lc($live_brand),
+           "condition=$live_cond&sort_by=ending-soon") {
+    is scalar(grep { $bid_of->($_) == $amount } map { $page->($q) } 1 .. 6), 6,
+        "$q: the new bid at once";
+}
+cmp_ok $bid_of->($page->("brand=$live_brand")), '>', $top, 'the kept page moved on';
+is scalar(grep { @{ $_->{json}{results} } == 0 } map { $page->('brand=NoSuchBrand') } 1 .. 6), 6,
+    "another brand's page is its own";
+my $l3 = live_listing($s, $client, $admin);
+is scalar(grep { $_->{json}{pagination}{total} == 2 } map { $page->("brand=$live_brand") } 1 .. 6), 6,
+    'an approval shows at once in a brand page';
+
 done_testing;
