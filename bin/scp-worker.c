@@ -4,7 +4,8 @@
  *   scp-worker [-c CONFIG] [-1]
  *
  * Waits on LISTEN scp_jobs (and wakes every second regardless, for retries that come
- * due and for the sweeps); claims one job at a time with FOR UPDATE SKIP LOCKED, so
+ * due and for the sweeps), with its row in job_sleepers while it waits, so that only a
+ * waiting worker is woken by a new job's commit; claims one job at a time with FOR UPDATE SKIP LOCKED, so
  * several scp-worker processes can share the queue.  SIGTERM: finish the job in hand,
  * then exit.  -1: run the jobs that are due once and exit (for tests and cron).
  */
@@ -256,9 +257,18 @@ int main(int argc, char **argv)
 		worker_sync_schedule(&db);
 		while (!stop && scp_jobs_claim(&db, &job))
 			run_job(&db, &job);
-		if (once)
+		if (once || stop)
 			break;
-		wait_for_work(&db);
+		/*
+		 * Asleep first, then one more look: a job committed before the row was seen
+		 * is found here; one committed after it sends the NOTIFY that ends the wait.
+		 */
+		scp_jobs_sleeping(&db, true);
+		if (scp_jobs_claim(&db, &job))
+			run_job(&db, &job);
+		else
+			wait_for_work(&db);
+		scp_jobs_sleeping(&db, false);
 	}
 	scp_info("stopped");
 	scp_db_close(&db);

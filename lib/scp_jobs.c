@@ -22,6 +22,16 @@ const struct scp_stmt scp_jobs_stmts[] = {
 	{ "jobs_dead", "UPDATE jobs SET status = 'dead', last_error = $2, finished_at = now(),"
 		       " payload = payload - 'code'"
 		       " WHERE id = $1" },
+	/*
+	 * A worker about to wait (job_sleepers, sql/096): its row, so that new jobs wake it;
+	 * rows of backends that are gone (a worker killed while it waited) go with it.
+	 */
+	{ "jobs_sleep",
+	  "WITH gone AS (DELETE FROM job_sleepers s WHERE s.pid <> pg_backend_pid()"
+	  "  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = s.pid))"
+	  " INSERT INTO job_sleepers (pid) VALUES (pg_backend_pid())"
+	  " ON CONFLICT (pid) DO UPDATE SET since = now()" },
+	{ "jobs_wake", "DELETE FROM job_sleepers WHERE pid = pg_backend_pid()" },
 	/* Jobs whose worker died mid-run go back to the queue after five minutes. */
 	{ "jobs_unstick",
 	  "UPDATE jobs SET status = 'queued' WHERE status = 'running'"
@@ -59,6 +69,11 @@ static void run_update(struct scp_db *db, const char *stmt, int n, const char *c
 	if (scp_db_exec(db, stmt, n, p, &res) != SCP_DB_OK)
 		scp_error("libpq: %s: %s", stmt, res ? PQresultErrorMessage(res) : "database down");
 	PQclear(res);
+}
+
+void scp_jobs_sleeping(struct scp_db *db, bool asleep)
+{
+	run_update(db, asleep ? "jobs_sleep" : "jobs_wake", 0, NULL);
 }
 
 void scp_jobs_done(struct scp_db *db, struct scp_job *job)

@@ -25,6 +25,12 @@ extern const struct scp_stmt scp_jobs_stmts[];
 bool scp_jobs_claim(struct scp_db *db, struct scp_job *job);
 void scp_jobs_done(struct scp_db *db, struct scp_job *job);
 /*
+ * asleep: this worker is about to wait, and a new job's commit should wake it (NOTIFY
+ * scp_jobs); claim once more after it, then wait.  !asleep: it is awake again, and the
+ * queue's producers no longer signal anyone for it.
+ */
+void scp_jobs_sleeping(struct scp_db *db, bool asleep);
+/*
  * The attempt failed: schedule the next one after 2^attempts seconds (capped at one
  * hour), or mark the job dead after max_attempts.  permanent: dead at once.
  */

@@ -12,12 +12,22 @@
 -- payload for every job: PostgreSQL folds a transaction's identical notifications into
 -- one, so a transaction queuing several jobs sends one wake-up (scp-worker claims
 -- whatever is due, whatever woke it).
+-- A new job wakes scp-worker only while one waits (job_sleepers, sql/096): a NOTIFY at
+-- every commit signals every listening backend of the database (scp-ws's too) and costs
+-- a fifth of a webhook's throughput, while a busy worker, draining the queue, needs no
+-- call.  Checked at commit (a deferred trigger), just before the job becomes visible:
+-- a worker writes its row, commits, then looks for jobs once more before it waits, so a
+-- job is missed only if all of that fits between this check and this commit, and then
+-- waits for the worker's next timed wake (a second at most).
 CREATE OR REPLACE FUNCTION scp_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('scp_jobs', '');
+    IF EXISTS (SELECT 1 FROM job_sleepers) THEN
+        PERFORM pg_notify('scp_jobs', '');
+    END IF;
     RETURN NULL;
 END $$;
-CREATE OR REPLACE TRIGGER jobs_notify AFTER INSERT ON jobs
+DROP TRIGGER IF EXISTS jobs_notify ON jobs;
+CREATE CONSTRAINT TRIGGER jobs_notify AFTER INSERT ON jobs DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW WHEN (NEW.status = 'queued') EXECUTE FUNCTION scp_jobs_notify();
 
 -- Queue a job in the caller's transaction (DESIGN §1: nothing is sent for a change that
