@@ -5,7 +5,7 @@
  *
  * Waits on LISTEN scp_jobs (and wakes every second regardless, for retries that come
  * due and for the sweeps), with its row in job_sleepers while it waits, so that only a
- * waiting worker is woken by a new job's commit; claims one job at a time with FOR UPDATE SKIP LOCKED, so
+ * waiting worker is woken by a new job's commit; claims a batch of due jobs at a time with FOR UPDATE SKIP LOCKED, so
  * several scp-worker processes can share the queue.  SIGTERM: finish the job in hand,
  * then exit.  -1: run the jobs that are due once and exit (for tests and cron).
  */
@@ -112,7 +112,8 @@ static void on_stop(int sig)
 
 long worker_retry_after;
 
-static void run_job(struct scp_db *db, struct scp_job *job)
+/* Run one job; true when it is done (its id then goes to the batch's one update). */
+static bool run_job(struct scp_db *db, struct scp_job *job)
 {
 	struct worker_result res = { "unknown job kind", true };
 
@@ -123,13 +124,52 @@ static void run_job(struct scp_db *db, struct scp_job *job)
 	scp_metrics_job(job->kind, !res.error);
 	if (!res.error) {
 		scp_info("job %s (%s) done", job->id, job->kind);
-		scp_jobs_done(db, job);
-	} else if (worker_retry_after > 0 && !res.permanent) {
+		return true;
+	}
+	if (worker_retry_after > 0 && !res.permanent)
 		scp_jobs_failed_after(db, job, res.error, (int)scp_cfg.job_max_attempts,
 				      worker_retry_after);
-	} else {
+	else
 		scp_jobs_failed(db, job, res.error, (int)scp_cfg.job_max_attempts, res.permanent);
+	return false;
+}
+
+/* Append id to the uuid[] literal being built in b ("{" at first). */
+static void add_id(struct scp_buf *b, const char *id)
+{
+	scp_buf_adds(b, b->len ? "," : "{");
+	scp_buf_adds(b, id);
+}
+
+/*
+ * Claim a batch and run it: the jobs done are marked in one statement at the end, the
+ * failed ones each as it fails; on SIGTERM the jobs not yet run go back to the queue.
+ * How many were claimed (0: the queue had nothing due).
+ */
+static int run_batch(struct scp_db *db, int max)
+{
+	struct scp_job jobs[SCP_JOBS_BATCH];
+	struct scp_buf done = SCP_BUF_INIT, left = SCP_BUF_INIT;
+	int n = scp_jobs_claim(db, jobs, max);
+
+	for (int i = 0; i < n; i++) {
+		if (stop)
+			add_id(&left, jobs[i].id);
+		else if (run_job(db, &jobs[i]))
+			add_id(&done, jobs[i].id);
+		json_object_put(jobs[i].payload);
 	}
+	if (done.len) {
+		scp_buf_adds(&done, "}");
+		scp_jobs_done_ids(db, done.ptr);
+	}
+	if (left.len) {
+		scp_buf_adds(&left, "}");
+		scp_jobs_release_ids(db, left.ptr);
+	}
+	scp_buf_release(&done);
+	scp_buf_release(&left);
+	return n;
 }
 
 static void sweep(struct scp_db *db, time_t *last)
@@ -189,7 +229,6 @@ int main(int argc, char **argv)
 	struct scp_buf errs = SCP_BUF_INIT;
 	const char *config = NULL;
 	struct scp_db db;
-	struct scp_job job;
 	bool once = false, listening = false;
 	time_t last_sweep = 0;
 	int opt;
@@ -255,8 +294,8 @@ int main(int argc, char **argv)
 		sweep(&db, &last_sweep);
 		worker_auction_sweep(&db);
 		worker_sync_schedule(&db);
-		while (!stop && scp_jobs_claim(&db, &job))
-			run_job(&db, &job);
+		while (!stop && run_batch(&db, SCP_JOBS_BATCH))
+			;
 		if (once || stop)
 			break;
 		/*
@@ -264,9 +303,7 @@ int main(int argc, char **argv)
 		 * is found here; one committed after it sends the NOTIFY that ends the wait.
 		 */
 		scp_jobs_sleeping(&db, true);
-		if (scp_jobs_claim(&db, &job))
-			run_job(&db, &job);
-		else
+		if (!run_batch(&db, SCP_JOBS_BATCH))
 			wait_for_work(&db);
 		scp_jobs_sleeping(&db, false);
 	}

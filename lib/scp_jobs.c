@@ -7,15 +7,25 @@
 #include <string.h>
 
 const struct scp_stmt scp_jobs_stmts[] = {
+	/*
+	 * Up to $1 due jobs at once, in queue order: a worker draining a queue claims a
+	 * batch per round trip, not a job.
+	 */
 	{ "jobs_claim",
-	  "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_at = now()"
-	  " WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now()"
-	  "             ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1)"
-	  " RETURNING id, kind, attempts, payload::text" },
+	  "WITH c AS (UPDATE jobs SET status = 'running', attempts = attempts + 1,"
+	  "  locked_at = now()"
+	  " WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now()"
+	  "              ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT $1::int)"
+	  " RETURNING id, kind, attempts, payload::text, run_at)"
+	  " SELECT id, kind, attempts, payload FROM c ORDER BY run_at, id" },
+	/* A claimed batch's jobs not run (the worker was stopped): back to the queue. */
+	{ "jobs_release",
+	  "UPDATE jobs SET status = 'queued', attempts = attempts - 1, locked_at = NULL"
+	  " WHERE id = ANY ($1::uuid[]) AND status = 'running'" },
 	/* Only an OTP's payload changes: rewriting a large one would copy it again. */
 	{ "jobs_done", "UPDATE jobs SET status = 'done', finished_at = now(), last_error = NULL,"
 		       " payload = CASE WHEN payload ? 'code' THEN payload - 'code' ELSE payload END"
-		       " WHERE id = $1" },
+		       " WHERE id = ANY ($1::uuid[])" },
 	{ "jobs_retry",
 	  "UPDATE jobs SET status = 'queued', last_error = $2,"
 	  " run_at = now() + make_interval(secs => $3::int) WHERE id = $1" },
@@ -39,24 +49,28 @@ const struct scp_stmt scp_jobs_stmts[] = {
 	SCP_STMT_END,
 };
 
-bool scp_jobs_claim(struct scp_db *db, struct scp_job *job)
+int scp_jobs_claim(struct scp_db *db, struct scp_job *jobs, int max)
 {
+	char n[16];
 	PGresult *res;
-	bool got = false;
+	int got;
 
-	memset(job, 0, sizeof(*job));
-	if (scp_db_exec(db, "jobs_claim", 0, NULL, &res) != SCP_DB_OK) {
+	snprintf(n, sizeof(n), "%d", max);
+	if (scp_db_exec(db, "jobs_claim", 1, (const char *const[]){ n }, &res) != SCP_DB_OK) {
 		if (res)
 			scp_error("libpq: jobs_claim: %s", PQresultErrorMessage(res));
 		PQclear(res);
-		return false;
+		return 0;
 	}
-	if (PQntuples(res) == 1) {
-		snprintf(job->id, sizeof(job->id), "%s", PQgetvalue(res, 0, 0));
-		snprintf(job->kind, sizeof(job->kind), "%s", PQgetvalue(res, 0, 1));
-		job->attempts = atoi(PQgetvalue(res, 0, 2));
-		job->payload = json_tokener_parse(PQgetvalue(res, 0, 3));
-		got = true;
+	got = PQntuples(res) < max ? PQntuples(res) : max;
+	for (int i = 0; i < got; i++) {
+		struct scp_job *job = &jobs[i];
+
+		memset(job, 0, sizeof(*job));
+		snprintf(job->id, sizeof(job->id), "%s", PQgetvalue(res, i, 0));
+		snprintf(job->kind, sizeof(job->kind), "%s", PQgetvalue(res, i, 1));
+		job->attempts = atoi(PQgetvalue(res, i, 2));
+		job->payload = json_tokener_parse(PQgetvalue(res, i, 3));
 	}
 	PQclear(res);
 	return got;
@@ -76,9 +90,22 @@ void scp_jobs_sleeping(struct scp_db *db, bool asleep)
 	run_update(db, asleep ? "jobs_sleep" : "jobs_wake", 0, NULL);
 }
 
+void scp_jobs_done_ids(struct scp_db *db, const char *ids)
+{
+	run_update(db, "jobs_done", 1, (const char *const[]){ ids });
+}
+
+void scp_jobs_release_ids(struct scp_db *db, const char *ids)
+{
+	run_update(db, "jobs_release", 1, (const char *const[]){ ids });
+}
+
 void scp_jobs_done(struct scp_db *db, struct scp_job *job)
 {
-	run_update(db, "jobs_done", 1, (const char *const[]){ job->id });
+	char ids[48];
+
+	snprintf(ids, sizeof(ids), "{%s}", job->id);
+	scp_jobs_done_ids(db, ids);
 	json_object_put(job->payload);
 	job->payload = NULL;
 }

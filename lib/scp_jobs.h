@@ -21,9 +21,20 @@ struct scp_job {
 
 extern const struct scp_stmt scp_jobs_stmts[];
 
-/* Claim one due job; false when none is due (or the database is away). */
-bool scp_jobs_claim(struct scp_db *db, struct scp_job *job);
+/* A worker's batch: how many due jobs one claim takes at most. */
+#define SCP_JOBS_BATCH 16
+
+/*
+ * Claim up to max due jobs into jobs[], in queue order; how many (0 when none is due, or
+ * the database is away).  Each is then done, failed or released.
+ */
+int scp_jobs_claim(struct scp_db *db, struct scp_job *jobs, int max);
+/* The job ran: done (its payload is released). */
 void scp_jobs_done(struct scp_db *db, struct scp_job *job);
+/* The same for several at once: ids is a uuid[] literal, "{id,id,…}". */
+void scp_jobs_done_ids(struct scp_db *db, const char *ids);
+/* Claimed jobs that were not run go back to the queue as they were (ids as above). */
+void scp_jobs_release_ids(struct scp_db *db, const char *ids);
 /*
  * asleep: this worker is about to wait, and a new job's commit should wake it (NOTIFY
  * scp_jobs); claim once more after it, then wait.  !asleep: it is awake again, and the
