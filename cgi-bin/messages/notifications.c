@@ -10,6 +10,7 @@
  */
 #include "messages.h"
 #include "scp_json.h"
+#include "scp_kept.h"
 #include "scp_page.h"
 #include "scp_query.h"
 
@@ -35,17 +36,23 @@ static const char *const types[] = {
  * that PostgreSQL keeps one generic plan per connection: a filter written "$2 IS NOT
  * TRUE OR …" would have it plan the statement again on every call (30 % of a page).
  * A parameter a shape does not filter by is typed by a condition that folds to true.
+ * The second column is the version of the caller's notifications, read in the same
+ * snapshot, for the kept pages (notif_kept).
  */
 #define NOTIF_UNUSED2 " AND ($2::boolean IS NULL OR true)"
 #define NOTIF_UNUSED3 " AND ($3::text IS NULL OR true)"
+/* The version of the caller's notifications (sql/097): it rises with every change. */
+#define NOTIF_VERSION "coalesce(sum(c.changes), 0)::bigint"
 #define NOTIF_LIST(COND) \
 	SCP_PAGE_CUT("SELECT v.* FROM notifications_api v WHERE v.user_id = $1" COND, \
 		     NOTIF_NEWEST, "$4", "$5") \
 	" SELECT" SCP_PAGE_JSON_WITH("$4", "$5", "'unread_count'", "to_json(pg.unread)") \
+	", pg.v" \
 	SCP_PAGE_FROM_KEPT("p", "p", NOTIF_NEWEST, \
 			   "SELECT coalesce(sum(CASE WHEN $2::boolean IS TRUE THEN c.unread" \
 			   "  ELSE c.total END) FILTER (WHERE $3::text IS NULL OR c.type = $3)," \
-			   "  0)::bigint AS n, coalesce(sum(c.unread), 0)::bigint AS unread" \
+			   "  0)::bigint AS n, coalesce(sum(c.unread), 0)::bigint AS unread," \
+			   "  " NOTIF_VERSION " AS v" \
 			   " FROM notification_counts c WHERE c.user_id = $1")
 
 const struct scp_stmt msg_notifications_stmts[] = {
@@ -57,6 +64,8 @@ const struct scp_stmt msg_notifications_stmts[] = {
 	{ "notif_list_unread", NOTIF_LIST(" AND NOT v.is_read" NOTIF_UNUSED3) },
 	{ "notif_list_type", NOTIF_LIST(NOTIF_UNUSED2 " AND v.type = $3") },
 	{ "notif_list_unread_type", NOTIF_LIST(" AND NOT v.is_read AND v.type = $3") },
+	{ "notif_version",
+	  "SELECT " NOTIF_VERSION " FROM notification_counts c WHERE c.user_id = $1" },
 	/* Reading again keeps the first read_at. */
 	{ "notif_read",
 	  "UPDATE notifications SET is_read = true, read_at = coalesce(read_at, now())"
@@ -70,12 +79,45 @@ const struct scp_stmt msg_notifications_stmts[] = {
 	SCP_STMT_END,
 };
 
+/*
+ * The caller's pages this worker keeps (scp_kept.h), named by the user and the filter,
+ * each with the version of the user's notifications it was read at (sql/097): a client
+ * polling its notifications while nothing changed costs one small statement, and any
+ * insert, read or delete of them is seen by the next request on every worker.  A
+ * page filtered by type has a name too long for a slot and is read every time.
+ */
+SCP_KEPT_DEFINE(notif_pages, 64);
+
+static void notif_kept(struct scp_req *r, const char *stmt, const char *unread,
+		       const char *type, const struct scp_page *pg)
+{
+	const char *name = scp_arena_printf(r->arena, "%s%s%s", r->auth.user_id,
+					    unread && !strcmp(unread, "t") ? "u" : "a",
+					    type ? type : "");
+	const struct scp_kept_page *kept = scp_kept_find(&notif_pages, name, pg->page, pg->size);
+	PGresult *res;
+
+	if (kept) {
+		if (!(res = scp_q(r, "notif_version", r->auth.user_id)))
+			return;
+		if (!strcmp(PQgetvalue(res, 0, 0), kept->version)) {
+			scp_send(r, 200, kept->body, kept->len);
+			return;
+		}
+	}
+	if (!(res = scp_q(r, stmt, r->auth.user_id, unread, type, pg->page_text, pg->size_text)))
+		return;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		scp_kept_keep(&notif_pages, name, pg->page, pg->size, PQgetvalue(res, 0, 1), 0,
+			      PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	scp_send_row_json(r, 200, res);
+}
+
 /* ?unread_only, ?type, pages. */
 void notif_list(struct scp_req *r)
 {
 	struct scp_page pg;
 	const char *unread, *type, *stmt;
-	PGresult *res;
 
 	if (!scp_page_parse(r, &pg) || !scp_query_bool(r, "unread_only", &unread) ||
 	    !scp_query_enum(r, "type", types, &type))
@@ -84,9 +126,7 @@ void notif_list(struct scp_req *r)
 		stmt = type ? "notif_list_unread_type" : "notif_list_unread";
 	else
 		stmt = type ? "notif_list_type" : "notif_list_all";
-	res = scp_q(r, stmt, r->auth.user_id, unread, type, pg.page_text, pg.size_text);
-	if (res)
-		scp_send_row_json(r, 200, res);
+	notif_kept(r, stmt, unread, type, &pg);
 }
 
 void notif_read(struct scp_req *r)

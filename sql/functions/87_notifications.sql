@@ -533,7 +533,8 @@ END $$;
 
 -- notification_counts (sql/055_notification_counts.sql) follows every insert, read and
 -- delete, a statement at a time: marking 5 000 read is one update per type, not 5 000.
--- A notification's user and type never change (nothing updates them).
+-- A notification's user and type never change (nothing updates them).  Each also
+-- raises the row's changes, the version of the user's lists (sql/097).
 -- An insert's count is added at commit (a deferred row trigger), not by the statement:
 -- a user's (user, type) row is the hot row of every write that notifies that user (a
 -- supplier's owner on each message of every conversation, a seller on each bid of
@@ -543,17 +544,18 @@ END $$;
 CREATE OR REPLACE FUNCTION scp_notification_counts_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO notification_counts AS c (user_id, type, total, unread)
-        VALUES (NEW.user_id, NEW.type, 1, (NOT NEW.is_read)::int)
+    INSERT INTO notification_counts AS c (user_id, type, total, unread, changes)
+        VALUES (NEW.user_id, NEW.type, 1, (NOT NEW.is_read)::int, 1)
         ON CONFLICT (user_id, type) DO UPDATE
-           SET total = c.total + 1, unread = c.unread + EXCLUDED.unread;
+           SET total = c.total + 1, unread = c.unread + EXCLUDED.unread,
+               changes = c.changes + 1;
     RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION scp_notification_counts_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE notification_counts c SET unread = c.unread + d.delta
+    UPDATE notification_counts c SET unread = c.unread + d.delta, changes = c.changes + 1
       FROM (SELECT n.user_id, n.type,
                    sum(o.is_read::int - n.is_read::int) AS delta
               FROM new_rows n JOIN old_rows o ON o.id = n.id
@@ -566,7 +568,8 @@ END $$;
 CREATE OR REPLACE FUNCTION scp_notification_counts_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE notification_counts c SET total = c.total - d.n, unread = c.unread - d.u
+    UPDATE notification_counts c SET total = c.total - d.n, unread = c.unread - d.u,
+           changes = c.changes + 1
       FROM (SELECT user_id, type, count(*) AS n, count(*) FILTER (WHERE NOT is_read) AS u
               FROM old_rows GROUP BY user_id, type) d
      WHERE c.user_id = d.user_id AND c.type = d.type;
