@@ -143,10 +143,13 @@ DECLARE
     due listings[];
     l listings;
     b bids;
+    -- A value, not clock_timestamp() in the condition: a volatile function cannot bound
+    -- an index scan, and the sweep read every live listing (8 ms at 4 000) each second.
+    cutoff timestamptz := clock_timestamp();
 BEGIN
     SELECT array_agg(x ORDER BY x.auction_end_time) INTO due
       FROM (SELECT * FROM listings
-             WHERE status = 'live' AND auction_end_time <= clock_timestamp()
+             WHERE status = 'live' AND auction_end_time <= cutoff
              ORDER BY auction_end_time LIMIT p_limit
              FOR UPDATE SKIP LOCKED) x;
     IF due IS NULL THEN
