@@ -240,6 +240,18 @@ is $m->{data}{title}, 'New order', 'data is the notification';
 ($m) = $aws2->events(1, 3);
 is $m && $m->{event}, 'notification', 'and every other connection of the user, joined or not';
 is scalar($ows->events(1, 0.5)), 0, 'and nobody else\'s';
+# A user who is no shop's member has no Cliick page to open /ws: its notification is
+# delivered on its own channel only, and no event is written for scp-ws.
+{
+    my $before = $s->sql('SELECT count(*) FROM cliick_ws_events');
+    my $jid = $s->sql("SELECT scp_job_enqueue('notification', :'p1'::jsonb)",
+        JSON::PP->new->encode({ topic => "/ws/users/$stranger->{id}",
+                                notification => { id => 'eeeeeeee-2222-4333-8444-555555555555',
+                                                  title => 'Outbid', is_read => JSON::PP::false } }));
+    ok $s->wait_until(10, sub { $s->sql("SELECT status FROM jobs WHERE id = :'p1'", $jid) eq 'done' }),
+        'a non-member\'s notification job is done';
+    is $s->sql('SELECT count(*) FROM cliick_ws_events'), $before, '... with no event for scp-ws';
+}
 
 # shop:leave: the shop's events stop on that connection, and go on on the others.
 my $ows2 = connect_ws(token => $owner->{token});
