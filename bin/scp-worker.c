@@ -5,7 +5,8 @@
  *
  * Waits on LISTEN scp_jobs (and wakes every second regardless, for retries that come
  * due and for the sweeps), with its row in job_sleepers while it waits, so that only a
- * waiting worker is woken by a new job's commit; claims a batch of due jobs at a time with FOR UPDATE SKIP LOCKED, so
+ * waiting worker is woken by a new job's commit (none is missed: scp_jobs_sleeping);
+ * claims a batch of due jobs at a time with FOR UPDATE SKIP LOCKED, so
  * several scp-worker processes can share the queue.  SIGTERM: finish the job in hand,
  * then exit.  -1: run the jobs that are due once and exit (for tests and cron).
  */
@@ -203,6 +204,17 @@ static void wait_for_work(struct scp_db *db)
 		sleep(1);
 		return;
 	}
+	/*
+	 * A NOTIFY that reached the connection while the last look for jobs ran was read
+	 * with its answer and waits in libpq, not on the socket: poll would not see it, and
+	 * the job whose commit sent it (too late for that look) would wait for the timer.
+	 */
+	if ((n = PQnotifies(db->conn))) {
+		do
+			PQfreemem(n);
+		while ((n = PQnotifies(db->conn)));
+		return;
+	}
 	if (poll(&p, 1, ms) > 0 && PQconsumeInput(db->conn))
 		while ((n = PQnotifies(db->conn)))
 			PQfreemem(n);
@@ -299,8 +311,9 @@ int main(int argc, char **argv)
 		if (once || stop)
 			break;
 		/*
-		 * Asleep first, then one more look: a job committed before the row was seen
-		 * is found here; one committed after it sends the NOTIFY that ends the wait.
+		 * Asleep first, then one more look: a job whose commit checked before the row
+		 * was seen has committed by now and is found here; one that checked after it
+		 * sends the NOTIFY that ends the wait.
 		 */
 		scp_jobs_sleeping(&db, true);
 		if (!run_batch(&db, SCP_JOBS_BATCH))

@@ -41,6 +41,8 @@ const struct scp_stmt scp_jobs_stmts[] = {
 	  "  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = s.pid))"
 	  " INSERT INTO job_sleepers (pid) VALUES (pg_backend_pid())"
 	  " ON CONFLICT (pid) DO UPDATE SET since = now()" },
+	/* then every commit that missed that row has ended (sql/functions/10_core.sql) */
+	{ "jobs_barrier", "SELECT scp_jobs_barrier()" },
 	{ "jobs_wake", "DELETE FROM job_sleepers WHERE pid = pg_backend_pid()" },
 	/* Jobs whose worker died mid-run go back to the queue after five minutes. */
 	{ "jobs_unstick",
@@ -88,6 +90,8 @@ static void run_update(struct scp_db *db, const char *stmt, int n, const char *c
 void scp_jobs_sleeping(struct scp_db *db, bool asleep)
 {
 	run_update(db, asleep ? "jobs_sleep" : "jobs_wake", 0, NULL);
+	if (asleep)
+		run_update(db, "jobs_barrier", 0, NULL);
 }
 
 void scp_jobs_done_ids(struct scp_db *db, const char *ids)

@@ -37,7 +37,9 @@ void scp_jobs_done_ids(struct scp_db *db, const char *ids);
 void scp_jobs_release_ids(struct scp_db *db, const char *ids);
 /*
  * asleep: this worker is about to wait, and a new job's commit should wake it (NOTIFY
- * scp_jobs); claim once more after it, then wait.  !asleep: it is awake again, and the
+ * scp_jobs); returns once every commit that checked for waiting workers before this
+ * one was seen has ended (scp_jobs_barrier), so that claiming once more after it finds
+ * their jobs; then wait.  !asleep: it is awake again, and the
  * queue's producers no longer signal anyone for it.
  */
 void scp_jobs_sleeping(struct scp_db *db, bool asleep);

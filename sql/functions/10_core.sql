@@ -15,16 +15,31 @@
 -- A new job wakes scp-worker only while one waits (job_sleepers, sql/096): a NOTIFY at
 -- every commit signals every listening backend of the database (scp-ws's too) and costs
 -- a fifth of a webhook's throughput, while a busy worker, draining the queue, needs no
--- call.  Checked at commit (a deferred trigger), just before the job becomes visible:
--- a worker writes its row, commits, then looks for jobs once more before it waits, so a
--- job is missed only if all of that fits between this check and this commit, and then
--- waits for the worker's next timed wake (a second at most).
+-- call.  Checked at commit (a deferred trigger), just before the job becomes visible,
+-- under a shared lock that the commit keeps until the job is visible.  A worker about
+-- to wait writes its row, commits, then takes that lock exclusively for a moment
+-- (scp_jobs_barrier) before it looks for jobs once more: every commit that checked
+-- before the row existed has then ended, so its job is found; every later one sees
+-- the row and sends the NOTIFY.  No wake-up is lost between the two.
 CREATE OR REPLACE FUNCTION scp_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock_shared(7295, 1);
     IF EXISTS (SELECT 1 FROM job_sleepers) THEN
         PERFORM pg_notify('scp_jobs', '');
     END IF;
     RETURN NULL;
+END $$;
+-- The worker's side: wait until no commit is between its check of job_sleepers and
+-- the end of its commit.  Those last microseconds; a transaction that fired the
+-- trigger early (SET CONSTRAINTS … IMMEDIATE) and stays open is not waited for beyond
+-- lock_timeout: false, and the worker's timed wake (a second) finds its job.
+CREATE OR REPLACE FUNCTION scp_jobs_barrier() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    SET LOCAL lock_timeout = '200ms';
+    PERFORM pg_advisory_xact_lock(7295, 1);
+    RETURN true;
+EXCEPTION WHEN lock_not_available THEN
+    RETURN false;
 END $$;
 DROP TRIGGER IF EXISTS jobs_notify ON jobs;
 CREATE CONSTRAINT TRIGGER jobs_notify AFTER INSERT ON jobs DEFERRABLE INITIALLY DEFERRED
