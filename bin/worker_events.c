@@ -79,24 +79,11 @@ static struct worker_result publish(const char *topic, const struct scp_buf *msg
 const struct scp_stmt worker_events_stmts[] = {
 	/*
 	 * $1 shop (a shop's event: its members now) or $2 user (a notification), $3 the
-	 * frame: one message naming its users, none for a shop without members nor for a
-	 * user who is no shop's member (a SELLIKO vendor, a B2B supplier: no Cliick page
-	 * of theirs opens /ws), in one round trip.  Rows older than ten minutes go as new ones come (the index on
-	 * created_at keeps that cheap): scp-ws reads on from its last id after a lost
-	 * connection, so they need to outlive a reconnect, not more.  json, not jsonb: the
-	 * frame's text is kept as it was made.
+	 * frame: one row naming its users, in one round trip (scp_ws_event,
+	 * sql/functions/89_ws_events.sql, keeps the rows' ids in commit order).  json, not
+	 * jsonb: the frame's text is kept as it was made.
 	 */
-	{ "events_cliick_ws",
-	  "WITH old AS (DELETE FROM cliick_ws_events"
-	  " WHERE created_at < now() - interval '10 minutes'),"
-	  " u AS (SELECT CASE WHEN $1::uuid IS NULL THEN (SELECT json_build_array($2::uuid)"
-	  "  WHERE EXISTS (SELECT 1 FROM shop_members m WHERE m.user_id = $2::uuid))"
-	  " ELSE (SELECT json_agg(m.user_id) FROM shop_members m WHERE m.shop_id = $1::uuid)"
-	  " END AS users),"
-	  " e AS (INSERT INTO cliick_ws_events (message)"
-	  " SELECT json_build_object('users', u.users, 'shop', $1::uuid, 'frame', $3::json)"
-	  " FROM u WHERE u.users IS NOT NULL RETURNING id)"
-	  " SELECT pg_notify('scp_ws', id::text) FROM e" },
+	{ "events_cliick_ws", "SELECT scp_ws_event($1::uuid, $2::uuid, $3::json)" },
 	SCP_STMT_END,
 };
 

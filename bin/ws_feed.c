@@ -110,6 +110,23 @@ void ws_feed_route(const char *json, size_t len)
 	json_object_put(msg);
 }
 
+/*
+ * Notifications libpq holds, dropped: were there any?  A NOTIFY that reached the
+ * connection while a query ran is read with that query's answer and kept inside libpq,
+ * where epoll never sees it: after each catch-up, this tells whether to read again.
+ */
+static bool take_notifies(void)
+{
+	PGnotify *n;
+	bool any = false;
+
+	while ((n = PQnotifies(feed.listening))) {
+		any = true;
+		PQfreemem(n);
+	}
+	return any;
+}
+
 /* The rows past last_id, routed in order; false when the connection failed. */
 static bool catch_up(void)
 {
@@ -165,10 +182,12 @@ static void feed_connect(void)
 		feed_down(strerror(errno));
 		return;
 	}
-	if (!catch_up() || feed.db.conn != feed.listening) {
-		feed_down("the events could not be read");
-		return;
-	}
+	do {
+		if (!catch_up() || feed.db.conn != feed.listening) {
+			feed_down("the events could not be read");
+			return;
+		}
+	} while (take_notifies());
 	if (feed.warned)
 		scp_info("ws feed: listening again, from event %lld", feed.last_id);
 	feed.warned = false;
@@ -198,12 +217,12 @@ void ws_feed_tick(void)
 		feed_connect();
 }
 
-/* The connection is readable: notifications (their payload, an id, is not needed). */
+/*
+ * The connection is readable: notifications (their payload, an id, is not needed), and
+ * rows read until no notification came in while they were read.
+ */
 void ws_feed_event(uint32_t events)
 {
-	PGnotify *n;
-	bool any = false;
-
 	if (!feed.listening)
 		return;
 	if ((events & (EPOLLERR | EPOLLHUP)) || !PQconsumeInput(feed.listening) ||
@@ -211,11 +230,11 @@ void ws_feed_event(uint32_t events)
 		feed_down("the database connection was lost");
 		return;
 	}
-	while ((n = PQnotifies(feed.listening))) {
-		any = true;
-		PQfreemem(n);
+	while (take_notifies()) {
+		/* A reconnect inside scp_db_exec would have dropped the LISTEN: start over. */
+		if (!catch_up() || feed.db.conn != feed.listening) {
+			feed_down("the events could not be read");
+			return;
+		}
 	}
-	/* A reconnect inside scp_db_exec would have dropped the LISTEN: start over. */
-	if (any && (!catch_up() || feed.db.conn != feed.listening))
-		feed_down("the events could not be read");
 }
