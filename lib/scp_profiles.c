@@ -9,6 +9,9 @@
 
 #define KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define RENAME(from, to) ((const struct scp_rename[]){ { from, to }, { NULL, NULL } })
+/* Several top-level renames: RENAMES(PAIR("a", "b"), PAIR("c", "d")). */
+#define PAIR(from, to) { from, to }
+#define RENAMES(...) ((const struct scp_rename[]){ __VA_ARGS__, { NULL, NULL } })
 #define LIST(m, pat, key) { m, pat, NULL, NULL, NULL, RENAME("results", key) }
 #define NEST(m, pat, key, ...) { m, pat, key, KEYS(__VA_ARGS__), NULL, NULL }
 #define V1 "/api/v1"
@@ -68,6 +71,15 @@ static const struct scp_profile_route cliick_routes[] = {
 /* Prokip (seed 004): its shapes as they are, camelCase; login answers token and user. */
 static const struct scp_profile_route prokip_routes[] = {
 	{ "POST", V1 "/auth/login", NULL, NULL, NULL, RENAME("access_token", "token") },
+	/* The dashboard reads Prokip's sign-in as access_token, refresh_token and
+	 * expires_in, as its backend spells them, and keeps data.token of the location's
+	 * sign-in as its bearer token. */
+	{ "POST", V1 "/auth/prokip-login", NULL, NULL, NULL,
+	  RENAMES(PAIR("access_token", "access_token"), PAIR("refresh_token", "refresh_token"),
+		  PAIR("expires_in", "expires_in"), PAIR("token_type", "token_type")) },
+	{ "POST", V1 "/auth/prokip-location", NULL, NULL, NULL,
+	  RENAMES(PAIR("access_token", "token"), PAIR("refresh_token", "refresh_token"),
+		  PAIR("expires_in", "expires_in"), PAIR("token_type", "token_type")) },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -7,7 +7,7 @@
 
 /* Each file's prepared statements, for the family's tables. */
 extern const struct scp_stmt auth_session_stmts[], auth_otp_stmts[], auth_me_stmts[],
-	auth_staff_stmts[], auth_realtime_stmts[];
+	auth_staff_stmts[], auth_realtime_stmts[], auth_prokip_stmts[];
 
 /* session.c */
 void auth_signup(struct scp_req *r);
@@ -41,6 +41,12 @@ void auth_staff_get(struct scp_req *r);
 void auth_staff_create(struct scp_req *r);
 void auth_staff_update(struct scp_req *r);
 void auth_staff_delete(struct scp_req *r);
+
+/* prokip.c: signing in with a Prokip account (seed 004's dashboard) */
+void auth_prokip_login(struct scp_req *r);
+void auth_prokip_locations(struct scp_req *r);
+void auth_prokip_location(struct scp_req *r);
+void auth_prokip_logout(struct scp_req *r);
 
 /* realtime.c: may the caller follow a real-time channel? (nchan asks) */
 void auth_ws_authorize(struct scp_req *r);

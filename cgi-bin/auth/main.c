@@ -21,6 +21,11 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/users/me", auth_me, SCP_AUTH },
 	{ "PATCH", "/api/v1/users/me", auth_update_me, SCP_AUTH },
 	{ "PUT", "/api/v1/users/me", auth_update_me, SCP_AUTH },
+	/* Seed 004's dashboard: signing in with a Prokip account (prokip.c). */
+	{ "POST", "/api/v1/auth/prokip-login", auth_prokip_login, SCP_PUBLIC },
+	{ "GET", "/api/v1/auth/prokip-locations", auth_prokip_locations, SCP_PUBLIC },
+	{ "POST", "/api/v1/auth/prokip-location", auth_prokip_location, SCP_PUBLIC },
+	{ "POST", "/api/v1/auth/prokip-logout", auth_prokip_logout, SCP_PUBLIC },
 	{ "POST", "/api/v1/auth/send-otp", auth_send_otp, SCP_PUBLIC },
 	{ "POST", "/api/v1/auth/verify-otp", auth_verify_otp, SCP_PUBLIC },
 	/* Supplier staff: the owner only (managers may not manage users). */
@@ -42,7 +47,7 @@ static const struct scp_family family = {
 	.name = "auth",
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(auth_session_stmts, auth_otp_stmts, auth_me_stmts,
-				 auth_staff_stmts, auth_realtime_stmts),
+				 auth_staff_stmts, auth_realtime_stmts, auth_prokip_stmts),
 };
 
 int main(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include "scp_httpc.h"
 #include "scp_json.h"
 #include "scp_log.h"
+#include "scp_prokip.h"
 #include "scp_secret.h"
 #include "scp_validate.h"
 
@@ -93,75 +94,6 @@ static const char *bare_token(struct scp_req *r, const char *t)
 	return t;
 }
 
-static const char *json_text(json_object *o, const char *key)
-{
-	json_object *v = scp_json_get(o, key);
-
-	return v && scp_json_is(v, json_type_string) && json_object_get_string_len(v)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
-struct grant {
-	const char *access, *refresh, *expires_in;	/* in r's arena */
-};
-
-/*
- * Exchange username and password for tokens.  False when a response was sent: 422 when
- * Prokip refuses the credentials, 503 when it cannot be reached or answers nonsense.
- */
-static bool password_grant(struct scp_req *r, const char *user, const char *pass,
-			   struct grant *g)
-{
-	struct scp_buf form = SCP_BUF_INIT, url = SCP_BUF_INIT, out = SCP_BUF_INIT;
-	const char *const headers[] = { "Content-Type: application/x-www-form-urlencoded",
-					"Accept: application/json", NULL };
-	struct scp_httpc_req req = { .method = "POST", .headers = headers,
-				     .timeout_ms = scp_cfg.http_timeout_ms };
-	struct scp_httpc_resp resp;
-	json_object *doc = NULL, *exp;
-	bool ok = false;
-
-	scp_httpc_form_add(&form, "grant_type", "password");
-	scp_httpc_form_add(&form, "client_id", scp_cfg.prokip_client_id);
-	scp_httpc_form_add(&form, "client_secret", scp_cfg.prokip_client_secret);
-	scp_httpc_form_add(&form, "username", user);
-	scp_httpc_form_add(&form, "password", pass);
-	scp_httpc_form_add(&form, "scope", "");
-	scp_buf_addf(&url, "%s/oauth/token", scp_cfg.prokip_api_base);
-	req.url = url.ptr;
-	req.body = form.ptr;
-	if (!scp_httpc_request(&req, &out, &resp)) {
-		scp_warn("Prokip token endpoint unreachable: %s", resp.error);
-		scp_send_error(r, 503, "UNAVAILABLE", "Prokip cannot be reached; try again", NULL);
-	} else if (resp.status == 400 || resp.status == 401) {
-		scp_field_error(r, "password", "Prokip refused this username and password");
-		scp_fields_send(r);
-	} else if (resp.status != 200 ||
-		   scp_json_parse(out.ptr, out.len, out.len + 1, &doc) != SCP_JSON_OK ||
-		   !json_text(doc, "access_token")) {
-		scp_warn("Prokip token endpoint answered %ld", resp.status);
-		scp_send_error(r, 503, "UNAVAILABLE", "Prokip answered the sign-in unexpectedly",
-			       NULL);
-	} else {
-		g->access = scp_arena_strdup(r->arena, json_text(doc, "access_token"));
-		g->refresh = json_text(doc, "refresh_token")
-				     ? scp_arena_strdup(r->arena, json_text(doc, "refresh_token"))
-				     : NULL;
-		exp = scp_json_get(doc, "expires_in");
-		g->expires_in = exp && scp_json_is(exp, json_type_int)
-					? scp_arena_printf(r->arena, "%lld",
-							   (long long)json_object_get_int64(exp))
-					: NULL;
-		ok = true;
-	}
-	json_object_put(doc);
-	scp_buf_release(&form);
-	scp_buf_release(&url);
-	scp_buf_release(&out);
-	return ok;
-}
-
 /* The sealed text of a token for this supplier's field, in r's arena. */
 static const char *seal(struct scp_req *r, const char *plain, const char *field)
 {
@@ -180,7 +112,7 @@ void sync_prokip_put(struct scp_req *r)
 {
 	json_object *b = scp_req_json(r);
 	const char *loc, *token, *user, *pass, *kind, *access, *refresh = NULL;
-	struct grant g = { 0 };
+	struct scp_prokip_grant g = { 0 };
 	PGresult *res;
 	int before;
 
@@ -217,7 +149,7 @@ void sync_prokip_put(struct scp_req *r)
 				       NULL);
 			return;
 		}
-		if (!password_grant(r, user, pass, &g))
+		if (!scp_prokip_password_grant(r, user, pass, &g))
 			return;
 		kind = "password";
 	}

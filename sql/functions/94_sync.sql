@@ -44,6 +44,37 @@ RETURNS json LANGUAGE sql AS $$
     RETURNING scp_prokip_json(a)
 $$;
 
+-- The owner of a Prokip business location's supplier (sql/098_prokip_sign_ins.sql),
+-- made at the location's first sign-in: a supplier named as the location, its owner
+-- with a username of its own and no password (it signs in through Prokip only).  The
+-- location's lock makes two first sign-ins at once make one.  A deactivated or banned
+-- owner is refused (403), as a password sign-in is.
+CREATE OR REPLACE FUNCTION scp_prokip_location_owner(p_location text, p_name text)
+RETURNS TABLE (user_id uuid, role text, supplier_id uuid) LANGUAGE plpgsql AS $$
+DECLARE
+    u users;
+    sup uuid;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('prokip_location:' || p_location, 0));
+    SELECT x.* INTO u FROM prokip_sign_ins s JOIN users x ON x.id = s.user_id
+     WHERE s.location_id = p_location;
+    IF NOT FOUND THEN
+        INSERT INTO suppliers (name)
+            VALUES (coalesce(nullif(left(btrim(p_name), 200), ''), 'Prokip ' || p_location))
+            RETURNING id INTO sup;
+        INSERT INTO users (role, first_name, supplier_id, username)
+            VALUES ('owner', coalesce(nullif(left(btrim(p_name), 100), ''), 'Prokip'), sup,
+                    'prokip-' || replace(gen_random_uuid()::text, '-', ''))
+            RETURNING * INTO u;
+        INSERT INTO prokip_sign_ins (location_id, user_id) VALUES (p_location, u.id);
+    ELSIF u.status <> 'active' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC403', MESSAGE = 'this account is ' || u.status;
+    ELSE
+        UPDATE prokip_sign_ins SET last_sign_in_at = now() WHERE location_id = p_location;
+    END IF;
+    RETURN QUERY SELECT u.id, u.role, u.supplier_id;
+END $$;
+
 -- scp-worker refreshed the tokens (both sealed; p_refresh NULL keeps the old one).
 CREATE OR REPLACE FUNCTION scp_prokip_tokens(p_supplier uuid, p_access text, p_refresh text,
                                              p_expires_in int)

@@ -11,6 +11,8 @@
 #        stock: "N.0000", …}], last_page, per_page, total, …} of SKU-00001…SKU-NNNNN
 #        (NNNNN from CTL.skus, 5000 by default), stock (i * 37) % 500 unless CTL.stock
 #        (a JSON object sku → stock) says otherwise
+#   GET  /connector/api/business-location → {data: [{id, business_id, location_id, name,
+#        city, state, country, mobile, …}]}: locations 1 (Main Store) and 2 (Westlands)
 #   POST /connector/api/sell {sells: [{location_id, invoice_no, products: […], …}]}
 #        → 200 [{id, invoice_no, …}]; the id follows from invoice_no, so the same
 #        invoice answers the same sell (the recognisable retry)
@@ -108,6 +110,17 @@ FakeHTTP::serve($port, $log, sub {
     return (404, { message => 'Not Found' }) unless $path =~ m{^/connector/api/};
     return (401, { message => 'Unauthenticated.' })
         unless ($req->{headers}{authorization} // '') =~ /^Bearer (pk_at_\w+|tok_\w+)$/;
+    if ($req->{method} eq 'GET' && $path eq '/connector/api/business-location') {
+        return (200, { data => [
+            { id => 1, business_id => 1, location_id => 'BL0001', name => 'Main Store',
+              landmark => 'Moi Avenue', country => 'Kenya', state => 'Nairobi',
+              city => 'Nairobi', zip_code => '00100', mobile => '+254700000001',
+              is_active => 1 },
+            { id => 2, business_id => 1, location_id => 'BL0002', name => 'Westlands Branch',
+              landmark => 'Sarit Centre', country => 'Kenya', state => 'Nairobi',
+              city => 'Nairobi', zip_code => '00800', mobile => '+254700000002',
+              is_active => 1 } ] });
+    }
     if ($req->{method} eq 'GET' && $path eq '/connector/api/product-stock-report') {
         return (200, stock_page(query($req->{path})));
     }

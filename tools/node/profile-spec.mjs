@@ -50,16 +50,26 @@ function profileConf(name) {
     if (!m) throw new Error(`profile-spec: lib/scp_profiles.c has no profile ${name}`);
     const body = cfile.split(new RegExp(`struct scp_profile_route ${m[5]}\\[\\] = \\{`))[1].split('\n};')[0];
     const rules = [];
+    // A rule written over several lines is read as one (up to the line ending "},").
+    const lines = [];
     for (const line of body.split('\n')) {
+        const last = lines.length - 1;
+        if (last >= 0 && /^\s*\{ "\w+", V1 "/.test(lines[last]) && !/\},?\s*$/.test(lines[last]))
+            lines[last] += ' ' + line.trim();
+        else lines.push(line);
+    }
+    for (const line of lines) {
         let r;
         if ((r = line.match(/^\s*LIST\("(\w+)", V1 "([^"]+)", "(\w+)"\)/)))
             rules.push({ method: r[1], pattern: r[2], renames: { results: r[3] } });
         else if ((r = line.match(/^\s*NEST\("(\w+)", V1 "([^"]+)", "(\w+)", (.*)\),?\s*$/)))
             rules.push({ method: r[1], pattern: r[2], nest: r[3], beside: strs(r[4]), both: [] });
-        else if ((r = line.match(/^\s*\{ "(\w+)", V1 "([^"]+)", (NULL|"\w+"), (NULL|KEYS\([^)]*\)), (NULL|KEYS\([^)]*\)), (NULL|RENAME\([^)]*\)) \}/))) {
-            const rn = strs(r[6]);
+        else if ((r = line.match(/^\s*\{ "(\w+)", V1 "([^"]+)", (NULL|"\w+"), (NULL|KEYS\([^)]*\)), (NULL|KEYS\([^)]*\)), (NULL|RENAME\([^)]*\)|RENAMES\(.*\)) \},?\s*$/))) {
+            // RENAME(from, to) or RENAMES(PAIR(from, to), …): the strings two by two.
+            const rn = strs(r[6]), renames = {};
+            for (let i = 0; i + 1 < rn.length; i += 2) renames[rn[i]] = rn[i + 1];
             rules.push({ method: r[1], pattern: r[2], nest: r[3] === 'NULL' ? null : r[3].slice(1, -1),
-                beside: strs(r[4]), both: strs(r[5]), renames: rn.length ? { [rn[0]]: rn[1] } : {} });
+                beside: strs(r[4]), both: strs(r[5]), renames });
         } else if (/V1 "/.test(line))
             throw new Error(`profile-spec: cannot read this rule of lib/scp_profiles.c: ${line.trim()}`);
     }
@@ -159,8 +169,11 @@ function dialectSuccess(schema, rule) {
         const pg = topObject(top.properties.pagination);
         if (pg) { renameProps(pg, camel('page_size'), conf.pageSizeKey); top.properties.pagination = pg; }
     }
-    delete top.properties.success;
-    top.required = top.required.filter((k) => k !== 'success');
+    // An envelope brings its own success; without one, a canonical success stays as it is.
+    if (conf.envelope !== 'NONE') {
+        delete top.properties.success;
+        top.required = top.required.filter((k) => k !== 'success');
+    }
     let out = top;
     if (rule && rule.nest) {
         const beside = new Set([...rule.beside, ...rule.both].map(camel));
