@@ -77,6 +77,9 @@ static const struct scp_profile_route prokip_routes[] = {
 	{ "POST", V1 "/auth/prokip-login", NULL, NULL, NULL,
 	  RENAMES(PAIR("access_token", "access_token"), PAIR("refresh_token", "refresh_token"),
 		  PAIR("expires_in", "expires_in"), PAIR("token_type", "token_type")) },
+	/* Seed 004's guide and dashboard: {authUrl}, the page the dashboard goes to. */
+	{ "POST", V1 "/connections/shopify/initiate", NULL, NULL, NULL,
+	  RENAME("authorize_url", "authUrl") },
 	{ "POST", V1 "/auth/prokip-location", NULL, NULL, NULL,
 	  RENAMES(PAIR("access_token", "token"), PAIR("refresh_token", "refresh_token"),
 		  PAIR("expires_in", "expires_in"), PAIR("token_type", "token_type")) },

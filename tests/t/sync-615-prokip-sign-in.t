@@ -13,7 +13,7 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
 
-my $s = SCPTest->start(fakes => ['prokip']);
+my $s = SCPTest->start(fakes => ['prokip', 'shopify']);
 my $L = '/prokip/auth/prokip-login';
 my %good = (username => 'owner@prokip.test', password => 'prokip-pass');
 
@@ -112,6 +112,12 @@ is $r->{status}, 200, 'GET /prokip/connections/prokip with it: 200';
 is $r->{json}{connected}, JSON::PP::true, '... connected';
 is $r->{json}{locationId}, '1', '... to location 1';
 is $s->get('/prokip/sync/status', token => $first->{token})->{status}, 200, 'GET /prokip/sync/status: 200';
+# The dashboard's next step: a Shopify store, {storeUrl} → {authUrl} (seed 004's guide).
+$r = $s->post('/prokip/connections/shopify/initiate', { storeUrl => 'dash-shop' },
+              token => $first->{token});
+is $r->{status}, 200, 'POST /prokip/connections/shopify/initiate: 200';
+like $r->{json}{authUrl}, qr{^https://dash-shop\.myshopify\.com/admin/oauth/authorize\?client_id=},
+    '... authUrl, where the dashboard sends the browser';
 is $s->sql("SELECT count(*) FROM prokip_accounts WHERE access_token LIKE '%pk_at_%'
                OR refresh_token LIKE '%pk_rt_%'"), 0, 'the stored tokens are sealed';
 
