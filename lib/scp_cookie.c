@@ -122,6 +122,13 @@ static const char *profile_origins(const struct scp_req *r)
 	return "";
 }
 
+bool scp_origin_allowed(const struct scp_req *r, const char *origin)
+{
+	return origin && *origin &&
+	       (listed(scp_cfg.cors_origins, origin) || listed(profile_origins(r), origin) ||
+		own_origin(origin));
+}
+
 bool scp_csrf_allowed(struct scp_req *r, const char *sid, const char **why)
 {
 	const char *m = r->method, *origin, *sent, *want;
@@ -129,9 +136,7 @@ bool scp_csrf_allowed(struct scp_req *r, const char *sid, const char **why)
 	if (!strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS"))
 		return true;
 	origin = scp_req_param(r, "HTTP_ORIGIN");
-	if (!origin || !*origin ||
-	    !(listed(scp_cfg.cors_origins, origin) || listed(profile_origins(r), origin) ||
-	      own_origin(origin))) {
+	if (!scp_origin_allowed(r, origin)) {
 		*why = "cross-site request refused: Origin is not an allowed origin";
 		return false;
 	}

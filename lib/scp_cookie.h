@@ -29,6 +29,11 @@ void scp_cookie_set_session(struct scp_req *r, const char *access, const char *s
 /* Add the Set-Cookie lines that clear both cookies. */
 void scp_cookie_clear_session(struct scp_req *r);
 /*
+ * Is origin (scheme://host[:port]) one this site's pages may come from: cors_origins,
+ * the request profile's cors_origins_<profile>, or public_url's own?
+ */
+bool scp_origin_allowed(const struct scp_req *r, const char *origin);
+/*
  * May a cookie-authenticated request of session sid go on?  Safe methods always; an
  * unsafe one when its Origin is an allowed origin (cors_origins, the request profile's
  * cors_origins_<profile>, or public_url's own)

@@ -18,13 +18,16 @@
  *   POST https://{shop}/admin/oauth/access_token {client_id, client_secret, code}
  *   → {access_token, scope}
  * (shopify_api_base replaces https://{shop} when set).  The token is sealed and the
- * connection made active, which queues the registration of its webhooks.  The answer
- * is the connection as JSON (200): the merchant's browser shows it, or a front end
- * that put itself in between reads it.
+ * connection made active, which queues the registration of its webhooks.  When the
+ * initiate request came from an allowed page (its Origin, return_page), the browser is
+ * sent back to it as seed 004's backend does, 302 to /?shopify_success=true&store=…
+ * or ?shopify_error=…; otherwise the answer is the connection as JSON (200), for a
+ * front end that put itself in between.
  */
 #include "sync.h"
 #include "scp_buf.h"
 #include "scp_config.h"
+#include "scp_cookie.h"
 #include "scp_hmac.h"
 #include "scp_httpc.h"
 #include "scp_json.h"
@@ -45,7 +48,8 @@
 
 const struct scp_stmt sync_shopify_stmts[] = {
 	/* $1 supplier, $2 user, $3 shop, $4 sha256 of the state. */
-	{ "shopify_state_create", "SELECT scp_shopify_state_create($1, $2, $3, $4)" },
+	/* $5 the page to return to, or NULL */
+	{ "shopify_state_create", "SELECT scp_shopify_state_create($1, $2, $3, $4, $5)" },
 	/* $1 sha256 of the state, $2 shop. */
 	{ "shopify_state_take", "SELECT scp_shopify_state_take($1, $2)" },
 	/* $1 supplier, $2 user, $3 shop. */
@@ -87,6 +91,25 @@ static void shop_base(struct scp_buf *b, const char *shop)
 		scp_buf_adds(b, scp_cfg.shopify_api_base);
 	else
 		scp_buf_addf(b, "https://%s", shop);
+}
+
+/*
+ * The page the authorization began on: the request's Origin when it is one this site's
+ * pages may come from (scp_origin_allowed) and plainly scheme://host[:port]; NULL for
+ * an API client, whose callback is answered in JSON.
+ */
+static const char *return_page(struct scp_req *r)
+{
+	const char *o = scp_req_param(r, "HTTP_ORIGIN"), *host;
+	size_t n;
+
+	if (!o || !scp_origin_allowed(r, o))
+		return NULL;
+	host = !strncmp(o, "https://", 8) ? o + 8 : !strncmp(o, "http://", 7) ? o + 7 : NULL;
+	n = host ? strlen(host) : 0;
+	if (n < 1 || n > 255 || strcspn(host, "/?#\"<> \t\r\n") != n)
+		return NULL;
+	return o;
 }
 
 /* The app's settings an authorization needs; 503 naming what is missing otherwise. */
@@ -137,7 +160,8 @@ void sync_shopify_initiate(struct scp_req *r)
 		return;
 	scp_random_hex(state, 32);
 	scp_sha256_hex(hash, state, strlen(state));
-	res = scp_q(r, "shopify_state_create", r->auth.supplier_id, r->auth.user_id, shop, hash);
+	res = scp_q(r, "shopify_state_create", r->auth.supplier_id, r->auth.user_id, shop, hash,
+		    return_page(r));
 	if (!res)
 		return;
 	scp_buf_reset(r->out);
@@ -307,13 +331,15 @@ static const char *answered_token(const struct scp_buf *answer, json_object **do
 	return json_object_get_string(tok);
 }
 
+enum exchanged { EXCHANGED, REFUSED, UNREACHABLE };
+
 /*
  * Exchange the code for the shop's offline access token; the token goes to token_out
- * (caller releases).  false with 400 answered when Shopify refuses the code (used,
- * expired, forged), 503 when it cannot be reached or fails.
+ * (caller releases).  REFUSED when Shopify refuses the code (used, expired, forged),
+ * UNREACHABLE when it cannot be reached or fails; nothing is answered here.
  */
-static bool exchange(struct scp_req *r, const char *shop, const char *code,
-		     struct scp_buf *token_out, struct scp_buf *scope_out)
+static enum exchanged exchange(const char *shop, const char *code,
+			       struct scp_buf *token_out, struct scp_buf *scope_out)
 {
 	struct scp_buf url = SCP_BUF_INIT, body = SCP_BUF_INIT, answer = SCP_BUF_INIT;
 	static const char *const headers[] = { "Content-Type: application/json",
@@ -358,19 +384,44 @@ static bool exchange(struct scp_req *r, const char *shop, const char *code,
 	scp_buf_release(&body);
 	scp_buf_release(&answer);
 	scp_buf_release(&url);
-	/* The state is spent either way: the merchant starts again from initiate. */
-	if (!token && unreachable)
-		scp_send_error(r, 503, "UNAVAILABLE", "Shopify could not be reached to finish "
-			       "the authorization; start it again", NULL);
-	else if (!token)
-		scp_bad_request(r, "Shopify did not accept the authorization code; start the "
-				   "authorization again");
-	return token != NULL;
+	return token ? EXCHANGED : unreachable ? UNREACHABLE : REFUSED;
 }
 
-/* Keep the token sealed and make the connection active; answers the connection. */
+/*
+ * The browser back to the page the authorization began on, as seed 004's backend sends
+ * it: 302 to <origin>/?shopify_success=true&store=<shop>, or ?shopify_error=<why>.
+ * False when there is no such page (an API client): the caller answers itself.
+ */
+static bool back(struct scp_req *r, const char *ret, const char *shop, const char *why)
+{
+	struct scp_buf q = SCP_BUF_INIT;
+	const char *url;
+
+	if (!ret || !*ret)
+		return false;
+	if (why) {
+		scp_httpc_form_add(&q, "shopify_error", why);
+	} else {
+		scp_httpc_form_add(&q, "shopify_success", "true");
+		scp_httpc_form_add(&q, "store", shop);
+	}
+	url = scp_arena_printf(r->arena, "%s/?%s", ret, q.ptr);
+	scp_buf_release(&q);
+	scp_add_header(r, "Location: %s", url);
+	scp_buf_reset(r->out);
+	scp_buf_adds(r->out, "{\"location\":");
+	scp_buf_add_json_str(r->out, url);
+	scp_buf_addc(r->out, '}');
+	scp_send_out(r, 302);
+	return true;
+}
+
+/*
+ * Keep the token sealed and make the connection active; answers the connection, or
+ * sends the browser back to ret.
+ */
 static void connect(struct scp_req *r, const char *supplier, const char *user,
-		    const char *shop, const char *token, const char *scope)
+		    const char *shop, const char *token, const char *scope, const char *ret)
 {
 	PGresult *res = scp_q(r, "shopify_claim", supplier, user, shop);
 	const char *id, *sealed;
@@ -381,7 +432,7 @@ static void connect(struct scp_req *r, const char *supplier, const char *user,
 	if (!(sealed = sync_seal(r, id, "access_token", token)))
 		return;
 	res = scp_q(r, "shopify_activate", id, sealed, scope);
-	if (res)
+	if (res && !back(r, ret, shop, NULL))
 		scp_send_row_json(r, 200, res);
 }
 
@@ -395,6 +446,8 @@ void sync_shopify_callback(struct scp_req *r)
 	char shop[SHOP_MAX + 1], hash[SCP_SHA256_HEX];
 	struct scp_buf token = SCP_BUF_INIT, scope = SCP_BUF_INIT;
 	json_object *taken = NULL;
+	const char *ret, *reason;
+	enum exchanged ex;
 	PGresult *res;
 
 	if (!code || !hmac || !shop_in || !state || !ts || !*code || !*state) {
@@ -429,15 +482,24 @@ void sync_shopify_callback(struct scp_req *r)
 		scp_send_internal(r);
 		return;
 	}
+	ret = scp_json_str(taken, "return_to");
+	reason = scp_json_str(taken, "reason");
+	/* The state is spent either way: the merchant starts again from initiate. */
 	if (!json_object_get_boolean(scp_json_get(taken, "ok"))) {
-		scp_warn("Shopify callback refused: %s",
-			 json_object_get_string(scp_json_get(taken, "reason")));
-		scp_forbidden(r, scp_arena_strdup(r->arena, json_object_get_string(
-							      scp_json_get(taken, "reason"))));
-	} else if (exchange(r, shop, code, &token, &scope)) {
-		connect(r, json_object_get_string(scp_json_get(taken, "supplier_id")),
-			json_object_get_string(scp_json_get(taken, "user_id")), shop, token.ptr,
-			scope.ptr);
+		scp_warn("Shopify callback refused: %s", reason);
+		if (!back(r, ret, shop, reason))
+			scp_forbidden(r, scp_arena_strdup(r->arena, reason));
+	} else if ((ex = exchange(shop, code, &token, &scope)) == UNREACHABLE) {
+		if (!back(r, ret, shop, "Shopify could not be reached; connect the store again"))
+			scp_send_error(r, 503, "UNAVAILABLE", "Shopify could not be reached to "
+				       "finish the authorization; start it again", NULL);
+	} else if (ex == REFUSED) {
+		if (!back(r, ret, shop, "Shopify did not accept the authorization code"))
+			scp_bad_request(r, "Shopify did not accept the authorization code; start "
+					   "the authorization again");
+	} else {
+		connect(r, scp_json_str(taken, "supplier_id"), scp_json_str(taken, "user_id"),
+			shop, token.ptr, scope.ptr, ret);
 	}
 	json_object_put(taken);
 	memset(token.ptr, 0, token.len);

@@ -12,13 +12,18 @@ $$;
 
 -- A new Shopify authorization: keep the hash of its state for 10 minutes, bound to the
 -- supplier, the user and the shop.  States left by abandoned authorizations go here.
+-- p_return: the page to send the browser back to (sql/099_shopify_return.sql), or NULL.
+-- The fifth argument is new: the four-argument function goes (remove this DROP once
+-- every database has migrated past 099).
+DROP FUNCTION IF EXISTS scp_shopify_state_create(uuid, uuid, text, text);
 CREATE OR REPLACE FUNCTION scp_shopify_state_create(p_supplier uuid, p_user uuid, p_shop text,
-                                                    p_hash text)
+                                                    p_hash text, p_return text)
 RETURNS json LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM shopify_oauth_states WHERE expires_at < now();
-    INSERT INTO shopify_oauth_states (state_hash, supplier_id, user_id, shop, expires_at)
-        VALUES (p_hash, p_supplier, p_user, p_shop, now() + interval '10 minutes');
+    INSERT INTO shopify_oauth_states (state_hash, supplier_id, user_id, shop, expires_at,
+                                      return_to)
+        VALUES (p_hash, p_supplier, p_user, p_shop, now() + interval '10 minutes', p_return);
     RETURN json_build_object('expires_at', now() + interval '10 minutes');
 END $$;
 
@@ -34,8 +39,10 @@ BEGIN
     IF NOT FOUND THEN
         RETURN json_build_object('ok', false, 'reason', 'unknown or already used state');
     ELSIF s.expires_at < now() THEN
-        RETURN json_build_object('ok', false, 'reason', 'the authorization has expired');
+        RETURN json_build_object('ok', false, 'reason', 'the authorization has expired',
+                                 'return_to', s.return_to);
     ELSIF s.shop <> p_shop THEN
+        -- a state for another shop says nothing of where its browser should go
         RETURN json_build_object('ok', false, 'reason', 'the state was issued for another shop');
     END IF;
     -- The user who asked must still be an active owner or manager of the supplier.
@@ -43,9 +50,11 @@ BEGIN
         AND role IN ('owner', 'manager') AND status = 'active';
     IF NOT FOUND THEN
         RETURN json_build_object('ok', false,
-            'reason', 'the user who started the authorization may no longer connect stores');
+            'reason', 'the user who started the authorization may no longer connect stores',
+            'return_to', s.return_to);
     END IF;
-    RETURN json_build_object('ok', true, 'supplier_id', s.supplier_id, 'user_id', s.user_id);
+    RETURN json_build_object('ok', true, 'supplier_id', s.supplier_id, 'user_id', s.user_id,
+                             'return_to', s.return_to);
 END $$;
 
 -- The supplier's connection to a store, made if new: its id is what seals its secrets

@@ -163,6 +163,7 @@ is $s->sql("SELECT scopes FROM store_connections WHERE id = :'p1'", $conn->{id})
     'read_orders,read_products,write_inventory,read_inventory', '... with its scopes';
 is api_error($s->get("$CB?$q")), '403 FORBIDDEN', 'the same callback again (state reused): 403';
 
+
 # The webhook registration job.
 my @hooks = ();
 $s->wait_until(10, sub {
@@ -370,6 +371,53 @@ is $s->post($W, { store_url => $woo, consumer_key => $ck, consumer_secret => $cs
             token => $other->{token})->{status}, 201,
     'a store disconnected may be connected by another supplier';
 
+# --- Shopify: back to the page the authorization began on (seed 004's redirect) -----------
+# An initiate from an allowed origin (here public_url's own) keeps that page; the callback
+# then sends the browser back to it, /?shopify_success=true&store=… or ?shopify_error=….
+# An API client (no Origin, or one not allowed) keeps the JSON answers above.
+my $nofollow = HTTP::Tiny->new(max_redirect => 0, timeout => 30);
+my $cb = sub { $nofollow->get("$pub$CB?$_[0]") };
+my $initiate_from = sub {
+    my ($shop_name, $origin) = @_;
+    my $x = $nofollow->post("$pub$INIT", { headers => { 'Content-Type' => 'application/json',
+        Authorization => "Bearer $sup->{token}", $origin ? (Origin => $origin) : () },
+        content => JSON::PP->new->encode({ shop => $shop_name }) });
+    die "initiate: $x->{status} $x->{content}" unless $x->{status} == 200;
+    return JSON::PP->new->decode($x->{content})->{state};
+};
+my $st = $initiate_from->('back-shop.myshopify.com', $pub);
+is $s->sql("SELECT return_to FROM shopify_oauth_states WHERE state_hash = :'p1'", sha256_hex($st)),
+    $pub, 'an initiate from an allowed origin keeps it as the page to return to';
+$r = $cb->(callback_query(code => 'good-code-back', shop => 'back-shop.myshopify.com', state => $st));
+is $r->{status}, 302, 'its callback: 302';
+is $r->{headers}{location}, "$pub/?shopify_success=true&store=back-shop.myshopify.com",
+    '... back to the page, shopify_success=true&store=<shop>';
+is $s->sql("SELECT status FROM store_connections WHERE store_url = 'back-shop.myshopify.com'"),
+    'active', '... the store connected';
+$st = $initiate_from->('back-refused.myshopify.com', $pub);
+$r = $cb->(callback_query(code => 'bad-code-back', shop => 'back-refused.myshopify.com', state => $st));
+is $r->{status}, 302, 'a code Shopify refuses, begun from a page: 302';
+like $r->{headers}{location}, qr{^\Q$pub\E/\?shopify_error=Shopify%20did%20not%20accept},
+    '... back with shopify_error';
+is $s->sql("SELECT count(*) FROM store_connections WHERE store_url = 'back-refused.myshopify.com'"),
+    0, '... nothing connected';
+$st = $initiate_from->('back-late.myshopify.com', $pub);
+$s->sql("UPDATE shopify_oauth_states SET expires_at = now() - interval '1 s' WHERE state_hash = :'p1'",
+        sha256_hex($st));
+$r = $cb->(callback_query(code => 'good-code-late', shop => 'back-late.myshopify.com', state => $st));
+is $r->{status}, 302, 'an expired state begun from a page: 302';
+like $r->{headers}{location}, qr{\?shopify_error=the%20authorization%20has%20expired$}, '... saying so';
+$r = $cb->(callback_query(code => 'good-code-x', shop => 'back-late.myshopify.com', state => 'e' x 64));
+is $r->{status}, 403, 'an unknown state: 403, nowhere to send the browser';
+for my $origin ('https://evil.example.com', "$pub/path", undef) {
+    my $shop_name = 'api-' . (1 + ($origin // '') =~ tr/a-z//) . '.myshopify.com';
+    $st = $initiate_from->($shop_name, $origin);
+    is $s->sql("SELECT return_to IS NULL FROM shopify_oauth_states WHERE state_hash = :'p1'",
+               sha256_hex($st)), 't', 'an initiate from ' . ($origin // 'no Origin') . ': no page kept';
+    $r = $cb->(callback_query(code => "good-code-$shop_name", shop => $shop_name, state => $st));
+    is $r->{status}, 200, '... its callback answers the connection in JSON';
+}
+
 # --- no secrets_key: nothing stored --------------------------------------------------------------
 $s->stop;
 my $t = SCPTest->start(fakes => ['shopify', 'woocommerce'], env => { SCP_SECRETS_KEY => '' });
@@ -381,5 +429,6 @@ like $r->{json}{error}{message}, qr/secrets_key/, '... saying why';
 is api_error($t->post($INIT, { shop => 'a.myshopify.com' }, token => $sup2->{token})),
     '503 UNAVAILABLE', '... and Shopify authorizations';
 is $t->sql("SELECT count(*) FROM store_connections"), 0, '... nothing stored';
+
 
 done_testing;
