@@ -18,6 +18,10 @@ static const struct scp_route routes[] = {
 	{ "POST", "/api/v1/connections/shopify/initiate", sync_shopify_initiate, BOSS },
 	{ "GET", "/api/v1/connections/shopify/callback", sync_shopify_callback, SCP_PUBLIC },
 	{ "POST", "/api/v1/connections/woocommerce", sync_woo_connect, BOSS | SCP_IDEMPOTENT },
+	/* Seed 004's dashboard's WooCommerce form (woocommerce.c). */
+	{ "POST", "/api/v1/woo-connections/test", sync_woo_test, BOSS },
+	{ "POST", "/api/v1/woo-connections/connect", sync_woo_dashboard_connect,
+	  BOSS | SCP_IDEMPOTENT },
 	/* Prokip and the sync engine (prokip.c, status.c) */
 	{ "GET", "/api/v1/connections/prokip", sync_prokip_get, BOSS },
 	{ "PUT", "/api/v1/connections/prokip", sync_prokip_put, BOSS },

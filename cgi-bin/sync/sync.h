@@ -34,6 +34,9 @@ extern const struct scp_stmt sync_shopify_stmts[];
 
 /* woocommerce.c: connecting a store with its REST API keys */
 void sync_woo_connect(struct scp_req *r);
+/* Seed 004's dashboard's WooCommerce form: test the keys; connect with a store name. */
+void sync_woo_test(struct scp_req *r);
+void sync_woo_dashboard_connect(struct scp_req *r);
 extern const struct scp_stmt sync_woo_stmts[];
 
 #endif

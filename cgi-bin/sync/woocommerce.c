@@ -139,12 +139,26 @@ static const char *store_message(struct scp_req *r, const struct scp_buf *answer
 	return msg;
 }
 
+/* How many products a store's /products answer lists (a JSON array), -1 if unknown. */
+static int products_listed(const struct scp_buf *answer)
+{
+	json_object *doc = NULL;
+	int n = -1;
+
+	if (scp_json_parse(answer->ptr, answer->len, answer->len + 1, &doc) == SCP_JSON_OK &&
+	    json_object_is_type(doc, json_type_array))
+		n = (int)json_object_array_length(doc);
+	json_object_put(doc);
+	return n;
+}
+
 /*
  * Try the keys against the store.  false with 422 answered (the field at fault and
- * why) when the store does not take them.
+ * why) when the store does not take them.  *products: how many products the store
+ * listed for the try (at most 1; -1 when not called).
  */
 static bool store_accepts(struct scp_req *r, const char *url, const char *key,
-			  const char *secret)
+			  const char *secret, int *products)
 {
 	struct scp_buf u = SCP_BUF_INIT, answer = SCP_BUF_INIT;
 	static const char *const headers[] = { "Accept: application/json", NULL };
@@ -153,6 +167,7 @@ static bool store_accepts(struct scp_req *r, const char *url, const char *key,
 	struct scp_httpc_resp resp;
 	bool ok = false;
 
+	*products = -1;
 	if (strcmp(scp_cfg.woocommerce_transport, "http")) {
 		scp_info("woocommerce_transport is %s: %s not called to check its keys",
 			 scp_cfg.woocommerce_transport, url);
@@ -179,6 +194,7 @@ static bool store_accepts(struct scp_req *r, const char *url, const char *key,
 				"the store answered HTTP %ld%s", resp.status,
 				store_message(r, &answer)));
 	} else {
+		*products = products_listed(&answer);
 		ok = true;
 	}
 	if (!ok)
@@ -190,29 +206,39 @@ static bool store_accepts(struct scp_req *r, const char *url, const char *key,
 	return ok;
 }
 
-void sync_woo_connect(struct scp_req *r)
+/*
+ * The body's store and keys, checked as a connection takes them and tried against the
+ * store; false when answered (422).  b is the body; *products as store_accepts.
+ */
+static bool woo_keys(struct scp_req *r, json_object *b, const char **url, const char **key,
+		     const char **secret, int *products)
 {
-	json_object *b;
-	const char *url_in, *key, *secret, *url = NULL, *why, *id, *skey, *ssecret, *shook;
+	const char *url_in, *why;
+
+	*url = NULL;
+	url_in = scp_field_str(r, b, "store_url", true, 1, STORE_URL_MAX);
+	*key = scp_field_str(r, b, "consumer_key", true, 4, KEY_MAX);
+	*secret = scp_field_str(r, b, "consumer_secret", true, 4, KEY_MAX);
+	if (url_in && !(*url = woo_store_url(r, url_in, &why)))
+		scp_field_error(r, "store_url", why);
+	if (*key && !key_ok(*key, "ck_"))
+		scp_field_error(r, "consumer_key", "must be a WooCommerce consumer key (ck_…)");
+	if (*secret && !key_ok(*secret, "cs_"))
+		scp_field_error(r, "consumer_secret",
+				"must be a WooCommerce consumer secret (cs_…)");
+	return !scp_fields_send(r) && store_accepts(r, *url, *key, *secret, products);
+}
+
+/* The connection made active with the keys sealed: its row (NULL when answered). */
+static PGresult *woo_save(struct scp_req *r, const char *url, const char *key,
+			  const char *secret)
+{
+	const char *id, *skey, *ssecret, *shook;
 	char hook_secret[65];
 	PGresult *res;
 
-	if (!sync_secrets_ready(r) || !(b = scp_req_json(r)))
-		return;
-	url_in = scp_field_str(r, b, "store_url", true, 1, STORE_URL_MAX);
-	key = scp_field_str(r, b, "consumer_key", true, 4, KEY_MAX);
-	secret = scp_field_str(r, b, "consumer_secret", true, 4, KEY_MAX);
-	if (url_in && !(url = woo_store_url(r, url_in, &why)))
-		scp_field_error(r, "store_url", why);
-	if (key && !key_ok(key, "ck_"))
-		scp_field_error(r, "consumer_key", "must be a WooCommerce consumer key (ck_…)");
-	if (secret && !key_ok(secret, "cs_"))
-		scp_field_error(r, "consumer_secret",
-				"must be a WooCommerce consumer secret (cs_…)");
-	if (scp_fields_send(r) || !store_accepts(r, url, key, secret))
-		return;
 	if (!(res = scp_q(r, "woo_claim", r->auth.supplier_id, r->auth.user_id, url)))
-		return;
+		return NULL;
 	id = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 0));
 	/* The connection's webhook secret; SQL keeps the one it has, if any. */
 	scp_random_hex(hook_secret, 32);
@@ -220,8 +246,76 @@ void sync_woo_connect(struct scp_req *r)
 	memset(hook_secret, 0, sizeof(hook_secret));
 	if (!shook || !(skey = sync_seal(r, id, "consumer_key", key)) ||
 	    !(ssecret = sync_seal(r, id, "consumer_secret", secret)))
+		return NULL;
+	return scp_q(r, "woo_activate", id, skey, ssecret, shook);
+}
+
+void sync_woo_connect(struct scp_req *r)
+{
+	json_object *b;
+	const char *url, *key, *secret;
+	PGresult *res;
+	int products;
+
+	if (!sync_secrets_ready(r) || !(b = scp_req_json(r)) ||
+	    !woo_keys(r, b, &url, &key, &secret, &products))
 		return;
-	res = scp_q(r, "woo_activate", id, skey, ssecret, shook);
-	if (res)
+	if ((res = woo_save(r, url, key, secret)))
 		scp_send_row_json(r, 201, res);
+}
+
+/*
+ * Seed 004's dashboard, its WooCommerce form: POST /woo-connections/test tries the keys
+ * and keeps nothing, {success, message, store_info: {url}, test_results:
+ * {products_fetched}}; POST /woo-connections/connect {…, store_name} connects as
+ * POST /connections/woocommerce does, {success, message, connection: {…, store_name}}.
+ */
+void sync_woo_test(struct scp_req *r)
+{
+	json_object *b;
+	const char *url, *key, *secret;
+	int products;
+
+	if (!(b = scp_req_json(r)) || !woo_keys(r, b, &url, &key, &secret, &products))
+		return;
+	scp_buf_reset(r->out);
+	scp_buf_adds(r->out, "{\"success\":true,\"message\":\"Connection successful\","
+		     "\"store_info\":{\"url\":");
+	scp_buf_add_json_str(r->out, url);
+	scp_buf_adds(r->out, "},\"test_results\":{\"products_fetched\":");
+	if (products < 0)
+		scp_buf_adds(r->out, "null");
+	else
+		scp_buf_addf(r->out, "%d", products);
+	scp_buf_adds(r->out, "}}");
+	scp_send_out(r, 200);
+}
+
+void sync_woo_dashboard_connect(struct scp_req *r)
+{
+	json_object *b, *conn;
+	const char *url, *key, *secret, *name;
+	PGresult *res;
+	int products;
+
+	if (!sync_secrets_ready(r) || !(b = scp_req_json(r)))
+		return;
+	name = scp_field_str(r, b, "store_name", false, 0, 200);
+	if (!woo_keys(r, b, &url, &key, &secret, &products) ||
+	    !(res = woo_save(r, url, key, secret)))
+		return;
+	if (!(conn = scp_json_kept(r->arena, PQgetvalue(res, 0, 0),
+				   (size_t)PQgetlength(res, 0, 0)))) {
+		scp_send_internal(r);
+		return;
+	}
+	/* The name the merchant gave, or the store's address: shown, not kept. */
+	json_object_object_add(conn, "store_name",
+			       json_object_new_string(name && *name ? name : url));
+	scp_buf_reset(r->out);
+	scp_buf_adds(r->out, "{\"success\":true,\"message\":\"Store connected successfully\","
+		     "\"connection\":");
+	scp_buf_adds(r->out, json_object_to_json_string_ext(conn, JSON_C_TO_STRING_PLAIN));
+	scp_buf_addc(r->out, '}');
+	scp_send_out(r, 201);
 }

@@ -13,7 +13,7 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
 
-my $s = SCPTest->start(fakes => ['prokip', 'shopify']);
+my $s = SCPTest->start(fakes => ['prokip', 'shopify', 'woocommerce']);
 my $L = '/prokip/auth/prokip-login';
 my %good = (username => 'owner@prokip.test', password => 'prokip-pass');
 
@@ -118,6 +118,33 @@ $r = $s->post('/prokip/connections/shopify/initiate', { storeUrl => 'dash-shop' 
 is $r->{status}, 200, 'POST /prokip/connections/shopify/initiate: 200';
 like $r->{json}{authUrl}, qr{^https://dash-shop\.myshopify\.com/admin/oauth/authorize\?client_id=},
     '... authUrl, where the dashboard sends the browser';
+# Its WooCommerce form: /woo-connections/test tries the keys, /woo-connections/connect
+# connects (as POST /connections/woocommerce), with the shapes the dashboard reads.
+my ($ck, $cs) = ('ck_' . ('1' x 40), 'cs_' . ('2' x 40));
+my %woo = (storeUrl => $s->woo_url, consumerKey => $ck, consumerSecret => $cs);
+$r = $s->post('/prokip/woo-connections/test', \%woo, token => $first->{token});
+is $r->{status}, 200, 'POST /prokip/woo-connections/test: 200';
+is $r->{json}{success}, JSON::PP::true, '... success';
+is $r->{json}{storeInfo}{url}, $s->woo_url, '... storeInfo.url';
+is $r->{json}{testResults}{productsFetched}, 1, '... testResults.productsFetched';
+is $s->sql("SELECT count(*) FROM store_connections WHERE platform = 'woocommerce'"), 0,
+    '... nothing connected by a test';
+$r = $s->post('/prokip/woo-connections/test', { %woo, consumerSecret => 'cs_' . ('9' x 40) },
+              token => $first->{token});
+is $r->{status}, 422, 'a test with keys the store refuses: 422';
+is $r->{json}{error}{details}{fields}[0]{field}, 'consumer_key', '... naming consumer_key';
+is $s->post('/prokip/woo-connections/test', { storeUrl => 'ftp://x' }, token => $first->{token})
+    ->{status}, 422, 'a test without keys: 422';
+is $s->post('/prokip/woo-connections/test', \%woo)->{status}, 401, 'a test without a token: 401';
+$r = $s->post('/prokip/woo-connections/connect', { %woo, storeName => 'Nairobi Web Shop' },
+              token => $first->{token});
+is $r->{status}, 201, 'POST /prokip/woo-connections/connect: 201';
+is $r->{json}{success}, JSON::PP::true, '... success';
+is $r->{json}{connection}{storeName}, 'Nairobi Web Shop', '... connection.storeName';
+is $r->{json}{connection}{status}, 'active', '... an active connection';
+unlike $r->{content}, qr/\Q$cs\E|\Q$ck\E/, '... with no key in it';
+is $s->sql("SELECT count(*) FROM store_connections WHERE platform = 'woocommerce'
+              AND status = 'active'"), 1, '... kept';
 is $s->sql("SELECT count(*) FROM prokip_accounts WHERE access_token LIKE '%pk_at_%'
                OR refresh_token LIKE '%pk_rt_%'"), 0, 'the stored tokens are sealed';
 

@@ -223,8 +223,10 @@ for (const [p, item] of Object.entries(doc.paths)) {
             const json = r && r.content && r.content['application/json'];
             if (!json || !json.schema) continue;
             const { example, examples, ...rest } = json;   // canonical examples: left out
+            // An inline schema in the profile's spelling, as the components already are.
+            const schema = json.schema.$ref ? json.schema : dialectSchema(json.schema);
             op.responses[status] = { ...r, content: { ...r.content,
-                'application/json': { ...rest, schema: dialectSuccess(json.schema, rule) } } };
+                'application/json': { ...rest, schema: dialectSuccess(schema, rule) } } };
             produced.add(op.responses[status]);
         }
     }
