@@ -72,11 +72,17 @@ my @hup = parallel(4, sub {
     my @st;
     my $end = time + 2.5;
     kill 'HUP', $s->pid_of('scp-auth') if $i == 0 && sleep 0.5;
-    push @st, $me->()->{status} while time < $end;
-    return { st => \@st };
+    my @bad;
+    while (time < $end) {
+        my $x = $me->();
+        push @st, $x->{status};
+        push @bad, "$x->{status} " . substr($x->{content} // '', 0, 200) if $x->{status} != 200;
+    }
+    return { st => \@st, bad => \@bad };
 });
 my @all = map { @{ $_->{st} } } @hup;
-is scalar(grep { $_ != 200 } @all), 0, 'no failed request across SIGHUP (' . scalar(@all) . ' requests)';
+is scalar(grep { $_ != 200 } @all), 0, 'no failed request across SIGHUP (' . scalar(@all) . ' requests)'
+    or diag join "\n", map { @{ $_->{bad} } } @hup;
 $s->wait_until(5, sub { my @w = $s->workers('auth'); @w == 3 && !grep { my $o = $_; grep { $_ == $o } @old } @w });
 my @new = $s->workers('auth');
 is scalar @new, 3, 'three workers after SIGHUP';
