@@ -109,10 +109,11 @@ static void serve(int listen_fd, void *arg)
 	scp_db_add_statements(&ws_db, ws_frames_stmts);
 	ws_feed_start();
 	while (!scp_worker_stop) {
-		int n = epoll_wait(ws_epoll, evs, 64, loop_timeout());
+		/* The stop signals are taken only while waiting (scp_prefork_wait_mask). */
+		int n = epoll_pwait(ws_epoll, evs, 64, loop_timeout(), scp_prefork_wait_mask());
 
 		if (n < 0 && errno != EINTR) {
-			scp_error("epoll_wait: %s", strerror(errno));
+			scp_error("epoll_pwait: %s", strerror(errno));
 			break;
 		}
 		for (int i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
 #include "scp_metrics.h"
 #include "scp_prefork.h"
 
+#include <errno.h>
 #include <fcgiapp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -185,10 +186,18 @@ static void serve(int fd, void *arg)
 	scp_db_ready(&db);
 	FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR);
 
-	while (!scp_worker_stop && FCGX_Accept_r(&fr) >= 0) {
+	while (scp_prefork_wait(fd)) {
 		struct scp_req r;
 		const struct scp_route *route;
-		long long t0 = now_us();
+		long long t0;
+		int rc = FCGX_Accept_r(&fr);
+
+		/* Another worker took the connection (the socket is non-blocking). */
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+			continue;
+		if (rc < 0)
+			break;
+		t0 = now_us();
 
 		scp_req_init(&r, &fr, &arena, &db, &out, &headers, &fields);
 		scp_log_set_request(r.request_id);

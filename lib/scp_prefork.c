@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,28 +64,70 @@ int scp_prefork_systemd_fd(void)
 	return 3;
 }
 
+/*
+ * Workers wait for a connection with poll (scp_prefork_wait), then accept: several may
+ * wake for one connection, and the ones that lose must not block in accept (where a
+ * stop could not reach them).  Accepted sockets do not inherit the flag (Linux).
+ */
+static int nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	return fd;
+}
+
 static int open_listener(const char *path)
 {
 	int fd = scp_prefork_systemd_fd();
 
 	if (fd >= 0)
-		return fd;
+		return nonblocking(fd);
 	fd = FCGX_OpenSocket(path, 1024);
 	if (fd < 0)
 		return -1;
+	nonblocking(fd);
 	/* Access is governed by the socket directory's permissions. */
 	if (path[0] != ':' && !strchr(path, ':'))
 		chmod(path, 0666);
 	return fd;
 }
 
+/* A worker's signal mask while it waits for a connection: the stop signals open. */
+static sigset_t wait_mask;
+
+bool scp_prefork_wait(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	while (!scp_worker_stop) {
+		int n = ppoll(&pfd, 1, NULL, &wait_mask);
+
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+	return false;
+}
+
+const sigset_t *scp_prefork_wait_mask(void)
+{
+	return &wait_mask;
+}
+
 static pid_t spawn(struct scp_prefork *p, int fd, sigset_t *oldmask)
 {
+	sigset_t run;
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid;
-	/* Child: die with the master, take the stop signals, serve. */
+	/*
+	 * Child: die with the master, take the stop signals only while waiting for a
+	 * connection (scp_prefork_wait), serve.
+	 */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
 		_exit(0);
@@ -91,7 +135,13 @@ static pid_t spawn(struct scp_prefork *p, int fd, sigset_t *oldmask)
 	handle(SIGINT, on_worker_stop);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	wait_mask = *oldmask;
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
+	run = wait_mask;
+	sigaddset(&run, SIGTERM);
+	sigaddset(&run, SIGINT);
+	sigprocmask(SIG_SETMASK, &run, NULL);
 	p->worker(fd, p->arg);
 	_exit(0);
 }
