@@ -20,6 +20,33 @@ static const char *json_text(json_object *o, const char *key)
 		       : NULL;
 }
 
+const char *scp_prokip_location(struct scp_req *r, json_object *b)
+{
+	json_object *v = scp_json_get(b, "location_id");
+	int64_t id;
+	const char *s;
+	size_t n;
+
+	if (!v) {
+		scp_field_error(r, "location_id", "is required");
+		return NULL;
+	}
+	if (scp_json_is(v, json_type_int)) {
+		if (scp_json_int(v, 1, 999999999, &id))
+			return scp_arena_printf(r->arena, "%lld", (long long)id);
+		scp_field_error(r, "location_id", "must be a positive id");
+		return NULL;
+	}
+	s = scp_json_is(v, json_type_string) ? json_object_get_string(v) : NULL;
+	n = s ? strlen(s) : 0;
+	if (n < 1 || n > 40 ||
+	    strspn(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") != n) {
+		scp_field_error(r, "location_id", "must be Prokip's location id");
+		return NULL;
+	}
+	return s;
+}
+
 static bool transport_http(struct scp_req *r)
 {
 	if (!strcmp(scp_cfg.prokip_transport, "http"))

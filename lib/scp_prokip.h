@@ -20,6 +20,12 @@ struct scp_prokip_grant {
 };
 
 /*
+ * The body's location_id: Prokip's business location, a positive number or an id text
+ * ([A-Za-z0-9_-], 1 to 40), as text in r's arena; NULL with its field error recorded.
+ */
+const char *scp_prokip_location(struct scp_req *r, json_object *b);
+
+/*
  * The password grant.  False when a response was sent: 422 (field password) when
  * Prokip refuses the credentials, 503 when it cannot be reached, answers nonsense, or
  * prokip_transport is not http.

@@ -1,4 +1,5 @@
 #include "scp_secret.h"
+#include "scp_arena.h"
 #include "scp_buf.h"
 #include "scp_config.h"
 #include "scp_hmac.h"
@@ -117,4 +118,28 @@ bool scp_secret_open(const char *sealed, const char *aad, struct scp_buf *out)
 	OPENSSL_cleanse(k, sizeof(k));
 	OPENSSL_clear_free(raw, raw_len);
 	return ok;
+}
+
+const char *scp_secret_seal_text(struct scp_arena *a, const char *plain, const char *aad)
+{
+	struct scp_buf b = SCP_BUF_INIT;
+	const char *s = NULL;
+
+	if (plain && scp_secret_seal(plain, strlen(plain), aad, &b))
+		s = scp_arena_strdup(a, b.ptr);
+	scp_buf_release(&b);
+	return s;
+}
+
+const char *scp_secret_open_text(struct scp_arena *a, const char *sealed, const char *aad)
+{
+	struct scp_buf b = SCP_BUF_INIT;
+	const char *s = NULL;
+
+	if (sealed && scp_secret_open(sealed, aad, &b) && b.len && !memchr(b.ptr, 0, b.len))
+		s = scp_arena_strdup(a, b.ptr);
+	if (b.ptr)
+		memset(b.ptr, 0, b.len);
+	scp_buf_release(&b);
+	return s;
 }

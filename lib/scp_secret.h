@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct scp_arena;
 struct scp_buf;
 
 /* Whether secrets_key is set and usable; callers refuse to store a secret otherwise. */
@@ -25,5 +26,13 @@ bool scp_secret_seal(const void *plain, size_t n, const char *aad, struct scp_bu
  * aad, or altered bytes).
  */
 bool scp_secret_open(const char *sealed, const char *aad, struct scp_buf *out);
+/*
+ * The same for a NUL-terminated text, the result kept in arena a: the sealed text, or
+ * the opened one (NULL when it fails, or when plain/sealed is NULL).  An opened text
+ * that is empty or holds a NUL is refused (a token is neither); the scratch copy is
+ * wiped.
+ */
+const char *scp_secret_seal_text(struct scp_arena *a, const char *plain, const char *aad);
+const char *scp_secret_open_text(struct scp_arena *a, const char *sealed, const char *aad);
 
 #endif

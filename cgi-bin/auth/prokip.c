@@ -41,30 +41,6 @@ const struct scp_stmt auth_prokip_stmts[] = {
 #define AAD_ACCESS "prokip_sign_in:access_token"
 #define AAD_REFRESH "prokip_sign_in:refresh_token"
 
-static const char *sealed(struct scp_req *r, const char *plain, const char *aad)
-{
-	struct scp_buf b = SCP_BUF_INIT;
-	const char *s = NULL;
-
-	if (plain && scp_secret_seal(plain, strlen(plain), aad, &b))
-		s = scp_arena_strdup(r->arena, b.ptr);
-	scp_buf_release(&b);
-	return s;
-}
-
-static const char *opened(struct scp_req *r, const char *handle, const char *aad)
-{
-	struct scp_buf b = SCP_BUF_INIT;
-	const char *s = NULL;
-
-	if (handle && scp_secret_open(handle, aad, &b) && b.len && !memchr(b.ptr, 0, b.len))
-		s = scp_arena_strdup(r->arena, b.ptr);
-	if (b.ptr)
-		memset(b.ptr, 0, b.len);
-	scp_buf_release(&b);
-	return s;
-}
-
 static bool secrets_ready(struct scp_req *r)
 {
 	if (scp_secret_ready())
@@ -98,9 +74,9 @@ void auth_prokip_login(struct scp_req *r)
 	    !scp_prokip_password_grant(r, user, pass, &g) ||
 	    !scp_prokip_locations(r, g.access, &locations))
 		return;
-	access = sealed(r, g.access, AAD_ACCESS);
+	access = scp_secret_seal_text(r->arena, g.access, AAD_ACCESS);
 	if (g.refresh)
-		refresh = sealed(r, g.refresh, AAD_REFRESH);
+		refresh = scp_secret_seal_text(r->arena, g.refresh, AAD_REFRESH);
 	if (!access || (g.refresh && !refresh)) {
 		scp_send_internal(r);
 		return;
@@ -124,7 +100,7 @@ static const char *bearer_token(struct scp_req *r)
 	const char *h = scp_req_param(r, "HTTP_AUTHORIZATION"), *t = NULL;
 
 	if (h && !strncasecmp(h, "Bearer ", 7) && strlen(h + 7) <= HANDLE_MAX)
-		t = opened(r, h + 7, AAD_ACCESS);
+		t = scp_secret_open_text(r->arena, h + 7, AAD_ACCESS);
 	if (!t)
 		scp_unauthorized(r, "sign in to Prokip first (POST /auth/prokip-login)");
 	return t;
@@ -139,26 +115,6 @@ void auth_prokip_locations(struct scp_req *r)
 	    !scp_prokip_locations(r, token, &locations))
 		return;
 	send_locations(r, "", locations);
-}
-
-/* location_id: Prokip's id, a number or an id text (as PUT /connections/prokip takes). */
-static const char *location_id(struct scp_req *r, json_object *b)
-{
-	json_object *v = scp_json_get(b, "location_id");
-	int64_t id;
-	const char *s;
-	size_t n;
-
-	if (v && scp_json_is(v, json_type_int))
-		return scp_json_int(v, 1, 999999999, &id)
-			       ? scp_arena_printf(r->arena, "%lld", (long long)id)
-			       : NULL;
-	s = v && scp_json_is(v, json_type_string) ? json_object_get_string(v) : NULL;
-	n = s ? strlen(s) : 0;
-	if (n < 1 || n > 40 ||
-	    strspn(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") != n)
-		return NULL;
-	return s;
 }
 
 /* The location of that id among Prokip's, or NULL. */
@@ -192,10 +148,10 @@ static void sign_in(struct scp_req *r, const char *loc, json_object *place,
 	sup = scp_arena_strdup(r->arena, PQgetvalue(res, 0, 2));
 	/* sealed again as the sync keeps a supplier's tokens (cgi-bin/sync/prokip.c) */
 	snprintf(aad, sizeof(aad), "%s:prokip_access_token", sup);
-	access = sealed(r, g->access, aad);
+	access = scp_secret_seal_text(r->arena, g->access, aad);
 	snprintf(aad, sizeof(aad), "%s:prokip_refresh_token", sup);
 	if (g->refresh)
-		refresh = sealed(r, g->refresh, aad);
+		refresh = scp_secret_seal_text(r->arena, g->refresh, aad);
 	if (!access || (g->refresh && !refresh)) {
 		scp_send_internal(r);
 		return;
@@ -219,9 +175,7 @@ void auth_prokip_location(struct scp_req *r)
 
 	if (!b)
 		return;
-	if (!(loc = location_id(r, b)))
-		scp_field_error(r, "location_id", "is required: one of the account's business"
-				" locations' ids");
+	loc = scp_prokip_location(r, b);
 	handle = scp_field_str(r, b, "access_token", true, 1, HANDLE_MAX);
 	rhandle = scp_field_str(r, b, "refresh_token", false, 0, HANDLE_MAX);
 	username = scp_field_str(r, b, "username", false, 0, 200);
@@ -230,8 +184,10 @@ void auth_prokip_location(struct scp_req *r)
 		scp_field_error(r, "expires_in", "must be seconds, a whole number");
 	if (scp_fields_send(r) || !secrets_ready(r))
 		return;
-	g.access = opened(r, handle, AAD_ACCESS);
-	g.refresh = rhandle && *rhandle ? opened(r, rhandle, AAD_REFRESH) : NULL;
+	g.access = scp_secret_open_text(r->arena, handle, AAD_ACCESS);
+	g.refresh = rhandle && *rhandle
+			    ? scp_secret_open_text(r->arena, rhandle, AAD_REFRESH)
+			    : NULL;
 	if (!g.access)
 		scp_field_error(r, "access_token", "is not a Prokip sign-in of this server:"
 				" sign in again with POST /auth/prokip-login");

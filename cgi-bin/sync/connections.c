@@ -41,15 +41,11 @@ bool sync_secrets_ready(struct scp_req *r)
 
 const char *sync_seal(struct scp_req *r, const char *id, const char *field, const char *plain)
 {
-	struct scp_buf out = SCP_BUF_INIT;
 	char aad[96];
-	const char *sealed = NULL;
+	const char *sealed;
 
 	snprintf(aad, sizeof(aad), "%s:%s", id, field);
-	if (scp_secret_seal(plain, strlen(plain), aad, &out))
-		sealed = scp_arena_strdup(r->arena, out.ptr);
-	scp_buf_release(&out);
-	if (!sealed) {
+	if (!(sealed = scp_secret_seal_text(r->arena, plain, aad))) {
 		scp_error("sealing %s of connection %s failed", field, id);
 		scp_send_internal(r);
 	}

@@ -11,7 +11,6 @@
 #include "prokip.h"
 #include "scp_buf.h"
 #include "scp_config.h"
-#include "scp_httpc.h"
 #include "scp_json.h"
 #include "scp_log.h"
 #include "scp_prokip.h"
@@ -42,36 +41,6 @@ void sync_prokip_get(struct scp_req *r)
 		scp_send_row_json(r, 200, res);
 }
 
-/* location_id: Prokip's business location, a number or an id text. */
-static const char *location(struct scp_req *r, json_object *b)
-{
-	json_object *v = scp_json_get(b, "location_id");
-	const char *s;
-	size_t n;
-
-	if (!v) {
-		scp_field_error(r, "location_id", "is required");
-		return NULL;
-	}
-	if (scp_json_is(v, json_type_int)) {
-		int64_t id;
-
-		if (!scp_json_int(v, 1, 999999999, &id)) {
-			scp_field_error(r, "location_id", "must be a positive id");
-			return NULL;
-		}
-		return scp_arena_printf(r->arena, "%lld", (long long)id);
-	}
-	s = scp_json_is(v, json_type_string) ? json_object_get_string(v) : NULL;
-	n = s ? strlen(s) : 0;
-	if (n < 1 || n > 40 ||
-	    strspn(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") != n) {
-		scp_field_error(r, "location_id", "must be Prokip's location id");
-		return NULL;
-	}
-	return s;
-}
-
 /* A token as seed 004's dashboard sends it, "Bearer xyz" or "xyz": the bare token. */
 static const char *bare_token(struct scp_req *r, const char *t)
 {
@@ -97,14 +66,8 @@ static const char *bare_token(struct scp_req *r, const char *t)
 /* The sealed text of a token for this supplier's field, in r's arena. */
 static const char *seal(struct scp_req *r, const char *plain, const char *field)
 {
-	struct scp_buf b = SCP_BUF_INIT;
-	const char *aad = scp_arena_printf(r->arena, "%s:%s", r->auth.supplier_id, field);
-	const char *sealed = NULL;
-
-	if (plain && scp_secret_seal(plain, strlen(plain), aad, &b))
-		sealed = scp_arena_strdup(r->arena, b.ptr);
-	scp_buf_release(&b);
-	return sealed;
+	return scp_secret_seal_text(r->arena, plain, scp_arena_printf(r->arena, "%s:%s",
+						r->auth.supplier_id, field));
 }
 
 /* {token} or {username, password}, and {location_id}. */
@@ -118,7 +81,7 @@ void sync_prokip_put(struct scp_req *r)
 
 	if (!b)
 		return;
-	loc = location(r, b);
+	loc = scp_prokip_location(r, b);
 	before = r->nfields;
 	token = bare_token(r, scp_field_str(r, b, "token", false, 1, TOKEN_MAX));
 	user = scp_field_str(r, b, "username", false, 1, 200);
@@ -143,12 +106,7 @@ void sync_prokip_put(struct scp_req *r)
 		g.access = token;
 		user = NULL;
 	} else {
-		if (strcmp(scp_cfg.prokip_transport, "http")) {
-			scp_send_error(r, 503, "UNAVAILABLE",
-				       "prokip_transport is log: Prokip cannot be asked for tokens",
-				       NULL);
-			return;
-		}
+		/* 503 with prokip_transport = log: Prokip is not asked */
 		if (!scp_prokip_password_grant(r, user, pass, &g))
 			return;
 		kind = "password";

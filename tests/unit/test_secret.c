@@ -3,6 +3,7 @@
  * each time, and every way a sealed value must fail to open (no key, another key,
  * another aad, an altered byte, a truncated or malformed value).
  */
+#include "scp_arena.h"
 #include "scp_buf.h"
 #include "scp_config.h"
 #include "scp_secret.h"
@@ -64,6 +65,24 @@ int main(void)
 
 	ok(scp_secret_seal("", 0, "c1:empty", &e), "an empty secret seals");
 	ok(opens(e.ptr, "c1:empty", ""), "and opens empty");
+
+	/* The text helpers, in an arena. */
+	{
+		struct scp_arena ar;
+		const char *t;
+
+		scp_arena_init(&ar, 4096);
+		t = scp_secret_seal_text(&ar, token, "c1:token");
+		ok(t && !strncmp(t, "v1:", 3), "seal_text: a sealed text");
+		ok(opens(t, "c1:token", token), "seal_text: opens as scp_secret_seal's");
+		t = scp_secret_open_text(&ar, a.ptr, "c1:token");
+		ok(t && !strcmp(t, token), "open_text: the clear text");
+		ok(!scp_secret_open_text(&ar, a.ptr, "c2:token"), "open_text, another aad: NULL");
+		ok(!scp_secret_open_text(&ar, e.ptr, "c1:empty"), "open_text of an empty secret: NULL");
+		ok(!scp_secret_open_text(&ar, NULL, "c1:token"), "open_text of NULL: NULL");
+		ok(!scp_secret_seal_text(&ar, NULL, "c1:token"), "seal_text of NULL: NULL");
+		scp_arena_free(&ar);
+	}
 
 	scp_cfg.secrets_key = KEY_B;
 	ok(!opens(a.ptr, "c1:token", token), "another key: refused");
