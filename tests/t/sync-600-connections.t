@@ -418,6 +418,25 @@ for my $origin ('https://evil.example.com', "$pub/path", undef) {
     is $r->{status}, 200, '... its callback answers the connection in JSON';
 }
 
+# --- seed 004's dashboard's WooCommerce form: who may use it, what it refuses -------------
+for my $path ('/api/v1/woo-connections/test', '/api/v1/woo-connections/connect') {
+    my %keys = (store_url => $woo, consumer_key => $ck, consumer_secret => $cs);
+    is api_error($s->post($path, \%keys, token => $rep->{token})), '403 FORBIDDEN',
+        "$path by a sales rep: 403";
+    is api_error($s->post($path, \%keys, token => $con->{token})), '403 FORBIDDEN',
+        "$path by a consumer: 403";
+    is api_error($s->post($path, '{"store_url":', token => $sup->{token})), '400 BAD_REQUEST',
+        "$path, a malformed body: 400";
+    is_deeply field_errors($s->post($path, { store_url => $woo }, token => $sup->{token})),
+        ['consumer_key', 'consumer_secret'], "$path without keys: 422 naming them";
+}
+my $before = $s->sql("SELECT count(*) FROM store_connections");
+is api_error($s->post('/api/v1/woo-connections/connect',
+                      { store_url => $woo, consumer_key => $ck, consumer_secret => $cs },
+                      token => $sup->{token})), '409 CONFLICT',
+    "connect through the dashboard's form a store another supplier holds: 409";
+is $s->sql("SELECT count(*) FROM store_connections"), $before, '... nothing changed';
+
 # --- no secrets_key: nothing stored --------------------------------------------------------------
 $s->stop;
 my $t = SCPTest->start(fakes => ['shopify', 'woocommerce'], env => { SCP_SECRETS_KEY => '' });
@@ -428,6 +447,10 @@ is api_error($r), '503 UNAVAILABLE', 'without secrets_key WooCommerce keys are r
 like $r->{json}{error}{message}, qr/secrets_key/, '... saying why';
 is api_error($t->post($INIT, { shop => 'a.myshopify.com' }, token => $sup2->{token})),
     '503 UNAVAILABLE', '... and Shopify authorizations';
+is api_error($t->post('/api/v1/woo-connections/connect',
+                      { store_url => $t->woo_url, consumer_key => $ck, consumer_secret => $cs },
+                      token => $sup2->{token})), '503 UNAVAILABLE',
+    "... and the dashboard's WooCommerce form";
 is $t->sql("SELECT count(*) FROM store_connections"), 0, '... nothing stored';
 
 
