@@ -534,19 +534,25 @@ END $$;
 -- notification_counts (sql/055_notification_counts.sql) follows every insert, read and
 -- delete, a statement at a time: marking 5 000 read is one update per type, not 5 000.
 -- A notification's user and type never change (nothing updates them).  Each also
--- raises the row's changes, the version of the user's lists (sql/097).
--- An insert's count is added at commit (a deferred row trigger), not by the statement:
--- a user's (user, type) row is the hot row of every write that notifies that user (a
--- supplier's owner on each message of every conversation, a seller on each bid of
--- every one of its listings), and its lock is held from the upsert to the commit.
--- Added at commit, the lock is held for the commit only, and writes that notify the
--- same user no longer queue on each other's whole transaction.
+-- raises the row's changes, the version of the user's lists (sql/097).  Every change
+-- is added to the shard of the backend that makes it (sql/100): concurrent writes that
+-- notify one user (a seller on each bid of every one of its listings, a supplier's
+-- owner on each message of every conversation) add to different rows.
+-- An insert's count is also added at commit (a deferred row trigger), not by the
+-- statement: the lock of the shard's row is held for the commit only, and a write
+-- sharing a shard with another waits for that commit, not for its whole transaction.
+CREATE OR REPLACE FUNCTION scp_notification_count_shard() RETURNS smallint
+LANGUAGE sql STABLE PARALLEL RESTRICTED AS $$
+    SELECT (pg_backend_pid() % 8)::smallint
+$$;
+
 CREATE OR REPLACE FUNCTION scp_notification_counts_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO notification_counts AS c (user_id, type, total, unread, changes)
-        VALUES (NEW.user_id, NEW.type, 1, (NOT NEW.is_read)::int, 1)
-        ON CONFLICT (user_id, type) DO UPDATE
+    INSERT INTO notification_counts AS c (user_id, type, shard, total, unread, changes)
+        VALUES (NEW.user_id, NEW.type, scp_notification_count_shard(), 1,
+                (NOT NEW.is_read)::int, 1)
+        ON CONFLICT (user_id, type, shard) DO UPDATE
            SET total = c.total + 1, unread = c.unread + EXCLUDED.unread,
                changes = c.changes + 1;
     RETURN NULL;
@@ -555,24 +561,30 @@ END $$;
 CREATE OR REPLACE FUNCTION scp_notification_counts_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE notification_counts c SET unread = c.unread + d.delta, changes = c.changes + 1
-      FROM (SELECT n.user_id, n.type,
-                   sum(o.is_read::int - n.is_read::int) AS delta
-              FROM new_rows n JOIN old_rows o ON o.id = n.id
-             WHERE o.is_read <> n.is_read
-             GROUP BY n.user_id, n.type) d
-     WHERE c.user_id = d.user_id AND c.type = d.type;
+    INSERT INTO notification_counts AS c (user_id, type, shard, total, unread, changes)
+        SELECT n.user_id, n.type, scp_notification_count_shard(), 0,
+               sum(o.is_read::int - n.is_read::int), 1
+          FROM new_rows n JOIN old_rows o ON o.id = n.id
+         WHERE o.is_read <> n.is_read
+         GROUP BY n.user_id, n.type
+        ON CONFLICT (user_id, type, shard) DO UPDATE
+           SET unread = c.unread + EXCLUDED.unread, changes = c.changes + 1;
     RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION scp_notification_counts_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE notification_counts c SET total = c.total - d.n, unread = c.unread - d.u,
-           changes = c.changes + 1
-      FROM (SELECT user_id, type, count(*) AS n, count(*) FILTER (WHERE NOT is_read) AS u
-              FROM old_rows GROUP BY user_id, type) d
-     WHERE c.user_id = d.user_id AND c.type = d.type;
+    INSERT INTO notification_counts AS c (user_id, type, shard, total, unread, changes)
+        SELECT user_id, type, scp_notification_count_shard(), -count(*),
+               -count(*) FILTER (WHERE NOT is_read), 1
+          FROM old_rows o
+         -- A deleted user's notifications go with it, and so do its counts.
+         WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id)
+         GROUP BY user_id, type
+        ON CONFLICT (user_id, type, shard) DO UPDATE
+           SET total = c.total + EXCLUDED.total, unread = c.unread + EXCLUDED.unread,
+               changes = c.changes + 1;
     RETURN NULL;
 END $$;
 

@@ -10,6 +10,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
+use POSIX ();
 use Time::HiRes qw(time);
 use SCPTest;
 use SCPB2B;
@@ -394,11 +395,13 @@ is $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1'", $v2->{use
                $wa->{id}), 1, 'the in-app notification is written as well';
 }
 
-# The kept counts (sql/055_notification_counts.sql) agree with a recount for every user
-# and type, after all of the above: inserts, reads one by one and all at once, the prune.
+# The kept counts (sql/055_notification_counts.sql, in shards: sql/100) agree with a
+# recount for every user and type, after all of the above: inserts, reads one by one
+# and all at once, the prune.
 is $s->sql("SELECT count(*) FROM (SELECT user_id, type, count(*) AS total,"
            . " count(*) FILTER (WHERE NOT is_read) AS unread FROM notifications GROUP BY 1, 2) r"
-           . " FULL JOIN (SELECT * FROM notification_counts WHERE total > 0) c USING (user_id, type)"
+           . " FULL JOIN (SELECT user_id, type, sum(total) AS total, sum(unread) AS unread"
+           . "  FROM notification_counts GROUP BY 1, 2 HAVING sum(total) > 0) c USING (user_id, type)"
            . " WHERE r.total IS DISTINCT FROM c.total OR r.unread IS DISTINCT FROM c.unread"), 0,
     'notification_counts agrees with a recount of every user and type';
 is $s->sql("SELECT count(*) FROM notifications n JOIN notifications_api v USING (id)"
@@ -413,6 +416,47 @@ is $s->sql("SELECT count(*) FROM notifications n JOIN notifications_api v USING 
     is $page->{pagination}{total}, $s->sql("SELECT count(*) FROM notifications WHERE user_id = :'p1'"
                                            . " AND NOT is_read", $u), 'the unread total';
     is $page->{unread_count}, $page->{pagination}{total}, 'unread_count is the same';
+}
+
+# The counts are kept in shards, one per backend modulo 8 (sql/100): concurrent writers
+# that notify one user add to different rows, reads and deletes subtract in their own
+# shard, and only the sums mean anything.  8 backends at once, 25 notifications each to
+# one user, then reads and a delete by other backends: the sums are a recount.
+{
+    my $u = $s->sql("INSERT INTO users (email, password_hash, role, first_name)"
+                    . " VALUES ('shards\@example.com', 'x', 'vendor', 'Shards') RETURNING id");
+    my @kids;
+    for my $k (1 .. 8) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            $s->sql("SELECT scp_notify_set(ARRAY[:'p1'::uuid], 'outbid', 'Outbid', 'n ' || g,"
+                    . " '{}', 'high', NULL) FROM generate_series(1, 25) g", $u);
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
+    }
+    waitpid $_, 0 for @kids;
+    my $recount = "SELECT count(*) || ' ' || count(*) FILTER (WHERE NOT is_read)"
+                . " FROM notifications WHERE user_id = :'p1'";
+    my $kept = "SELECT coalesce(sum(total), 0) || ' ' || coalesce(sum(unread), 0)"
+             . " FROM notification_counts WHERE user_id = :'p1'";
+    is $s->sql($kept, $u), '200 200', '200 notifications from 8 concurrent backends, all counted';
+    is $s->sql($kept, $u), $s->sql($recount, $u), '... as a recount says';
+    cmp_ok $s->sql("SELECT count(*) FROM notification_counts WHERE user_id = :'p1'", $u), '>', 1,
+        '... in more than one shard';
+    $s->sql("UPDATE notifications SET is_read = true, read_at = now() WHERE id IN"
+            . " (SELECT id FROM notifications WHERE user_id = :'p1' ORDER BY id LIMIT 30)", $u);
+    $s->sql("DELETE FROM notifications WHERE id IN (SELECT id FROM notifications"
+            . " WHERE user_id = :'p1' AND is_read ORDER BY id LIMIT 10)", $u);
+    $s->sql("DELETE FROM notifications WHERE id IN (SELECT id FROM notifications"
+            . " WHERE user_id = :'p1' AND NOT is_read ORDER BY id LIMIT 5)", $u);
+    is $s->sql($kept, $u), '185 165', 'reads and deletes in other backends: the sums follow';
+    is $s->sql($kept, $u), $s->sql($recount, $u), '... as a recount says';
+    is $s->sql("SELECT sum(changes) FROM notification_counts WHERE user_id = :'p1'", $u), 203,
+        'the version rose once for each insert and once for each statement that read or deleted';
+    $s->sql("DELETE FROM users WHERE id = :'p1'", $u);
+    is $s->sql("SELECT count(*) FROM notification_counts WHERE user_id = :'p1'", $u), 0,
+        'a deleted user\'s notifications and counts go with it';
 }
 
 done_testing;
