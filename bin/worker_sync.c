@@ -538,6 +538,26 @@ static bool row_quantity(json_object *row, long *q)
 	return false;
 }
 
+/* A row's unit price as Prokip writes it ("10.0000" or a number); SQL checks its form. */
+static const char *row_price(json_object *row)
+{
+	json_object *v = scp_json_get(row, "unit_price");
+
+	if (!v || (!scp_json_is(v, json_type_string) && !scp_json_is(v, json_type_int) &&
+		   !scp_json_is(v, json_type_double)))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* ,"key":"value" when there is a value: what the store pages show of a SKU. */
+static void report_label(struct scp_buf *rep, const char *key, const char *value)
+{
+	if (!value)
+		return;
+	scp_buf_addf(rep, ",\"%s\":", key);
+	scp_buf_add_json_str(rep, value);
+}
+
 /* Append a page's rows to rep (a JSON array being built); *last: the last page's number. */
 static size_t report_rows(json_object *doc, struct scp_buf *rep, long *last)
 {
@@ -568,6 +588,8 @@ static size_t report_rows(json_object *doc, struct scp_buf *rep, long *last)
 			scp_buf_adds(rep, ",\"variation_id\":");
 			scp_buf_add_json_str(rep, vid);
 		}
+		report_label(rep, "name", row_text(row, "product"));
+		report_label(rep, "unit_price", row_price(row));
 		scp_buf_addc(rep, '}');
 	}
 	return n;
@@ -673,6 +695,7 @@ struct worker_result worker_sync_pass(struct scp_job *job)
 	long long t0 = now_ms();
 	char cause[400], ms[24], skus[24], pushed_text[24];
 	int nstores, pushed = 0, nskus = 0;
+	bool compared = false;
 
 	if (!supplier)
 		return (struct worker_result){ "payload: supplier_id must be a uuid", true };
@@ -697,6 +720,7 @@ struct worker_result worker_sync_pass(struct scp_job *job)
 	stores = calloc(STORES_MAX, sizeof(*stores));
 	nstores = stores ? load_stores(supplier, stores) : -1;
 	if (nstores >= 0 && WORKER_EXEC("sync_diff", &diff, supplier, rep.ptr)) {
+		compared = true;
 		pushed = push_all(supplier, stores, nstores, diff);
 		PQclear(diff);
 	}
@@ -706,14 +730,16 @@ struct worker_result worker_sync_pass(struct scp_job *job)
 	for (size_t i = 0; i < rep.len; i++)
 		nskus += !strncmp(rep.ptr + i, "{\"sku\":", 7);
 	scp_buf_release(&rep);
+	/* Not a pass done: retried with backoff, and the schedule does not wait for it. */
+	if (!compared)
+		return (struct worker_result){ nstores < 0 ? "database unavailable"
+					       : "comparing the report with the cache failed", false };
 	snprintf(ms, sizeof(ms), "%lld", now_ms() - t0);
 	snprintf(skus, sizeof(skus), "%d", nskus);
 	snprintf(pushed_text, sizeof(pushed_text), "%d", pushed);
 	WORKER_EXEC("sync_pass_done", NULL, supplier, ms, skus, pushed_text);
 	scp_info("sync: supplier %s: %d SKUs, %d stores, %d pushed in %s ms", supplier, nskus,
 		 nstores, pushed, ms);
-	if (nstores < 0)
-		return (struct worker_result){ "database unavailable", false };
 	return (struct worker_result){ 0 };
 }
 

@@ -108,13 +108,24 @@ static void add_key(struct pass *s, const char *k, size_t n)
 	b->len = (size_t)(o - b->ptr);
 }
 
-/* The name a key goes by: a rename of the route's rule, pagination's page size, or its own. */
+/*
+ * The name a key goes by: a rename of the route's rule, a key the profile keeps,
+ * pagination's page size, or its own.
+ */
 static void write_key(struct pass *s, const char *k, size_t n)
 {
 	if (s->depth == 1 && s->rt && s->rt->renames) {
 		for (const struct scp_rename *rn = s->rt->renames; rn->from; rn++) {
 			if (key_is(k, n, rn->from)) {
 				scp_buf_add_json_str(s->b, rn->to);
+				return;
+			}
+		}
+	}
+	if (s->p->keep_keys) {
+		for (const char *const *kk = s->p->keep_keys; *kk; kk++) {
+			if (key_is(k, n, *kk)) {
+				scp_buf_add(s->b, k - 1, n + 2);
 				return;
 			}
 		}

@@ -14,7 +14,8 @@
  * The rewrite is one pass over the canonical JSON text, which the families produce
  * (valid, compact or not), into a worker-lifetime buffer: no tree is built.  Like
  * Stripe's version-change modules, each transformation is small and local:
- *   - every object key is spelt in camelCase ("total_pages" → "totalPages");
+ *   - every object key is spelt in camelCase ("total_pages" → "totalPages"), but those
+ *     the profile keeps as they are;
  *   - the value of a "role" key is spelt in upper case ("vendor" → "VENDOR");
  *   - inside the top-level "pagination", "page_size" is spelt as the profile says;
  *   - the route's rule renames top-level keys ("results" → "listings",
@@ -67,6 +68,12 @@ struct scp_profile {
 	 */
 	bool task_start_on_complete;
 	const struct scp_profile_route *routes;	/* ends with a NULL method */
+	/*
+	 * Keys spelt as they are at any depth, although camel: the snake_case names a
+	 * product's client reads (seed 004's dashboard, a product's stock_quantity).
+	 * NULL-terminated, or NULL.
+	 */
+	const char *const *keep_keys;
 };
 
 /* The profile named name; NULL (canonical) for "scp", NULL or "". */

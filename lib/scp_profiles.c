@@ -83,12 +83,17 @@ static const struct scp_profile_route prokip_routes[] = {
 	{ "POST", V1 "/auth/prokip-location", NULL, NULL, NULL,
 	  RENAMES(PAIR("access_token", "token"), PAIR("refresh_token", "refresh_token"),
 		  PAIR("expires_in", "expires_in"), PAIR("token_type", "token_type")) },
+	/* The dashboard's store pages read response.products and response.orders. */
+	LIST("GET", V1 "/stores/products", "products"),
+	LIST("GET", V1 "/stores/orders", "orders"),
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 const struct scp_profile scp_profiles[] = {
-	{ "selliko", SCP_ENVELOPE_SUCCESS, true, true, "limit", true, selliko_routes },
-	{ "cliick", SCP_ENVELOPE_DATA, true, false, NULL, false, cliick_routes },
-	{ "prokip", SCP_ENVELOPE_NONE, true, false, NULL, false, prokip_routes },
-	{ NULL, 0, false, false, NULL, false, NULL },
+	{ "selliko", SCP_ENVELOPE_SUCCESS, true, true, "limit", true, selliko_routes, NULL },
+	{ "cliick", SCP_ENVELOPE_DATA, true, false, NULL, false, cliick_routes, NULL },
+	/* The dashboard reads a store product's stock_quantity as its backend spells it. */
+	{ "prokip", SCP_ENVELOPE_NONE, true, false, NULL, false, prokip_routes,
+	  KEYS("stock_quantity") },
+	{ NULL, 0, false, false, NULL, false, NULL, NULL },
 };

@@ -35,6 +35,12 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/sync/status", sync_status, BOSS },
 	{ "GET", "/api/v1/sync/errors", sync_errors_list, BOSS },
 	{ "PATCH", "/api/v1/sync/errors/:id/resolve", sync_error_resolve, BOSS },
+	/* A store's pages in seed 004's dashboard (stores.c). */
+	{ "GET", "/api/v1/stores/products", sync_store_products, BOSS },
+	{ "GET", "/api/v1/stores/orders", sync_store_orders, BOSS },
+	{ "GET", "/api/v1/stores/analytics", sync_store_analytics, BOSS },
+	{ "POST", "/api/v1/sync/inventory", sync_inventory_request, BOSS },
+	{ "POST", "/api/v1/sync/pull-sales", sync_sales_request, BOSS },
 	SCP_ROUTES_END,
 };
 
@@ -42,7 +48,7 @@ static const struct scp_family family = {
 	.name = "sync",
 	.routes = routes,
 	.stmts = SCP_STMT_TABLES(sync_connections_stmts, sync_shopify_stmts, sync_woo_stmts,
-				 sync_prokip_stmts, sync_status_stmts),
+				 sync_prokip_stmts, sync_status_stmts, sync_stores_stmts),
 };
 
 int main(int argc, char **argv)

@@ -339,7 +339,8 @@ BEGIN
      WHERE s.id = p_sale);
 END $$;
 
--- A sync pass read Prokip's report (p_report: [{sku, quantity, product_id, variation_id}]):
+-- A sync pass read Prokip's report (p_report: [{sku, quantity, product_id, variation_id,
+-- name, unit_price}]):
 -- keep it, and answer every (store, SKU) whose cached level differs from it, for the
 -- supplier's enabled stores that are connected.
 CREATE OR REPLACE FUNCTION scp_sync_diff(p_supplier uuid, p_report jsonb)
@@ -347,26 +348,37 @@ RETURNS TABLE (connection_id uuid, platform text, sku text, quantity int, extern
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 BEGIN
-    CREATE TEMP TABLE IF NOT EXISTS scp_report (sku text PRIMARY KEY, quantity int,
-                                                product_id text, variation_id text)
+    -- scp_sync_report, not scp_report: the table's shape changed (name, unit_price), and
+    -- a session of a worker started before may hold one of the old shape.
+    CREATE TEMP TABLE IF NOT EXISTS scp_sync_report (sku text PRIMARY KEY, quantity int,
+                                                product_id text, variation_id text,
+                                                name text, unit_price numeric(20, 4))
         ON COMMIT DELETE ROWS;
-    DELETE FROM scp_report;
-    INSERT INTO scp_report
-    SELECT DISTINCT ON (r.sku) r.sku, r.quantity, r.product_id, r.variation_id
+    DELETE FROM scp_sync_report;
+    -- A name or a price that is not one is left out, not the SKU: its level still syncs.
+    INSERT INTO scp_sync_report
+    SELECT DISTINCT ON (r.sku) r.sku, r.quantity, r.product_id, r.variation_id,
+           nullif(left(r.name, 300), ''),
+           CASE WHEN r.unit_price ~ '^[0-9]{1,16}(\.[0-9]{1,4})?$'
+                THEN r.unit_price::numeric(20, 4) END
       FROM jsonb_to_recordset(p_report) AS r(sku text, quantity int, product_id text,
-                                            variation_id text)
+                                            variation_id text, name text, unit_price text)
      WHERE r.sku IS NOT NULL AND length(r.sku) BETWEEN 1 AND 200 AND r.quantity IS NOT NULL;
-    INSERT INTO prokip_stock AS ps (supplier_id, sku, quantity, product_id, variation_id)
-    SELECT p_supplier, r.sku, r.quantity, r.product_id, r.variation_id FROM scp_report r
+    INSERT INTO prokip_stock AS ps (supplier_id, sku, quantity, product_id, variation_id,
+                                    name, unit_price)
+    SELECT p_supplier, r.sku, r.quantity, r.product_id, r.variation_id, r.name, r.unit_price
+      FROM scp_sync_report r
     ON CONFLICT (supplier_id, sku) DO UPDATE
        SET quantity = EXCLUDED.quantity, product_id = EXCLUDED.product_id,
-           variation_id = EXCLUDED.variation_id, updated_at = now()
-     WHERE (ps.quantity, ps.product_id, ps.variation_id)
-           IS DISTINCT FROM (EXCLUDED.quantity, EXCLUDED.product_id, EXCLUDED.variation_id);
+           variation_id = EXCLUDED.variation_id, name = EXCLUDED.name,
+           unit_price = EXCLUDED.unit_price, updated_at = now()
+     WHERE (ps.quantity, ps.product_id, ps.variation_id, ps.name, ps.unit_price)
+           IS DISTINCT FROM (EXCLUDED.quantity, EXCLUDED.product_id, EXCLUDED.variation_id,
+                             EXCLUDED.name, EXCLUDED.unit_price);
     RETURN QUERY
     SELECT c.id, c.platform, r.sku, r.quantity, coalesce(ic.external_ref, '{}'::jsonb)
       FROM store_connections c
-     CROSS JOIN scp_report r
+     CROSS JOIN scp_sync_report r
       LEFT JOIN inventory_cache ic ON ic.connection_id = c.id AND ic.sku = r.sku
      WHERE c.supplier_id = p_supplier AND c.sync_enabled AND c.status IN ('active', 'error')
        AND ic.quantity IS DISTINCT FROM r.quantity
@@ -448,3 +460,96 @@ RETURNS int LANGUAGE sql AS $$
                    ELSE o->>'status' IN ('processing', 'completed') END)
     SELECT count(scp_store_record_sale(p_conn, order_id, currency, total, lines))::int FROM paid
 $$;
+
+-- ---- the dashboard's store pages (cgi-bin/sync/stores.c) ------------------------------
+
+-- The store a page is about: p_conn, or without one the supplier's first connected store
+-- (the dashboard's figures page names none).  Another supplier's, a disconnected one, or
+-- none at all: not found.
+CREATE OR REPLACE FUNCTION scp_store_pick(p_supplier uuid, p_conn uuid)
+RETURNS uuid LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    id uuid;
+BEGIN
+    SELECT c.id INTO id FROM store_connections c
+     WHERE c.supplier_id = p_supplier AND c.status <> 'disconnected'
+       AND (p_conn IS NULL OR c.id = p_conn)
+     ORDER BY c.created_at, c.id LIMIT 1;
+    IF id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = CASE WHEN p_conn IS NULL
+            THEN 'no store is connected' ELSE 'store connection not found' END;
+    END IF;
+    RETURN id;
+END $$;
+
+-- A SKU as a store's products page shows it: Prokip's product (its name, unit price and
+-- level, which the sync keeps in the store) and what the store holds of it, from the
+-- inventory cache: in_store unless the store does not sell the SKU, synced when the level
+-- last set in the store is Prokip's.
+CREATE OR REPLACE FUNCTION scp_store_product_json(ps prokip_stock, ic inventory_cache)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'sku', ps.sku, 'name', ps.name, 'price', trim_scale(ps.unit_price),
+        'stock_quantity', ps.quantity,
+        'in_store', ic.sku IS NOT NULL AND NOT ic.external_ref ? 'missing',
+        'store_quantity', CASE WHEN NOT ic.external_ref ? 'missing' THEN ic.quantity END,
+        'synced', coalesce(NOT ic.external_ref ? 'missing' AND ic.quantity = ps.quantity, false),
+        'prokip_product_id', ps.product_id, 'prokip_variation_id', ps.variation_id,
+        'updated_at', greatest(ps.updated_at, ic.updated_at))
+$$;
+
+-- A store order as SCP recorded it (the sales log): paid once, sent to Prokip, returned.
+CREATE OR REPLACE FUNCTION scp_store_order_json(l sales_log)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'id', l.id, 'order_id', l.store_order_id, 'status', l.status,
+        'currency', l.currency, 'total', scp_store_major(l.total, l.currency),
+        'items', coalesce((SELECT json_agg(json_build_object(
+                                'sku', i->>'sku', 'name', i->>'name',
+                                'quantity', (i->>'quantity')::int,
+                                'unit_price', scp_store_major((i->>'unit_price')::bigint,
+                                                              l.currency))
+                            ORDER BY n)
+                             FROM jsonb_array_elements(l.lines) WITH ORDINALITY x(i, n)),
+                          '[]'),
+        'prokip_sell_id', l.prokip_sell_id, 'sent_at', l.sent_at,
+        'created_at', l.created_at, 'date', l.created_at)
+$$;
+
+-- GET /stores/analytics: a store's figures.  store_url is the store's web address (a
+-- Shopify connection keeps its shop's domain: https:// is added), as the dashboard
+-- opens it as a URL.
+CREATE OR REPLACE FUNCTION scp_store_analytics(p_supplier uuid, p_conn uuid)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'connection_id', c.id, 'platform', c.platform,
+        'store_url', CASE WHEN c.platform = 'shopify' THEN 'https://' || c.store_url
+                          ELSE c.store_url END,
+        'status', c.status, 'sync_enabled', c.sync_enabled,
+        'synced_products', (SELECT count(*) FROM inventory_cache i
+                             WHERE i.connection_id = c.id AND NOT i.external_ref ? 'missing'),
+        'products', (SELECT count(*) FROM prokip_stock ps WHERE ps.supplier_id = c.supplier_id),
+        'orders_processed', (SELECT count(*) FROM sales_log l WHERE l.connection_id = c.id),
+        'orders_sent', (SELECT count(*) FROM sales_log l
+                         WHERE l.connection_id = c.id AND l.status IN ('sent', 'returned')),
+        'open_errors', (SELECT count(*) FROM sync_errors e
+                         WHERE e.connection_id = c.id AND e.resolved_at IS NULL),
+        'last_sync', c.last_sync_at)
+      FROM store_connections c WHERE c.id = scp_store_pick(p_supplier, p_conn)
+$$;
+
+-- POST /sync/inventory and /sync/pull-sales (seed 004's dashboard, from one store's
+-- page): a pass or a pull, which cover every store of the supplier, once the store named
+-- is found to be the supplier's.
+CREATE OR REPLACE FUNCTION scp_sync_request_store(p_supplier uuid, p_conn uuid, p_kind text)
+RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_conn IS NOT NULL THEN
+        PERFORM scp_store_pick(p_supplier, p_conn);
+    END IF;
+    RETURN (scp_sync_request(p_supplier, p_kind)::jsonb
+            || jsonb_build_object('success', true, 'connection_id', p_conn,
+                                  'message', CASE p_kind WHEN 'sync_pass'
+                                                 THEN 'Inventory sync initiated'
+                                                 ELSE 'Sales pull initiated' END))::json;
+END $$;

@@ -1,6 +1,7 @@
 package SCPStores;
-# Helpers for the store tests (tests/t/{sync-600,hooks-420,hooks-430}-*.t): Shopify's OAuth
-# callback signed as Shopify signs it, a whole Shopify authorization, webhook signatures.
+# Helpers for the store tests (tests/t/{sync-6*,hooks-420,hooks-430}-*.t): Shopify's OAuth
+# callback signed as Shopify signs it, a whole Shopify authorization, webhook signatures,
+# an active store connection written as the connection routes leave one.
 # The secrets are the ones SCPTest configures with the shopify and woocommerce fakes.
 use strict;
 use warnings;
@@ -8,7 +9,7 @@ use Exporter 'import';
 use Digest::SHA qw(hmac_sha256_hex hmac_sha256_base64 sha256_hex);
 
 our @EXPORT = qw(callback_query shopify_connect shopify_token shopify_sig woo_sig uri_escape
-                 SHOPIFY_SECRET WC_SECRET);
+                 store_connection sync_cast SHOPIFY_SECRET WC_SECRET);
 
 use constant SHOPIFY_SECRET => 'test-shopify-secret';
 use constant WC_SECRET => 'test-wc-secret';
@@ -23,6 +24,36 @@ sub uri_escape {
 sub _b64 { my $s = shift; $s .= '=' while length($s) % 4; $s }
 sub shopify_sig { _b64(hmac_sha256_base64($_[0], SHOPIFY_SECRET)) }
 sub woo_sig { _b64(hmac_sha256_base64($_[0], WC_SECRET)) }
+
+# The sync tests' stack and cast: the Prokip and store fakes with `skus` SKUs each, a
+# supplier with a manager and a sales rep, another supplier, and a consumer.
+sub sync_cast {
+    my ($skus) = @_;
+    require SCPTest;
+    require SCPB2B;
+    my $s = SCPTest->start(fakes => ['prokip', 'storepush']);
+    for my $f ('prokip', 'storepush') {
+        open my $fh, '>', "$s->{fakes}{$f}{ctl}.skus" or die $!;
+        print $fh $skus;
+    }
+    my $sup = SCPB2B::new_supplier($s);
+    return ($s, $sup, SCPB2B::add_staff($s, $sup, 'manager'), SCPB2B::add_staff($s, $sup, 'sales_rep'),
+            SCPB2B::new_supplier($s), $s->signup(role => 'consumer'));
+}
+
+# An active connection of sup's to a store, its secrets sealed to their row (as the
+# stores' connection routes leave them); returns its id.
+sub store_connection {
+    my ($s, $sup, $platform, $url, %sec) = @_;
+    my $id = $s->sql('SELECT gen_random_uuid()');
+    my %sealed = map { $_ => $s->seal("$id:$_", $sec{$_}) } keys %sec;
+    $s->sql("INSERT INTO store_connections (id, supplier_id, platform, store_url, status,"
+            . " access_token, consumer_key, consumer_secret)"
+            . " VALUES (:'p1', :'p2', :'p3', :'p4', 'active', :'p5', :'p6', :'p7')",
+            $id, $sup->{id}, $platform, $url, $sealed{access_token}, $sealed{consumer_key},
+            $sealed{consumer_secret});
+    return $id;
+}
 
 # The token the fake Shopify hands out for code.
 sub shopify_token { 'shpat_' . substr(sha256_hex("token:$_[0]"), 0, 32) }

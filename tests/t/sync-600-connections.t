@@ -430,12 +430,12 @@ for my $path ('/api/v1/woo-connections/test', '/api/v1/woo-connections/connect')
     is_deeply field_errors($s->post($path, { store_url => $woo }, token => $sup->{token})),
         ['consumer_key', 'consumer_secret'], "$path without keys: 422 naming them";
 }
-my $before = $s->sql("SELECT count(*) FROM store_connections");
+my $conns_before = $s->sql("SELECT count(*) FROM store_connections");
 is api_error($s->post('/api/v1/woo-connections/connect',
                       { store_url => $woo, consumer_key => $ck, consumer_secret => $cs },
                       token => $sup->{token})), '409 CONFLICT',
     "connect through the dashboard's form a store another supplier holds: 409";
-is $s->sql("SELECT count(*) FROM store_connections"), $before, '... nothing changed';
+is $s->sql("SELECT count(*) FROM store_connections"), $conns_before, '... nothing changed';
 
 # --- no secrets_key: nothing stored --------------------------------------------------------------
 $s->stop;

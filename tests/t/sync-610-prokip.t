@@ -10,17 +10,9 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
 use SCPB2B;
+use SCPStores;
 
-my $s = SCPTest->start(fakes => ['prokip', 'storepush']);
-for my $f ('prokip', 'storepush') {
-    open my $fh, '>', "$s->{fakes}{$f}{ctl}.skus" or die $!;
-    print $fh "20";
-}
-my $sup = new_supplier($s);
-my $mgr = add_staff($s, $sup, 'manager');
-my $rep = add_staff($s, $sup, 'sales_rep');
-my $other = new_supplier($s);
-my $consumer = $s->signup(role => 'consumer');
+my ($s, $sup, $mgr, $rep, $other, $consumer) = sync_cast(20);
 my $P = '/api/v1/connections/prokip';
 
 # No periodic pass in this file: the sales are what is tested.
@@ -108,17 +100,7 @@ like $s->sql("SELECT access_token FROM prokip_accounts WHERE supplier_id = :'p1'
     qr/^v1:[0-9a-f]+$/, '... the token is sealed';
 
 # stores, as the stores' connection routes leave them (secrets sealed to their row)
-sub store {
-    my ($sup, $platform, $url, %sec) = @_;
-    my $id = $s->sql('SELECT gen_random_uuid()');
-    my %sealed = map { $_ => $s->seal("$id:$_", $sec{$_}) } keys %sec;
-    $s->sql("INSERT INTO store_connections (id, supplier_id, platform, store_url, status,"
-            . " access_token, consumer_key, consumer_secret)"
-            . " VALUES (:'p1', :'p2', :'p3', :'p4', 'active', :'p5', :'p6', :'p7')",
-            $id, $sup->{id}, $platform, $url, $sealed{access_token}, $sealed{consumer_key},
-            $sealed{consumer_secret});
-    return $id;
-}
+sub store { store_connection($s, @_) }
 my $shop = store($sup, 'shopify', 'fake-shop.myshopify.com', access_token => 'shpat_fake1');
 my $woo = store($sup, 'woocommerce', $s->fake_url('storepush'), consumer_key => 'ck_fake',
                 consumer_secret => 'cs_fake');

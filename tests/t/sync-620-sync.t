@@ -10,17 +10,9 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use SCPTest qw(parallel);
 use SCPB2B;
+use SCPStores;
 
-my $s = SCPTest->start(fakes => ['prokip', 'storepush']);
-for my $f ('prokip', 'storepush') {
-    open my $fh, '>', "$s->{fakes}{$f}{ctl}.skus" or die $!;
-    print $fh "20";
-}
-my $sup = new_supplier($s);
-my $mgr = add_staff($s, $sup, 'manager');
-my $rep = add_staff($s, $sup, 'sales_rep');
-my $other = new_supplier($s);
-my $consumer = $s->signup(role => 'consumer');
+my ($s, $sup, $mgr, $rep, $other, $consumer) = sync_cast(20);
 
 # pause and resume
 my $r = $s->post('/api/v1/sync/pause', {}, token => $sup->{token});
@@ -60,17 +52,7 @@ is $s->req('PUT', '/api/v1/connections/prokip', { token => 'tok_sync', location_
            token => $sup->{token})->{status}, 200, 'Prokip connected (a location id that is text)';
 
 # stores
-sub store {
-    my ($sup, $platform, $url, %sec) = @_;
-    my $id = $s->sql('SELECT gen_random_uuid()');
-    my %sealed = map { $_ => $s->seal("$id:$_", $sec{$_}) } keys %sec;
-    $s->sql("INSERT INTO store_connections (id, supplier_id, platform, store_url, status,"
-            . " access_token, consumer_key, consumer_secret)"
-            . " VALUES (:'p1', :'p2', :'p3', :'p4', 'active', :'p5', :'p6', :'p7')",
-            $id, $sup->{id}, $platform, $url, $sealed{access_token}, $sealed{consumer_key},
-            $sealed{consumer_secret});
-    return $id;
-}
+sub store { store_connection($s, @_) }
 my $shop = store($sup, 'shopify', 'sync-shop.myshopify.com', access_token => 'shpat_sync');
 my $woo = store($sup, 'woocommerce', $s->fake_url('storepush') . '/', consumer_key => 'ck_sync',
                 consumer_secret => 'cs_sync');

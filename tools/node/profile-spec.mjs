@@ -40,13 +40,22 @@ for (const [p, item] of Object.entries(doc.paths)) {
         if (op && typeof op === 'object' && op.operationId) op.operationId = `${profile}_${op.operationId}`;
     }
 }
+// Paths a mount serves through an nginx rewrite of its own onto its canonical ones
+// (nginx/scp.conf.in): each an alias of the path it is rewritten to.
+const MOUNT_ALIASES = { prokip: [['/prokip/stores/my-store/', '/prokip/stores/']] };
+for (const [alias, target] of MOUNT_ALIASES[profile] || []) {
+    for (const p of Object.keys(paths)) {
+        if (p.startsWith(target) && !paths[alias + p.slice(target.length)])
+            paths[alias + p.slice(target.length)] = { $ref: '#/paths/' + p.replace(/~/g, '~0').replace(/\//g, '~1') };
+    }
+}
 doc.paths = paths;
 // ---- the dialect's successes, from lib/scp_profiles.c (what scp_profile_render does) -----
 const cfile = fs.readFileSync(new URL('../../lib/scp_profiles.c', import.meta.url), 'utf8');
 const strs = (t) => (t.match(/"[^"]*"/g) || []).map((q) => q.slice(1, -1));
 function profileConf(name) {
     const m = cfile.match(new RegExp(`\\{ "${name}", SCP_ENVELOPE_(\\w+), (true|false), (true|false), ` +
-        `(NULL|"\\w+"), (?:true|false), (\\w+) \\}`));
+        `(NULL|"\\w+"), (?:true|false), (\\w+)(?:,\\s*(?:NULL|KEYS\\(([^)]*)\\)))? \\}`));
     if (!m) throw new Error(`profile-spec: lib/scp_profiles.c has no profile ${name}`);
     const body = cfile.split(new RegExp(`struct scp_profile_route ${m[5]}\\[\\] = \\{`))[1].split('\n};')[0];
     const rules = [];
@@ -74,15 +83,17 @@ function profileConf(name) {
             throw new Error(`profile-spec: cannot read this rule of lib/scp_profiles.c: ${line.trim()}`);
     }
     return { envelope: m[1], camel: m[2] === 'true', upperRoles: m[3] === 'true',
-        pageSizeKey: m[4] === 'NULL' ? null : m[4].slice(1, -1), rules };
+        pageSizeKey: m[4] === 'NULL' ? null : m[4].slice(1, -1), rules,
+        keep: new Set(m[6] ? strs(m[6]) : []) };
 }
 const conf = profileConf(profile);
 const shape = (p) => p.replace(/:[A-Za-z_]+/g, '{}').replace(/\{[^}]+\}/g, '{}');
 const ruleFor = (method, p) => conf.rules.find((r) => r.method === method.toUpperCase() &&
     shape("/api/v1" + r.pattern) === shape(p));
 
-// A key as the profile spells it (scp_profile.c add_key): _x → X after the first letter.
-const camel = (k) => !conf.camel || k.includes('\\') ? k :
+// A key as the profile spells it (scp_profile.c add_key): _x → X after the first letter,
+// but the keys the profile keeps.
+const camel = (k) => !conf.camel || k.includes('\\') || conf.keep.has(k) ? k :
     k.replace(/(?<=.)_([a-z])(?=.)/g, (_, c) => c.toUpperCase()).replace(/(?<=.)_([a-z])$/, (_, c) => c.toUpperCase());
 const SUBS = ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains',
     'unevaluatedProperties', 'propertyNames'];
