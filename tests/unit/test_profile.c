@@ -128,6 +128,15 @@ static void test_cliick_prokip(void)
 	       "{\"success\":true}", "Prokip: the document as it is");
 	is_str(render("prokip", "GET", "/api/v1/x", "[{\"store_url\":\"s\"}]"),
 	       "[{\"storeUrl\":\"s\"}]", "Prokip: the document itself, in camelCase");
+	is_str(render("prokip", "GET", "/api/v1/stores/products",
+		      "{\"results\":[{\"stock_quantity\":3,\"in_store\":true,"
+		      "\"x\":{\"stock_quantity\":1}}],\"pagination\":{\"total_pages\":1}}"),
+	       "{\"products\":[{\"stock_quantity\":3,\"inStore\":true,"
+	       "\"x\":{\"stock_quantity\":1}}],\"pagination\":{\"totalPages\":1}}",
+	       "Prokip: a kept key (stock_quantity) spelt as it is at any depth, the rest camelCase");
+	is_str(render("cliick", "GET", "/api/v1/x", "{\"stock_quantity\":3}"),
+	       "{\"success\":true,\"data\":{\"stockQuantity\":3}}",
+	       "... kept by its profile only");
 }
 
 /* A rule's `both` members without a nest, in a DATA envelope: in data and beside it. */
