@@ -18,6 +18,7 @@
 #include "scp_httpc.h"
 #include "scp_json.h"
 #include "scp_log.h"
+#include "scp_prokip.h"
 #include "scp_secret.h"
 #include "scp_text.h"
 
@@ -102,26 +103,15 @@ static const char *doc_text(json_object *o, const char *key)
 static bool refresh(const char *supplier, const char *refresh_token, struct scp_buf *tok,
 		    char *err, size_t errn)
 {
-	struct scp_buf form = SCP_BUF_INIT, url = SCP_BUF_INIT, out = SCP_BUF_INIT;
-	struct scp_buf sa = SCP_BUF_INIT, sr = SCP_BUF_INIT;
-	const char *const headers[] = { "Content-Type: application/x-www-form-urlencoded",
-					"Accept: application/json", NULL };
-	struct scp_httpc_req req = { .method = "POST", .headers = headers,
-				     .timeout_ms = scp_cfg.http_timeout_ms };
+	const char *const fields[] = { "grant_type", "refresh_token", "refresh_token",
+				       refresh_token, NULL };
+	struct scp_buf out = SCP_BUF_INIT, sa = SCP_BUF_INIT, sr = SCP_BUF_INIT;
 	struct scp_httpc_resp resp;
 	json_object *doc = NULL, *exp;
 	char aad[80], expires[24] = "3600";
 	bool ok = false;
 
-	scp_httpc_form_add(&form, "grant_type", "refresh_token");
-	scp_httpc_form_add(&form, "refresh_token", refresh_token);
-	scp_httpc_form_add(&form, "client_id", scp_cfg.prokip_client_id);
-	scp_httpc_form_add(&form, "client_secret", scp_cfg.prokip_client_secret);
-	scp_httpc_form_add(&form, "scope", "");
-	scp_buf_addf(&url, "%s/oauth/token", scp_cfg.prokip_api_base);
-	req.url = url.ptr;
-	req.body = form.ptr;
-	if (!scp_httpc_request(&req, &out, &resp)) {
+	if (!scp_prokip_token_call(fields, &out, &resp)) {
 		snprintf(err, errn, "Prokip unreachable refreshing the token: %s", resp.error);
 	} else if (resp.status != 200 ||
 		   scp_json_parse(out.ptr, out.len, out.len + 1, &doc) != SCP_JSON_OK ||
@@ -151,8 +141,8 @@ static bool refresh(const char *supplier, const char *refresh_token, struct scp_
 			snprintf(err, errn, "cannot keep Prokip's new token");
 	}
 	json_object_put(doc);
-	scp_buf_release(&form);
-	scp_buf_release(&url);
+	if (out.ptr)
+		memset(out.ptr, 0, out.len);
 	scp_buf_release(&out);
 	scp_buf_release(&sa);
 	scp_buf_release(&sr);

@@ -56,36 +56,53 @@ static bool transport_http(struct scp_req *r)
 	return false;
 }
 
-bool scp_prokip_password_grant(struct scp_req *r, const char *user, const char *pass,
-			       struct scp_prokip_grant *g)
+bool scp_prokip_token_call(const char *const *fields, struct scp_buf *out,
+			   struct scp_httpc_resp *resp)
 {
 	struct scp_buf form = SCP_BUF_INIT, url = SCP_BUF_INIT;
 	const char *const headers[] = { "Content-Type: application/x-www-form-urlencoded",
 					"Accept: application/json", NULL };
 	struct scp_httpc_req req = { .method = "POST", .headers = headers,
 				     .timeout_ms = scp_cfg.http_timeout_ms };
+	bool came;
+
+	for (size_t i = 0; fields[i] && fields[i + 1]; i += 2)
+		scp_httpc_form_add(&form, fields[i], fields[i + 1]);
+	scp_httpc_form_add(&form, "client_id", scp_cfg.prokip_client_id);
+	scp_httpc_form_add(&form, "client_secret", scp_cfg.prokip_client_secret);
+	scp_httpc_form_add(&form, "scope", "");
+	scp_buf_addf(&url, "%s/oauth/token", scp_cfg.prokip_api_base);
+	req.url = url.ptr;
+	req.body = form.ptr;
+	came = scp_httpc_request(&req, out, resp);
+	/* a password or a refresh token must not outlive the call in memory that is reused */
+	memset(form.ptr, 0, form.len);
+	scp_buf_release(&form);
+	scp_buf_release(&url);
+	return came;
+}
+
+bool scp_prokip_password_grant(struct scp_req *r, const char *user, const char *pass,
+			       struct scp_prokip_grant *g)
+{
+	const char *const fields[] = { "grant_type", "password", "username", user,
+				       "password", pass, NULL };
+	struct scp_buf out = SCP_BUF_INIT;
 	struct scp_httpc_resp resp;
 	json_object *doc = NULL, *exp;
 	bool ok = false;
 
 	if (!transport_http(r))
 		return false;
-	scp_httpc_form_add(&form, "grant_type", "password");
-	scp_httpc_form_add(&form, "client_id", scp_cfg.prokip_client_id);
-	scp_httpc_form_add(&form, "client_secret", scp_cfg.prokip_client_secret);
-	scp_httpc_form_add(&form, "username", user);
-	scp_httpc_form_add(&form, "password", pass);
-	scp_httpc_form_add(&form, "scope", "");
-	scp_buf_addf(&url, "%s/oauth/token", scp_cfg.prokip_api_base);
-	req.url = url.ptr;
-	req.body = form.ptr;
-	if (!scp_httpc_json(r->arena, &req, &resp, &doc)) {
+	if (!scp_prokip_token_call(fields, &out, &resp)) {
 		scp_warn("Prokip token endpoint unreachable: %s", resp.error);
 		scp_send_error(r, 503, "UNAVAILABLE", "Prokip cannot be reached; try again", NULL);
 	} else if (resp.status == 400 || resp.status == 401) {
 		scp_field_error(r, "password", "Prokip refused this username and password");
 		scp_fields_send(r);
-	} else if (resp.status != 200 || !doc || !json_text(doc, "access_token")) {
+	} else if (resp.status != 200 ||
+		   scp_json_parse(out.ptr, out.len, out.len + 1, &doc) != SCP_JSON_OK ||
+		   !json_text(doc, "access_token")) {
 		scp_warn("Prokip token endpoint answered %ld", resp.status);
 		scp_send_error(r, 503, "UNAVAILABLE", "Prokip answered the sign-in unexpectedly",
 			       NULL);
@@ -101,10 +118,11 @@ bool scp_prokip_password_grant(struct scp_req *r, const char *user, const char *
 					: NULL;
 		ok = true;
 	}
-	/* the password must not outlive the call in memory that is reused */
-	memset(form.ptr, 0, form.len);
-	scp_buf_release(&form);
-	scp_buf_release(&url);
+	json_object_put(doc);
+	/* the tokens are copied into the arena: the answer's copy goes */
+	if (out.ptr)
+		memset(out.ptr, 0, out.len);
+	scp_buf_release(&out);
 	return ok;
 }
 

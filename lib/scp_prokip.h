@@ -26,6 +26,18 @@ struct scp_prokip_grant {
 const char *scp_prokip_location(struct scp_req *r, json_object *b);
 
 /*
+ * Prokip's token endpoint, for a request or for scp-worker: POST
+ * {prokip_api_base}/oauth/token with the grant's fields (name, value pairs ending with
+ * NULL) beside client_id, client_secret and an empty scope; the answer's body appended
+ * to out.  The form, which holds a password or a refresh token, is wiped.  True when
+ * any response came (resp->status is its status).
+ */
+struct scp_buf;
+struct scp_httpc_resp;
+bool scp_prokip_token_call(const char *const *fields, struct scp_buf *out,
+			   struct scp_httpc_resp *resp);
+
+/*
  * The password grant.  False when a response was sent: 422 (field password) when
  * Prokip refuses the credentials, 503 when it cannot be reached, answers nonsense, or
  * prokip_transport is not http.

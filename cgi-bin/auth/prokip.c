@@ -30,10 +30,13 @@ const struct scp_stmt auth_prokip_stmts[] = {
 	/* $1 location, $2 its name: the owner of its supplier */
 	{ "prokip_location_owner",
 	  "SELECT user_id, role, supplier_id FROM scp_prokip_location_owner($1, $2)" },
-	/* $1 supplier, $2 user, $3 location, $4 username, $5 access, $6 refresh, $7 expires */
-	{ "prokip_location_connect",
-	  "SELECT scp_prokip_connect($1, $2, $3, 'password', $4, $5, $6, $7::int)" },
-	{ "prokip_session", "SELECT session_id, user_json FROM scp_login($1, $2)" },
+	/*
+	 * $1 supplier, $2 user, $3 location, $4 username, $5 access, $6 refresh, $7 expires,
+	 * $8 the refresh token's hash: the account saved and the session opened together.
+	 */
+	{ "prokip_sign_in",
+	  "SELECT session_id, user_json FROM scp_prokip_sign_in($1, $2, $3, $4, $5, $6, $7::int,"
+	  " $8)" },
 	SCP_STMT_END,
 };
 
@@ -156,11 +159,9 @@ static void sign_in(struct scp_req *r, const char *loc, json_object *place,
 		scp_send_internal(r);
 		return;
 	}
-	if (!scp_q(r, "prokip_location_connect", sup, uid, loc, username, access, refresh,
-		   g->expires_in))
-		return;
 	auth_new_refresh(r, &rtoken, &rhash);
-	if (!(res = scp_q(r, "prokip_session", uid, rhash)))
+	if (!(res = scp_q(r, "prokip_sign_in", sup, uid, loc, username, access, refresh,
+			  g->expires_in, rhash)))
 		return;
 	auth_send_tokens(r, 200, uid, role, sup, PQgetvalue(res, 0, 0), rtoken,
 			 PQgetvalue(res, 0, 1));

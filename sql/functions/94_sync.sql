@@ -75,6 +75,19 @@ BEGIN
     RETURN QUERY SELECT u.id, u.role, u.supplier_id;
 END $$;
 
+-- The rest of a location's sign-in, in one transaction: its Prokip account saved with
+-- the tokens (sealed to the supplier scp_prokip_location_owner answered) and the
+-- owner's session opened; neither without the other.
+CREATE OR REPLACE FUNCTION scp_prokip_sign_in(p_supplier uuid, p_user uuid, p_location text,
+                                              p_username text, p_access text, p_refresh text,
+                                              p_expires_in int, p_refresh_hash text)
+RETURNS TABLE (session_id uuid, user_json json) LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM scp_prokip_connect(p_supplier, p_user, p_location, 'password', p_username,
+                               p_access, p_refresh, p_expires_in);
+    RETURN QUERY SELECT l.session_id, l.user_json FROM scp_login(p_user, p_refresh_hash) l;
+END $$;
+
 -- scp-worker refreshed the tokens (both sealed; p_refresh NULL keeps the old one).
 CREATE OR REPLACE FUNCTION scp_prokip_tokens(p_supplier uuid, p_access text, p_refresh text,
                                              p_expires_in int)
