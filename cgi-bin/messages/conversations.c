@@ -23,10 +23,15 @@ static const char *const statuses[] = { "open", "pending", "closed", NULL };
 /* Latest activity first; the id keeps pages from overlapping. */
 #define CONV_RECENT(X) X "last_activity_at DESC, " X "id DESC"
 #define CONV_KEYS "SELECT c.id, c.last_activity_at FROM conversations c"
-/* $2 status, $3 unread only, $4 the other party; $5 page, $6 size. */
-#define CONV_FILTERS(UNREAD, OTHER) \
+/*
+ * $2 status, $3 unread only (a message of the OTHER_SIDE the caller's has not read, by
+ * the unread index), $4 the other party; $5 page, $6 size.
+ */
+#define CONV_FILTERS(OTHER_SIDE, OTHER) \
 	" AND ($2::text IS NULL OR c.status = $2)" \
-	" AND ($3::boolean IS NOT TRUE OR c." UNREAD " > 0)" \
+	" AND ($3::boolean IS NOT TRUE OR EXISTS (SELECT 1 FROM chat_messages m" \
+	"  WHERE m.conversation_id = c.id AND m.sender_side = '" OTHER_SIDE "'" \
+	"  AND NOT m.is_read))" \
 	" AND ($4::uuid IS NULL OR c." OTHER " = $4)"
 #define CONV_PAGE(FILTER, SIDE) \
 	SCP_PAGED(FILTER, CONV_RECENT, "p JOIN conversations c ON c.id = p.id", \
@@ -35,13 +40,13 @@ static const char *const statuses[] = { "open", "pending", "closed", NULL };
 const struct scp_stmt msg_conversations_stmts[] = {
 	/* A consumer does not see the conversations of a supplier that blocked it. */
 	{ "conv_list_consumer",
-	  CONV_PAGE(CONV_KEYS " WHERE c.consumer_id = $1" CONV_FILTERS("consumer_unread", "supplier_id")
+	  CONV_PAGE(CONV_KEYS " WHERE c.consumer_id = $1" CONV_FILTERS("supplier", "supplier_id")
 		    " AND NOT EXISTS (SELECT 1 FROM consumer_links l WHERE l.consumer_id = $1"
 		    "  AND l.supplier_id = c.supplier_id AND l.status = 'blocked')",
 		    "consumer") },
 	/* $7 the assignee. */
 	{ "conv_list_supplier",
-	  CONV_PAGE(CONV_KEYS " WHERE c.supplier_id = $1" CONV_FILTERS("supplier_unread", "consumer_id")
+	  CONV_PAGE(CONV_KEYS " WHERE c.supplier_id = $1" CONV_FILTERS("consumer", "consumer_id")
 		    " AND ($7::uuid IS NULL OR c.assignee_id = $7)",
 		    "supplier") },
 	{ "conv_open", "SELECT created, body FROM scp_conversation_open($1, $2, $3, $4)" },

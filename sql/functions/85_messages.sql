@@ -26,17 +26,23 @@ RETURNS boolean LANGUAGE sql STABLE AS $$
                                AND l.supplier_id = c.supplier_id AND l.status = 'blocked'))
 $$;
 
--- The conversation as the caller's side sees it: the consumer's unread count or the
--- supplier's; assignee, tags and notes are the staff's and left out for the consumer.
+-- The conversation as the caller's side sees it: its last message, and the messages of
+-- the other side the caller's has not read (sql/102: read from the messages, not kept in
+-- the row); assignee, tags and notes are the staff's and left out for the consumer.
 CREATE OR REPLACE FUNCTION scp_conversation_json(c conversations, p_side text)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s suppliers;
     u users;
     j jsonb;
+    last record;
 BEGIN
     SELECT * INTO s FROM suppliers WHERE id = c.supplier_id;
     SELECT * INTO u FROM users WHERE id = c.consumer_id;
+    -- The newest message (the history's order), as the list shows it.
+    SELECT coalesce(left(nullif(m.content, ''), 200), '[' || m.type || ']') AS preview,
+           m.created_at INTO last
+      FROM chat_messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1;
     j := jsonb_build_object('id', c.id, 'supplier_id', c.supplier_id,
         'consumer_id', c.consumer_id, 'order_id', c.order_id,
         'order_number', upper(left(c.order_id::text, 8)), 'status', c.status,
@@ -49,9 +55,10 @@ BEGIN
             'first_name', u.first_name, 'last_name', u.last_name,
             'company_name', u.company_name, 'email', u.email,
             'phone_number', u.phone_number, 'avatar_url', u.profile_image_url),
-        'last_message', c.last_message, 'last_message_time', c.last_message_at,
-        'unread_count', CASE WHEN p_side = 'consumer' THEN c.consumer_unread
-                             ELSE c.supplier_unread END,
+        'last_message', last.preview, 'last_message_time', last.created_at,
+        'unread_count', (SELECT count(*) FROM chat_messages m
+                          WHERE m.conversation_id = c.id AND NOT m.is_read
+                            AND m.sender_side <> p_side),
         'has_active_complaint', EXISTS (SELECT 1 FROM complaints k
                                          WHERE k.conversation_id = c.id
                                            AND k.status IN ('open', 'escalated')),
@@ -77,19 +84,56 @@ RETURNS json LANGUAGE sql STABLE AS $$
         'read_at', m.read_at, 'created_at', m.created_at, 'timestamp', m.created_at)
 $$;
 
--- Lock a conversation the caller takes part in, or 404.
+-- Lock a conversation the caller takes part in, or 404.  FOR NO KEY UPDATE, as an
+-- update locks: a message's insert (its foreign key's KEY SHARE) never waits for it.
 CREATE OR REPLACE FUNCTION scp_conversation_lock(p_conv uuid, p_consumer uuid,
                                                  p_supplier uuid)
 RETURNS conversations LANGUAGE plpgsql AS $$
 DECLARE
     c conversations;
 BEGIN
-    SELECT * INTO c FROM conversations WHERE id = p_conv FOR UPDATE;
+    SELECT * INTO c FROM conversations WHERE id = p_conv FOR NO KEY UPDATE;
     IF NOT FOUND OR NOT scp_conversation_visible(c, p_consumer, p_supplier) THEN
         RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'conversation not found';
     END IF;
     RETURN c;
 END $$;
+
+-- A message moves its conversation up the lists (last_activity_at, at most forward) and
+-- opens it again if it was pending or closed before the message.  Without p_wait the row
+-- is skipped when another transaction holds it (another message's, a read's, an edit's)
+-- and false is answered: the message's job then moves it (jobs_conversation_touch), a
+-- few milliseconds later, so that messages never queue on their conversation's row.  A
+-- status changed after the message was sent stays as it was set.
+CREATE OR REPLACE FUNCTION scp_conversation_touch(p_conv uuid, p_at timestamptz,
+                                                  p_wait boolean)
+RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE conversations x
+       SET status = CASE WHEN x.status <> 'open' AND x.updated_at <= p_at THEN 'open'
+                         ELSE x.status END,
+           last_activity_at = greatest(x.last_activity_at, p_at),
+           updated_at = greatest(x.updated_at, p_at)
+     WHERE x.id = p_conv
+       AND (p_wait OR x.id = (SELECT y.id FROM conversations y WHERE y.id = p_conv
+                               FOR NO KEY UPDATE SKIP LOCKED));
+    RETURN FOUND;
+END $$;
+
+CREATE OR REPLACE FUNCTION scp_conversation_touch_job() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM scp_conversation_touch((NEW.payload->>'conversation_id')::uuid,
+                                   (NEW.payload->'message'->>'created_at')::timestamptz, true);
+    RETURN NULL;
+END $$;
+-- When scp-worker first takes a message_new job whose message could not move its
+-- conversation without waiting.
+CREATE OR REPLACE TRIGGER jobs_conversation_touch AFTER UPDATE OF status ON jobs
+    FOR EACH ROW
+    WHEN (NEW.kind = 'message_new' AND OLD.status = 'queued' AND NEW.status = 'running'
+          AND NEW.attempts = 1 AND NEW.payload ? 'touch')
+    EXECUTE FUNCTION scp_conversation_touch_job();
 
 -- A consumer opens (or finds again) its conversation with a supplier, optionally about
 -- one of its orders with it and with a named sales rep of it.  The supplier comes from
@@ -212,23 +256,20 @@ BEGIN
 END $$;
 
 -- Send a message.  A closed conversation opens again (the machine's closed → open); an
--- order named must be one between the two parties.  The other side's unread count
--- grows, and one message_new job goes to the other participants: the supplier's channel
--- for a consumer's message, the consumer's and the supplier's (the other staff) for a
--- staff member's.
+-- order named must be one between the two parties.  One message_new job goes to the
+-- other participants: the supplier's channel for a consumer's message, the consumer's
+-- and the supplier's (the other staff) for a staff member's.
 --
--- The conversation's row is the hot one (every message of a busy thread updates it):
--- it is read without a lock, and its update is the last write, so that concurrent
--- senders queue on it only for that update and the commit.  What the checks read does
--- not change under them: the participants are fixed at opening, the order check is
--- the order's; a block that commits meanwhile is no different from one that commits
--- just after.  The message row's foreign key holds a KEY SHARE lock on the row, which
--- other senders' updates do not wait for, but the FOR UPDATE of a read, an edit or
--- another writer's lock does (scp_conversation_lock): the unread counts stay exact.
--- The message JSON is built once, for the answer and the event; the notifications
--- are written by one statement and ride in the job's payload as it is inserted
--- (scp_notify_set), so the jobs trigger has nothing to add.  The last message is the
--- newest: a sender whose update comes after a newer message's leaves it.
+-- The conversation's row would be the hot one (every message of a busy thread touches
+-- it): it is read without a lock, and a message waits for nobody on it.  What the
+-- checks read does not change under them: the participants are fixed at opening, the
+-- order check is the order's; a block that commits meanwhile is no different from one
+-- that commits just after.  The last message and the unread counts are the messages'
+-- own (scp_conversation_json); the list order moves by scp_conversation_touch, at once
+-- or, when another transaction holds the row, by the message's job ("touch").  The
+-- message JSON is built once, for the answer and the event; the notifications are
+-- written by one statement and ride in the job's payload as it is inserted
+-- (scp_notify_set), so the jobs trigger has nothing to add.
 CREATE OR REPLACE FUNCTION scp_chat_send(p_conv uuid, p_consumer uuid, p_supplier uuid,
                                          p_sender uuid, p_role text, p_type text,
                                          p_content text, p_attachment text, p_order uuid)
@@ -242,6 +283,7 @@ DECLARE
     j json;
     notified jsonb;
     preview text;
+    touched boolean;
 BEGIN
     /*
      * scp_conversation_visible's test, written out: that SQL function, called from
@@ -302,6 +344,7 @@ BEGIN
                                'supplier_id', c.supplier_id),
             'normal', c.id);
     END IF;
+    touched := scp_conversation_touch(c.id, m.created_at, false);
     INSERT INTO jobs (kind, payload) VALUES ('message_new', jsonb_build_object(
         'conversation_id', c.id, 'supplier_id', c.supplier_id, 'consumer_id', c.consumer_id,
         'message', j::jsonb,
@@ -309,34 +352,22 @@ BEGIN
                        THEN jsonb_build_array('/ws/suppliers/' || c.supplier_id)
                        ELSE jsonb_build_array('/ws/users/' || c.consumer_id,
                                               '/ws/suppliers/' || c.supplier_id) END,
-        'notifications', coalesce(notified, '[]')));
-    UPDATE conversations SET status = 'open',
-           last_message = CASE WHEN last_message_at > m.created_at THEN last_message
-               ELSE coalesce(left(nullif(m.content, ''), 200), '[' || m.type || ']') END,
-           last_message_at = greatest(last_message_at, m.created_at),
-           last_activity_at = greatest(last_activity_at, m.created_at),
-           consumer_unread = consumer_unread + (side = 'supplier')::int,
-           supplier_unread = supplier_unread + (side = 'consumer')::int,
-           updated_at = now()
-        WHERE id = c.id;
+        'notifications', coalesce(notified, '[]'))
+        || CASE WHEN touched THEN '{}' ELSE '{"touch": true}' END::jsonb);
     RETURN j;
 END $$;
 
--- Mark the other side's messages read, and the caller's side's unread count 0.
+-- Mark the other side's messages read: the caller's side's unread count is then 0.
 CREATE OR REPLACE FUNCTION scp_chat_read(p_conv uuid, p_consumer uuid, p_supplier uuid)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
     side text := CASE WHEN p_consumer IS NULL THEN 'supplier' ELSE 'consumer' END;
-    c conversations;
     n int;
 BEGIN
-    c := scp_conversation_lock(p_conv, p_consumer, p_supplier);
+    -- the participant check (404), without a lock: the count is the messages' own
+    PERFORM scp_chat_cursor(p_conv, p_consumer, p_supplier, NULL);
     UPDATE chat_messages SET is_read = true, read_at = now()
-        WHERE conversation_id = c.id AND sender_side <> side AND NOT is_read;
+        WHERE conversation_id = p_conv AND sender_side <> side AND NOT is_read;
     GET DIAGNOSTICS n = ROW_COUNT;
-    UPDATE conversations
-       SET consumer_unread = CASE WHEN side = 'consumer' THEN 0 ELSE consumer_unread END,
-           supplier_unread = CASE WHEN side = 'supplier' THEN 0 ELSE supplier_unread END
-     WHERE id = c.id;
-    RETURN json_build_object('conversation_id', c.id, 'marked_read', n, 'unread_count', 0);
+    RETURN json_build_object('conversation_id', p_conv, 'marked_read', n, 'unread_count', 0);
 END $$;

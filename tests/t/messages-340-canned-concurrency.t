@@ -6,6 +6,8 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
+use POSIX ();
+use Time::HiRes qw(time);
 use SCPTest;
 use SCPB2B;
 
@@ -88,8 +90,20 @@ is $s->sql("SELECT count(*) FROM chat_messages WHERE conversation_id = :'p1'", $
     '20 messages stored';
 is $s->sql("SELECT count(DISTINCT content) FROM chat_messages WHERE conversation_id = :'p1'", $conv->{id}),
     20, 'each once';
-is $s->sql("SELECT supplier_unread FROM conversations WHERE id = :'p1'", $conv->{id}), 20,
-    'the unread count matches';
+is $s->get("/api/v1/supplier/conversations/$conv->{id}", token => $mgr->{token})->{json}{unread_count},
+    20, 'the unread count matches';
+# No message waits for its conversation's row (sql/102): one that finds it held leaves
+# the list order to its job, which scp-worker takes within moments.  Once the jobs are
+# taken, the order is the newest message's.
+ok $s->wait_until(10, sub { $s->sql("SELECT count(*) FROM jobs WHERE kind = 'message_new'"
+                                    . " AND status = 'queued'") == 0 }), 'the events taken';
+is $s->sql("SELECT c.last_activity_at = (SELECT max(created_at) FROM chat_messages m"
+           . " WHERE m.conversation_id = c.id) FROM conversations c WHERE c.id = :'p1'", $conv->{id}),
+    't', '... and the conversation\'s place in the lists is its newest message\'s';
+my $latest = $s->get("/api/v1/supplier/conversations/$conv->{id}", token => $mgr->{token})->{json};
+is $latest->{last_message}, $s->sql("SELECT content FROM chat_messages WHERE conversation_id = :'p1'"
+                                    . " ORDER BY seq DESC LIMIT 1", $conv->{id}),
+    '... its last message the newest in its history';
 is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'message_new' AND payload->>'conversation_id' = :'p1'",
            $conv->{id}), 20, 'one message_new each';
 $r = $s->post($M, { content => 'burst 3' }, token => $con->{token},
@@ -105,5 +119,35 @@ is $r->{json}{id}, (keys %{ $ids{3} })[0], '... of the same message';
 is $s->sql("SELECT count(*) FROM chat_messages WHERE content = 'once'"), 1,
     '20 concurrent requests under one key: one message';
 is scalar(grep { $_->{status} == 201 || $_->{status} == 409 } @res), 20, '... the others replayed or 409';
+
+# A message does not wait for its conversation's row: held by another transaction (as an
+# edit or another message holds it, FOR NO KEY UPDATE), the message is answered at once, its job
+# says so ("touch"), and scp-worker moves the conversation once the row is free.
+{
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        $s->sql("BEGIN; SELECT 1 FROM conversations WHERE id = :'p1' FOR NO KEY UPDATE;"
+                . " SELECT pg_sleep(3); COMMIT", $conv->{id});
+        POSIX::_exit(0);
+    }
+    ok $s->wait_until(5, sub { $s->sql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                                      . " WHERE c.relname = 'conversations' AND l.mode = 'RowShareLock'"
+                                      . " AND l.pid <> pg_backend_pid()") > 0 }),
+        'another transaction holds the conversation\'s row';
+    my $t0 = time;
+    my $held = $s->post($M, { content => 'while held' }, token => $con->{token});
+    is $held->{status}, 201, 'a message meanwhile: 201';
+    cmp_ok time - $t0, '<', 2, '... answered without waiting for the row';
+    is $s->sql("SELECT payload->>'touch' FROM jobs WHERE kind = 'message_new'"
+               . " AND payload->'message'->>'id' = :'p1'", $held->{json}{id}), 'true',
+        '... its job moves the conversation';
+    waitpid $pid, 0;
+    ok $s->wait_until(10, sub {
+        $s->sql("SELECT c.last_activity_at = m.created_at FROM conversations c, chat_messages m"
+                . " WHERE c.id = :'p1' AND m.id = :'p2'", $conv->{id}, $held->{json}{id}) eq 't' }),
+        '... once the row is free: the conversation\'s place is that message\'s';
+    is $s->get("/api/v1/supplier/conversations/$conv->{id}", token => $mgr->{token})->{json}{last_message},
+        'while held', '... and it is the last message';
+}
 
 done_testing;
