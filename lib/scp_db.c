@@ -112,7 +112,15 @@ static bool connect_now(struct scp_db *db)
 	 */
 	if (t < db->next_try_ms)
 		return false;
-	db->conn = PQconnectdb(db->conninfo);
+	/*
+	 * The program's name as the session's application_name, so that pg_stat_activity
+	 * and the server's log tell scp-bids' backends from scp-worker's; a conninfo that
+	 * sets application_name keeps its own.
+	 */
+	db->conn = PQconnectdbParams((const char *const[]){ "dbname",
+							    "fallback_application_name", NULL },
+				     (const char *const[]){ db->conninfo, scp_log_progname(), NULL },
+				     1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		scp_warn("libpq: database unreachable: %s", PQerrorMessage(db->conn));
 		drop(db);

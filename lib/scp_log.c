@@ -23,6 +23,11 @@ void scp_log_init(const char *progname, const char *level)
 			min_level = (enum scp_log_level)i;
 }
 
+const char *scp_log_progname(void)
+{
+	return prog;
+}
+
 void scp_log_set_format(const char *format)
 {
 	json = format && !strcmp(format, "json");

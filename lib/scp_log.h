@@ -24,6 +24,8 @@
 enum scp_log_level { SCP_LOG_DEBUG, SCP_LOG_INFO, SCP_LOG_WARN, SCP_LOG_ERROR };
 
 void scp_log_init(const char *progname, const char *level);
+/* The program's name as given to scp_log_init ("scp" before). */
+const char *scp_log_progname(void);
 /* "text" (the default) or "json". */
 void scp_log_set_format(const char *format);
 /* The request id written on following lines; NULL when between requests. */

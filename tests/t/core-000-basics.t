@@ -77,4 +77,10 @@ my @lines = grep { /GET \/health 200/ } split /\n/, do {
 like $lines[0], qr/rid=[0-9a-f]{32} GET \/health 200 [\d.]+ms user=-/,
     'one log line per request with time, request id, method, path, status, duration, user';
 
+# Each program's database sessions carry its name (docs/operations.md §1.4).
+my $apps = $s->sql("SELECT string_agg(DISTINCT application_name, ' ' ORDER BY application_name)"
+    . " FROM pg_stat_activity WHERE application_name LIKE 'scp-%'");
+like $apps, qr/\bscp-auth\b/, "a family's sessions are named after it ($apps)";
+like $apps, qr/\bscp-worker\b/, "scp-worker's too";
+
 done_testing;
