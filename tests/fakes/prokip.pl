@@ -61,6 +61,8 @@ sub stock_page {
     my ($q) = @_;
     my $n = (slurp("$ctl.skus") // 5000) + 0;
     my $over = eval { decode_json(slurp("$ctl.stock") // '{}') } || {};
+    # a SKU's unit_price as written in "$ctl.prices" ({"SKU-00002": "12,50"}), null included
+    my $prices = eval { decode_json(slurp("$ctl.prices") // '{}') } || {};
     my $per = $q->{per_page} && $q->{per_page} =~ /^\d+$/ ? $q->{per_page} : 25;
     my $page = $q->{page} && $q->{page} =~ /^\d+$/ ? $q->{page} : 1;
     my $last = $n ? int(($n + $per - 1) / $per) : 1;
@@ -72,7 +74,8 @@ sub stock_page {
         push @data, { product_id => $i, variation_id => 100000 + $i, sku => $sku,
                       product => "Product $i", type => 'single',
                       location_id => ($q->{location_id} // '') =~ /^\d+$/ ? $q->{location_id} + 0 : $q->{location_id}, location_name => 'Main',
-                      unit => 'Pc(s)', unit_price => sprintf('%.4f', 10 + $i % 7),
+                      unit => 'Pc(s)',
+                      unit_price => exists $prices->{$sku} ? $prices->{$sku} : sprintf('%.4f', 10 + $i % 7),
                       stock => sprintf('%.4f', $stock), total_sold => '0.0000' };
     }
     return { current_page => $page + 0, data => \@data, from => @data ? ($page - 1) * $per + 1 : undef,

@@ -142,6 +142,28 @@ ok $s->wait_until(30, sub { passes() > $before }), 'a pass with the stores back'
 is $p{'SKU-00001'}{store_quantity}, 3, '... sets it';
 is $p{'SKU-00001'}{synced}, JSON::PP::true, '... synced again';
 
+# a unit price Prokip writes in a form SCP does not read: the SKU is kept, with no price
+open $fh, '>', "$s->{fakes}{prokip}{ctl}.prices" or die $!;
+print $fh '{"SKU-00002": "12,50", "SKU-00004": null, "SKU-00005": {"amount": 3}}';
+close $fh;
+$before = passes();
+$s->post('/api/v1/sync/inventory', { connection_id => $woo }, token => $sup->{token});
+ok $s->wait_until(30, sub { passes() > $before }), 'a pass over malformed unit prices';
+unlink "$s->{fakes}{prokip}{ctl}.prices";
+%p = map { $_->{sku} => $_ }
+    @{ $s->get("/api/v1/stores/products?connection_id=$woo", token => $sup->{token})->{json}{results} };
+for my $sku ('SKU-00002', 'SKU-00004', 'SKU-00005') {
+    ok exists $p{$sku}, "$sku with a malformed unit price is still listed";
+    is $p{$sku}{price}, undef, '... with no price';
+}
+is $p{'SKU-00002'}{stock_quantity}, 74, '... and its level';
+is $p{'SKU-00003'}{price}, 13, 'a well-formed price beside them is read';
+$before = passes();
+$s->post('/api/v1/sync/inventory', { connection_id => $woo }, token => $sup->{token});
+ok $s->wait_until(30, sub { passes() > $before }), 'the next pass';
+is $s->get("/api/v1/stores/products?connection_id=$woo", token => $sup->{token})->{json}{results}[1]{price},
+    12, '... reads the price Prokip writes again';
+
 # orders: the sales SCP recorded for the store, newest first
 sub record_sale {
     my ($conn, $order, $currency, $total, $lines) = @_;
@@ -163,6 +185,9 @@ is_deeply $o->{items}, [{ sku => 'SKU-00001', name => 'Product 1', quantity => 2
     '... its lines';
 like $o->{status}, qr/^(pending|sent)$/, '... its state in Prokip';
 is $o->{date}, $o->{created_at}, '... and its date';
+$r = $s->get("/api/v1/stores/orders?connection_id=$shop&page_size=101", token => $sup->{token});
+is $r->{status}, 400, '?page_size=101: 400';
+is $r->{json}{error}{code}, 'BAD_REQUEST', '... in the envelope';
 is $s->get("/api/v1/stores/orders?connection_id=$shop&page_size=1&page=2", token => $sup->{token})
     ->{json}{results}[0]{order_id}, '1001', '?page_size=1&page=2: the older';
 is $s->get("/api/v1/stores/orders?connection_id=$woo", token => $sup->{token})->{json}{results}[0]{total},
