@@ -86,14 +86,19 @@ static const struct scp_profile_route prokip_routes[] = {
 	/* The dashboard's store pages read response.products and response.orders. */
 	LIST("GET", V1 "/stores/products", "products"),
 	LIST("GET", V1 "/stores/orders", "orders"),
+	/* Its Prokip pages read response.products and response.sales beside locationId. */
+	LIST("GET", V1 "/prokip/products", "products"),
+	LIST("GET", V1 "/prokip/sales", "sales"),
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 const struct scp_profile scp_profiles[] = {
 	{ "selliko", SCP_ENVELOPE_SUCCESS, true, true, "limit", true, selliko_routes, NULL },
 	{ "cliick", SCP_ENVELOPE_DATA, true, false, NULL, false, cliick_routes, NULL },
-	/* The dashboard reads a store product's stock_quantity as its backend spells it. */
+	/* The dashboard reads a store product's stock_quantity as its backend spells it,
+	 * and Prokip's products and sells with Prokip's own names. */
 	{ "prokip", SCP_ENVELOPE_NONE, true, false, NULL, false, prokip_routes,
-	  KEYS("stock_quantity") },
+	  KEYS("stock_quantity", "sell_price_inc_tax", "qty_available", "invoice_no",
+	       "transaction_date", "final_total", "sell_lines", "added_by") },
 	{ NULL, 0, false, false, NULL, false, NULL, NULL },
 };

@@ -41,6 +41,9 @@ static const struct scp_route routes[] = {
 	{ "GET", "/api/v1/stores/analytics", sync_store_analytics, BOSS },
 	{ "POST", "/api/v1/sync/inventory", sync_inventory_request, BOSS },
 	{ "POST", "/api/v1/sync/pull-sales", sync_sales_request, BOSS },
+	/* The dashboard's Prokip pages (stores.c). */
+	{ "GET", "/api/v1/prokip/products", sync_prokip_products, BOSS },
+	{ "GET", "/api/v1/prokip/sales", sync_prokip_sales, BOSS },
 	SCP_ROUTES_END,
 };
 

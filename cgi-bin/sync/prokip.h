@@ -32,6 +32,8 @@ extern const struct scp_stmt sync_status_stmts[];
 void sync_store_products(struct scp_req *r);
 void sync_store_orders(struct scp_req *r);
 void sync_store_analytics(struct scp_req *r);
+void sync_prokip_products(struct scp_req *r);
+void sync_prokip_sales(struct scp_req *r);
 void sync_inventory_request(struct scp_req *r);
 void sync_sales_request(struct scp_req *r);
 extern const struct scp_stmt sync_stores_stmts[];

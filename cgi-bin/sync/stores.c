@@ -6,6 +6,10 @@
  * inventory cache), the orders the paid store orders SCP recorded once each (the sales
  * log).  ?connection_id names the store; without it, the supplier's first.  The rules
  * are in sql/functions/94_sync.sql.
+ *
+ * The dashboard's Prokip pages are answered the same way: the location's products as
+ * the last pass read Prokip's stock report, and the sales SCP recorded from the stores
+ * and sends to Prokip (not Prokip's own, from its point of sale: SCP never reads those).
  */
 #include "prokip.h"
 #include "scp_page.h"
@@ -33,6 +37,23 @@ const struct scp_stmt sync_stores_stmts[] = {
 		    ORDER_NEWEST, "p JOIN sales_log l ON l.id = p.id", "scp_store_order_json(l)",
 		    "$3", "$4") },
 	{ "store_analytics", "SELECT scp_store_analytics($1, $2::uuid)" },
+	/* $1 supplier, $2 page, $3 size; the location beside the page (404 without one). */
+	{ "prokip_products",
+	  SCP_PAGE_WITH("SELECT ps.sku FROM prokip_stock ps WHERE ps.supplier_id = $1",
+			PRODUCT_ORDER, "$2", "$3")
+	  " SELECT" SCP_PAGE_JSON_WITH("$2", "$3", "'location_id'",
+				       "to_json(scp_prokip_location_of($1))")
+	  SCP_PAGE_FROM("p JOIN prokip_stock ps ON ps.supplier_id = $1 AND ps.sku = p.sku",
+			"scp_prokip_product_json(ps)", PRODUCT_ORDER) },
+	{ "prokip_sales",
+	  SCP_PAGE_WITH("SELECT l.id, l.created_at FROM sales_log l"
+			" JOIN store_connections c ON c.id = l.connection_id AND c.supplier_id = $1",
+			ORDER_NEWEST, "$2", "$3")
+	  " SELECT" SCP_PAGE_JSON_WITH("$2", "$3", "'location_id'",
+				       "to_json(scp_prokip_location_of($1))")
+	  SCP_PAGE_FROM("p JOIN sales_log l ON l.id = p.id"
+			" JOIN store_connections c ON c.id = l.connection_id",
+			"scp_prokip_sale_json(l, c)", ORDER_NEWEST) },
 	{ "store_request", "SELECT scp_sync_request_store($1, $2::uuid, $3)" },
 	SCP_STMT_END,
 };
@@ -83,6 +104,29 @@ void sync_store_analytics(struct scp_req *r)
 	res = scp_q(r, "store_analytics", r->auth.supplier_id, conn);
 	if (res)
 		scp_send_row_json(r, 200, res);
+}
+
+/* A page of the supplier's Prokip location (statement stmt: $1 supplier, $2, $3). */
+static void prokip_page(struct scp_req *r, const char *stmt)
+{
+	struct scp_page pg;
+	PGresult *res;
+
+	if (!scp_page_parse(r, &pg))
+		return;
+	res = scp_q(r, stmt, r->auth.supplier_id, pg.page_text, pg.size_text);
+	if (res)
+		scp_send_row_json(r, 200, res);
+}
+
+void sync_prokip_products(struct scp_req *r)
+{
+	prokip_page(r, "prokip_products");
+}
+
+void sync_prokip_sales(struct scp_req *r)
+{
+	prokip_page(r, "prokip_sales");
 }
 
 /* {connection_id?}: the store whose page asked; the job covers every store. */

@@ -511,22 +511,71 @@ RETURNS json LANGUAGE sql STABLE AS $$
         'updated_at', greatest(ps.updated_at, ic.updated_at))
 $$;
 
+-- A sale's lines as the pages show them, in their order: [{sku, name, quantity,
+-- unit_price}], the price in the currency's units.
+CREATE OR REPLACE FUNCTION scp_store_lines_json(p_lines jsonb, p_currency text)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT coalesce(json_agg(json_build_object(
+               'sku', i->>'sku', 'name', i->>'name', 'quantity', (i->>'quantity')::int,
+               'unit_price', scp_store_major((i->>'unit_price')::bigint, p_currency))
+           ORDER BY n), '[]')
+      FROM jsonb_array_elements(p_lines) WITH ORDINALITY x(i, n)
+$$;
+
 -- A store order as SCP recorded it (the sales log): paid once, sent to Prokip, returned.
 CREATE OR REPLACE FUNCTION scp_store_order_json(l sales_log)
 RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
         'id', l.id, 'order_id', l.store_order_id, 'status', l.status,
         'currency', l.currency, 'total', scp_store_major(l.total, l.currency),
-        'items', coalesce((SELECT json_agg(json_build_object(
-                                'sku', i->>'sku', 'name', i->>'name',
-                                'quantity', (i->>'quantity')::int,
-                                'unit_price', scp_store_major((i->>'unit_price')::bigint,
-                                                              l.currency))
-                            ORDER BY n)
-                             FROM jsonb_array_elements(l.lines) WITH ORDINALITY x(i, n)),
-                          '[]'),
+        'items', scp_store_lines_json(l.lines, l.currency),
         'prokip_sell_id', l.prokip_sell_id, 'sent_at', l.sent_at,
         'created_at', l.created_at, 'date', l.created_at)
+$$;
+
+-- Seed 004's dashboard's Prokip pages (GET /prokip/products and /prokip/sales,
+-- cgi-bin/sync/stores.c), answered from what SCP holds of the supplier's Prokip
+-- location, as the store pages are.  The location of the supplier's Prokip account;
+-- 404 without one.
+CREATE OR REPLACE FUNCTION scp_prokip_location_of(p_supplier uuid)
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    loc text;
+BEGIN
+    SELECT a.location_id INTO loc FROM prokip_accounts a WHERE a.supplier_id = p_supplier;
+    IF loc IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SC404', MESSAGE = 'no Prokip account is connected';
+    END IF;
+    RETURN loc;
+END $$;
+
+-- A product of the location as the last pass read Prokip's stock report: its name, unit
+-- price and level, the price and level also under the names Prokip's product list gives
+-- them (sell_price_inc_tax, qty_available), which the dashboard reads.
+CREATE OR REPLACE FUNCTION scp_prokip_product_json(ps prokip_stock)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('sku', ps.sku, 'name', ps.name,
+        'price', trim_scale(ps.unit_price), 'quantity', ps.quantity,
+        'sell_price_inc_tax', trim_scale(ps.unit_price), 'qty_available', ps.quantity,
+        'product_id', ps.product_id, 'variation_id', ps.variation_id,
+        'updated_at', ps.updated_at)
+$$;
+
+-- A sale SCP recorded from a store and sends to Prokip, as Prokip's sells are named: the
+-- invoice number it is sent with (scp_prokip_invoice), the store's platform as added_by,
+-- the total as final_total, the lines as sell_lines; status is SCP's (pending, sent,
+-- failed, returned).
+CREATE OR REPLACE FUNCTION scp_prokip_sale_json(l sales_log, c store_connections)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', l.id,
+        'invoice_no', scp_prokip_invoice(c.platform, l.store_order_id),
+        'order_id', l.store_order_id, 'connection_id', c.id, 'platform', c.platform,
+        'added_by', CASE c.platform WHEN 'woocommerce' THEN 'WooCommerce' ELSE 'Shopify' END,
+        'status', l.status, 'currency', l.currency,
+        'final_total', scp_store_major(l.total, l.currency),
+        'sell_lines', scp_store_lines_json(l.lines, l.currency),
+        'prokip_sell_id', l.prokip_sell_id, 'sent_at', l.sent_at,
+        'transaction_date', l.created_at, 'created_at', l.created_at)
 $$;
 
 -- GET /stores/analytics: a store's figures.  store_url is the store's web address (a

@@ -9,7 +9,7 @@ use Exporter 'import';
 use Digest::SHA qw(hmac_sha256_hex hmac_sha256_base64 sha256_hex);
 
 our @EXPORT = qw(callback_query shopify_connect shopify_token shopify_sig woo_sig uri_escape
-                 store_connection sync_cast SHOPIFY_SECRET WC_SECRET);
+                 store_connection sync_cast record_sale SHOPIFY_SECRET WC_SECRET);
 
 use constant SHOPIFY_SECRET => 'test-shopify-secret';
 use constant WC_SECRET => 'test-wc-secret';
@@ -55,6 +55,13 @@ sub store_connection {
     return $id;
 }
 
+# A paid store order recorded as a webhook or a pull records it (scp_store_record_sale,
+# which queues its prokip_sell job): lines as JSON text; returns what the function does.
+sub record_sale {
+    my ($s, $conn, $order, $currency, $total, $lines) = @_;
+    return $s->sql("SELECT scp_store_record_sale(:'p1', :'p2', :'p3', :'p4', :'p5'::jsonb)",
+                   $conn, $order, $currency, $total, $lines);
+}
 # The token the fake Shopify hands out for code.
 sub shopify_token { 'shpat_' . substr(sha256_hex("token:$_[0]"), 0, 32) }
 

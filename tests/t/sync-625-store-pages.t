@@ -165,15 +165,10 @@ is $s->get("/api/v1/stores/products?connection_id=$woo", token => $sup->{token})
     12, '... reads the price Prokip writes again';
 
 # orders: the sales SCP recorded for the store, newest first
-sub record_sale {
-    my ($conn, $order, $currency, $total, $lines) = @_;
-    return $s->sql("SELECT scp_store_record_sale(:'p1', :'p2', :'p3', :'p4', :'p5'::jsonb)",
-                   $conn, $order, $currency, $total, $lines);
-}
-record_sale($shop, '1001', 'USD', 2500, '[{"sku":"SKU-00001","quantity":2,"unit_price":1250,"name":"Product 1"}]');
+record_sale($s, $shop, '1001', 'USD', 2500, '[{"sku":"SKU-00001","quantity":2,"unit_price":1250,"name":"Product 1"}]');
 $s->sql("UPDATE sales_log SET created_at = now() - interval '1 minute' WHERE store_order_id = '1001'");
-record_sale($shop, '1002', 'USD', 999, '[{"sku":"SKU-00002","quantity":1,"unit_price":999}]');
-record_sale($woo, '727', 'KES', 30000, '[{"sku":"SKU-00003","quantity":3,"unit_price":10000}]');
+record_sale($s, $shop, '1002', 'USD', 999, '[{"sku":"SKU-00002","quantity":1,"unit_price":999}]');
+record_sale($s, $woo, '727', 'KES', 30000, '[{"sku":"SKU-00003","quantity":3,"unit_price":10000}]');
 $r = $s->get("/api/v1/stores/orders?connection_id=$shop", token => $sup->{token});
 is $r->{status}, 200, 'GET /stores/orders: 200';
 is $r->{json}{pagination}{total}, 2, '... the shop\'s two orders, not the other store\'s';
