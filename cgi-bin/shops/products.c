@@ -45,9 +45,7 @@ const struct scp_stmt shop_products_stmts[] = {
 	{ "shop_product_movements",
 	  SCP_PAGED("SELECT m.id FROM shop_stock_movements m WHERE m.product_id = $1",
 		    MOVEMENT_ORDER, "p JOIN shop_stock_movements x ON x.id = p.id",
-		    "json_build_object('id', x.id, 'change', x.delta, 'new_stock', x.stock_after,"
-		    " 'reason', x.reason, 'user_id', x.user_id, 'timestamp', scp_epoch_ms(x.created_at))",
-		    "$2", "$3") },
+		    "scp_stock_movement_json(x)", "$2", "$3") },
 	SCP_STMT_END,
 };
 

@@ -5,7 +5,18 @@
 -- shop_stock_movements row in the same transaction, under the product's row lock, so
 -- concurrent changes serialise and a relative change never takes the stock below 0.
 
--- A product as the API shows it (money as decimals, scp_amount).
+-- A stock movement in the frontend's StockMovement names (change, new_stock, reason,
+-- timestamp in epoch milliseconds), with who made it.
+CREATE OR REPLACE FUNCTION scp_stock_movement_json(m shop_stock_movements)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', m.id, 'change', m.delta, 'new_stock', m.stock_after,
+        'reason', m.reason, 'user_id', m.user_id, 'timestamp', scp_epoch_ms(m.created_at))
+$$;
+
+-- A product as the API shows it (money as decimals, scp_amount), with its latest 20
+-- stock movements, oldest first, as the frontend's Item.stockHistory holds them (its
+-- item editor shows them newest first); the whole history is
+-- GET …/products/:id/stock-movements.
 CREATE OR REPLACE FUNCTION scp_shop_product_json(p shop_products)
 RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object('id', p.id, 'shop_id', p.shop_id, 'item_type', p.item_type,
@@ -14,6 +25,9 @@ RETURNS json LANGUAGE sql STABLE AS $$
         'image_url', p.image_url, 'category', p.category,
         'promo_price', scp_amount(p.promo_price_minor),
         'promo_start_date', p.promo_start_date, 'promo_end_date', p.promo_end_date,
+        'stock_history', (SELECT coalesce(json_agg(scp_stock_movement_json(m) ORDER BY m.id), '[]')
+                            FROM (SELECT * FROM shop_stock_movements x WHERE x.product_id = p.id
+                                   ORDER BY x.id DESC LIMIT 20) m),
         'created_at', p.created_at, 'updated_at', p.updated_at)
 $$;
 

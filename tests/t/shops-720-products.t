@@ -253,6 +253,34 @@ is $s->sql("SELECT count(*) FROM shop_stock_movements m WHERE product_id = '$p->
            . " WHERE product_id = m.product_id AND id <= m.id)"), 0,
     'every movement\'s stock_after is the sum of the deltas so far';
 
+# --- the product's stock history (Item.stockHistory): the latest 20, oldest first ----------
+my $moves = $s->sql("SELECT count(*) FROM shop_stock_movements WHERE product_id = '$p->{id}'");
+$r = $s->get("$base/$p->{id}", token => $T);
+my $h = $r->{json}{data}{stockHistory};
+is scalar @$h, $moves, "the product carries its $moves movements as stockHistory";
+is_deeply [map { $_->{id} } @$h], [sort { $a <=> $b } map { $_->{id} } @$h], '... oldest first';
+is_deeply [@{ $h->[-1] }{qw(change newStock reason)}], [-1, 0, 'sale'],
+    '... the last one the last sale: change, newStock, reason';
+like $h->[-1]{timestamp}, qr/^\d{13}$/, '... its timestamp in epoch milliseconds';
+is $h->[0]{reason}, 'initial stock', '... the first one the initial stock';
+$r = $s->req('PUT', "$base/$p->{id}", { name => 'Teak chair III', stockHistory => [
+                 { timestamp => 1, change => 99, newStock => 99, reason => 'forged' }] }, token => $T);
+is $r->{status}, 200, 'an update that sends a stockHistory: 200';
+is scalar @{ $r->{json}{data}{stockHistory} }, $moves, '... the history is what SCP wrote, not what was sent';
+for my $i (1 .. 25 - $moves) {
+    $s->req('PUT', "$base/$p->{id}", { stockDelta => 1, stockReason => "restock $i" }, token => $T);
+}
+my @latest = split ' ', $s->sql("SELECT string_agg(id::text, ' ' ORDER BY id) FROM (SELECT id FROM"
+    . " shop_stock_movements WHERE product_id = '$p->{id}' ORDER BY id DESC LIMIT 20) x");
+$r = $s->get("$base/$p->{id}", token => $T);
+$h = $r->{json}{data}{stockHistory};
+is_deeply [map { $_->{id} } @$h], \@latest, 'with 25 movements: the latest 20, oldest first';
+is $h->[-1]{newStock}, 25 - $moves, '... ending at the stock now';
+is $h->[-1]{reason}, 'restock ' . (25 - $moves), '... and the last reason';
+$r = $s->get($base, token => $T);
+my ($in_list) = grep { $_->{id} eq $p->{id} } @{ $r->{json}{data} };
+is scalar @{ $in_list->{stockHistory} }, 20, 'the list carries each product\'s latest 20 too';
+
 # --- delete -----------------------------------------------------------------------------
 $r = $s->del("$base/$lamp->{id}", token => $manager->{token});
 is $r->{status}, 200, 'an order manager deletes: 200';
