@@ -166,7 +166,7 @@ static struct worker_result cliick_publish(const char *shop, const char *user,
  * WebSocket, anything else to its channel.
  */
 static struct worker_result deliver(const char *topic, const char *id, const char *event,
-				    json_object *data, const struct scp_buf *msg)
+				    json_object *data, const struct scp_buf *msg, bool member)
 {
 	static const char shops[] = "/ws/shops/", users[] = "/ws/users/";
 	struct scp_buf frame = SCP_BUF_INIT;
@@ -175,7 +175,7 @@ static struct worker_result deliver(const char *topic, const char *id, const cha
 
 	if (!shop && *scp_cfg.nchan_socket)
 		res = publish(topic, msg);
-	if (!res.error && (shop || (!strcmp(event, "notification") &&
+	if (!res.error && (shop || (member && !strcmp(event, "notification") &&
 				    !strncmp(topic, users, sizeof(users) - 1))) &&
 	    cliick_frame(&frame, id, event, data))
 		res = shop ? cliick_publish(topic + sizeof(shops) - 1, NULL, &frame)
@@ -201,7 +201,9 @@ static json_object *topics_of(json_object *data, json_object **single)
 	return *single;
 }
 
-struct worker_result worker_event_send(const char *id, const char *event, json_object *data)
+/* member: false when the event is a notification of a user known to be in no shop. */
+static struct worker_result event_send(const char *id, const char *event, json_object *data,
+				       bool member)
 {
 	json_object *single = NULL, *topics = topics_of(data, &single);
 	struct worker_result res = { "event without a valid topic", true };
@@ -223,12 +225,35 @@ struct worker_result worker_event_send(const char *id, const char *event, json_o
 		message(&msg, id, event, data);
 		for (size_t i = 0; i < n && !res.error; i++)
 			res = deliver(json_object_get_string(json_object_array_get_idx(topics, i)),
-				      id, event, data, &msg);
+				      id, event, data, &msg, member);
 		scp_buf_release(&msg);
 	}
 done:
 	json_object_put(single);
 	return res;
+}
+
+struct worker_result worker_event_send(const char *id, const char *event, json_object *data)
+{
+	return event_send(id, event, data, true);
+}
+
+/*
+ * Whether a live notification's user may be a Cliick shop's member, and so has
+ * Cliick's WebSocket to be told on: scp_notify_set writes "member" (false for a user in
+ * no shop, as every SELLIKO vendor and B2B supplier is), which spares scp_ws_event's
+ * round trip; without it, yes (scp_ws_event decides).  Taken out before publishing.
+ */
+static bool note_member(json_object *note)
+{
+	json_object *m;
+	bool member = true;
+
+	if (json_object_object_get_ex(note, "member", &m)) {
+		member = !json_object_is_type(m, json_type_boolean) || json_object_get_boolean(m);
+		json_object_object_del(note, "member");
+	}
+	return member;
 }
 
 /*
@@ -256,7 +281,7 @@ struct worker_result worker_event(struct scp_job *job)
 		if (json_object_object_get_ex(note, "notification", &obj) &&
 		    json_object_object_get_ex(obj, "id", &id) && json_object_is_type(id, json_type_string))
 			nid = json_object_get_string(id);
-		res = worker_event_send(nid, "notification", note);
+		res = event_send(nid, "notification", note, note_member(note));
 	}
 	json_object_put(notes);
 	return res;

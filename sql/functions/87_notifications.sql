@@ -131,7 +131,10 @@ BEGIN
                              'priority', (n.y).priority, 'target_id', (n.y).target_id,
                              'is_read', (n.y).is_read, 'read_at', (n.y).read_at,
                              'created_at', (n.y).created_at),
-                         'topic', '/ws/users/' || (n.y).user_id)
+                         'topic', '/ws/users/' || (n.y).user_id,
+                         -- in some shop: Cliick's WebSocket is told too (bin/worker_events.c)
+                         'member', EXISTS (SELECT 1 FROM shop_members m
+                                            WHERE m.user_id = (n.y).user_id))
                      ORDER BY (n.y).created_at, (n.y).id)
       INTO items
       FROM n, w;

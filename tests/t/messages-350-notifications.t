@@ -349,6 +349,23 @@ is $s->sql("SELECT count(*) FROM jobs WHERE kind = 'notification'"
            . " AND payload->'notification'->>'id' = :'p1'", $e->{data}{notification}{id}), 0,
     'it rode with the message_new job: no job of its own';
 ok $mn && !exists $mn->{data}{notifications}, 'message_new does not carry the notifications';
+ok !exists $e->{data}{member}, '... nor the notification its user\'s shop membership';
+ok $s->wait_until(5, sub { !$s->sql("SELECT count(*) FROM jobs WHERE kind = 'message_new'"
+                                    . " AND status <> 'done'") }), 'the message_new jobs are done';
+is $s->sql("SELECT count(*) FROM cliick_ws_events WHERE message::text LIKE :'p1'", "%$e->{id}%"), 0,
+    'a user in no shop: nothing written for Cliick\'s WebSocket';
+# once the consumer is a Cliick shop's member, its notifications reach scp-ws too
+my $shop = $s->post('/api/shops', { name => 'Harbour Grill Shop', currency => 'MMK' },
+                    token => $con->{token});
+is $shop->{status}, 201, 'the consumer opens a Cliick shop';
+$s->post("/api/v1/supplier/conversations/$conv->{id}/messages", { content => 'Live two' },
+         token => $rep->{token});
+($e) = grep { $_->{type} eq 'notification' } $sse->events(2, 1);
+ok $e, '... its next notification arrives on its channel';
+ok !exists $e->{data}{member}, '... without the flag';
+ok $s->wait_until(5, sub {
+        $s->sql("SELECT count(*) FROM cliick_ws_events WHERE message::text LIKE :'p1'", "%$e->{id}%") }),
+    '... and is written for Cliick\'s WebSocket';
 
 # ---- the prune ----------------------------------------------------------------------------------------
 my @ids = map { $_->{id} } @{ $s->get("$N?page_size=3", token => tok($v1))->{json}{results} };
