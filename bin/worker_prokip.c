@@ -34,9 +34,12 @@ const struct scp_stmt worker_prokip_stmts[] = {
 	  " FROM prokip_accounts WHERE supplier_id = $1" },
 	{ "prokip_tokens", "SELECT scp_prokip_tokens($1, $2, $3, $4::int)" },
 	{ "prokip_failed", "SELECT scp_prokip_failed($1, $2)" },
+	/* $1 sale: its state, its supplier and the supplier's account, as prokip_account */
 	{ "sale_get",
-	  "SELECT s.status, c.supplier_id FROM sales_log s"
-	  " JOIN store_connections c ON c.id = s.connection_id WHERE s.id = $1" },
+	  "SELECT s.status, c.supplier_id, a.location_id, a.access_token, a.refresh_token,"
+	  " coalesce(a.token_expires_at < now() + interval '60 seconds', false)"
+	  " FROM sales_log s JOIN store_connections c ON c.id = s.connection_id"
+	  " LEFT JOIN prokip_accounts a ON a.supplier_id = c.supplier_id WHERE s.id = $1" },
 	/* $1 sale, $2 location: its state and the sell to send, the row held */
 	{ "sale_lock_sell",
 	  "SELECT s.status, scp_prokip_sell_body(s.id, $2)::text FROM sales_log s"
@@ -149,30 +152,29 @@ static bool refresh(const char *supplier, const char *refresh_token, struct scp_
 	return ok;
 }
 
-bool worker_prokip_account(const char *supplier, struct worker_prokip *acct, char *err,
-			   size_t errn)
+/*
+ * The account from columns col.. of res's first row (location_id, access_token,
+ * refresh_token, whether the token is nearly expired: prokip_account's), its token
+ * opened or refreshed.  A NULL location_id is no account.
+ */
+static bool account_from(const char *supplier, PGresult *res, int col,
+			 struct worker_prokip *acct, char *err, size_t errn)
 {
-	PGresult *res = NULL;
 	char aad[80];
 	bool ok = false;
 
 	acct->token = (struct scp_buf)SCP_BUF_INIT;
 	acct->location[0] = 0;
-	if (!WORKER_EXEC("prokip_account", &res, supplier)) {
-		snprintf(err, errn, "database unavailable");
-		return false;
-	}
-	if (PQntuples(res) != 1) {
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, col)) {
 		snprintf(err, errn, "no Prokip account: connect one with PUT /connections/prokip");
-		PQclear(res);
 		return false;
 	}
-	snprintf(acct->location, sizeof(acct->location), "%s", PQgetvalue(res, 0, 0));
-	if (!strcmp(PQgetvalue(res, 0, 3), "t") && !PQgetisnull(res, 0, 2)) {
+	snprintf(acct->location, sizeof(acct->location), "%s", PQgetvalue(res, 0, col));
+	if (!strcmp(PQgetvalue(res, 0, col + 3), "t") && !PQgetisnull(res, 0, col + 2)) {
 		struct scp_buf rt = SCP_BUF_INIT;
 
 		snprintf(aad, sizeof(aad), "%s:prokip_refresh_token", supplier);
-		if (!scp_secret_open(PQgetvalue(res, 0, 2), aad, &rt))
+		if (!scp_secret_open(PQgetvalue(res, 0, col + 2), aad, &rt))
 			snprintf(err, errn, "the Prokip refresh token does not open (secrets_key?)");
 		else
 			ok = refresh(supplier, rt.ptr, &acct->token, err, errn);
@@ -180,13 +182,29 @@ bool worker_prokip_account(const char *supplier, struct worker_prokip *acct, cha
 		scp_buf_release(&rt);
 	} else {
 		snprintf(aad, sizeof(aad), "%s:prokip_access_token", supplier);
-		ok = scp_secret_open(PQgetvalue(res, 0, 1), aad, &acct->token);
+		ok = scp_secret_open(PQgetvalue(res, 0, col + 1), aad, &acct->token);
 		if (!ok)
 			snprintf(err, errn, "the Prokip token does not open (secrets_key?)");
 	}
-	PQclear(res);
 	if (!ok)
 		worker_prokip_release(acct);
+	return ok;
+}
+
+bool worker_prokip_account(const char *supplier, struct worker_prokip *acct, char *err,
+			   size_t errn)
+{
+	PGresult *res = NULL;
+	bool ok;
+
+	if (!WORKER_EXEC("prokip_account", &res, supplier)) {
+		acct->token = (struct scp_buf)SCP_BUF_INIT;
+		acct->location[0] = 0;
+		snprintf(err, errn, "database unavailable");
+		return false;
+	}
+	ok = account_from(supplier, res, 0, acct, err, errn);
+	PQclear(res);
 	return ok;
 }
 
@@ -360,10 +378,12 @@ static struct worker_result send_sale(struct scp_job *job, const struct send_kin
 		PQclear(res);
 		return (struct worker_result){ 0 };	/* sent before: once is enough */
 	}
-	PQclear(res);
 	/* Before the transaction: a refreshed token is kept whatever the sale does. */
-	if (!worker_prokip_account(supplier, &acct, cause, sizeof(cause)))
+	if (!account_from(supplier, res, 2, &acct, cause, sizeof(cause))) {
+		PQclear(res);
 		return failed(job, k, sale, cause, false);
+	}
+	PQclear(res);
 	out = send_locked(job, k, sale, supplier, &acct);
 	worker_prokip_release(&acct);
 	return out;

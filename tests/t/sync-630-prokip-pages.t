@@ -136,4 +136,18 @@ like $r->{json}{sales}[0]{transaction_date}, qr/^\d{4}-/, '... transaction_date'
 is $r->{json}{sales}[0]{status}, 'sent', '... and status, as the dashboard reads them';
 is $s->get('/prokip/prokip/sales', token => $rep->{token})->{status}, 403, '... a sales rep: 403 there too';
 
+# a sale of a supplier with no Prokip account is kept, not sent, and says why
+my $third = SCPB2B::new_supplier($s);
+my $lone = store_connection($s, $third, 'shopify', 'lone-shop.myshopify.com', access_token => 'shpat_lone');
+my $sells = () = grep { $_->{path} eq '/connector/api/sell' } $s->fake_requests('prokip');
+record_sale($s, $lone, '9001', 'USD', 500, '[{"sku":"SKU-00001","quantity":1,"unit_price":500}]');
+ok $s->wait_until(30, sub { $s->sql("SELECT count(*) FROM sync_errors WHERE connection_id = :'p1'"
+                                    . " AND kind = 'prokip_sell'", $lone) }),
+    'a sale of a supplier with no Prokip account: a sync error';
+like $s->sql("SELECT cause FROM sync_errors WHERE connection_id = :'p1'", $lone), qr/no Prokip account/,
+    '... saying why';
+is $s->sql("SELECT status FROM sales_log WHERE connection_id = :'p1'", $lone), 'pending', '... the sale kept';
+is scalar(() = grep { $_->{path} eq '/connector/api/sell' } $s->fake_requests('prokip')), $sells,
+    '... and nothing sent to Prokip';
+
 done_testing;
