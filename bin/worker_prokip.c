@@ -26,19 +26,23 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * The account's columns as account_from reads them, of prokip_accounts A: the location,
+ * the sealed tokens, whether the access token is (nearly) expired.
+ */
+#define ACCOUNT_COLUMNS(A) \
+	A "location_id, " A "access_token, " A "refresh_token," \
+	" coalesce(" A "token_expires_at < now() + interval '60 seconds', false)"
+
 const struct scp_stmt worker_prokip_stmts[] = {
-	/* $1 supplier: the account, whether its token is (nearly) expired */
+	/* $1 supplier: the account */
 	{ "prokip_account",
-	  "SELECT location_id, access_token, refresh_token,"
-	  " coalesce(token_expires_at < now() + interval '60 seconds', false)"
-	  " FROM prokip_accounts WHERE supplier_id = $1" },
+	  "SELECT " ACCOUNT_COLUMNS("") " FROM prokip_accounts WHERE supplier_id = $1" },
 	{ "prokip_tokens", "SELECT scp_prokip_tokens($1, $2, $3, $4::int)" },
 	{ "prokip_failed", "SELECT scp_prokip_failed($1, $2)" },
 	/* $1 sale: its state, its supplier and the supplier's account, as prokip_account */
 	{ "sale_get",
-	  "SELECT s.status, c.supplier_id, a.location_id, a.access_token, a.refresh_token,"
-	  " coalesce(a.token_expires_at < now() + interval '60 seconds', false)"
-	  " FROM sales_log s JOIN store_connections c ON c.id = s.connection_id"
+	  "SELECT s.status, c.supplier_id, " ACCOUNT_COLUMNS("a.") " FROM sales_log s JOIN store_connections c ON c.id = s.connection_id"
 	  " LEFT JOIN prokip_accounts a ON a.supplier_id = c.supplier_id WHERE s.id = $1" },
 	/* $1 sale, $2 location: its state and the sell to send, the row held */
 	{ "sale_lock_sell",
@@ -153,9 +157,8 @@ static bool refresh(const char *supplier, const char *refresh_token, struct scp_
 }
 
 /*
- * The account from columns col.. of res's first row (location_id, access_token,
- * refresh_token, whether the token is nearly expired: prokip_account's), its token
- * opened or refreshed.  A NULL location_id is no account.
+ * The account from columns col.. of res's first row (ACCOUNT_COLUMNS), its token opened
+ * or refreshed.  A NULL location_id is no account.
  */
 static bool account_from(const char *supplier, PGresult *res, int col,
 			 struct worker_prokip *acct, char *err, size_t errn)
