@@ -1,5 +1,5 @@
 -- Seed 004's dashboard shows a store's products, orders and figures
--- (GET /stores/products|orders|summary, cgi-bin/sync/stores.c).  SCP answers them from
+-- (GET /stores/products|orders|analytics, cgi-bin/sync/stores.c).  SCP answers them from
 -- what the sync already holds, not by calling the store on every page: a store's
 -- products are the SKUs of Prokip's report that the sync keeps in it, so a pass now
 -- keeps each SKU's product name and unit price from that report beside its level.
