@@ -240,7 +240,7 @@ struct worker_result worker_event_send(const char *id, const char *event, json_o
 
 /*
  * Whether a live notification's user may be a Cliick shop's member, and so has
- * Cliick's WebSocket to be told on: scp_notify_set writes "member" (false for a user in
+ * Cliick's WebSocket to be told on: scp_notify_each writes "member" (false for a user in
  * no shop, as every SELLIKO vendor and B2B supplier is), which spares scp_ws_event's
  * round trip; without it, yes (scp_ws_event decides).  Taken out before publishing.
  */

@@ -14,11 +14,12 @@ CREATE OR REPLACE FUNCTION scp_au_money(numeric) RETURNS numeric LANGUAGE sql IM
 $$;
 
 -- j with the members of the object extra appended (json keeps its key order; jsonb's ||
--- would sort them).
+-- would sort them).  Each argument is named once, so PostgreSQL inlines the call even
+-- when its arguments are costly (a bid's answer, made of scp_bid_json): named twice,
+-- it ran as a function of its own, parsed and planned again on every bid.
 CREATE OR REPLACE FUNCTION scp_au_extend(j json, extra json)
 RETURNS json LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN extra::text = '{}' THEN j
-                ELSE (left(j::text, -1) || ',' || substr(extra::text, 2))::json END
+    SELECT (left(j::text, -1) || coalesce(',' || nullif(substr(extra::text, 2), '}'), '}'))::json
 $$;
 
 -- The smallest bid a live listing accepts now.  The instant-win price is always

@@ -77,31 +77,27 @@ BEGIN
         INSERT INTO bids AS y (id, listing_id, vendor_id, amount, is_instant_win, created_at)
         SELECT bid, p_listing, p_vendor, p_amount, (u.l).status = 'sold', u.at FROM u
         RETURNING y AS b),
-    -- The notifications of a bid that leaves the auction live: the seller's bid_placed,
-    -- and outbid to the bidder it beat unless that is the same vendor raising its own
-    -- bid.  They ride in the job's payload from its insert; the jobs trigger does not
-    -- handle new_bid.
+    -- The notifications of a bid that leaves the auction live, in one statement: the
+    -- seller's bid_placed, and outbid to the bidder it beat unless that is the same
+    -- vendor raising its own bid.  They ride in the job's payload from its insert; the
+    -- jobs trigger does not handle new_bid.
     n AS (
-        SELECT coalesce(scp_notify_set(ARRAY[(u.l).client_id], 'bid_placed',
-                   'New bid on your listing',
-                   format('A bid of %s was placed on your %s.',
-                          scp_notification_money((u.l).currency, p_amount),
-                          scp_notification_device(u.l)),
-                   jsonb_build_object('listing_id', p_listing, 'bid_id', bid,
-                                      'amount', scp_au_money(p_amount),
-                                      'total_bids', (u.l).bid_count),
-                   'normal', p_listing), '[]')
-               || coalesce(CASE WHEN (u.l).previous_bidder_id <> p_vendor THEN
-                   scp_notify_set(ARRAY[(u.l).previous_bidder_id], 'outbid',
-                       'You have been outbid',
-                       format('A bid of %s beat yours on %s.',
-                              scp_notification_money((u.l).currency, p_amount),
-                              scp_notification_device(u.l)),
-                       jsonb_build_object('listing_id', p_listing, 'bid_id', bid,
-                                          'amount', scp_au_money(p_amount),
-                                          'status', (u.l).status),
-                       'high', p_listing) END, '[]') AS items
-          FROM u WHERE (u.l).status = 'live'),
+        SELECT coalesce(scp_notify_each(
+                   ARRAY[(u.l).client_id, nullif((u.l).previous_bidder_id, p_vendor)],
+                   ARRAY['bid_placed', 'outbid'],
+                   ARRAY['New bid on your listing', 'You have been outbid'],
+                   ARRAY[format('A bid of %s was placed on your %s.', m.money, m.device),
+                         format('A bid of %s beat yours on %s.', m.money, m.device)],
+                   ARRAY[jsonb_build_object('listing_id', p_listing, 'bid_id', bid,
+                                            'amount', scp_au_money(p_amount),
+                                            'total_bids', (u.l).bid_count),
+                         jsonb_build_object('listing_id', p_listing, 'bid_id', bid,
+                                            'amount', scp_au_money(p_amount),
+                                            'status', (u.l).status)],
+                   ARRAY['normal', 'high'], p_listing), '[]') AS items
+          FROM u, LATERAL (SELECT scp_notification_money((u.l).currency, p_amount) AS money,
+                                  scp_notification_device(u.l) AS device) m
+         WHERE (u.l).status = 'live'),
     e AS (
         INSERT INTO jobs (kind, payload)
         SELECT 'new_bid', jsonb_build_object('listing_id', p_listing, 'bid_id', bid,

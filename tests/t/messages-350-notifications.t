@@ -88,6 +88,30 @@ $n = $s->get("$N?type=outbid", token => tok($v1))->{json}{results}[0];
 is $n->{priority}, 'high', 'outbid is high priority';
 is $n->{data}{listing_id}, $l->{id}, 'outbid names the listing';
 
+# One bid's two notifications are one statement, each user with its own type and its own
+# preferences: the seller without bid_placed in-app, v1 with outbid on WhatsApp.
+my $wa_q = "SELECT count(*) FROM jobs WHERE kind = 'whatsapp_template' AND payload->>'user_id' = :'p1'";
+my $wa_before = $s->sql($wa_q, $v1->{user}{id});
+is $s->req('PUT', "$N/preferences", { bid_placed => { in_app => JSON::PP::false } },
+           token => tok($client))->{status}, 200, 'the client switches bid_placed off';
+is $s->req('PUT', "$N/preferences", { outbid => { whatsapp => JSON::PP::true } },
+           token => tok($v1))->{status}, 200, 'v1 takes outbid on WhatsApp too';
+$s->sql("UPDATE users SET phone_number = '+14155550101', phone_verified = true WHERE id = :'p1'",
+        $v1->{user}{id});
+is bid($v1, $l->{id}, 13000)->{status}, 201, 'v1 bids again';
+written();
+is bid($v2, $l->{id}, 14000)->{status}, 201, 'v2 beats it';
+is_deeply written(), ['v1:outbid'], 'the seller\'s bid_placed is not written, v1\'s outbid is';
+is $s->sql($wa_q, $v1->{user}{id}), $wa_before + 1, '... and sent to v1 on WhatsApp, once';
+is $s->sql("SELECT payload->>'template' FROM jobs WHERE kind = 'whatsapp_template'"
+           . " AND payload->>'user_id' = :'p1' ORDER BY created_at DESC LIMIT 1", $v1->{user}{id}),
+   'outbid', '... as the outbid template';
+$n = $s->get("$N?type=outbid", token => tok($v1))->{json}{results}[0];
+is_deeply [ @{$n}{qw(priority title)}, $n->{data}{amount}, $n->{data}{status} ],
+          [ 'high', 'You have been outbid', 14000, 'live' ], '... with its own priority, text and data';
+$s->req('PUT', "$N/preferences", { bid_placed => { in_app => JSON::PP::true } }, token => tok($client));
+$s->req('PUT', "$N/preferences", { outbid => { whatsapp => JSON::PP::false } }, token => tok($v1));
+
 # auction_ending: bidders and watchers, once scp-worker has published it
 is $s->post("/api/v1/listings/$l->{id}/watch", undef, token => tok($v3))->{status} < 300, 1,
     'v3 watches';
